@@ -1,0 +1,38 @@
+//! Runtime support for the generated wire types of the aigw provider crates.
+//!
+//! The generated code in `aigw-openai` (and later `aigw-anthropic`, `aigw-gemini`) relies on
+//! three small building blocks that keep every payload lossless:
+//!
+//! * [`Maybe`]: a tri-state field (absent / explicit `null` / value), so that a round-trip
+//!   never adds, drops or rewrites a key;
+//! * [`open_enum!`] and [`tag_enum!`]: string enums that keep unknown values, and closed
+//!   single-value discriminator tags;
+//! * [`union`]: tag dispatch for unions (read the tag, parse the one variant it names) with a
+//!   raw catch-all, instead of serde's trial-and-error `untagged`.
+//!
+//! ```
+//! use aigw_wire::Maybe;
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, Default, Debug, PartialEq)]
+//! struct Usage {
+//!     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+//!     total_tokens: Maybe<u64>,
+//! }
+//!
+//! let null: Usage = serde_json::from_str(r#"{"total_tokens":null}"#).unwrap();
+//! assert_eq!(null.total_tokens, Maybe::Null);
+//! assert_eq!(serde_json::to_string(&null).unwrap(), r#"{"total_tokens":null}"#);
+//! let absent: Usage = serde_json::from_str("{}").unwrap();
+//! assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
+//! ```
+
+mod maybe;
+mod open_enum;
+pub mod union;
+
+pub use maybe::Maybe;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
