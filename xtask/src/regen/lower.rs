@@ -339,15 +339,17 @@ fn tags_of(ty: &Ty, tag: &str, index: &BTreeMap<String, Def>, depth: usize) -> V
         Some(Def::Union { variants, .. }) => {
             let mut all = Vec::new();
             for v in variants {
-                if v.kinds & kind::OBJECT == 0 {
+                // `index` is a snapshot taken before kinds were filled in: compute them.
+                if kinds_of(&v.ty, index, depth + 1) & kind::OBJECT == 0 {
                     continue;
                 }
-                let tags = tags_of(&v.ty, tag, index, depth + 1);
-                if tags.is_empty() {
-                    // A member without this tag: the union as a whole cannot be selected by it.
-                    return Vec::new();
+                // Members without the tag do not make the union untagged: a tag value that
+                // one of its members claims selects the union (which then dispatches itself).
+                for t in tags_of(&v.ty, tag, index, depth + 1) {
+                    if !all.contains(&t) {
+                        all.push(t);
+                    }
                 }
-                all.extend(tags);
             }
             all
         }

@@ -50,44 +50,81 @@ const GROUPS: &[Group] = &[
     Group { name: "moderations", operations: &[("post", "/moderations")], roots: &[] },
 ];
 
-/// Where recorded traffic leaves the spec, and how the types accept it. Each entry names the
-/// evidence (`shared/notes/spec-vs-traffic.md`); the emitted doc comments carry the reason.
-/// `(schema, property, replacement schema, reason)`.
-fn traffic_overlays() -> Vec<(&'static str, &'static str, Value, &'static str)> {
-    let parts_or_string = |reason: &'static str| {
-        json!({"oneOf": [{"type": "string"}, {"type": "array", "items": {}}], "description": reason})
-    };
-    vec![
-        (
-            "Embedding",
-            "embedding",
-            json!({"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string"}],
-                   "description": "The embedding vector: an array of floats, or a base64 string when the request asked for `encoding_format: \"base64\"` (the spec lists only the array)."}),
-            "base64 embeddings",
-        ),
-        (
-            "ChatCompletionResponseMessage",
-            "content",
-            parts_or_string("The message text, or (Mistral and others) an array of content parts. The spec lists only a string."),
-            "Mistral returns content parts",
-        ),
-        (
-            "ChatCompletionStreamResponseDelta",
-            "content",
-            parts_or_string("The text delta, or (Mistral and others) an array of content parts. The spec lists only a string."),
-            "Mistral streams content parts",
-        ),
-    ]
+/// A documented deviation of real traffic from the spec: the subschema at `pointer` inside
+/// the named schema is replaced by `rewrite(original)`.
+struct Overlay {
+    schema: &'static str,
+    pointer: &'static str,
+    rewrite: fn(&Value) -> Value,
+    /// The evidence (`shared/notes/spec-vs-traffic.md`).
+    why: &'static str,
 }
 
+fn string_or_parts(original: &Value) -> Value {
+    let doc = original.get("description").and_then(Value::as_str).unwrap_or("").trim();
+    json!({
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {}}],
+        "description": format!("{doc}\n\naigw: also an array of content parts, as Mistral sends (the spec lists only a string)."),
+    })
+}
+
+/// Where recorded traffic leaves the spec, and how the types accept it.
+const OVERLAYS: &[Overlay] = &[
+    Overlay {
+        schema: "Embedding",
+        pointer: "/properties/embedding",
+        rewrite: |original| {
+            let doc = original.get("description").and_then(Value::as_str).unwrap_or("").trim();
+            json!({
+                "oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string"}],
+                "description": format!("{doc}\n\naigw: a base64 string when the request asked for `encoding_format: \"base64\"` (the spec lists only the array)."),
+            })
+        },
+        why: "embeddings arrive as base64 strings (3 of 3 captures with encoding_format=base64)",
+    },
+    Overlay {
+        schema: "ChatCompletionResponseMessage",
+        pointer: "/properties/content",
+        rewrite: string_or_parts,
+        why: "Mistral returns message.content as an array of parts",
+    },
+    Overlay {
+        schema: "ChatCompletionStreamResponseDelta",
+        pointer: "/properties/content",
+        rewrite: string_or_parts,
+        why: "Mistral streams delta.content as an array of parts",
+    },
+    Overlay {
+        schema: "WebSearchActionSearch",
+        pointer: "/properties/sources/items",
+        rewrite: |original| {
+            json!({
+                "description": original.get("description").cloned().unwrap_or(Value::Null),
+                "oneOf": [
+                    original,
+                    {
+                        "type": "object",
+                        "title": "Api",
+                        "description": "aigw: a source of type `api` (e.g. `oai-weather`), seen in real streams but not in the spec.",
+                        "properties": {"type": {"type": "string", "enum": ["api"]}, "name": {"type": "string"}},
+                        "required": ["type"]
+                    }
+                ]
+            })
+        },
+        why: "web search sources of type `api` with a `name` (spec: only `url`)",
+    },
+];
+
 fn apply_overlays(schemas: &mut Schemas) -> Result<()> {
-    for (schema, property, replacement, why) in traffic_overlays() {
+    for overlay in OVERLAYS {
         let slot = schemas
-            .get_mut(schema)
-            .and_then(|s| s.get_mut("properties"))
-            .and_then(|p| p.get_mut(property))
-            .with_context(|| format!("overlay `{why}`: {schema}.{property} not in the spec any more"))?;
-        *slot = replacement;
+            .get_mut(overlay.schema)
+            .and_then(|s| s.pointer_mut(overlay.pointer))
+            .with_context(|| {
+                format!("overlay for `{}`: {}{} is not in the spec any more", overlay.why, overlay.schema, overlay.pointer)
+            })?;
+        *slot = (overlay.rewrite)(slot);
     }
     Ok(())
 }

@@ -183,7 +183,9 @@ pub struct Embedding {
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
-    /// The embedding vector: an array of floats, or a base64 string when the request asked for `encoding_format: "base64"` (the spec lists only the array).
+    /// The embedding vector, which is a list of floats. The length of vector depends on the model as listed in the [embedding guide](https://platform.openai.com/docs/guides/embeddings).
+    ///
+    /// aigw: a base64 string when the request asked for `encoding_format: "base64"` (the spec lists only the array).
     ///
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -198,7 +200,9 @@ pub struct Embedding {
     pub extra: Map<String, Value>,
 }
 
-/// The embedding vector: an array of floats, or a base64 string when the request asked for `encoding_format: "base64"` (the spec lists only the array).
+/// The embedding vector, which is a list of floats. The length of vector depends on the model as listed in the [embedding guide](https://platform.openai.com/docs/guides/embeddings).
+///
+/// aigw: a base64 string when the request asked for `encoding_format: "base64"` (the spec lists only the array).
 ///
 /// Spec: `Embedding.embedding`.
 #[derive(Clone, Debug, PartialEq)]
