@@ -16,7 +16,12 @@ pub struct Output {
 
 impl Output {
     pub fn new(check: bool) -> Self {
-        Output { check, written: Vec::new(), unchanged: 0, stale: Vec::new() }
+        Output {
+            check,
+            written: Vec::new(),
+            unchanged: 0,
+            stale: Vec::new(),
+        }
     }
 
     /// Ensures `path` holds exactly `contents`.
@@ -35,7 +40,8 @@ impl Output {
             return Ok(());
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
         self.written.push(path.to_path_buf());
@@ -44,15 +50,19 @@ impl Output {
 
     /// Removes (or, in check mode, reports) files in `dir` that the generator did not produce.
     pub fn remove_others(&mut self, dir: &Path, produced: &BTreeSet<PathBuf>) -> Result<()> {
-        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
             if path.is_file() && !produced.contains(&path) {
                 if self.check {
-                    self.stale.push(format!("{}: not produced by the generator", display(&path)));
+                    self.stale
+                        .push(format!("{}: not produced by the generator", display(&path)));
                 } else {
-                    std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("removing {}", path.display()))?;
                     println!("removed {}", display(&path));
                 }
             }
@@ -64,10 +74,16 @@ impl Output {
     pub fn finish(self) -> Result<()> {
         if self.check {
             if self.stale.is_empty() {
-                println!("regen --check: {} generated files up to date", self.unchanged);
+                println!(
+                    "regen --check: {} generated files up to date",
+                    self.unchanged
+                );
                 return Ok(());
             }
-            eprintln!("regen --check: {} generated file(s) not up to date:", self.stale.len());
+            eprintln!(
+                "regen --check: {} generated file(s) not up to date:",
+                self.stale.len()
+            );
             for line in &self.stale {
                 eprintln!("  {line}");
             }
@@ -81,14 +97,21 @@ impl Output {
         for path in &self.written {
             println!("updated {}", display(path));
         }
-        println!("regen: {} files written, {} unchanged", self.written.len(), self.unchanged);
+        println!(
+            "regen: {} files written, {} unchanged",
+            self.written.len(),
+            self.unchanged
+        );
         Ok(())
     }
 }
 
 fn display(path: &Path) -> String {
     let root = crate::project_root();
-    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// "line N differs: `old` vs `new`" for the first differing line.
@@ -101,7 +124,11 @@ fn first_difference(old: &str, new: &str) -> String {
         match (old_lines.next(), new_lines.next()) {
             (Some(a), Some(b)) if a == b => continue,
             (Some(a), Some(b)) => {
-                return format!("line {n} differs: on disk `{}`, generated `{}`", clip(a), clip(b));
+                return format!(
+                    "line {n} differs: on disk `{}`, generated `{}`",
+                    clip(a),
+                    clip(b)
+                );
             }
             (Some(_), None) => return format!("on disk has extra lines from line {n}"),
             (None, Some(_)) => return format!("generated has extra lines from line {n}"),
@@ -129,6 +156,9 @@ mod tests {
             first_difference("a\nb\nc", "a\nx\nc"),
             "line 2 differs: on disk `b`, generated `x`"
         );
-        assert_eq!(first_difference("a\n", "a\nb\n"), "generated has extra lines from line 2");
+        assert_eq!(
+            first_difference("a\n", "a\nb\n"),
+            "generated has extra lines from line 2"
+        );
     }
 }

@@ -8,7 +8,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .current_dir(crate::project_root())
-        .args(["run", "--quiet", "--package", "aigw-conformance", "--all-features", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "aigw-conformance",
+            "--all-features",
+            "--",
+        ])
         .args(args)
         .status()
         .context("running the conformance harness")?;

@@ -32,8 +32,10 @@ struct SourcesFile {
 /// Reads `specs/sources.toml`.
 pub fn load_sources() -> Result<Vec<SpecSource>> {
     let path = project_root().join("specs/sources.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let file: SourcesFile = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file: SourcesFile =
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     Ok(file.spec)
 }
 
@@ -44,7 +46,10 @@ pub fn vendor_dir() -> PathBuf {
 
 /// Hex sha256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Checks `bytes` against the pinned hash of `spec`; the error names file, expected and actual.
@@ -87,7 +92,8 @@ pub fn run(source: &Source) -> Result<()> {
         let (origin, bytes) = match source {
             Source::Dir(dir) => {
                 let path = dir.join(&spec.file);
-                let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 (path, bytes)
             }
             Source::Download => (PathBuf::from(&spec.url), download(&spec.url)?),
@@ -95,14 +101,22 @@ pub fn run(source: &Source) -> Result<()> {
         verify(spec, &origin, &bytes)?;
         let target = vendor.join(&spec.file);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         // Write to a temporary name and rename, so an interrupted run never leaves a truncated
         // spec that a later run would read.
         let partial = target.with_extension("partial");
-        std::fs::write(&partial, &bytes).with_context(|| format!("writing {}", partial.display()))?;
-        std::fs::rename(&partial, &target).with_context(|| format!("renaming to {}", target.display()))?;
-        println!("specs: {:<10} {} ({} bytes, sha256 ok)", spec.name, spec.file, bytes.len());
+        std::fs::write(&partial, &bytes)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &target)
+            .with_context(|| format!("renaming to {}", target.display()))?;
+        println!(
+            "specs: {:<10} {} ({} bytes, sha256 ok)",
+            spec.name,
+            spec.file,
+            bytes.len()
+        );
     }
     println!("specs: {} files in {}", sources.len(), vendor.display());
     Ok(())
@@ -112,11 +126,22 @@ pub fn run(source: &Source) -> Result<()> {
 /// into every fresh checkout of xtask.
 fn download(url: &str) -> Result<Vec<u8>> {
     let output = Command::new("curl")
-        .args(["--fail", "--silent", "--show-error", "--location", "--max-time", "120", url])
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--location",
+            "--max-time",
+            "120",
+            url,
+        ])
         .output()
         .context("running curl (needed by `cargo xtask specs` without --from)")?;
     if !output.status.success() {
-        bail!("downloading {url} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "downloading {url} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     Ok(output.stdout)
 }

@@ -17,7 +17,11 @@ fn escape(key: &str) -> String {
 
 fn clip(value: &Value) -> String {
     let text = value.to_string();
-    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text }
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
 }
 
 fn diff(expected: &Value, actual: &Value, path: &mut String) -> Option<(String, String)> {
@@ -28,7 +32,10 @@ fn diff(expected: &Value, actual: &Value, path: &mut String) -> Option<(String, 
                 path.push('/');
                 path.push_str(&escape(key));
                 let found = match b.get(key) {
-                    None => Some((path.clone(), format!("missing after round-trip (was {})", clip(value)))),
+                    None => Some((
+                        path.clone(),
+                        format!("missing after round-trip (was {})", clip(value)),
+                    )),
                     Some(other) => diff(value, other, path),
                 };
                 if found.is_some() {
@@ -37,7 +44,10 @@ fn diff(expected: &Value, actual: &Value, path: &mut String) -> Option<(String, 
                 path.truncate(len);
             }
             b.keys().find(|k| !a.contains_key(*k)).map(|k| {
-                (format!("{path}/{}", escape(k)), format!("added by round-trip: {}", clip(&b[k])))
+                (
+                    format!("{path}/{}", escape(k)),
+                    format!("added by round-trip: {}", clip(&b[k])),
+                )
             })
         }
         (Value::Array(a), Value::Array(b)) => {
@@ -49,7 +59,12 @@ fn diff(expected: &Value, actual: &Value, path: &mut String) -> Option<(String, 
                 }
                 path.truncate(len);
             }
-            (a.len() != b.len()).then(|| (path.clone(), format!("array length {} became {}", a.len(), b.len())))
+            (a.len() != b.len()).then(|| {
+                (
+                    path.clone(),
+                    format!("array length {} became {}", a.len(), b.len()),
+                )
+            })
         }
         (Value::Number(a), Value::Number(b)) if a.to_string() != b.to_string() => {
             Some((path.clone(), format!("number {a} became {b}")))
@@ -66,9 +81,14 @@ mod tests {
 
     #[test]
     fn points_at_the_first_difference() {
-        let a: serde_json::Value = serde_json::from_str(r#"{"a":[1,{"b/c":1.0}],"d":null}"#).expect("json");
-        let b: serde_json::Value = serde_json::from_str(r#"{"a":[1,{"b/c":1}],"d":null}"#).expect("json");
-        assert_eq!(first_difference(&a, &b), Some(("/a/1/b~1c".into(), "number 1.0 became 1".into())));
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"a":[1,{"b/c":1.0}],"d":null}"#).expect("json");
+        let b: serde_json::Value =
+            serde_json::from_str(r#"{"a":[1,{"b/c":1}],"d":null}"#).expect("json");
+        assert_eq!(
+            first_difference(&a, &b),
+            Some(("/a/1/b~1c".into(), "number 1.0 became 1".into()))
+        );
         assert_eq!(first_difference(&a, &a), None);
         let missing = first_difference(&json!({"x": null}), &json!({}));
         assert_eq!(missing.map(|m| m.0), Some("/x".to_owned()));

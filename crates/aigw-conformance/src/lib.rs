@@ -23,7 +23,10 @@ pub enum HarnessError {
     #[error("corpus directory {0} does not exist (set AIGW_CORPUS or pass --corpus)")]
     MissingCorpus(PathBuf),
     #[error("reading {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// What to check.
@@ -57,7 +60,10 @@ pub struct ApiTypes {
 pub enum Outcome {
     /// Everything round-tripped. `payloads` JSON documents were checked; `unknown` lists the
     /// union values whose tag the spec does not list (`Union: tag`, kept verbatim).
-    Passed { payloads: usize, unknown: Vec<String> },
+    Passed {
+        payloads: usize,
+        unknown: Vec<String>,
+    },
     Failed(Vec<String>),
     Skipped(String),
 }
@@ -109,7 +115,12 @@ impl Report {
                 if let Outcome::Passed { unknown, .. } = &case.outcome
                     && !unknown.is_empty()
                 {
-                    let _ = writeln!(out, "note {}: kept unknown {}", case.file.display(), unknown.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "note {}: kept unknown {}",
+                        case.file.display(),
+                        unknown.join(", ")
+                    );
                 }
             }
         }
@@ -143,7 +154,10 @@ impl Report {
             "provider", "api", "passed", "failed", "skipped", "payloads", "unknown tags"
         );
         for ((provider, api), [p, f, s, n, u]) in &table {
-            let _ = writeln!(out, "{provider:<14} {api:<24} {p:>7} {f:>7} {s:>8} {n:>9} {u:>13}");
+            let _ = writeln!(
+                out,
+                "{provider:<14} {api:<24} {p:>7} {f:>7} {s:>8} {n:>9} {u:>13}"
+            );
         }
         let _ = writeln!(out, "{}", self.summary());
         out
@@ -169,8 +183,14 @@ pub fn run(options: &Options) -> Result<Report, HarnessError> {
     files.sort();
     let mut report = Report::default();
     for path in files {
-        let file = path.strip_prefix(&options.corpus).unwrap_or(&path).to_path_buf();
-        let text = std::fs::read_to_string(&path).map_err(|source| HarnessError::Io { path: path.clone(), source })?;
+        let file = path
+            .strip_prefix(&options.corpus)
+            .unwrap_or(&path)
+            .to_path_buf();
+        let text = std::fs::read_to_string(&path).map_err(|source| HarnessError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let exchange: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
@@ -183,24 +203,45 @@ pub fn run(options: &Options) -> Result<Report, HarnessError> {
                 continue;
             }
         };
-        let field = |name: &str| exchange.get(name).and_then(Value::as_str).unwrap_or("?").to_owned();
+        let field = |name: &str| {
+            exchange
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned()
+        };
         let (provider, api) = (field("provider"), field("api"));
-        if options.provider.as_ref().is_some_and(|p| *p != provider) || options.api.as_ref().is_some_and(|a| *a != api) {
+        if options.provider.as_ref().is_some_and(|p| *p != provider)
+            || options.api.as_ref().is_some_and(|a| *a != api)
+        {
             continue;
         }
         let outcome = match api_types(&provider, &api) {
             None => Outcome::Skipped(format!("no generated types for {provider} {api} yet")),
             Some(types) => check_exchange(&exchange, &types),
         };
-        report.cases.push(Case { file, provider, api, outcome });
+        report.cases.push(Case {
+            file,
+            provider,
+            api,
+            outcome,
+        });
     }
     Ok(report)
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), HarnessError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| HarnessError::Io { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| HarnessError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for entry in entries {
-        let path = entry.map_err(|source| HarnessError::Io { path: dir.to_path_buf(), source })?.path();
+        let path = entry
+            .map_err(|source| HarnessError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .path();
         if path.is_dir() {
             collect_files(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {
@@ -211,7 +252,12 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), HarnessError>
 }
 
 /// Checks one JSON document with `checker`; returns problems (empty when it round-trips).
-fn check_payload(label: &str, original: &Value, checker: Checker, unknown: &mut Vec<String>) -> Vec<String> {
+fn check_payload(
+    label: &str,
+    original: &Value,
+    checker: Checker,
+    unknown: &mut Vec<String>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     take_fallbacks();
     let text = original.to_string();
@@ -231,12 +277,14 @@ fn check_payload(label: &str, original: &Value, checker: Checker, unknown: &mut 
                     unknown.push(note);
                 }
             }
-            FallbackKind::NoCandidate => {
-                problems.push(format!("{label}: a {} value matches none of its variants", fallback.union))
-            }
-            FallbackKind::ParseFailed(e) => {
-                problems.push(format!("{label}: a {} variant was chosen but did not parse: {e}", fallback.union))
-            }
+            FallbackKind::NoCandidate => problems.push(format!(
+                "{label}: a {} value matches none of its variants",
+                fallback.union
+            )),
+            FallbackKind::ParseFailed(e) => problems.push(format!(
+                "{label}: a {} variant was chosen but did not parse: {e}",
+                fallback.union
+            )),
         }
     }
     problems
@@ -246,14 +294,24 @@ fn check_exchange(exchange: &Value, types: &ApiTypes) -> Outcome {
     let mut problems = Vec::new();
     let mut payloads = 0;
     let mut unknown = Vec::new();
-    let status = exchange.get("status").and_then(Value::as_u64).unwrap_or(200);
+    let status = exchange
+        .get("status")
+        .and_then(Value::as_u64)
+        .unwrap_or(200);
 
-    if let (Some(request), Some(checker)) = (exchange.get("request").filter(|r| !r.is_null()), types.request) {
+    if let (Some(request), Some(checker)) = (
+        exchange.get("request").filter(|r| !r.is_null()),
+        types.request,
+    ) {
         payloads += 1;
         problems.extend(check_payload("request", request, checker, &mut unknown));
     }
     if let Some(response) = exchange.get("response").filter(|r| !r.is_null()) {
-        let checker = if status >= 400 { Some(types.error) } else { types.response };
+        let checker = if status >= 400 {
+            Some(types.error)
+        } else {
+            types.response
+        };
         match checker {
             Some(checker) => {
                 payloads += 1;
@@ -277,8 +335,14 @@ fn check_exchange(exchange: &Value, types: &ApiTypes) -> Outcome {
             };
             // A mid-stream error is sent as the API's error body.
             let is_error_body = event.event.as_deref() == Some("error")
-                || (payload.get("error").is_some() && payload.get("type").is_none() && payload.get("object").is_none());
-            let checker = if is_error_body { Some(types.error) } else { types.event };
+                || (payload.get("error").is_some()
+                    && payload.get("type").is_none()
+                    && payload.get("object").is_none());
+            let checker = if is_error_body {
+                Some(types.error)
+            } else {
+                types.event
+            };
             match checker {
                 Some(checker) => {
                     payloads += 1;
@@ -288,5 +352,9 @@ fn check_exchange(exchange: &Value, types: &ApiTypes) -> Outcome {
             }
         }
     }
-    if problems.is_empty() { Outcome::Passed { payloads, unknown } } else { Outcome::Failed(problems) }
+    if problems.is_empty() {
+        Outcome::Passed { payloads, unknown }
+    } else {
+        Outcome::Failed(problems)
+    }
 }

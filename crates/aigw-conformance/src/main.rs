@@ -15,7 +15,10 @@ fn parse_args() -> Result<(Options, bool), String> {
     let mut verbose = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--corpus" => corpus = Some(PathBuf::from(value("--corpus")?)),
             "--provider" => provider = Some(value("--provider")?),
@@ -25,8 +28,16 @@ fn parse_args() -> Result<(Options, bool), String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    let corpus = corpus.ok_or_else(|| format!("--corpus DIR (or AIGW_CORPUS) is required\n{USAGE}"))?;
-    Ok((Options { corpus, provider, api }, verbose))
+    let corpus =
+        corpus.ok_or_else(|| format!("--corpus DIR (or AIGW_CORPUS) is required\n{USAGE}"))?;
+    Ok((
+        Options {
+            corpus,
+            provider,
+            api,
+        },
+        verbose,
+    ))
 }
 
 fn main() -> ExitCode {
@@ -40,7 +51,11 @@ fn main() -> ExitCode {
     match run(&options) {
         Ok(report) => {
             print!("{}", report.render(verbose));
-            if report.failed() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if report.failed() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");

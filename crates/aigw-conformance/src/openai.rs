@@ -36,7 +36,12 @@ pub fn api_types(api: &str) -> Option<ApiTypes> {
             event: None,
             error,
         },
-        "models" => ApiTypes { request: None, response: Some(round_trip::<o::ListModelsResponse>), event: None, error },
+        "models" => ApiTypes {
+            request: None,
+            response: Some(round_trip::<o::ListModelsResponse>),
+            event: None,
+            error,
+        },
         "completions" => ApiTypes {
             request: Some(round_trip::<o::CreateCompletionRequest>),
             response: Some(round_trip::<o::CreateCompletionResponse>),

@@ -20,7 +20,10 @@ pub fn events(stream: &str) -> Vec<Event> {
     for line in normalized.split('\n') {
         if line.is_empty() {
             if let Some(data) = data.take() {
-                out.push(Event { event: event.take(), data });
+                out.push(Event {
+                    event: event.take(),
+                    data,
+                });
             }
             event = None;
             continue;
@@ -56,13 +59,24 @@ mod tests {
 
     #[test]
     fn splits_events_and_joins_data_lines() {
-        let got = events(": ping\r\nevent: a\r\ndata: {\"x\":1}\r\n\r\ndata:1\ndata: 2\n\ndata: [DONE]\n\n");
+        let got = events(
+            ": ping\r\nevent: a\r\ndata: {\"x\":1}\r\n\r\ndata:1\ndata: 2\n\ndata: [DONE]\n\n",
+        );
         assert_eq!(
             got,
             vec![
-                Event { event: Some("a".into()), data: "{\"x\":1}".into() },
-                Event { event: None, data: "1\n2".into() },
-                Event { event: None, data: "[DONE]".into() },
+                Event {
+                    event: Some("a".into()),
+                    data: "{\"x\":1}".into()
+                },
+                Event {
+                    event: None,
+                    data: "1\n2".into()
+                },
+                Event {
+                    event: None,
+                    data: "[DONE]".into()
+                },
             ]
         );
     }

@@ -86,7 +86,6 @@ impl<T> From<T> for Maybe<T> {
     }
 }
 
-
 impl<T: Serialize> Serialize for Maybe<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -123,14 +122,27 @@ mod tests {
 
     #[test]
     fn absent_null_empty_and_value_are_distinct() {
-        assert_eq!(round_trip("{}"), (Probe { list: Maybe::Absent }, "{}".into()));
+        assert_eq!(
+            round_trip("{}"),
+            (
+                Probe {
+                    list: Maybe::Absent
+                },
+                "{}".into()
+            )
+        );
         assert_eq!(
             round_trip(r#"{"list":null}"#),
             (Probe { list: Maybe::Null }, r#"{"list":null}"#.into())
         );
         assert_eq!(
             round_trip(r#"{"list":[]}"#),
-            (Probe { list: Maybe::Present(vec![]) }, r#"{"list":[]}"#.into())
+            (
+                Probe {
+                    list: Maybe::Present(vec![])
+                },
+                r#"{"list":[]}"#.into()
+            )
         );
         assert_eq!(round_trip(r#"{"list":[1]}"#).1, r#"{"list":[1]}"#);
     }
@@ -142,6 +154,9 @@ mod tests {
         assert_eq!(m.take(), Maybe::Present(3));
         assert!(m.is_absent());
         assert_eq!(Maybe::<u8>::Null.into_option(), None);
-        assert_eq!(Maybe::from_option(Some(1)).map(|v| v + 1), Maybe::Present(2));
+        assert_eq!(
+            Maybe::from_option(Some(1)).map(|v| v + 1),
+            Maybe::Present(2)
+        );
     }
 }

@@ -174,9 +174,17 @@ mod tests {
 
     #[test]
     fn tag_enum_is_closed() {
-        assert_eq!(serde_json::from_str::<Kind>(r#""text""#).expect("tag"), Kind::Text);
+        assert_eq!(
+            serde_json::from_str::<Kind>(r#""text""#).expect("tag"),
+            Kind::Text
+        );
         let err = serde_json::from_str::<Kind>(r#""image""#).expect_err("closed");
         assert!(err.to_string().contains("`text`"), "{err}");
-        assert_eq!(serde_json::to_string(&Kind::Text).expect("ser"), r#""text""#);
+        assert_eq!(
+            serde_json::to_string(&Kind::Text).expect("ser"),
+            r#""text""#
+        );
+        assert_eq!(Kind::Text.as_str(), "text");
+        assert_eq!(Kind::default().to_string(), "text");
     }
 }

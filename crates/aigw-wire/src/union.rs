@@ -155,28 +155,26 @@ pub fn dispatch<T>(
 
     if kind == kind::OBJECT {
         if let Some(tag_name) = spec.tag {
-            match peek_string_field(text, tag_name) {
-                Ok(Some(tag)) => {
-                    let tagged: Vec<usize> = candidates
-                        .iter()
-                        .copied()
-                        .filter(|&i| spec.variants[i].tags.contains(&tag.as_ref()))
-                        .collect();
-                    if tagged.is_empty() {
-                        // Only variants without a fixed tag (free-form objects) may take it.
-                        candidates.retain(|&i| spec.variants[i].tags.is_empty());
-                        if candidates.is_empty() {
-                            log_fallback(Fallback {
-                                union: spec.name,
-                                kind: FallbackKind::UnknownTag(tag.into_owned()),
-                            });
-                            return None;
-                        }
-                    } else {
-                        candidates = tagged;
+            // A malformed tag cannot happen (the raw value is valid JSON); no tag means rank.
+            if let Ok(Some(tag)) = peek_string_field(text, tag_name) {
+                let tagged: Vec<usize> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| spec.variants[i].tags.contains(&tag.as_ref()))
+                    .collect();
+                if tagged.is_empty() {
+                    // Only variants without a fixed tag (free-form objects) may take it.
+                    candidates.retain(|&i| spec.variants[i].tags.is_empty());
+                    if candidates.is_empty() {
+                        log_fallback(Fallback {
+                            union: spec.name,
+                            kind: FallbackKind::UnknownTag(tag.into_owned()),
+                        });
+                        return None;
                     }
+                } else {
+                    candidates = tagged;
                 }
-                Ok(None) | Err(_) => {}
             }
         }
         if candidates.len() > 1 {
@@ -185,7 +183,10 @@ pub fn dispatch<T>(
         }
     }
     if candidates.is_empty() {
-        log_fallback(Fallback { union: spec.name, kind: FallbackKind::NoCandidate });
+        log_fallback(Fallback {
+            union: spec.name,
+            kind: FallbackKind::NoCandidate,
+        });
         return None;
     }
     let mut first_error = None;
@@ -209,7 +210,10 @@ pub fn dispatch<T>(
 fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[String]) {
     let score = |i: usize| -> i64 {
         let variant = &spec.variants[i];
-        let known = keys.iter().filter(|k| variant.keys.contains(&k.as_str())).count() as i64;
+        let known = keys
+            .iter()
+            .filter(|k| variant.keys.contains(&k.as_str()))
+            .count() as i64;
         let unknown = keys.len() as i64 - known;
         let missing = variant
             .required
@@ -323,6 +327,44 @@ impl<'de> serde::Deserialize<'de> for MaybeStr<'de> {
     }
 }
 
+/// Implements `Serialize` and `Deserialize` for a generated union: serialization writes the
+/// variant's value as is; deserialization goes through [`dispatch`] with the union's
+/// associated `UNION` spec, and anything that fits no variant lands in `Unknown(Value)`.
+#[macro_export]
+macro_rules! union_serde {
+    ($name:ident { $($index:literal => $variant:ident),* $(,)? }) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    $( Self::$variant(value) => $crate::__private::serde::Serialize::serialize(value, serializer), )*
+                    Self::Unknown(value) => $crate::__private::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let raw = $crate::union::capture(deserializer)?;
+                let parsed = $crate::union::dispatch(&Self::UNION, &raw, |index, text| {
+                    ::std::result::Result::Ok(match index {
+                        $( $index => Self::$variant($crate::union::parse(text)?), )*
+                        _ => return ::std::result::Result::Err($crate::union::bad_variant(index)),
+                    })
+                });
+                match parsed {
+                    ::std::option::Option::Some(value) => ::std::result::Result::Ok(value),
+                    ::std::option::Option::None => $crate::union::to_value(&raw).map(Self::Unknown),
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,7 +373,12 @@ mod tests {
         name: "Probe",
         tag: Some("type"),
         variants: &[
-            VariantSpec { kinds: kind::STRING, tags: &[], keys: &[], required: &[] },
+            VariantSpec {
+                kinds: kind::STRING,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
             VariantSpec {
                 kinds: kind::OBJECT,
                 tags: &["text"],
@@ -381,7 +428,10 @@ mod tests {
         assert_eq!(pick("[1]"), None);
         assert_eq!(
             take_fallbacks(),
-            vec![Fallback { union: "Probe", kind: FallbackKind::NoCandidate }]
+            vec![Fallback {
+                union: "Probe",
+                kind: FallbackKind::NoCandidate
+            }]
         );
     }
 
@@ -398,46 +448,14 @@ mod tests {
     #[test]
     fn peek_ignores_nested_and_non_string_tags() {
         let text = r#"{"a":{"type":"inner"},"n":1.50,"type":"outer"}"#;
-        assert_eq!(peek_string_field(text, "type").expect("ok").as_deref(), Some("outer"));
-        assert_eq!(peek_string_field(r#"{"type":3}"#, "type").expect("ok"), None);
+        assert_eq!(
+            peek_string_field(text, "type").expect("ok").as_deref(),
+            Some("outer")
+        );
+        assert_eq!(
+            peek_string_field(r#"{"type":3}"#, "type").expect("ok"),
+            None
+        );
         assert_eq!(object_keys(text).expect("ok"), vec!["a", "n", "type"]);
     }
-}
-
-/// Implements `Serialize` and `Deserialize` for a generated union: serialization writes the
-/// variant's value as is; deserialization goes through [`dispatch`] with the union's
-/// associated `UNION` spec, and anything that fits no variant lands in `Unknown(Value)`.
-#[macro_export]
-macro_rules! union_serde {
-    ($name:ident { $($index:literal => $variant:ident),* $(,)? }) => {
-        impl $crate::__private::serde::Serialize for $name {
-            fn serialize<S: $crate::__private::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                match self {
-                    $( Self::$variant(value) => $crate::__private::serde::Serialize::serialize(value, serializer), )*
-                    Self::Unknown(value) => $crate::__private::serde::Serialize::serialize(value, serializer),
-                }
-            }
-        }
-
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
-            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                let raw = $crate::union::capture(deserializer)?;
-                let parsed = $crate::union::dispatch(&Self::UNION, &raw, |index, text| {
-                    ::std::result::Result::Ok(match index {
-                        $( $index => Self::$variant($crate::union::parse(text)?), )*
-                        _ => return ::std::result::Result::Err($crate::union::bad_variant(index)),
-                    })
-                });
-                match parsed {
-                    ::std::option::Option::Some(value) => ::std::result::Result::Ok(value),
-                    ::std::option::Option::None => $crate::union::to_value(&raw).map(Self::Unknown),
-                }
-            }
-        }
-    };
 }

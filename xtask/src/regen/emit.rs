@@ -28,7 +28,9 @@ pub fn module_of(groups: &BTreeSet<String>) -> String {
 pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)> {
     let mut modules: BTreeMap<String, (BTreeSet<String>, Vec<&TypeDef>)> = BTreeMap::new();
     for t in types {
-        let entry = modules.entry(module_of(&t.groups)).or_insert_with(|| (t.groups.clone(), Vec::new()));
+        let entry = modules
+            .entry(module_of(&t.groups))
+            .or_insert_with(|| (t.groups.clone(), Vec::new()));
         entry.1.push(t);
     }
     let mut files = Vec::new();
@@ -42,7 +44,11 @@ pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)>
         let _ = writeln!(mod_rs, "{}pub use {module}::*;", cfg_attr(groups));
         let mut src = header(prov);
         let names: Vec<&str> = groups.iter().map(String::as_str).collect();
-        let _ = writeln!(src, "//! Types used by the API group(s): {}.\n", names.join(", "));
+        let _ = writeln!(
+            src,
+            "//! Types used by the API group(s): {}.\n",
+            names.join(", ")
+        );
         src.push_str(
             "#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments)]\n\n\
              #[allow(unused_imports)]\nuse super::*;\n\
@@ -71,7 +77,10 @@ fn cfg_attr(groups: &BTreeSet<String>) -> String {
     if groups.contains(ALWAYS) {
         return String::new();
     }
-    let features: Vec<String> = groups.iter().map(|g| format!("feature = \"{g}\"")).collect();
+    let features: Vec<String> = groups
+        .iter()
+        .map(|g| format!("feature = \"{g}\""))
+        .collect();
     if features.len() == 1 {
         format!("#[cfg({})]\n", features[0])
     } else {
@@ -148,31 +157,61 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         Def::TagEnum { variant, value } => {
             out.push_str("::aigw_wire::tag_enum! {\n");
             doc(out, "    ", Some(&doc_text), prov);
-            let _ = writeln!(out, "    pub enum {} {{ {variant} = {} }}", t.name, string_literal(value));
+            let _ = writeln!(
+                out,
+                "    pub enum {} {{ {variant} = {} }}",
+                t.name,
+                string_literal(value)
+            );
             out.push_str("}\n");
         }
         Def::Alias(ty) => {
             doc(out, "", Some(&doc_text), prov);
             let _ = writeln!(out, "pub type {} = {};", t.name, render_ty(ty));
         }
-        Def::Union { tag, variants } => render_union(out, t, &doc_text, tag.as_deref(), variants, prov),
+        Def::Union { tag, variants } => {
+            render_union(out, t, &doc_text, tag.as_deref(), variants, prov)
+        }
     }
 }
 
 fn render_field(out: &mut String, f: &Field, prov: &Provenance<'_>) {
     let mut text = f.doc.clone().unwrap_or_default();
     if f.required {
-        text = if text.is_empty() { "Required by the spec.".into() } else { format!("{text}\n\nRequired by the spec.") };
+        text = if text.is_empty() {
+            "Required by the spec.".into()
+        } else {
+            format!("{text}\n\nRequired by the spec.")
+        };
     }
     let _ = f.deprecated; // Said in the doc text ("Deprecated. …").
-    doc(out, "    ", (!text.is_empty()).then_some(text.as_str()), prov);
+    doc(
+        out,
+        "    ",
+        (!text.is_empty()).then_some(text.as_str()),
+        prov,
+    );
     let bare = f.rust.trim_start_matches("r#");
-    let rename = if bare == f.wire { String::new() } else { format!("rename = {}, ", string_literal(&f.wire)) };
-    let _ = writeln!(out, "    #[serde({rename}default, skip_serializing_if = \"Maybe::is_absent\")]");
+    let rename = if bare == f.wire {
+        String::new()
+    } else {
+        format!("rename = {}, ", string_literal(&f.wire))
+    };
+    let _ = writeln!(
+        out,
+        "    #[serde({rename}default, skip_serializing_if = \"Maybe::is_absent\")]"
+    );
     let _ = writeln!(out, "    pub {}: Maybe<{}>,", f.rust, render_ty(&f.ty));
 }
 
-fn render_union(out: &mut String, t: &TypeDef, doc_text: &str, tag: Option<&str>, variants: &[Variant], prov: &Provenance<'_>) {
+fn render_union(
+    out: &mut String,
+    t: &TypeDef,
+    doc_text: &str,
+    tag: Option<&str>,
+    variants: &[Variant],
+    prov: &Provenance<'_>,
+) {
     doc(out, "", Some(doc_text), prov);
     out.push_str("#[derive(Clone, Debug, PartialEq)]\n");
     let _ = writeln!(out, "pub enum {} {{", t.name);
@@ -182,8 +221,13 @@ fn render_union(out: &mut String, t: &TypeDef, doc_text: &str, tag: Option<&str>
     }
     out.push_str("    /// A value that matches no variant of the spec, kept verbatim.\n    Unknown(Value),\n}\n\n");
     let _ = writeln!(out, "impl {} {{", t.name);
-    let _ = writeln!(out, "    /// How the variant is chosen when deserializing (see [`aigw_wire::union`]).");
-    out.push_str("    pub const UNION: ::aigw_wire::union::UnionSpec = ::aigw_wire::union::UnionSpec {\n");
+    let _ = writeln!(
+        out,
+        "    /// How the variant is chosen when deserializing (see [`aigw_wire::union`])."
+    );
+    out.push_str(
+        "    pub const UNION: ::aigw_wire::union::UnionSpec = ::aigw_wire::union::UnionSpec {\n",
+    );
     let _ = writeln!(out, "        name: {},", string_literal(&t.name));
     match tag {
         Some(tag) => {
@@ -203,8 +247,17 @@ fn render_union(out: &mut String, t: &TypeDef, doc_text: &str, tag: Option<&str>
         );
     }
     out.push_str("        ],\n    };\n}\n\n");
-    let arms: Vec<String> = variants.iter().enumerate().map(|(i, v)| format!("{i} => {}", v.name)).collect();
-    let _ = writeln!(out, "::aigw_wire::union_serde!({} {{ {} }});", t.name, arms.join(", "));
+    let arms: Vec<String> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{i} => {}", v.name))
+        .collect();
+    let _ = writeln!(
+        out,
+        "::aigw_wire::union_serde!({} {{ {} }});",
+        t.name,
+        arms.join(", ")
+    );
 }
 
 fn kinds_expr(kinds: u8) -> String {
@@ -223,11 +276,19 @@ fn kinds_expr(kinds: u8) -> String {
         .filter(|(bit, _)| kinds & bit != 0)
         .map(|(_, n)| format!("::aigw_wire::union::kind::{n}"))
         .collect();
-    if parts.is_empty() { "0".into() } else { parts.join(" | ") }
+    if parts.is_empty() {
+        "0".into()
+    } else {
+        parts.join(" | ")
+    }
 }
 
 fn list(items: &[String]) -> String {
-    items.iter().map(|s| string_literal(s)).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| string_literal(s))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A Rust string literal for `s` (JSON escaping is valid Rust escaping for these strings,
@@ -253,9 +314,14 @@ pub fn rustfmt(source: &str) -> anyhow::Result<String> {
     let input = source.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().context("waiting for rustfmt")?;
-    writer.join().map_err(|_| anyhow::anyhow!("rustfmt writer thread panicked"))??;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("rustfmt writer thread panicked"))??;
     if !output.status.success() {
-        anyhow::bail!("rustfmt rejected generated code:\n{}", String::from_utf8_lossy(&output.stderr));
+        anyhow::bail!(
+            "rustfmt rejected generated code:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     String::from_utf8(output.stdout).context("rustfmt output is not UTF-8")
 }

@@ -49,12 +49,22 @@ pub struct Variant {
 /// What a generated type is.
 #[derive(Clone, Debug)]
 pub enum Def {
-    Struct { fields: Vec<Field> },
+    Struct {
+        fields: Vec<Field>,
+    },
     /// An open string enum: `(variant, wire value)`.
-    OpenEnum { values: Vec<(String, String)> },
+    OpenEnum {
+        values: Vec<(String, String)>,
+    },
     /// A closed single-value tag.
-    TagEnum { variant: String, value: String },
-    Union { tag: Option<String>, variants: Vec<Variant> },
+    TagEnum {
+        variant: String,
+        value: String,
+    },
+    Union {
+        tag: Option<String>,
+        variants: Vec<Variant>,
+    },
     Alias(Ty),
 }
 

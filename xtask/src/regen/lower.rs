@@ -9,8 +9,26 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Names the generated code imports or uses unqualified; schemas with these names get a suffix.
 const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Maybe", "Map", "Number", "Value", "String", "Vec", "Box", "Option", "Result", "Some", "None",
-    "Ok", "Err", "Default", "Clone", "Debug", "PartialEq", "Serialize", "Deserialize", "BTreeMap",
+    "Maybe",
+    "Map",
+    "Number",
+    "Value",
+    "String",
+    "Vec",
+    "Box",
+    "Option",
+    "Result",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Serialize",
+    "Deserialize",
+    "BTreeMap",
 ];
 
 /// Discriminator properties tried, in order, when a union declares none.
@@ -22,7 +40,9 @@ pub fn lower(schemas: &Schemas, reachable: &BTreeMap<String, BTreeSet<String>>) 
     let mut rust_names = BTreeMap::new();
     for name in reachable.keys() {
         // Spec names are already PascalCase; only names with other characters are rewritten.
-        let mut rust = if name.chars().all(|c| c.is_ascii_alphanumeric()) && name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        let mut rust = if name.chars().all(|c| c.is_ascii_alphanumeric())
+            && name.starts_with(|c: char| c.is_ascii_uppercase())
+        {
             name.clone()
         } else {
             names::type_name(name)
@@ -33,9 +53,17 @@ pub fn lower(schemas: &Schemas, reachable: &BTreeMap<String, BTreeSet<String>>) 
         let rust = names::unique(rust, &mut taken);
         rust_names.insert(name.clone(), rust);
     }
-    let mut lowering = Lowering { schemas, rust_names, taken, types: Vec::new(), groups: BTreeSet::new() };
+    let mut lowering = Lowering {
+        schemas,
+        rust_names,
+        taken,
+        types: Vec::new(),
+        groups: BTreeSet::new(),
+    };
     for (name, groups) in reachable {
-        let Some(schema) = schemas.get(name) else { continue };
+        let Some(schema) = schemas.get(name) else {
+            continue;
+        };
         lowering.groups = groups.clone();
         let rust = lowering.rust_names[name].clone();
         let def = lowering.def_of(schema, &rust, name);
@@ -57,20 +85,35 @@ struct Lowering<'a> {
 }
 
 fn doc_of(schema: &Value) -> Option<String> {
-    let mut doc = schema.get("description").and_then(Value::as_str).map(str::trim).unwrap_or("").to_owned();
+    let mut doc = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("")
+        .to_owned();
     if schema.get("deprecated").and_then(Value::as_bool) == Some(true) {
-        doc = if doc.is_empty() { "Deprecated.".into() } else { format!("Deprecated. {doc}") };
+        doc = if doc.is_empty() {
+            "Deprecated.".into()
+        } else {
+            format!("Deprecated. {doc}")
+        };
     }
     (!doc.is_empty()).then_some(doc)
 }
 
 fn union_members(schema: &Value) -> Option<&Vec<Value>> {
-    schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array)
+    schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)
 }
 
 fn string_enum(schema: &Value) -> Option<Vec<String>> {
     let values = schema.get("enum")?.as_array()?;
-    values.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+    values
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn type_of(schema: &Value) -> Option<&str> {
@@ -78,12 +121,21 @@ fn type_of(schema: &Value) -> Option<&str> {
 }
 
 fn properties(schema: &Value) -> Option<&serde_json::Map<String, Value>> {
-    schema.get("properties").and_then(Value::as_object).filter(|p| !p.is_empty())
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .filter(|p| !p.is_empty())
 }
 
 impl Lowering<'_> {
     fn push(&mut self, name: String, origin: String, doc: Option<String>, def: Def) {
-        self.types.push(TypeDef { name, origin, doc, def, groups: self.groups.clone() });
+        self.types.push(TypeDef {
+            name,
+            origin,
+            doc,
+            def,
+            groups: self.groups.clone(),
+        });
     }
 
     /// Registers an inline schema as a new named type and returns a reference to it.
@@ -105,10 +157,16 @@ impl Lowering<'_> {
         if let Some(values) = string_enum(schema) {
             let open = schema.get("x-aigw-open").and_then(Value::as_bool) == Some(true);
             if values.len() == 1 && !open {
-                return Def::TagEnum { variant: names::type_name(&values[0]), value: values[0].clone() };
+                return Def::TagEnum {
+                    variant: names::type_name(&values[0]),
+                    value: values[0].clone(),
+                };
             }
             let mut taken: BTreeSet<String> = ["Other".to_owned()].into();
-            let values = values.into_iter().map(|v| (names::unique(names::type_name(&v), &mut taken), v)).collect();
+            let values = values
+                .into_iter()
+                .map(|v| (names::unique(names::type_name(&v), &mut taken), v))
+                .collect();
             return Def::OpenEnum { values };
         }
         if let Some(props) = properties(schema) {
@@ -124,12 +182,17 @@ impl Lowering<'_> {
             return match self.rust_names.get(target) {
                 Some(rust) => Ty::Named(rust.clone()),
                 None => {
-                    eprintln!("warning: {origin}: $ref to undefined schema `{target}`, typed as any value");
+                    eprintln!(
+                        "warning: {origin}: $ref to undefined schema `{target}`, typed as any value"
+                    );
                     Ty::Any
                 }
             };
         }
-        if union_members(schema).is_some() || string_enum(schema).is_some() || properties(schema).is_some() {
+        if union_members(schema).is_some()
+            || string_enum(schema).is_some()
+            || properties(schema).is_some()
+        {
             return self.inline(schema, ctx, origin);
         }
         match type_of(schema) {
@@ -137,9 +200,11 @@ impl Lowering<'_> {
             Some("integer" | "number") => Ty::Number,
             Some("boolean") => Ty::Bool,
             Some("array") => match schema.get("items") {
-                Some(items) if items.is_object() => {
-                    Ty::Vec(Box::new(self.ty_of(items, &format!("{ctx}Item"), &format!("{origin}[]"))))
-                }
+                Some(items) if items.is_object() => Ty::Vec(Box::new(self.ty_of(
+                    items,
+                    &format!("{ctx}Item"),
+                    &format!("{origin}[]"),
+                ))),
                 _ => Ty::Vec(Box::new(Ty::Any)),
             },
             Some("object") => match schema.get("additionalProperties") {
@@ -155,7 +220,13 @@ impl Lowering<'_> {
         }
     }
 
-    fn structure(&mut self, schema: &Value, props: &serde_json::Map<String, Value>, rust: &str, origin: &str) -> Def {
+    fn structure(
+        &mut self,
+        schema: &Value,
+        props: &serde_json::Map<String, Value>,
+        rust: &str,
+        origin: &str,
+    ) -> Def {
         let required: Vec<&str> = schema
             .get("required")
             .and_then(Value::as_array)
@@ -181,7 +252,8 @@ impl Lowering<'_> {
     fn union(&mut self, schema: &Value, members: &[Value], rust: &str, origin: &str) -> Def {
         let mut variants = Vec::new();
         for (i, member) in members.iter().enumerate() {
-            let suffix = inline_variant_suffix(member, self.schemas).unwrap_or_else(|| format!("Variant{i}"));
+            let suffix = inline_variant_suffix(member, self.schemas)
+                .unwrap_or_else(|| format!("Variant{i}"));
             let ty = self.ty_of(member, &format!("{rust}{suffix}"), &format!("{origin}|{i}"));
             variants.push(Variant {
                 name: String::new(),
@@ -226,17 +298,22 @@ fn inline_variant_suffix(member: &Value, _schemas: &Schemas) -> Option<String> {
 /// Everything about the generated types that needs the whole set: variant kinds, tags, keys
 /// and names of every union.
 pub fn analyze_unions(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, Def> = types.iter().map(|t| (t.name.clone(), t.def.clone())).collect();
+    let index: BTreeMap<String, Def> = types
+        .iter()
+        .map(|t| (t.name.clone(), t.def.clone()))
+        .collect();
     for t in types.iter_mut() {
-        let Def::Union { tag, variants } = &mut t.def else { continue };
+        let Def::Union { tag, variants } = &mut t.def else {
+            continue;
+        };
         for v in variants.iter_mut() {
             v.kinds = kinds_of(&v.ty, &index, 0);
         }
         // An open string enum already takes any string: a plain `string` variant next to it
         // could never be chosen.
-        let has_open_enum = variants
-            .iter()
-            .any(|v| matches!(&v.ty, Ty::Named(n) if matches!(index.get(n), Some(Def::OpenEnum { .. }))));
+        let has_open_enum = variants.iter().any(
+            |v| matches!(&v.ty, Ty::Named(n) if matches!(index.get(n), Some(Def::OpenEnum { .. }))),
+        );
         if has_open_enum {
             variants.retain(|v| v.ty != Ty::String);
         }
@@ -251,7 +328,11 @@ pub fn analyze_unions(types: &mut [TypeDef]) {
             *tag = TAG_CANDIDATES
                 .iter()
                 .find(|candidate| {
-                    variants.iter().filter(|v| !tags_of(&v.ty, candidate, &index, 0).is_empty()).count() >= 2
+                    variants
+                        .iter()
+                        .filter(|v| !tags_of(&v.ty, candidate, &index, 0).is_empty())
+                        .count()
+                        >= 2
                 })
                 .map(|c| (*c).to_owned());
         }
@@ -268,7 +349,9 @@ pub fn analyze_unions(types: &mut [TypeDef]) {
         let mut taken: BTreeSet<String> = ["Unknown".to_owned()].into();
         let unique_tag = |v: &Variant| -> Option<String> {
             match v.tags.as_slice() {
-                [one] if variants.iter().filter(|o| o.tags.contains(one)).count() == 1 => Some(one.clone()),
+                [one] if variants.iter().filter(|o| o.tags.contains(one)).count() == 1 => {
+                    Some(one.clone())
+                }
                 _ => None,
             }
         };
@@ -313,9 +396,9 @@ fn kinds_of(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> u8 {
             _ if depth > 32 => kind::ANY,
             Some(Def::Struct { .. }) => kind::OBJECT,
             Some(Def::OpenEnum { .. } | Def::TagEnum { .. }) => kind::STRING,
-            Some(Def::Union { variants, .. }) => {
-                variants.iter().fold(0, |acc, v| acc | kinds_of(&v.ty, index, depth + 1))
-            }
+            Some(Def::Union { variants, .. }) => variants
+                .iter()
+                .fold(0, |acc, v| acc | kinds_of(&v.ty, index, depth + 1)),
             Some(Def::Alias(inner)) => kinds_of(inner, index, depth + 1),
             None => kind::ANY,
         },
@@ -323,19 +406,25 @@ fn kinds_of(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> u8 {
 }
 
 fn tags_of(ty: &Ty, tag: &str, index: &BTreeMap<String, Def>, depth: usize) -> Vec<String> {
-    let (Ty::Named(n) | Ty::Boxed(n)) = ty else { return Vec::new() };
+    let (Ty::Named(n) | Ty::Boxed(n)) = ty else {
+        return Vec::new();
+    };
     if depth > 32 {
         return Vec::new();
     }
     match index.get(n) {
-        Some(Def::Struct { fields }) => match fields.iter().find(|f| f.wire == tag).map(|f| &f.ty) {
-            Some(Ty::Named(e)) => match index.get(e) {
-                Some(Def::TagEnum { value, .. }) => vec![value.clone()],
-                Some(Def::OpenEnum { values }) => values.iter().map(|(_, v)| v.clone()).collect(),
+        Some(Def::Struct { fields }) => {
+            match fields.iter().find(|f| f.wire == tag).map(|f| &f.ty) {
+                Some(Ty::Named(e)) => match index.get(e) {
+                    Some(Def::TagEnum { value, .. }) => vec![value.clone()],
+                    Some(Def::OpenEnum { values }) => {
+                        values.iter().map(|(_, v)| v.clone()).collect()
+                    }
+                    _ => Vec::new(),
+                },
                 _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        },
+            }
+        }
         Some(Def::Union { variants, .. }) => {
             let mut all = Vec::new();
             for v in variants {
@@ -359,14 +448,20 @@ fn tags_of(ty: &Ty, tag: &str, index: &BTreeMap<String, Def>, depth: usize) -> V
 }
 
 fn keys_of(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> (Vec<String>, Vec<String>) {
-    let (Ty::Named(n) | Ty::Boxed(n)) = ty else { return (Vec::new(), Vec::new()) };
+    let (Ty::Named(n) | Ty::Boxed(n)) = ty else {
+        return (Vec::new(), Vec::new());
+    };
     if depth > 32 {
         return (Vec::new(), Vec::new());
     }
     match index.get(n) {
         Some(Def::Struct { fields }) => (
             fields.iter().map(|f| f.wire.clone()).collect(),
-            fields.iter().filter(|f| f.required).map(|f| f.wire.clone()).collect(),
+            fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.wire.clone())
+                .collect(),
         ),
         Some(Def::Union { variants, .. }) => {
             let mut keys: Vec<String> = Vec::new();
@@ -387,7 +482,11 @@ fn keys_of(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> (Vec<String>
 /// Boxes the direct (not behind `Vec`/map) references that close a cycle, so every type has a
 /// finite size.
 fn box_recursion(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let index: BTreeMap<String, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
     let direct = |def: &Def| -> Vec<String> {
         let named = |ty: &Ty| match ty {
             Ty::Named(n) => Some(n.clone()),
@@ -400,8 +499,15 @@ fn box_recursion(types: &mut [TypeDef]) {
             _ => Vec::new(),
         }
     };
-    let edges: Vec<Vec<usize>> =
-        types.iter().map(|t| direct(&t.def).iter().filter_map(|n| index.get(n).copied()).collect()).collect();
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            direct(&t.def)
+                .iter()
+                .filter_map(|n| index.get(n).copied())
+                .collect()
+        })
+        .collect();
     // `reaches[a]` contains b if b is reachable from a through direct edges.
     let reaches = |from: usize, to: usize| -> bool {
         let mut stack = vec![from];
@@ -448,8 +554,13 @@ mod tests {
     use serde_json::json;
 
     fn lower_json(schemas: Value) -> Vec<TypeDef> {
-        let Value::Object(schemas) = schemas else { panic!("object expected") };
-        let reachable = schemas.keys().map(|k| (k.clone(), BTreeSet::from(["g".to_owned()]))).collect();
+        let Value::Object(schemas) = schemas else {
+            panic!("object expected")
+        };
+        let reachable = schemas
+            .keys()
+            .map(|k| (k.clone(), BTreeSet::from(["g".to_owned()])))
+            .collect();
         lower(&schemas, &reachable)
     }
 
@@ -461,7 +572,9 @@ mod tests {
             "Part": {"oneOf": [{"$ref": "#/components/schemas/Text"}, {"$ref": "#/components/schemas/Image"}, {"type": "string"}]}
         }));
         let part = types.iter().find(|t| t.name == "Part").expect("Part");
-        let Def::Union { tag, variants } = &part.def else { panic!("union expected") };
+        let Def::Union { tag, variants } = &part.def else {
+            panic!("union expected")
+        };
         assert_eq!(tag.as_deref(), Some("type"));
         let names: Vec<_> = variants.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["Text", "ImageUrl", "String"]);
@@ -478,7 +591,9 @@ mod tests {
                 "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}
             }}
         }));
-        let Def::Struct { fields } = &types[0].def else { panic!("struct expected") };
+        let Def::Struct { fields } = &types[0].def else {
+            panic!("struct expected")
+        };
         assert_eq!(fields[0].ty, Ty::Boxed("Node".into()));
         assert_eq!(fields[1].ty, Ty::Vec(Box::new(Ty::Named("Node".into()))));
     }

@@ -40,7 +40,9 @@ pub fn run(check: bool) -> Result<()> {
 }
 
 fn write_crate(output: &mut Output, front: &FrontEnd, files: Vec<(String, String)>) -> Result<()> {
-    let dir: PathBuf = crate::project_root().join(front.crate_dir).join("src/generated");
+    let dir: PathBuf = crate::project_root()
+        .join(front.crate_dir)
+        .join("src/generated");
     let mut produced = BTreeSet::new();
     for (name, text) in files {
         let path = dir.join(&name);

@@ -26,7 +26,10 @@ fn words(name: &str) -> Vec<String> {
         if c.is_ascii_uppercase() && !current.is_empty() {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 words.push(std::mem::take(&mut current));
             }
         }
@@ -109,7 +112,10 @@ mod tests {
 
     #[test]
     fn types() {
-        assert_eq!(type_name("response.output_text.delta"), "ResponseOutputTextDelta");
+        assert_eq!(
+            type_name("response.output_text.delta"),
+            "ResponseOutputTextDelta"
+        );
         assert_eq!(type_name("gpt-4o-2024-08-06"), "Gpt4o20240806");
         assert_eq!(type_name("1024x1024"), "V1024x1024");
         assert_eq!(type_name("HTTPError"), "HttpError");

@@ -25,8 +25,16 @@ struct Group {
 }
 
 const GROUPS: &[Group] = &[
-    Group { name: "error", operations: &[], roots: &["ErrorResponse"] },
-    Group { name: "chat", operations: &[("post", "/chat/completions")], roots: &[] },
+    Group {
+        name: "error",
+        operations: &[],
+        roots: &["ErrorResponse"],
+    },
+    Group {
+        name: "chat",
+        operations: &[("post", "/chat/completions")],
+        roots: &[],
+    },
     Group {
         name: "responses",
         operations: &[
@@ -40,14 +48,30 @@ const GROUPS: &[Group] = &[
         ],
         roots: &[],
     },
-    Group { name: "embeddings", operations: &[("post", "/embeddings")], roots: &[] },
     Group {
-        name: "models",
-        operations: &[("get", "/models"), ("get", "/models/{model}"), ("delete", "/models/{model}")],
+        name: "embeddings",
+        operations: &[("post", "/embeddings")],
         roots: &[],
     },
-    Group { name: "completions", operations: &[("post", "/completions")], roots: &[] },
-    Group { name: "moderations", operations: &[("post", "/moderations")], roots: &[] },
+    Group {
+        name: "models",
+        operations: &[
+            ("get", "/models"),
+            ("get", "/models/{model}"),
+            ("delete", "/models/{model}"),
+        ],
+        roots: &[],
+    },
+    Group {
+        name: "completions",
+        operations: &[("post", "/completions")],
+        roots: &[],
+    },
+    Group {
+        name: "moderations",
+        operations: &[("post", "/moderations")],
+        roots: &[],
+    },
 ];
 
 /// A documented deviation of real traffic from the spec: the subschema at `pointer` inside
@@ -61,7 +85,11 @@ struct Overlay {
 }
 
 fn string_or_parts(original: &Value) -> Value {
-    let doc = original.get("description").and_then(Value::as_str).unwrap_or("").trim();
+    let doc = original
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
     json!({
         "oneOf": [{"type": "string"}, {"type": "array", "items": {}}],
         "description": format!("{doc}\n\naigw: also an array of content parts, as Mistral sends (the spec lists only a string)."),
@@ -74,7 +102,11 @@ const OVERLAYS: &[Overlay] = &[
         schema: "Embedding",
         pointer: "/properties/embedding",
         rewrite: |original| {
-            let doc = original.get("description").and_then(Value::as_str).unwrap_or("").trim();
+            let doc = original
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim();
             json!({
                 "oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string"}],
                 "description": format!("{doc}\n\naigw: a base64 string when the request asked for `encoding_format: \"base64\"` (the spec lists only the array)."),
@@ -122,7 +154,10 @@ fn apply_overlays(schemas: &mut Schemas) -> Result<()> {
             .get_mut(overlay.schema)
             .and_then(|s| s.pointer_mut(overlay.pointer))
             .with_context(|| {
-                format!("overlay for `{}`: {}{} is not in the spec any more", overlay.why, overlay.schema, overlay.pointer)
+                format!(
+                    "overlay for `{}`: {}{} is not in the spec any more",
+                    overlay.why, overlay.schema, overlay.pointer
+                )
             })?;
         *slot = (overlay.rewrite)(slot);
     }
@@ -137,7 +172,11 @@ fn operation_refs(spec: &Value, method: &str, path: &str) -> Result<Vec<String>>
         .and_then(|p| p.get(method))
         .with_context(|| format!("operation {} {path} not in the spec", method.to_uppercase()))?;
     let mut found = Vec::new();
-    if let Some(body) = op.get("requestBody").and_then(|b| b.get("content")).and_then(|c| c.get("application/json")) {
+    if let Some(body) = op
+        .get("requestBody")
+        .and_then(|b| b.get("content"))
+        .and_then(|c| c.get("application/json"))
+    {
         refs(body, &mut found);
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
@@ -177,7 +216,10 @@ fn reachability(spec: &Value, schemas: &Schemas) -> Result<BTreeMap<String, BTre
             if let Some(schema) = schemas.get(&name) {
                 refs(schema, &mut stack);
             } else {
-                bail!("group {}: schema `{name}` is referenced but not defined", group.name);
+                bail!(
+                    "group {}: schema `{name}` is referenced but not defined",
+                    group.name
+                );
             }
         }
     }
@@ -193,7 +235,11 @@ pub fn generate() -> Result<Vec<(String, String)>> {
         .and_then(Value::as_object)
         .cloned()
         .context("the OpenAI spec has no components.schemas")?;
-    println!("openai: {} schemas; passes: {}", schemas.len(), passes::names().join(", "));
+    println!(
+        "openai: {} schemas; passes: {}",
+        schemas.len(),
+        passes::names().join(", ")
+    );
     passes::run_all(&mut schemas);
     apply_overlays(&mut schemas)?;
     // Overlays are written in spec terms; normalize what they introduced too.
@@ -202,10 +248,19 @@ pub fn generate() -> Result<Vec<(String, String)>> {
     let reach = reachability(&spec, &schemas)?;
     let types = lower::lower(&schemas, &reach);
     report(&types);
-    let prov = Provenance { spec_file: &source.file, spec_sha256: &source.sha256, doc_link_base: FRONT_END.doc_link_base };
+    let prov = Provenance {
+        spec_file: &source.file,
+        spec_sha256: &source.sha256,
+        doc_link_base: FRONT_END.doc_link_base,
+    };
     emit::render(&types, &prov)
         .into_iter()
-        .map(|(name, text)| Ok((name.clone(), emit::rustfmt(&text).with_context(|| format!("formatting {name}"))?)))
+        .map(|(name, text)| {
+            Ok((
+                name.clone(),
+                emit::rustfmt(&text).with_context(|| format!("formatting {name}"))?,
+            ))
+        })
         .collect()
 }
 

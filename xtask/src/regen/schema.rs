@@ -3,13 +3,21 @@
 use serde_json::Value;
 
 /// Keywords whose value is one subschema.
-const SINGLE: &[&str] = &["items", "additionalProperties", "not", "contains", "propertyNames"];
+const SINGLE: &[&str] = &[
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+];
 /// Keywords whose value is an array of subschemas.
 const LISTS: &[&str] = &["oneOf", "anyOf", "allOf", "prefixItems"];
 
 /// Calls `f` on every direct subschema of `schema` (not on `schema` itself).
 pub fn for_each_child_mut(schema: &mut Value, f: &mut dyn FnMut(&mut Value)) {
-    let Some(obj) = schema.as_object_mut() else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
     if let Some(Value::Object(props)) = obj.get_mut("properties") {
         for (_, sub) in props.iter_mut() {
             f(sub);
@@ -52,7 +60,10 @@ pub fn refs(schema: &Value, out: &mut Vec<String>) {
             }
             for (key, value) in obj {
                 // Skip values that are data, not schemas.
-                if matches!(key.as_str(), "enum" | "const" | "default" | "example" | "examples") {
+                if matches!(
+                    key.as_str(),
+                    "enum" | "const" | "default" | "example" | "examples"
+                ) {
                     continue;
                 }
                 refs(value, out);

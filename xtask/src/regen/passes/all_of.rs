@@ -14,8 +14,12 @@ pub fn run(schemas: &mut Schemas) {
 }
 
 fn flatten(schema: &mut Value, all: &Schemas, depth: usize) {
-    let Some(obj) = schema.as_object_mut() else { return };
-    let Some(Value::Array(members)) = obj.remove("allOf") else { return };
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let Some(Value::Array(members)) = obj.remove("allOf") else {
+        return;
+    };
 
     let structural = obj.keys().any(|k| !DOC_KEYS.contains(&k.as_str()));
     if members.len() == 1 && !structural {
@@ -36,7 +40,9 @@ fn flatten(schema: &mut Value, all: &Schemas, depth: usize) {
     for member in members.iter().chain(std::iter::once(&own)) {
         let mut resolved = resolve(member, all, depth);
         flatten(&mut resolved, all, depth + 1);
-        let Value::Object(member) = resolved else { continue };
+        let Value::Object(member) = resolved else {
+            continue;
+        };
         for (k, v) in member {
             match k.as_str() {
                 "properties" => {
@@ -114,6 +120,9 @@ mod tests {
             super::run,
             json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/X"}]}),
         );
-        assert_eq!(out, json!({"description": "d", "$ref": "#/components/schemas/X"}));
+        assert_eq!(
+            out,
+            json!({"description": "d", "$ref": "#/components/schemas/X"})
+        );
     }
 }

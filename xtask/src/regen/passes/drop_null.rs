@@ -7,12 +7,17 @@ use serde_json::Value;
 
 fn is_null_schema(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("null")
-        || schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1 && e[0].is_null())
+        || schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.len() == 1 && e[0].is_null())
 }
 
 pub fn run(schemas: &mut super::Schemas) {
     super::rewrite_all(schemas, |schema| {
-        let Some(obj) = schema.as_object_mut() else { return };
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
         obj.remove("nullable");
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(list)) = obj.get_mut(key) {

@@ -6,7 +6,9 @@
 use serde_json::Value;
 
 fn is_string_schema(v: &Value) -> bool {
-    let Some(obj) = v.as_object() else { return false };
+    let Some(obj) = v.as_object() else {
+        return false;
+    };
     let typed_string = obj.get("type").and_then(Value::as_str) == Some("string");
     let enum_of_strings = obj
         .get("enum")
@@ -20,9 +22,13 @@ fn is_string_schema(v: &Value) -> bool {
 
 pub fn run(schemas: &mut super::Schemas) {
     super::rewrite_all(schemas, |schema| {
-        let Some(obj) = schema.as_object_mut() else { return };
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
         for key in ["oneOf", "anyOf"] {
-            let Some(Value::Array(list)) = obj.get(key) else { continue };
+            let Some(Value::Array(list)) = obj.get(key) else {
+                continue;
+            };
             if list.len() < 2 || !list.iter().all(is_string_schema) {
                 continue;
             }
@@ -62,7 +68,10 @@ mod tests {
             super::run,
             json!({"anyOf": [{"type": "string"}, {"type": "string", "enum": ["auto"]}]}),
         );
-        assert_eq!(out, json!({"type": "string", "enum": ["auto"], "x-aigw-open": true}));
+        assert_eq!(
+            out,
+            json!({"type": "string", "enum": ["auto"], "x-aigw-open": true})
+        );
     }
 
     #[test]

@@ -23,14 +23,38 @@ pub struct Pass {
 
 /// The pipeline, in order.
 pub const PASSES: &[Pass] = &[
-    Pass { name: "recursive_ref", run: recursive_ref::run },
-    Pass { name: "strip_annotations", run: strip_annotations::run },
-    Pass { name: "const_enum", run: const_enum::run },
-    Pass { name: "type_array", run: type_array::run },
-    Pass { name: "drop_null", run: drop_null::run },
-    Pass { name: "all_of", run: all_of::run },
-    Pass { name: "merge_string_enums", run: merge_string_enums::run },
-    Pass { name: "single_variant", run: single_variant::run },
+    Pass {
+        name: "recursive_ref",
+        run: recursive_ref::run,
+    },
+    Pass {
+        name: "strip_annotations",
+        run: strip_annotations::run,
+    },
+    Pass {
+        name: "const_enum",
+        run: const_enum::run,
+    },
+    Pass {
+        name: "type_array",
+        run: type_array::run,
+    },
+    Pass {
+        name: "drop_null",
+        run: drop_null::run,
+    },
+    Pass {
+        name: "all_of",
+        run: all_of::run,
+    },
+    Pass {
+        name: "merge_string_enums",
+        run: merge_string_enums::run,
+    },
+    Pass {
+        name: "single_variant",
+        run: single_variant::run,
+    },
 ];
 
 /// Runs every pass over `schemas`.

@@ -2,11 +2,25 @@
 //! extensions, validation bounds), so later passes compare schemas by shape only.
 //! `description`, `title` and `deprecated` stay: they become doc comments.
 
-
 const DROP: &[&str] = &[
-    "example", "examples", "default", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "minItems", "maxItems", "min_items", "max_items", "pattern",
-    "maxProperties", "minProperties", "format", "optional",
+    "example",
+    "examples",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "min_items",
+    "max_items",
+    "pattern",
+    "maxProperties",
+    "minProperties",
+    "format",
+    "optional",
 ];
 
 pub fn run(schemas: &mut super::Schemas) {

@@ -15,12 +15,20 @@ fn belongs_to(key: &str, ty: &str) -> bool {
 
 pub fn run(schemas: &mut super::Schemas) {
     super::rewrite_all(schemas, |schema| {
-        let Some(obj) = schema.as_object_mut() else { return };
-        let Some(Value::Array(types)) = obj.get("type").cloned() else { return };
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        let Some(Value::Array(types)) = obj.get("type").cloned() else {
+            return;
+        };
         let mut non_null: Vec<String> = Vec::new();
         let mut nullable = false;
         for t in types.iter().filter_map(Value::as_str) {
-            if t == "null" { nullable = true } else { non_null.push(t.to_owned()) }
+            if t == "null" {
+                nullable = true
+            } else {
+                non_null.push(t.to_owned())
+            }
         }
         obj.remove("type");
         if nullable {
@@ -37,15 +45,22 @@ pub fn run(schemas: &mut super::Schemas) {
                     let mut variant = Map::new();
                     variant.insert("type".into(), Value::String(ty.clone()));
                     for (k, v) in obj.iter() {
-                        if !matches!(k.as_str(), "description" | "title" | "nullable" | "deprecated")
-                            && belongs_to(k, ty)
+                        if !matches!(
+                            k.as_str(),
+                            "description" | "title" | "nullable" | "deprecated"
+                        ) && belongs_to(k, ty)
                         {
                             variant.insert(k.clone(), v.clone());
                         }
                     }
                     variants.push(Value::Object(variant));
                 }
-                obj.retain(|k, _| matches!(k.as_str(), "description" | "title" | "nullable" | "deprecated"));
+                obj.retain(|k, _| {
+                    matches!(
+                        k.as_str(),
+                        "description" | "title" | "nullable" | "deprecated"
+                    )
+                });
                 obj.insert("oneOf".into(), Value::Array(variants));
             }
         }
