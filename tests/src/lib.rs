@@ -1,1 +1,60 @@
-//! Workspace-level tests live in this package's test targets.
+//! Helpers shared by the workspace-level tests (the tests themselves are this package's test
+//! targets: `corpus_conformance.rs`, `fixtures_lossless.rs`, `lossless_guarantees.rs`).
+
+use aigw_wire::{Unknown, Unknowns, unknowns};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The recorded corpus: `AIGW_CORPUS`, else `../shared/corpus/dev` beside the workspace.
+pub fn corpus_dir() -> PathBuf {
+    match std::env::var_os("AIGW_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared/corpus/dev"),
+    }
+}
+
+/// The result of round-tripping a payload through a typed value.
+#[derive(Debug)]
+pub struct RoundTrip {
+    /// The typed value serialized back.
+    pub back: Value,
+    /// `pointer: what` for every part outside the typed fields.
+    pub unknowns: Vec<String>,
+    /// The typed value's `Debug` output without the absent fields.
+    pub typed: String,
+}
+
+/// Parses `text` as `T`, serializes it back and lists its unknown parts.
+pub fn round_trip<T>(text: &str) -> Result<RoundTrip, serde_json::Error>
+where
+    T: DeserializeOwned + Serialize + Unknowns + Debug,
+{
+    let typed: T = serde_json::from_str(text)?;
+    let back = serde_json::to_value(&typed)?;
+    let unknowns = unknowns(&typed)
+        .into_iter()
+        .map(|(pointer, unknown)| match unknown {
+            Unknown::Field(v) => format!("{pointer}: field {v}"),
+            Unknown::Variant(v) => format!("{pointer}: unknown variant {v}"),
+            Unknown::EnumValue(v) => format!("{pointer}: enum value {v:?}"),
+        })
+        .collect();
+    let typed = format!("{typed:#?}")
+        .lines()
+        .filter(|line| !line.trim_end().ends_with(": Absent,"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(RoundTrip {
+        back,
+        unknowns,
+        typed,
+    })
+}

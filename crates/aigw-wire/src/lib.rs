@@ -29,8 +29,10 @@
 mod maybe;
 mod open_enum;
 pub mod union;
+pub mod unknowns;
 
 pub use maybe::Maybe;
+pub use unknowns::{Unknown, Unknowns, unknowns};
 
 #[doc(hidden)]
 pub mod __private {

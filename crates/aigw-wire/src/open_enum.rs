@@ -66,6 +66,18 @@ macro_rules! open_enum {
             }
         }
 
+        impl $crate::Unknowns for $name {
+            fn visit_unknowns<'a>(
+                &'a self,
+                at: &mut ::std::string::String,
+                f: &mut dyn FnMut(&str, $crate::Unknown<'a>),
+            ) {
+                if let Self::Other(value) = self {
+                    f(at, $crate::Unknown::EnumValue(value));
+                }
+            }
+        }
+
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
@@ -122,6 +134,15 @@ macro_rules! tag_enum {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str($value)
+            }
+        }
+
+        impl $crate::Unknowns for $name {
+            fn visit_unknowns<'a>(
+                &'a self,
+                _: &mut ::std::string::String,
+                _: &mut dyn FnMut(&str, $crate::Unknown<'a>),
+            ) {
             }
         }
 

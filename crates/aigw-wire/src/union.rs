@@ -345,6 +345,19 @@ macro_rules! union_serde {
             }
         }
 
+        impl $crate::Unknowns for $name {
+            fn visit_unknowns<'a>(
+                &'a self,
+                at: &mut ::std::string::String,
+                f: &mut dyn FnMut(&str, $crate::Unknown<'a>),
+            ) {
+                match self {
+                    $( Self::$variant(value) => $crate::Unknowns::visit_unknowns(value, at, f), )*
+                    Self::Unknown(value) => f(at, $crate::Unknown::Variant(value)),
+                }
+            }
+        }
+
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,

@@ -143,7 +143,20 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
                 render_field(out, f, prov);
             }
             out.push_str("    /// Fields the spec does not name, kept verbatim.\n");
-            out.push_str("    #[serde(flatten)]\n    pub extra: Map<String, Value>,\n}\n");
+            out.push_str("    #[serde(flatten)]\n    pub extra: Map<String, Value>,\n}\n\n");
+            let _ = writeln!(out, "impl ::aigw_wire::Unknowns for {} {{", t.name);
+            out.push_str("    fn visit_unknowns<'a>(&'a self, at: &mut String, f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>)) {\n");
+            for field in fields {
+                let _ = writeln!(
+                    out,
+                    "        ::aigw_wire::unknowns::visit_field(&self.{}, {}, at, f);",
+                    field.rust,
+                    string_literal(&field.wire)
+                );
+            }
+            out.push_str(
+                "        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);\n    }\n}\n",
+            );
         }
         Def::OpenEnum { values } => {
             out.push_str("::aigw_wire::open_enum! {\n");

@@ -50,6 +50,18 @@ pub struct ChatCompletionAllowedTools {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionAllowedTools {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Constrains the tools available to the model to a pre-defined set.
 ///
 /// Spec: `ChatCompletionAllowedToolsChoice`.
@@ -66,6 +78,18 @@ pub struct ChatCompletionAllowedToolsChoice {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionAllowedToolsChoice {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_tools, "allowed_tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -105,6 +129,17 @@ pub struct ChatCompletionFunctionCallOption {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionFunctionCallOption {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Deprecated.
 ///
 /// Spec: `ChatCompletionFunctions`.
@@ -123,6 +158,19 @@ pub struct ChatCompletionFunctions {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionFunctions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parameters, "parameters", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A call to a custom tool created by the model.
@@ -150,6 +198,19 @@ pub struct ChatCompletionMessageCustomToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.custom, "custom", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The custom tool that the model called.
 ///
 /// Spec: `ChatCompletionMessageCustomToolCall.custom`.
@@ -168,6 +229,18 @@ pub struct ChatCompletionMessageCustomToolCallCustom {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCallCustom {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -202,6 +275,19 @@ pub struct ChatCompletionMessageToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function, "function", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionMessageToolCallChunk`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunk {
@@ -221,6 +307,20 @@ pub struct ChatCompletionMessageToolCallChunk {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunk {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function, "function", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionMessageToolCallChunk.function`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunkFunction {
@@ -233,6 +333,18 @@ pub struct ChatCompletionMessageToolCallChunkFunction {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunkFunction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -260,6 +372,18 @@ pub struct ChatCompletionMessageToolCallFunction {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallFunction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -327,6 +451,18 @@ pub struct ChatCompletionModeration {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionModeration {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// An error produced while attempting moderation.
 ///
 /// Spec: `ChatCompletionModerationError`.
@@ -350,6 +486,19 @@ pub struct ChatCompletionModerationError {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionModerationError {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -454,6 +603,19 @@ pub struct ChatCompletionModerationResults {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionModerationResults {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.results, "results", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which is always `moderation_results`.
     ///
@@ -479,6 +641,18 @@ pub struct ChatCompletionNamedToolChoice {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoice {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function, "function", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Specifies a tool the model should use. Use to force the model to call a specific custom tool.
 ///
 /// Spec: `ChatCompletionNamedToolChoiceCustom`.
@@ -497,6 +671,18 @@ pub struct ChatCompletionNamedToolChoiceCustom {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustom {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.custom, "custom", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionNamedToolChoiceCustom.custom`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceCustomCustom {
@@ -508,6 +694,17 @@ pub struct ChatCompletionNamedToolChoiceCustomCustom {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustomCustom {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -528,6 +725,17 @@ pub struct ChatCompletionNamedToolChoiceFunction {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceFunction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -570,6 +778,23 @@ pub struct ChatCompletionRequestAssistantMessage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.audio, "audio", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_calls, "tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function_call, "function_call", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Data about a previous audio response from the model.
 /// [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
@@ -584,6 +809,17 @@ pub struct ChatCompletionRequestAssistantMessageAudio {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageAudio {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the assistant message. Required unless `tool_calls` or `function_call` is specified.
@@ -676,6 +912,18 @@ pub struct ChatCompletionRequestAssistantMessageFunctionCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageFunctionCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `assistant`.
     ///
@@ -706,6 +954,19 @@ pub struct ChatCompletionRequestDeveloperMessage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestDeveloperMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the developer message.
@@ -775,6 +1036,19 @@ pub struct ChatCompletionRequestFunctionMessage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestFunctionMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -873,6 +1147,24 @@ pub struct ChatCompletionRequestMessageContentPartAudio {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudio {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input_audio, "input_audio", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartAudio.input_audio`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartAudioInputAudio {
@@ -889,6 +1181,18 @@ pub struct ChatCompletionRequestMessageContentPartAudioInputAudio {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudioInputAudio {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.format, "format", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -928,6 +1232,24 @@ pub struct ChatCompletionRequestMessageContentPartFile {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFile {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file, "file", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartFile.file`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartFileFile {
@@ -945,6 +1267,19 @@ pub struct ChatCompletionRequestMessageContentPartFileFile {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFileFile {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_data, "file_data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -974,6 +1309,24 @@ pub struct ChatCompletionRequestMessageContentPartImage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartImage.image_url`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartImageImageUrl {
@@ -988,6 +1341,18 @@ pub struct ChatCompletionRequestMessageContentPartImageImageUrl {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImageImageUrl {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -1026,6 +1391,18 @@ pub struct ChatCompletionRequestMessageContentPartRefusal {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartRefusal {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the content part.
     ///
@@ -1053,6 +1430,24 @@ pub struct ChatCompletionRequestMessageContentPartText {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartText {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1085,6 +1480,19 @@ pub struct ChatCompletionRequestSystemMessage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestSystemMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the system message.
@@ -1158,6 +1566,19 @@ pub struct ChatCompletionRequestToolMessage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionRequestToolMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_call_id, "tool_call_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The contents of the tool message.
 ///
 /// Spec: `ChatCompletionRequestToolMessage.content`.
@@ -1227,6 +1648,19 @@ pub struct ChatCompletionRequestUserMessage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionRequestUserMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the user message.
@@ -1360,6 +1794,23 @@ pub struct ChatCompletionResponseMessage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionResponseMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_calls, "tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.annotations, "annotations", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function_call, "function_call", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.audio, "audio", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A URL citation when using web search.
 ///
 /// Spec: `ChatCompletionResponseMessage.annotations[]`.
@@ -1378,6 +1829,18 @@ pub struct ChatCompletionResponseMessageAnnotationsItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url_citation, "url_citation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1417,6 +1880,20 @@ pub struct ChatCompletionResponseMessageAnnotationsItemUrlCitation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItemUrlCitation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.end_index, "end_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.start_index, "start_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.title, "title", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// If the audio output modality is requested, this object contains data
 /// about the audio response from the model. [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
@@ -1449,6 +1926,20 @@ pub struct ChatCompletionResponseMessageAudio {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAudio {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.expires_at, "expires_at", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.transcript, "transcript", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the message.
@@ -1508,6 +1999,18 @@ pub struct ChatCompletionResponseMessageFunctionCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageFunctionCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the author of this message.
     ///
@@ -1539,6 +2042,21 @@ pub struct ChatCompletionStreamResponseDelta {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDelta {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function_call, "function_call", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_calls, "tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The contents of the chunk message.
@@ -1594,6 +2112,18 @@ pub struct ChatCompletionStreamResponseDeltaFunctionCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDeltaFunctionCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role of the author of this message.
     ///
@@ -1635,6 +2165,20 @@ pub struct ChatCompletionTokenLogprob {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprob {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.bytes, "bytes", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ChatCompletionTokenLogprob.top_logprobs[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionTokenLogprobTopLogprobsItem {
@@ -1658,6 +2202,19 @@ pub struct ChatCompletionTokenLogprobTopLogprobsItem {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprobTopLogprobsItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.bytes, "bytes", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A function tool that can be used to generate a response.
 ///
 /// Spec: `ChatCompletionTool`.
@@ -1674,6 +2231,18 @@ pub struct ChatCompletionTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ChatCompletionTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function, "function", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Controls which (if any) tool is called by the model.
@@ -1952,6 +2521,68 @@ pub struct CreateChatCompletionRequest {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateChatCompletionRequest {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.metadata, "metadata", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.temperature, "temperature", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_p, "top_p", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.safety_identifier, "safety_identifier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt_cache_key, "prompt_cache_key", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_retention,
+            "prompt_cache_retention",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_options,
+            "prompt_cache_options",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.messages, "messages", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.modalities, "modalities", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.verbosity, "verbosity", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reasoning_effort, "reasoning_effort", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.max_completion_tokens,
+            "max_completion_tokens",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.frequency_penalty, "frequency_penalty", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.presence_penalty, "presence_penalty", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.web_search_options, "web_search_options", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response_format, "response_format", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.audio, "audio", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.store, "store", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream, "stream", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stop, "stop", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logit_bias, "logit_bias", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_tokens, "max_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.n, "n", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prediction, "prediction", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.seed, "seed", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream_options, "stream_options", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_choice, "tool_choice", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parallel_tool_calls, "parallel_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.function_call, "function_call", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.functions, "functions", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Parameters for audio output. Required when audio output is requested with
 /// `modalities: ["audio"]`. [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
@@ -1975,6 +2606,18 @@ pub struct CreateChatCompletionRequestAudio {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateChatCompletionRequestAudio {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.voice, "voice", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.format, "format", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -2172,6 +2815,18 @@ pub struct CreateChatCompletionRequestWebSearchOptions {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.user_location, "user_location", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.search_context_size, "search_context_size", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Approximate location parameters for the search.
 ///
 /// Spec: `CreateChatCompletionRequest.web_search_options.user_location`.
@@ -2188,6 +2843,18 @@ pub struct CreateChatCompletionRequestWebSearchOptionsUserLocation {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptionsUserLocation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approximate, "approximate", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2247,6 +2914,26 @@ pub struct CreateChatCompletionResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateChatCompletionResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.choices, "choices", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created, "created", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.metadata, "metadata", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.system_fingerprint, "system_fingerprint", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `CreateChatCompletionResponse.choices[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionResponseChoicesItem {
@@ -2275,6 +2962,20 @@ pub struct CreateChatCompletionResponseChoicesItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.finish_reason, "finish_reason", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -2312,6 +3013,18 @@ pub struct CreateChatCompletionResponseChoicesItemLogprobs {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItemLogprobs {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2384,6 +3097,26 @@ pub struct CreateChatCompletionStreamResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.choices, "choices", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created, "created", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.obfuscation, "obfuscation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.system_fingerprint, "system_fingerprint", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `CreateChatCompletionStreamResponse.choices[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItem {
@@ -2409,6 +3142,20 @@ pub struct CreateChatCompletionStreamResponseChoicesItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.finish_reason, "finish_reason", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -2447,6 +3194,18 @@ pub struct CreateChatCompletionStreamResponseChoicesItemLogprobs {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItemLogprobs {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which is always `chat.completion.chunk`.
     ///
@@ -2474,6 +3233,18 @@ pub struct CustomToolChatCompletions {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CustomToolChatCompletions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.custom, "custom", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Properties of the custom tool.
 ///
 /// Spec: `CustomToolChatCompletions.custom`.
@@ -2493,6 +3264,19 @@ pub struct CustomToolChatCompletionsCustom {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustom {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.format, "format", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The input format for the custom tool. Default is unconstrained text.
@@ -2552,6 +3336,18 @@ pub struct CustomToolChatCompletionsCustomFormatGrammar {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammar {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.grammar, "grammar", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Your chosen grammar.
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|1.grammar`.
@@ -2570,6 +3366,18 @@ pub struct CustomToolChatCompletionsCustomFormatGrammarGrammar {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammarGrammar {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.definition, "definition", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.syntax, "syntax", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -2602,6 +3410,17 @@ pub struct CustomToolChatCompletionsCustomFormatText {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatText {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2639,6 +3458,20 @@ pub struct FunctionObject {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionObject {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parameters, "parameters", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.strict, "strict", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The parameters the functions accepts, described as a JSON Schema object. See the [guide](https://platform.openai.com/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format.
 ///
 /// Omitting `parameters` defines a function with an empty parameter list.
@@ -2673,6 +3506,18 @@ pub struct PredictionContent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for PredictionContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The content that should be matched when generating a model response.
@@ -2744,6 +3589,18 @@ pub struct ResponseFormatJsonSchema {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseFormatJsonSchema {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.json_schema, "json_schema", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Structured Outputs configuration options, including a JSON Schema.
 ///
 /// Spec: `ResponseFormatJsonSchema.json_schema`.
@@ -2771,6 +3628,20 @@ pub struct ResponseFormatJsonSchemaJsonSchema {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseFormatJsonSchemaJsonSchema {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.schema, "schema", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.strict, "strict", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2874,6 +3745,17 @@ pub struct VoiceIdsOrCustomVoiceObject {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for VoiceIdsOrCustomVoiceObject {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `VoiceIdsShared`.
     pub enum VoiceIdsShared {
@@ -2925,4 +3807,18 @@ pub struct WebSearchLocation {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchLocation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.country, "country", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.region, "region", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.city, "city", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timezone, "timezone", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }

@@ -46,6 +46,18 @@ pub struct ChatCompletionStreamOptions {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ChatCompletionStreamOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.include_usage, "include_usage", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.include_obfuscation, "include_obfuscation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Usage statistics for the completion request.
 ///
 /// Spec: `CompletionUsage`.
@@ -75,6 +87,31 @@ pub struct CompletionUsage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CompletionUsage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.completion_tokens, "completion_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt_tokens, "prompt_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.total_tokens, "total_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.completion_tokens_details,
+            "completion_tokens_details",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_tokens_details,
+            "prompt_tokens_details",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Breakdown of tokens used in a completion.
@@ -107,6 +144,31 @@ pub struct CompletionUsageCompletionTokensDetails {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CompletionUsageCompletionTokensDetails {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(
+            &self.accepted_prediction_tokens,
+            "accepted_prediction_tokens",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.audio_tokens, "audio_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reasoning_tokens, "reasoning_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text_tokens, "text_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.rejected_prediction_tokens,
+            "rejected_prediction_tokens",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Breakdown of tokens used in the prompt.
 ///
 /// Spec: `CompletionUsage.prompt_tokens_details`.
@@ -130,6 +192,21 @@ pub struct CompletionUsagePromptTokensDetails {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CompletionUsagePromptTokensDetails {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.audio_tokens, "audio_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.cached_tokens, "cached_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text_tokens, "text_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_tokens, "image_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.cache_write_tokens, "cache_write_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Not supported with latest reasoning models `o3` and `o4-mini`.

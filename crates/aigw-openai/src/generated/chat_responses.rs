@@ -129,6 +129,17 @@ pub struct ModerationConfigParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ModerationConfigParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ModerationInputType`.
     pub enum ModerationInputType {
@@ -163,6 +174,18 @@ pub struct ModerationParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ModerationParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.policy, "policy", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The policy to apply to moderated response input and output.
 ///
 /// Spec: `ModerationPolicyParam`.
@@ -177,6 +200,18 @@ pub struct ModerationPolicyParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ModerationPolicyParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A moderation result produced for the response input or output.
@@ -220,6 +255,27 @@ pub struct ModerationResultBody {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ModerationResultBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.flagged, "flagged", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.categories, "categories", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.category_scores, "category_scores", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.category_applied_input_types,
+            "category_applied_input_types",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which was always `moderation_result` for successful moderation results.
     ///
@@ -240,6 +296,17 @@ pub struct PromptCacheBreakpointParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -271,6 +338,18 @@ pub struct PromptCacheOptionsParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.ttl, "ttl", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -317,6 +396,17 @@ pub struct ResponseFormatJsonObject {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseFormatJsonObject {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `json_object`.
     ///
@@ -343,6 +433,17 @@ pub struct ResponseFormatText {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseFormatText {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {

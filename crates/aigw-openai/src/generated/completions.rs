@@ -109,6 +109,34 @@ pub struct CreateCompletionRequest {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateCompletionRequest {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt, "prompt", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.best_of, "best_of", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.echo, "echo", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.frequency_penalty, "frequency_penalty", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logit_bias, "logit_bias", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_tokens, "max_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.n, "n", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.presence_penalty, "presence_penalty", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.seed, "seed", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stop, "stop", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream, "stream", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream_options, "stream_options", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.suffix, "suffix", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.temperature, "temperature", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_p, "top_p", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// ID of the model to use. You can use the [List models](https://platform.openai.com/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](https://platform.openai.com/docs/models) for descriptions of them.
     ///
@@ -213,6 +241,23 @@ pub struct CreateCompletionResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateCompletionResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.choices, "choices", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created, "created", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.system_fingerprint, "system_fingerprint", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `CreateCompletionResponse.choices[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCompletionResponseChoicesItem {
@@ -235,6 +280,20 @@ pub struct CreateCompletionResponseChoicesItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.finish_reason, "finish_reason", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -264,6 +323,20 @@ pub struct CreateCompletionResponseChoicesItemLogprobs {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItemLogprobs {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.text_offset, "text_offset", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.token_logprobs, "token_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tokens, "tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {

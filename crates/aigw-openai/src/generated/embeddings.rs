@@ -44,6 +44,21 @@ pub struct CreateEmbeddingRequest {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateEmbeddingRequest {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.encoding_format, "encoding_format", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.dimensions, "dimensions", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The format to return the embeddings in. Can be either `float` or [`base64`](https://pypi.org/project/pybase64/).
     ///
@@ -146,6 +161,20 @@ pub struct CreateEmbeddingResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateEmbeddingResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which is always "list".
     ///
@@ -173,6 +202,18 @@ pub struct CreateEmbeddingResponseUsage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateEmbeddingResponseUsage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.prompt_tokens, "prompt_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.total_tokens, "total_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Represents an embedding vector returned by embedding endpoint.
 ///
 /// Spec: `Embedding`.
@@ -198,6 +239,19 @@ pub struct Embedding {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for Embedding {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.embedding, "embedding", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The embedding vector, which is a list of floats. The length of vector depends on the model as listed in the [embedding guide](https://platform.openai.com/docs/guides/embeddings).

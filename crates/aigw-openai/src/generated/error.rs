@@ -37,6 +37,20 @@ pub struct Error {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for Error {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.param, "param", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ErrorResponse`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorResponse {
@@ -46,4 +60,15 @@ pub struct ErrorResponse {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ErrorResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }

@@ -34,6 +34,19 @@ pub struct DeleteModelResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for DeleteModelResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.deleted, "deleted", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ListModelsResponse`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListModelsResponse {
@@ -46,6 +59,18 @@ pub struct ListModelsResponse {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ListModelsResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -84,6 +109,21 @@ pub struct Model {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for Model {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created, "created", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.owned_by, "owned_by", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.shutdown_date, "shutdown_date", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {

@@ -36,6 +36,18 @@ pub struct CreateModerationRequest {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateModerationRequest {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Input (or inputs) to classify. Can be a single string, an array of strings, or
 /// an array of multi-modal input objects similar to other models.
 ///
@@ -137,6 +149,18 @@ pub struct CreateModerationRequestInputArrayItemImageUrl {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrl {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Contains either an image URL or a data URL for a base64 encoded image.
 ///
 /// Spec: `CreateModerationRequest.input|2[]|0.image_url`.
@@ -150,6 +174,17 @@ pub struct CreateModerationRequestInputArrayItemImageUrlImageUrl {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrlImageUrl {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -177,6 +212,18 @@ pub struct CreateModerationRequestInputArrayItemText {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemText {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -225,6 +272,19 @@ pub struct CreateModerationResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateModerationResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.results, "results", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `CreateModerationResponse.results[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponseResultsItem {
@@ -252,6 +312,25 @@ pub struct CreateModerationResponseResultsItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.flagged, "flagged", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.categories, "categories", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.category_scores, "category_scores", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.category_applied_input_types,
+            "category_applied_input_types",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A list of the categories, and whether they are flagged or not.
@@ -359,6 +438,39 @@ pub struct CreateModerationResponseResultsItemCategories {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategories {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.hate, "hate", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.hate_threatening, "hate/threatening", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.harassment, "harassment", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.harassment_threatening,
+            "harassment/threatening",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.illicit, "illicit", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.illicit_violent, "illicit/violent", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm, "self-harm", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm_intent, "self-harm/intent", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.self_harm_instructions,
+            "self-harm/instructions",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.sexual, "sexual", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sexual_minors, "sexual/minors", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence, "violence", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence_graphic, "violence/graphic", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A list of the categories along with the input type(s) that the score applies to.
@@ -479,6 +591,39 @@ pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryAppliedInputTypes {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.hate, "hate", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.hate_threatening, "hate/threatening", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.harassment, "harassment", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.harassment_threatening,
+            "harassment/threatening",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.illicit, "illicit", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.illicit_violent, "illicit/violent", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm, "self-harm", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm_intent, "self-harm/intent", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.self_harm_instructions,
+            "self-harm/instructions",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.sexual, "sexual", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sexual_minors, "sexual/minors", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence, "violence", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence_graphic, "violence/graphic", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -669,4 +814,37 @@ pub struct CreateModerationResponseResultsItemCategoryScores {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryScores {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.hate, "hate", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.hate_threatening, "hate/threatening", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.harassment, "harassment", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.harassment_threatening,
+            "harassment/threatening",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.illicit, "illicit", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.illicit_violent, "illicit/violent", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm, "self-harm", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.self_harm_intent, "self-harm/intent", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.self_harm_instructions,
+            "self-harm/instructions",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.sexual, "sexual", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sexual_minors, "sexual/minors", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence, "violence", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.violence_graphic, "violence/graphic", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }

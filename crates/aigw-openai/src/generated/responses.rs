@@ -45,6 +45,20 @@ pub struct AdditionalTools {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for AdditionalTools {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `AdditionalToolsItemParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AdditionalToolsItemParam {
@@ -69,6 +83,20 @@ pub struct AdditionalToolsItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -216,6 +244,19 @@ pub struct ApplyPatchCreateFileOperation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.diff, "diff", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Instruction for creating a new file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchCreateFileOperationParam`.
@@ -239,6 +280,19 @@ pub struct ApplyPatchCreateFileOperationParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperationParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.diff, "diff", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -275,6 +329,18 @@ pub struct ApplyPatchDeleteFileOperation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Instruction for deleting an existing file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchDeleteFileOperationParam`.
@@ -293,6 +359,18 @@ pub struct ApplyPatchDeleteFileOperationParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperationParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -392,6 +470,23 @@ pub struct ApplyPatchToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.operation, "operation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A tool call representing a request to create, delete, or update files using diff patches.
 ///
 /// Spec: `ApplyPatchToolCallItemParam`.
@@ -426,6 +521,22 @@ pub struct ApplyPatchToolCallItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ApplyPatchToolCallItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.operation, "operation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -516,6 +627,23 @@ pub struct ApplyPatchToolCallOutput {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The streamed output emitted by an apply patch tool call.
 ///
 /// Spec: `ApplyPatchToolCallOutputItemParam`.
@@ -548,6 +676,22 @@ pub struct ApplyPatchToolCallOutputItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -589,6 +733,18 @@ pub struct ApplyPatchToolParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `apply_patch`.
     ///
@@ -621,6 +777,19 @@ pub struct ApplyPatchUpdateFileOperation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.diff, "diff", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Instruction for updating an existing file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchUpdateFileOperationParam`.
@@ -644,6 +813,19 @@ pub struct ApplyPatchUpdateFileOperationParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperationParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.diff, "diff", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -685,6 +867,21 @@ pub struct ApproximateLocation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ApproximateLocation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.country, "country", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.region, "region", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.city, "city", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timezone, "timezone", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
@@ -714,6 +911,20 @@ pub struct AutoCodeInterpreterToolParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for AutoCodeInterpreterToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_ids, "file_ids", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.memory_limit, "memory_limit", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.network_policy, "network_policy", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Network access policy for the container.
@@ -810,6 +1021,21 @@ pub struct ClickParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ClickParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.button, "button", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.x, "x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.y, "y", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a click action, this property is always `click`.
     ///
@@ -837,6 +1063,18 @@ pub struct CodeInterpreterOutputImage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CodeInterpreterOutputImage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the output. Always `image`.
     ///
@@ -862,6 +1100,18 @@ pub struct CodeInterpreterOutputLogs {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CodeInterpreterOutputLogs {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logs, "logs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -894,6 +1144,19 @@ pub struct CodeInterpreterTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CodeInterpreterTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.container, "container", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A tool call to run code.
@@ -935,6 +1198,22 @@ pub struct CodeInterpreterToolCall {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CodeInterpreterToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.container_id, "container_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.outputs, "outputs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `CodeInterpreterToolCall.outputs[]`.
@@ -1068,6 +1347,21 @@ pub struct CompactResource {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CompactResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_at, "created_at", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type. Always `response.compaction`.
     ///
@@ -1106,6 +1400,39 @@ pub struct CompactResponseMethodPublicBody {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CompactResponseMethodPublicBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.previous_response_id,
+            "previous_response_id",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.instructions, "instructions", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt_cache_key, "prompt_cache_key", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_retention,
+            "prompt_cache_retention",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_options,
+            "prompt_cache_options",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Text, image, or file inputs to the model, used to generate a response
@@ -1173,6 +1500,20 @@ pub struct CompactionBody {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CompactionBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.encrypted_content, "encrypted_content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `compaction`.
     ///
@@ -1203,6 +1544,19 @@ pub struct CompactionSummaryItemParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CompactionSummaryItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.encrypted_content, "encrypted_content", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `compaction`.
     ///
@@ -1223,6 +1577,17 @@ pub struct CompactionTriggerItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CompactionTriggerItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1263,6 +1628,19 @@ pub struct ComparisonFilter {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ComparisonFilter {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.key, "key", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.value, "value", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -1389,6 +1767,18 @@ pub struct CompoundFilter {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CompoundFilter {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filters, "filters", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `CompoundFilter.filters[]`.
@@ -1554,6 +1944,27 @@ pub struct ComputerCallOutputItemParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ComputerCallOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.acknowledged_safety_checks,
+            "acknowledged_safety_checks",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the computer tool call output. Always `computer_call_output`.
     ///
@@ -1589,6 +2000,19 @@ pub struct ComputerCallSafetyCheckParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ComputerCallSafetyCheckParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -1634,6 +2058,26 @@ pub struct ComputerScreenshotContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ComputerScreenshotContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`.
     ///
@@ -1663,6 +2107,19 @@ pub struct ComputerScreenshotImage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ComputerScreenshotImage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a computer screenshot, this property is
     /// always set to `computer_screenshot`.
@@ -1684,6 +2141,17 @@ pub struct ComputerTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ComputerTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A tool call to a computer use tool. See the
@@ -1727,6 +2195,28 @@ pub struct ComputerToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ComputerToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.actions, "actions", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.pending_safety_checks,
+            "pending_safety_checks",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ComputerToolCallOutputResource`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerToolCallOutputResource {
@@ -1764,6 +2254,28 @@ pub struct ComputerToolCallOutputResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.acknowledged_safety_checks,
+            "acknowledged_safety_checks",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1829,6 +2341,20 @@ pub struct ComputerUsePreviewTool {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ComputerUsePreviewTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.environment, "environment", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.display_width, "display_width", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.display_height, "display_height", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the computer use tool. Always `computer_use_preview`.
     ///
@@ -1859,6 +2385,21 @@ pub struct ContainerAutoParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ContainerAutoParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_ids, "file_ids", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.memory_limit, "memory_limit", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.network_policy, "network_policy", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.skills, "skills", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Network access policy for the container.
@@ -1976,6 +2517,22 @@ pub struct ContainerFileCitationBody {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ContainerFileCitationBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.container_id, "container_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.start_index, "start_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.end_index, "end_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the container file citation. Always `container_file_citation`.
     ///
@@ -2014,6 +2571,19 @@ pub struct ContainerNetworkPolicyAllowlistParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ContainerNetworkPolicyAllowlistParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_domains, "allowed_domains", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.domain_secrets, "domain_secrets", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Allow outbound network access only to specified domains. Always `allowlist`.
     ///
@@ -2032,6 +2602,17 @@ pub struct ContainerNetworkPolicyDisabledParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDisabledParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2064,6 +2645,19 @@ pub struct ContainerNetworkPolicyDomainSecretParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDomainSecretParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.domain, "domain", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.value, "value", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ContainerReferenceParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerReferenceParam {
@@ -2080,6 +2674,18 @@ pub struct ContainerReferenceParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ContainerReferenceParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.container_id, "container_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2107,6 +2713,18 @@ pub struct ContainerReferenceResource {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ContainerReferenceResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.container_id, "container_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The environment type. Always `container_reference`.
     ///
@@ -2128,6 +2746,18 @@ pub struct ContextManagementParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ContextManagementParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.compact_threshold, "compact_threshold", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The conversation that this response belongs to. Items from this conversation are prepended to `input_items` for this response request.
@@ -2182,6 +2812,17 @@ pub struct ConversationParam2 {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ConversationParam2 {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`.
 ///
 /// Spec: `CoordParam`.
@@ -2200,6 +2841,18 @@ pub struct CoordParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CoordParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.x, "x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.y, "y", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `CreateResponse`.
@@ -2340,6 +2993,62 @@ pub struct CreateResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CreateResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.metadata, "metadata", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.temperature, "temperature", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_p, "top_p", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.safety_identifier, "safety_identifier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt_cache_key, "prompt_cache_key", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_retention,
+            "prompt_cache_retention",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_options,
+            "prompt_cache_options",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.previous_response_id,
+            "previous_response_id",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.background, "background", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_tool_calls, "max_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_choice, "tool_choice", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt, "prompt", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.truncation, "truncation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reasoning, "reasoning", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.include, "include", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parallel_tool_calls, "parallel_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.store, "store", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.instructions, "instructions", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream, "stream", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stream_options, "stream_options", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.conversation, "conversation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.context_management, "context_management", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_tokens, "max_output_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Deprecated. Deprecated. Use `prompt_cache_options.ttl` instead.
     ///
@@ -2400,6 +3109,19 @@ pub struct CustomGrammarFormatParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CustomGrammarFormatParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.syntax, "syntax", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.definition, "definition", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Grammar format. Always `grammar`.
     ///
@@ -2420,6 +3142,17 @@ pub struct CustomTextFormatParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomTextFormatParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2467,6 +3200,23 @@ pub struct CustomToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CustomToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The output of a custom tool call from your code, being sent back to the model.
 ///
 /// Spec: `CustomToolCallOutput`.
@@ -2496,6 +3246,21 @@ pub struct CustomToolCallOutput {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolCallOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The output from the custom tool call generated by your code.
@@ -2574,6 +3339,23 @@ pub struct CustomToolCallOutputResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolCallOutputResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The output from the custom tool call generated by your code.
@@ -2675,6 +3457,25 @@ pub struct CustomToolCallResource {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for CustomToolCallResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the custom tool call. Always `custom_tool_call`.
     ///
@@ -2719,6 +3520,22 @@ pub struct CustomToolParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for CustomToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.format, "format", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.defer_loading, "defer_loading", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The input format for the custom tool. Default is unconstrained text.
@@ -2784,6 +3601,17 @@ pub struct DirectToolCallCaller {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for DirectToolCallCaller {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `DirectToolCallCallerParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DirectToolCallCallerParam {
@@ -2795,6 +3623,17 @@ pub struct DirectToolCallCallerParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for DirectToolCallCallerParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2839,6 +3678,20 @@ pub struct DoubleClickAction {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for DoubleClickAction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.x, "x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.y, "y", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a double click action, this property is always set to `double_click`.
     ///
@@ -2873,6 +3726,19 @@ pub struct DragParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for DragParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -2911,6 +3777,20 @@ pub struct EasyInputMessage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for EasyInputMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.phase, "phase", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Text, image, or audio input to the model, used to generate a response.
@@ -3003,6 +3883,20 @@ pub struct FileCitationBody {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FileCitationBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the file citation. Always `file_citation`.
     ///
@@ -3053,6 +3947,19 @@ pub struct FilePath {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FilePath {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.index, "index", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the file path. Always `file_path`.
     ///
@@ -3087,6 +3994,21 @@ pub struct FileSearchTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FileSearchTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.vector_store_ids, "vector_store_ids", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_num_results, "max_num_results", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.ranking_options, "ranking_options", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filters, "filters", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The results of a file search tool call. See the
@@ -3124,6 +4046,21 @@ pub struct FileSearchToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FileSearchToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.queries, "queries", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.results, "results", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `FileSearchToolCall.results[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FileSearchToolCallResultsItem {
@@ -3144,6 +4081,21 @@ pub struct FileSearchToolCallResultsItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FileSearchToolCallResultsItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.attributes, "attributes", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.score, "score", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -3308,6 +4260,24 @@ pub struct FunctionCallOutputItemParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionCallOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Text, image, or file output of the function tool call.
 ///
 /// Spec: `FunctionCallOutputItemParam.output`.
@@ -3449,6 +4419,19 @@ pub struct FunctionShellAction {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionShellAction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.commands, "commands", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timeout_ms, "timeout_ms", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_length, "max_output_length", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Commands and limits describing how to run the shell tool call.
 ///
 /// Spec: `FunctionShellActionParam`.
@@ -3468,6 +4451,19 @@ pub struct FunctionShellActionParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellActionParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.commands, "commands", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timeout_ms, "timeout_ms", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_length, "max_output_length", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A tool call that executes one or more shell commands in a managed environment.
@@ -3512,6 +4508,24 @@ pub struct FunctionShellCall {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.environment, "environment", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `FunctionShellCall.environment`.
@@ -3582,6 +4596,23 @@ pub struct FunctionShellCallItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCallItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.environment, "environment", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The environment to execute the shell commands in.
@@ -3683,6 +4714,24 @@ pub struct FunctionShellCallOutput {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionShellCallOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_length, "max_output_length", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The content of a shell tool call output that was emitted.
 ///
 /// Spec: `FunctionShellCallOutputContent`.
@@ -3709,6 +4758,20 @@ pub struct FunctionShellCallOutputContent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.stdout, "stdout", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stderr, "stderr", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.outcome, "outcome", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk.
@@ -3771,6 +4834,19 @@ pub struct FunctionShellCallOutputContentParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputContentParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.stdout, "stdout", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stderr, "stderr", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.outcome, "outcome", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Indicates that the shell commands finished and returned an exit code.
 ///
 /// Spec: `FunctionShellCallOutputExitOutcome`.
@@ -3791,6 +4867,18 @@ pub struct FunctionShellCallOutputExitOutcome {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcome {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.exit_code, "exit_code", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Indicates that the shell commands finished and returned an exit code.
 ///
 /// Spec: `FunctionShellCallOutputExitOutcomeParam`.
@@ -3809,6 +4897,18 @@ pub struct FunctionShellCallOutputExitOutcomeParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcomeParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.exit_code, "exit_code", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -3860,6 +4960,23 @@ pub struct FunctionShellCallOutputItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_length, "max_output_length", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -3928,6 +5045,17 @@ pub struct FunctionShellCallOutputTimeoutOutcome {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcome {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Indicates that the shell call exceeded its configured time limit.
 ///
 /// Spec: `FunctionShellCallOutputTimeoutOutcomeParam`.
@@ -3941,6 +5069,17 @@ pub struct FunctionShellCallOutputTimeoutOutcomeParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -3998,6 +5137,19 @@ pub struct FunctionShellToolParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionShellToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.environment, "environment", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `FunctionShellToolParam.environment`.
@@ -4095,6 +5247,24 @@ pub struct FunctionTool {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parameters, "parameters", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_schema, "output_schema", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.strict, "strict", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.defer_loading, "defer_loading", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A tool call to run a function. See the
 /// [function calling guide](https://platform.openai.com/docs/guides/function-calling) for more information.
 ///
@@ -4138,6 +5308,24 @@ pub struct FunctionToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The output of a function tool call.
 ///
 /// Spec: `FunctionToolCallOutput`.
@@ -4176,6 +5364,24 @@ pub struct FunctionToolCallOutput {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionToolCallOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The output from the function call generated by your code.
@@ -4258,6 +5464,25 @@ pub struct FunctionToolCallOutputResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for FunctionToolCallOutputResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// The output from the function call generated by your code.
@@ -4371,6 +5596,25 @@ pub struct FunctionToolCallResource {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionToolCallResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller, "caller", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.namespace, "namespace", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the function tool call. Always `function_call`.
     ///
@@ -4427,6 +5671,24 @@ pub struct FunctionToolParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for FunctionToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parameters, "parameters", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.strict, "strict", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_schema, "output_schema", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.defer_loading, "defer_loading", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `FunctionToolParam.type`.
     pub enum FunctionToolParamType { Function = "function" }
@@ -4464,6 +5726,19 @@ pub struct HTTPError {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for HTTPError {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `HTTPError.type`.
     pub enum HTTPErrorType { HttpError = "http_error" }
@@ -4485,6 +5760,18 @@ pub struct HybridSearchOptions {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for HybridSearchOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.embedding_weight, "embedding_weight", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text_weight, "text_weight", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -4559,6 +5846,28 @@ pub struct ImageGenTool {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ImageGenTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.quality, "quality", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.size, "size", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_format, "output_format", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_compression, "output_compression", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.background, "background", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input_fidelity, "input_fidelity", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input_image_mask, "input_image_mask", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.partial_images, "partial_images", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Set the background of the generated image. One of `transparent`,
     /// `opaque`, or `auto`. Transparent backgrounds are available for
@@ -4604,6 +5913,20 @@ pub struct ImageGenToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ImageGenToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.result, "result", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the image generation call.
     ///
@@ -4638,6 +5961,18 @@ pub struct ImageGenToolInputImageMask {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -4757,6 +6092,20 @@ pub struct InlineSkillParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for InlineSkillParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.source, "source", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Defines an inline skill for this request.
     ///
@@ -4787,6 +6136,19 @@ pub struct InlineSkillSourceParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for InlineSkillSourceParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.media_type, "media_type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4899,6 +6261,28 @@ pub struct InputFileContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for InputFileContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_data, "file_data", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.file_url, "file_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A file input to the model.
 ///
 /// Spec: `InputFileContentParam`.
@@ -4929,6 +6313,28 @@ pub struct InputFileContentParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for InputFileContentParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filename, "filename", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_data, "file_data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_url, "file_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4973,6 +6379,26 @@ pub struct InputImageContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for InputImageContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// An image input to the model. Learn about [image inputs](https://platform.openai.com/docs/guides/vision)
 ///
 /// Spec: `InputImageContentParamAutoParam`.
@@ -4997,6 +6423,26 @@ pub struct InputImageContentParamAutoParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for InputImageContentParamAutoParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.image_url, "image_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.file_id, "file_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.detail, "detail", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -5167,6 +6613,20 @@ pub struct InputMessage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for InputMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A list of one or many input items to the model, containing different content
 /// types.
 ///
@@ -5201,6 +6661,21 @@ pub struct InputMessageResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for InputMessageResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -5331,6 +6806,24 @@ pub struct InputTextContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for InputTextContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A text input to the model.
 ///
 /// Spec: `InputTextContentParam`.
@@ -5351,6 +6844,24 @@ pub struct InputTextContentParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for InputTextContentParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_breakpoint,
+            "prompt_cache_breakpoint",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -6004,6 +7515,18 @@ pub struct ItemReferenceParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ItemReferenceParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of item to reference. Always `item_reference`.
     ///
@@ -6383,6 +7906,18 @@ pub struct KeyPressAction {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for KeyPressAction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a keypress action, this property is always set to `keypress`.
     ///
@@ -6406,6 +7941,18 @@ pub struct LocalEnvironmentParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for LocalEnvironmentParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.skills, "skills", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Use a local computer environment.
     ///
@@ -6426,6 +7973,17 @@ pub struct LocalEnvironmentResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for LocalEnvironmentResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -6469,6 +8027,22 @@ pub struct LocalShellExecAction {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for LocalShellExecAction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command, "command", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timeout_ms, "timeout_ms", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.working_directory, "working_directory", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.env, "env", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the local shell action. Always `exec`.
     ///
@@ -6509,6 +8083,21 @@ pub struct LocalShellToolCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for LocalShellToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The output of a local shell tool call.
 ///
 /// Spec: `LocalShellToolCallOutput`.
@@ -6535,6 +8124,20 @@ pub struct LocalShellToolCallOutput {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -6588,6 +8191,17 @@ pub struct LocalShellToolParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for LocalShellToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the local shell tool. Always `local_shell`.
     ///
@@ -6618,6 +8232,19 @@ pub struct LocalSkillParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for LocalSkillParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.path, "path", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The log probability of a token.
 ///
 /// Spec: `LogProb`.
@@ -6638,6 +8265,20 @@ pub struct LogProb {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for LogProb {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.bytes, "bytes", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A request for human approval of a tool invocation.
@@ -6673,6 +8314,21 @@ pub struct MCPApprovalRequest {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPApprovalRequest {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_label, "server_label", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -6713,6 +8369,21 @@ pub struct MCPApprovalResponse {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MCPApprovalResponse {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approval_request_id, "approval_request_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approve, "approve", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reason, "reason", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A response to an MCP approval request.
 ///
 /// Spec: `MCPApprovalResponseResource`.
@@ -6744,6 +8415,21 @@ pub struct MCPApprovalResponseResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPApprovalResponseResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approval_request_id, "approval_request_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approve, "approve", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reason, "reason", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -6793,6 +8479,21 @@ pub struct MCPListTools {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MCPListTools {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_label, "server_label", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A tool available on an MCP server.
 ///
 /// Spec: `MCPListToolsTool`.
@@ -6819,6 +8520,20 @@ pub struct MCPListToolsTool {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MCPListToolsTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input_schema, "input_schema", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.annotations, "annotations", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `mcp_list_tools`.
     ///
@@ -6841,6 +8556,19 @@ pub struct MCPProtocolError {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPProtocolError {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -6915,6 +8643,28 @@ pub struct MCPTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_label, "server_label", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_url, "server_url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.connector_id, "connector_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tunnel_id, "tunnel_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.authorization, "authorization", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_description, "server_description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.headers, "headers", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_tools, "allowed_tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.allowed_callers, "allowed_callers", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.require_approval, "require_approval", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.defer_loading, "defer_loading", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// List of allowed tool names or a filter object.
@@ -6999,6 +8749,25 @@ pub struct MCPToolCall {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_label, "server_label", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.approval_request_id, "approval_request_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Spec: `MCPToolCallError`.
@@ -7102,6 +8871,18 @@ pub struct MCPToolExecutionError {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MCPToolExecutionError {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MCPToolExecutionError.type`.
     pub enum MCPToolExecutionErrorType { McpToolExecutionError = "mcp_tool_execution_error" }
@@ -7123,6 +8904,18 @@ pub struct MCPToolFilter {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for MCPToolFilter {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.tool_names, "tool_names", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.read_only, "read_only", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Specify which of the MCP server's tools require approval.
@@ -7182,6 +8975,18 @@ pub struct MCPToolRequireApprovalMcpToolApprovalFilter {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MCPToolRequireApprovalMcpToolApprovalFilter {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.always, "always", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.never, "never", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Specify a single approval policy for all tools. One of `always` or
     /// `never`. When set to `always`, all tools will require approval. When
@@ -7237,6 +9042,22 @@ pub struct Message {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for Message {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.phase, "phase", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A content part that makes up an input or output item.
@@ -7506,6 +9327,18 @@ pub struct Moderation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for Moderation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// An error produced while attempting moderation for the response input or output.
 ///
 /// Spec: `ModerationErrorBody`.
@@ -7529,6 +9362,19 @@ pub struct ModerationErrorBody {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ModerationErrorBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -7664,6 +9510,20 @@ pub struct MoveParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for MoveParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.x, "x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.y, "y", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a move action, this property is always set to `move`.
     ///
@@ -7699,6 +9559,20 @@ pub struct NamespaceToolParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for NamespaceToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A function or custom tool that belongs to a namespace.
@@ -8177,6 +10051,22 @@ pub struct OutputMessage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for OutputMessage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.role, "role", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.phase, "phase", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `OutputMessageContent`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputMessageContent {
@@ -8264,6 +10154,20 @@ pub struct OutputTextContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for OutputTextContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.annotations, "annotations", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the output text. Always `output_text`.
     ///
@@ -8312,6 +10216,21 @@ pub struct Program {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for Program {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.fingerprint, "fingerprint", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ProgramItemParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramItemParam {
@@ -8343,6 +10262,21 @@ pub struct ProgramItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ProgramItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.fingerprint, "fingerprint", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -8385,6 +10319,21 @@ pub struct ProgramOutput {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ProgramOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.result, "result", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ProgramOutputItemParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramOutputItemParam {
@@ -8416,6 +10365,21 @@ pub struct ProgramOutputItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ProgramOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.result, "result", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -8464,6 +10428,18 @@ pub struct ProgramToolCallCaller {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ProgramToolCallCaller {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller_id, "caller_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ProgramToolCallCallerParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramToolCallCallerParam {
@@ -8480,6 +10456,18 @@ pub struct ProgramToolCallCallerParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ProgramToolCallCallerParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.caller_id, "caller_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -8514,6 +10502,17 @@ pub struct ProgrammaticToolCallingParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ProgrammaticToolCallingParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `programmatic_tool_calling`.
     ///
@@ -8542,6 +10541,19 @@ pub struct Prompt {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for Prompt {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.version, "version", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.variables, "variables", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
 ///
 /// Spec: `PromptCacheBreakpointConfig`.
@@ -8555,6 +10567,17 @@ pub struct PromptCacheBreakpointConfig {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for PromptCacheBreakpointConfig {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -8582,6 +10605,18 @@ pub struct PromptCacheOptions {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for PromptCacheOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.ttl, "ttl", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -8615,6 +10650,19 @@ pub struct RankingOptions {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for RankingOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.ranker, "ranker", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.score_threshold, "score_threshold", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.hybrid_search, "hybrid_search", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// **gpt-5 and o-series models only**
@@ -8658,6 +10706,21 @@ pub struct Reasoning {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for Reasoning {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.effort, "effort", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary, "summary", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.context, "context", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.generate_summary, "generate_summary", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -8738,6 +10801,22 @@ pub struct ReasoningItem {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ReasoningItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.encrypted_content, "encrypted_content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary, "summary", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content, "content", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
@@ -8800,6 +10879,18 @@ pub struct ReasoningTextContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ReasoningTextContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the reasoning text. Always `reasoning_text`.
     ///
@@ -8825,6 +10916,18 @@ pub struct RefusalContent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for RefusalContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9008,6 +11111,66 @@ pub struct Response {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for Response {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.metadata, "metadata", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.temperature, "temperature", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_p, "top_p", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user, "user", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.safety_identifier, "safety_identifier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt_cache_key, "prompt_cache_key", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_retention,
+            "prompt_cache_retention",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(
+            &self.previous_response_id,
+            "previous_response_id",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.background, "background", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_tool_calls, "max_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_choice, "tool_choice", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.prompt, "prompt", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.service_tier, "service_tier", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.truncation, "truncation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_at, "created_at", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.completed_at, "completed_at", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.incomplete_details, "incomplete_details", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reasoning, "reasoning", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.instructions, "instructions", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_text, "output_text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.usage, "usage", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.prompt_cache_options,
+            "prompt_cache_options",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.moderation, "moderation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parallel_tool_calls, "parallel_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.conversation, "conversation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.max_output_tokens, "max_output_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Emitted when there is a partial audio response.
 ///
 /// Spec: `ResponseAudioDeltaEvent`.
@@ -9031,6 +11194,19 @@ pub struct ResponseAudioDeltaEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseAudioDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9058,6 +11234,18 @@ pub struct ResponseAudioDoneEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseAudioDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9092,6 +11280,19 @@ pub struct ResponseAudioTranscriptDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.audio.transcript.delta`.
     ///
@@ -9117,6 +11318,18 @@ pub struct ResponseAudioTranscriptDoneEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9161,6 +11374,21 @@ pub struct ResponseCodeInterpreterCallCodeDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call_code.delta`.
     ///
@@ -9203,6 +11431,21 @@ pub struct ResponseCodeInterpreterCallCodeDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call_code.done`.
     ///
@@ -9238,6 +11481,20 @@ pub struct ResponseCodeInterpreterCallCompletedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9277,6 +11534,20 @@ pub struct ResponseCodeInterpreterCallInProgressEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call.in_progress`.
     ///
@@ -9314,6 +11585,20 @@ pub struct ResponseCodeInterpreterCallInterpretingEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInterpretingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call.interpreting`.
     ///
@@ -9344,6 +11629,19 @@ pub struct ResponseCompletedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9393,6 +11691,22 @@ pub struct ResponseContentPartAddedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseContentPartAddedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.part, "part", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.content_part.added`.
     ///
@@ -9440,6 +11754,22 @@ pub struct ResponseContentPartDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseContentPartDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.part, "part", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.content_part.done`.
     ///
@@ -9460,6 +11790,17 @@ pub struct ResponseConversation {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseConversation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// An event that is emitted when a response is created.
@@ -9485,6 +11826,19 @@ pub struct ResponseCreatedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseCreatedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9529,6 +11883,21 @@ pub struct ResponseCustomToolCallInputDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The event type identifier.
     ///
@@ -9571,6 +11940,21 @@ pub struct ResponseCustomToolCallInputDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The event type identifier.
     ///
@@ -9594,6 +11978,18 @@ pub struct ResponseError {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseError {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -9659,6 +12055,21 @@ pub struct ResponseErrorEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseErrorEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.code, "code", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.message, "message", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.param, "param", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `error`.
     ///
@@ -9689,6 +12100,19 @@ pub struct ResponseFailedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseFailedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9728,6 +12152,20 @@ pub struct ResponseFileSearchCallCompletedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseFileSearchCallCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.file_search_call.completed`.
     ///
@@ -9765,6 +12203,20 @@ pub struct ResponseFileSearchCallInProgressEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseFileSearchCallInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.file_search_call.in_progress`.
     ///
@@ -9800,6 +12252,20 @@ pub struct ResponseFileSearchCallSearchingEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseFileSearchCallSearchingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9842,6 +12308,21 @@ pub struct ResponseFunctionCallArgumentsDeltaEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9889,6 +12370,22 @@ pub struct ResponseFunctionCallArgumentsDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseFunctionCallArgumentsDoneEvent.type`.
     pub enum ResponseFunctionCallArgumentsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
@@ -9922,6 +12419,20 @@ pub struct ResponseImageGenCallCompletedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseImageGenCallCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -9961,6 +12472,20 @@ pub struct ResponseImageGenCallGeneratingEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseImageGenCallGeneratingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.image_generation_call.generating'.
     ///
@@ -9996,6 +12521,20 @@ pub struct ResponseImageGenCallInProgressEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseImageGenCallInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10057,6 +12596,26 @@ pub struct ResponseImageGenCallPartialImageEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseImageGenCallPartialImageEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.partial_image_index, "partial_image_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.partial_image_b64, "partial_image_b64", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.size, "size", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.quality, "quality", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.background, "background", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_format, "output_format", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.image_generation_call.partial_image'.
     ///
@@ -10089,6 +12648,19 @@ pub struct ResponseInProgressEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.in_progress`.
     ///
@@ -10107,6 +12679,17 @@ pub struct ResponseIncompleteDetails {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseIncompleteDetails {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.reason, "reason", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -10142,6 +12725,19 @@ pub struct ResponseIncompleteEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseIncompleteEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10229,6 +12825,21 @@ pub struct ResponseItemList {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseItemList {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.data, "data", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.has_more, "has_more", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.first_id, "first_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.last_id, "last_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of object returned, must be `list`.
     ///
@@ -10261,6 +12872,19 @@ pub struct ResponseLogProb {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseLogProb {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.top_logprobs, "top_logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ResponseLogProb.top_logprobs[]`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseLogProbTopLogprobsItem {
@@ -10273,6 +12897,18 @@ pub struct ResponseLogProbTopLogprobsItem {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseLogProbTopLogprobsItem {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Emitted when there is a delta (partial update) to the arguments of an MCP tool call.
@@ -10308,6 +12944,21 @@ pub struct ResponseMCPCallArgumentsDeltaEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10352,6 +13003,21 @@ pub struct ResponseMCPCallArgumentsDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call_arguments.done'.
     ///
@@ -10387,6 +13053,20 @@ pub struct ResponseMCPCallCompletedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseMCPCallCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10426,6 +13106,20 @@ pub struct ResponseMCPCallFailedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseMCPCallFailedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call.failed'.
     ///
@@ -10461,6 +13155,20 @@ pub struct ResponseMCPCallInProgressEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseMCPCallInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10500,6 +13208,20 @@ pub struct ResponseMCPListToolsCompletedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseMCPListToolsCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_list_tools.completed'.
     ///
@@ -10537,6 +13259,20 @@ pub struct ResponseMCPListToolsFailedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseMCPListToolsFailedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_list_tools.failed'.
     ///
@@ -10572,6 +13308,20 @@ pub struct ResponseMCPListToolsInProgressEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10621,6 +13371,20 @@ pub struct ResponseOutputItemAddedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseOutputItemAddedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item, "item", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.output_item.added`.
     ///
@@ -10656,6 +13420,20 @@ pub struct ResponseOutputItemDoneEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseOutputItemDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item, "item", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10708,6 +13486,23 @@ pub struct ResponseOutputTextAnnotationAddedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseOutputTextAnnotationAddedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.annotation_index, "annotation_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.annotation, "annotation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10831,6 +13626,19 @@ pub struct ResponseQueuedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseQueuedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.response, "response", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.queued'.
     ///
@@ -10878,6 +13686,22 @@ pub struct ResponseReasoningSummaryPartAddedEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary_index, "summary_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.part, "part", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The summary part that was added.
 ///
 /// Spec: `ResponseReasoningSummaryPartAddedEvent.part`.
@@ -10896,6 +13720,18 @@ pub struct ResponseReasoningSummaryPartAddedEventPart {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEventPart {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -10956,6 +13792,23 @@ pub struct ResponseReasoningSummaryPartDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary_index, "summary_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.part, "part", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The completed summary part.
 ///
 /// Spec: `ResponseReasoningSummaryPartDoneEvent.part`.
@@ -10974,6 +13827,18 @@ pub struct ResponseReasoningSummaryPartDoneEventPart {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -11038,6 +13903,22 @@ pub struct ResponseReasoningSummaryTextDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary_index, "summary_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.reasoning_summary_text.delta`.
     ///
@@ -11083,6 +13964,22 @@ pub struct ResponseReasoningSummaryTextDoneEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.summary_index, "summary_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -11132,6 +14029,22 @@ pub struct ResponseReasoningTextDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseReasoningTextDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.reasoning_text.delta`.
     ///
@@ -11177,6 +14090,22 @@ pub struct ResponseReasoningTextDoneEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseReasoningTextDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -11226,6 +14155,22 @@ pub struct ResponseRefusalDeltaEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseRefusalDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.refusal.delta`.
     ///
@@ -11273,6 +14218,22 @@ pub struct ResponseRefusalDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseRefusalDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.refusal, "refusal", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.refusal.done`.
     ///
@@ -11313,6 +14274,21 @@ pub struct ResponseShellCallCommandAddedStreamingEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseShellCallCommandAddedStreamingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command_index, "command_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command, "command", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -11360,6 +14336,22 @@ pub struct ResponseShellCallCommandDeltaStreamingEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseShellCallCommandDeltaStreamingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command_index, "command_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.obfuscation, "obfuscation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event, always `response.shell_call_command.delta`.
     ///
@@ -11400,6 +14392,21 @@ pub struct ResponseShellCallCommandDoneStreamingEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseShellCallCommandDoneStreamingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command_index, "command_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command, "command", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -11449,6 +14456,22 @@ pub struct ResponseShellCallOutputContentDeltaStreamingEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDeltaStreamingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command_index, "command_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event, always `response.shell_call_output_content.delta`.
     ///
@@ -11494,6 +14517,22 @@ pub struct ResponseShellCallOutputContentDoneStreamingEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDoneStreamingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.command_index, "command_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output, "output", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12322,6 +15361,17 @@ pub struct ResponseStreamOptions {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseStreamOptions {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.include_obfuscation, "include_obfuscation", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Emitted when there is an additional text delta.
 ///
 /// Spec: `ResponseTextDeltaEvent`.
@@ -12365,6 +15415,23 @@ pub struct ResponseTextDeltaEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseTextDeltaEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.delta, "delta", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12419,6 +15486,23 @@ pub struct ResponseTextDoneEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseTextDoneEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.content_index, "content_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprobs, "logprobs", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.output_text.done`.
     ///
@@ -12441,6 +15525,18 @@ pub struct ResponseTextParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseTextParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.format, "format", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.verbosity, "verbosity", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -12494,6 +15590,31 @@ pub struct ResponseUsage {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseUsage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.input_tokens, "input_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.input_tokens_details,
+            "input_tokens_details",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.output_tokens, "output_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.output_tokens_details,
+            "output_tokens_details",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.total_tokens, "total_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A detailed breakdown of the input tokens.
 ///
 /// Spec: `ResponseUsage.input_tokens_details`.
@@ -12515,6 +15636,18 @@ pub struct ResponseUsageInputTokensDetails {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseUsageInputTokensDetails {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.cached_tokens, "cached_tokens", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.cache_write_tokens, "cache_write_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// A detailed breakdown of the output tokens.
 ///
 /// Spec: `ResponseUsage.output_tokens_details`.
@@ -12528,6 +15661,17 @@ pub struct ResponseUsageOutputTokensDetails {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseUsageOutputTokensDetails {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.reasoning_tokens, "reasoning_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Emitted when a web search call is completed.
@@ -12558,6 +15702,20 @@ pub struct ResponseWebSearchCallCompletedEvent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ResponseWebSearchCallCompletedEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12597,6 +15755,20 @@ pub struct ResponseWebSearchCallInProgressEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseWebSearchCallInProgressEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.web_search_call.in_progress`.
     ///
@@ -12634,6 +15806,20 @@ pub struct ResponseWebSearchCallSearchingEvent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ResponseWebSearchCallSearchingEvent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.output_index, "output_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.item_id, "item_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sequence_number, "sequence_number", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.web_search_call.searching`.
     ///
@@ -12654,6 +15840,17 @@ pub struct ScreenshotParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ScreenshotParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12699,6 +15896,22 @@ pub struct ScrollParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ScrollParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.x, "x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.y, "y", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.scroll_x, "scroll_x", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.scroll_y, "scroll_y", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.keys, "keys", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12775,6 +15988,18 @@ pub struct ShellCallOutputDelta {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ShellCallOutputDelta {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.stdout, "stdout", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.stderr, "stderr", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `SkillReferenceParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SkillReferenceParam {
@@ -12794,6 +16019,19 @@ pub struct SkillReferenceParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for SkillReferenceParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.skill_id, "skill_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.version, "version", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12818,6 +16056,17 @@ pub struct SpecificApplyPatchParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for SpecificApplyPatchParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The tool to call. Always `apply_patch`.
     ///
@@ -12840,6 +16089,17 @@ pub struct SpecificFunctionShellParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for SpecificFunctionShellParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The tool to call. Always `shell`.
     ///
@@ -12858,6 +16118,17 @@ pub struct SpecificProgrammaticToolCallingParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for SpecificProgrammaticToolCallingParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -12887,6 +16158,18 @@ pub struct SummaryTextContent {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for SummaryTextContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the object. Always `summary_text`.
     ///
@@ -12908,6 +16191,18 @@ pub struct TextContent {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for TextContent {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13005,6 +16300,21 @@ pub struct TextResponseFormatJsonSchema {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for TextResponseFormatJsonSchema {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.schema, "schema", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.strict, "strict", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `json_schema`.
     ///
@@ -13053,6 +16363,33 @@ pub struct TokenCountsBody {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for TokenCountsBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.model, "model", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input, "input", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.previous_response_id,
+            "previous_response_id",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.reasoning, "reasoning", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.truncation, "truncation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.instructions, "instructions", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.personality, "personality", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.conversation, "conversation", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tool_choice, "tool_choice", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parallel_tool_calls, "parallel_tool_calls", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// Text, image, or file inputs to the model, used to generate a response
@@ -13104,6 +16441,18 @@ pub struct TokenCountsResource {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for TokenCountsResource {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.object, "object", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.input_tokens, "input_tokens", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13412,6 +16761,19 @@ pub struct ToolChoiceAllowed {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ToolChoiceAllowed {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.mode, "mode", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Constrains the tools available to the model to a pre-defined set.
     ///
@@ -13454,6 +16816,18 @@ pub struct ToolChoiceCustom {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ToolChoiceCustom {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For custom tool calling, the type is always `custom`.
     ///
@@ -13479,6 +16853,18 @@ pub struct ToolChoiceFunction {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ToolChoiceFunction {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13509,6 +16895,19 @@ pub struct ToolChoiceMCP {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ToolChoiceMCP {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.server_label, "server_label", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13657,6 +17056,17 @@ pub struct ToolChoiceTypes {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ToolChoiceTypes {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of hosted tool the model should to use. Learn more about
     /// [built-in tools](https://platform.openai.com/docs/guides/tools).
@@ -13724,6 +17134,23 @@ pub struct ToolSearchCall {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ToolSearchCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.execution, "execution", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ToolSearchCallItemParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchCallItemParam {
@@ -13752,6 +17179,22 @@ pub struct ToolSearchCallItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ToolSearchCallItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.execution, "execution", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.arguments, "arguments", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13817,6 +17260,23 @@ pub struct ToolSearchOutput {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for ToolSearchOutput {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.execution, "execution", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.created_by, "created_by", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// Spec: `ToolSearchOutputItemParam`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchOutputItemParam {
@@ -13845,6 +17305,22 @@ pub struct ToolSearchOutputItemParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ToolSearchOutputItemParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.call_id, "call_id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.execution, "execution", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.tools, "tools", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13883,6 +17359,20 @@ pub struct ToolSearchToolParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for ToolSearchToolParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.execution, "execution", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.description, "description", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.parameters, "parameters", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13931,6 +17421,19 @@ pub struct TopLogProb {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for TopLogProb {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.token, "token", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.logprob, "logprob", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.bytes, "bytes", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `TruncationEnum`.
     pub enum TruncationEnum {
@@ -13957,6 +17460,18 @@ pub struct TypeParam {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for TypeParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.text, "text", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13999,6 +17514,21 @@ pub struct UrlCitationBody {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for UrlCitationBody {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.start_index, "start_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.end_index, "end_index", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.title, "title", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -14073,6 +17603,17 @@ pub struct WaitParam {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for WaitParam {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a wait action, this property is always set to `wait`.
     ///
@@ -14105,6 +17646,19 @@ pub struct WebSearchActionFind {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for WebSearchActionFind {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.pattern, "pattern", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The action type.
     ///
@@ -14128,6 +17682,18 @@ pub struct WebSearchActionOpenPage {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchActionOpenPage {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -14159,6 +17725,20 @@ pub struct WebSearchActionSearch {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchActionSearch {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.query, "query", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.queries, "queries", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.sources, "sources", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// A source used in the search.
@@ -14213,6 +17793,18 @@ pub struct WebSearchActionSearchSourcesItemApi {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemApi {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.name, "name", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `WebSearchActionSearch.sources[]|1.type`.
     pub enum WebSearchActionSearchSourcesItemApiType { Api = "api" }
@@ -14236,6 +17828,18 @@ pub struct WebSearchActionSearchSourcesItemUrl {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemUrl {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.url, "url", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -14277,6 +17881,21 @@ pub struct WebSearchApproximateLocation {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.country, "country", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.region, "region", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.city, "city", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.timezone, "timezone", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
@@ -14305,6 +17924,25 @@ pub struct WebSearchPreviewTool {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchPreviewTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user_location, "user_location", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.search_context_size, "search_context_size", at, f);
+        ::aigw_wire::unknowns::visit_field(
+            &self.search_content_types,
+            "search_content_types",
+            at,
+            f,
+        );
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -14344,6 +17982,21 @@ pub struct WebSearchTool {
     pub extra: Map<String, Value>,
 }
 
+impl ::aigw_wire::Unknowns for WebSearchTool {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.external_web_access, "external_web_access", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.filters, "filters", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.user_location, "user_location", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.search_context_size, "search_context_size", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
 /// The results of a web search tool call. See the
 /// [web search guide](https://platform.openai.com/docs/guides/tools-web-search) for more information.
 ///
@@ -14374,6 +18027,20 @@ pub struct WebSearchToolCall {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchToolCall {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.id, "id", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.status, "status", at, f);
+        ::aigw_wire::unknowns::visit_field(&self.action, "action", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 /// An object describing the specific action taken in this web search call.
@@ -14452,6 +18119,17 @@ pub struct WebSearchToolFilters {
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl ::aigw_wire::Unknowns for WebSearchToolFilters {
+    fn visit_unknowns<'a>(
+        &'a self,
+        at: &mut String,
+        f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>),
+    ) {
+        ::aigw_wire::unknowns::visit_field(&self.allowed_domains, "allowed_domains", at, f);
+        ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
 }
 
 ::aigw_wire::open_enum! {
