@@ -148,7 +148,51 @@ fn clip(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::first_difference;
+    use super::{Output, first_difference};
+    use std::collections::BTreeSet;
+
+    fn scratch_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("aigw-xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn check_mode_fails_on_a_changed_line_and_write_mode_repairs_it() {
+        let dir = scratch_dir("ensure");
+        let file = dir.join("gen.rs");
+        let text = "// @generated\npub struct A;\n";
+        Output::new(false).ensure(&file, text).expect("write");
+        let mut check = Output::new(true);
+        check.ensure(&file, text).expect("compare");
+        assert!(check.finish().is_ok(), "fresh file passes");
+
+        std::fs::write(&file, "// @generated\npub struct B;\n").expect("edit");
+        let mut check = Output::new(true);
+        check.ensure(&file, text).expect("compare");
+        let err = check.finish().expect_err("stale file fails");
+        assert!(err.to_string().contains("stale"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("read"),
+            "// @generated\npub struct B;\n"
+        );
+
+        Output::new(false).ensure(&file, text).expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), text);
+    }
+
+    #[test]
+    fn files_the_generator_no_longer_produces_are_reported_then_removed() {
+        let dir = scratch_dir("others");
+        std::fs::write(dir.join("old.rs"), "x").expect("write");
+        let mut check = Output::new(true);
+        check.remove_others(&dir, &BTreeSet::new()).expect("scan");
+        assert!(check.finish().is_err());
+        let mut write = Output::new(false);
+        write.remove_others(&dir, &BTreeSet::new()).expect("remove");
+        assert!(!dir.join("old.rs").exists());
+    }
 
     #[test]
     fn reports_first_differing_line() {

@@ -28,6 +28,7 @@
 
 mod maybe;
 mod open_enum;
+mod replay;
 pub mod union;
 pub mod unknowns;
 
@@ -37,4 +38,36 @@ pub use unknowns::{Unknown, Unknowns, unknowns};
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+
+    /// Deserializes a string and converts it with `convert` without allocating (serde's
+    /// `Cow<str>` always allocates). `convert` returns `None` for a value it rejects.
+    pub fn deserialize_str<'de, D, T, F>(
+        deserializer: D,
+        expecting: &'static str,
+        convert: F,
+    ) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        F: FnOnce(&str) -> Option<T>,
+    {
+        struct StrVisitor<F> {
+            expecting: &'static str,
+            convert: F,
+        }
+        impl<'de, T, F: FnOnce(&str) -> Option<T>> Visitor<'de> for StrVisitor<F> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.expecting)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+                let expecting = self.expecting;
+                (self.convert)(v)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &expecting))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor { expecting, convert })
+    }
 }

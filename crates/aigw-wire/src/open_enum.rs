@@ -91,12 +91,7 @@ macro_rules! open_enum {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let value: ::std::borrow::Cow<'de, str> =
-                    $crate::__private::serde::Deserialize::deserialize(deserializer)?;
-                Ok(match value {
-                    ::std::borrow::Cow::Borrowed(s) => Self::from(s),
-                    ::std::borrow::Cow::Owned(s) => Self::from(s),
-                })
+                $crate::__private::deserialize_str(deserializer, "a string", |s| Some(Self::from(s)))
             }
         }
     };
@@ -159,16 +154,9 @@ macro_rules! tag_enum {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let value: ::std::borrow::Cow<'de, str> =
-                    $crate::__private::serde::Deserialize::deserialize(deserializer)?;
-                if value == $value {
-                    Ok(Self::$variant)
-                } else {
-                    Err(<D::Error as $crate::__private::serde::de::Error>::invalid_value(
-                        $crate::__private::serde::de::Unexpected::Str(&value),
-                        &concat!("`", $value, "`"),
-                    ))
-                }
+                $crate::__private::deserialize_str(deserializer, concat!("`", $value, "`"), |s| {
+                    (s == $value).then_some(Self::$variant)
+                })
             }
         }
     };

@@ -1,27 +1,34 @@
 //! Dispatch for the unions (`oneOf`/`anyOf`) of the generated code.
 //!
-//! serde's `#[serde(untagged)]` tries every variant in turn, buffers the input, and reports
-//! "data did not match any variant". Its internally tagged enums cannot keep an unknown tag.
-//! Neither fits wire types that must stay lossless, so each generated union describes itself
-//! with a [`UnionSpec`] and deserializes through [`dispatch`]:
+//! serde's `#[serde(untagged)]` buffers the input and tries every variant in turn (11–21 µs
+//! per Responses stream event against 0.3–1 µs for tag dispatch, measured in
+//! `shared/notes/codegen-findings.md`) and reports "data did not match any variant"; its
+//! internally tagged enums cannot keep an unknown tag. Neither fits wire types that must stay
+//! lossless, so every generated union describes itself with a [`UnionSpec`] and deserializes
+//! through [`deserialize`]:
 //!
-//! 1. the value is captured once as a [`RawValue`] (no `Value` tree is built);
-//! 2. its JSON kind (object, string, array, …) narrows the candidate variants;
-//! 3. for objects with a discriminator property (`type`, `role`, `object`, …) the tag is read
-//!    and names the variant directly; an unknown tag goes straight to the catch-all;
-//! 4. only when the tag is absent or shared by several variants are the candidates ranked by
-//!    how many of the object's keys they know, and parsed in that order;
-//! 5. if nothing fits, the generated `Unknown(Value)` variant keeps the raw value.
+//! 1. the JSON kind (object, string, array, …) narrows the candidate variants;
+//! 2. for objects with a discriminator property (`type`, `role`, `object`, …), keys are read
+//!    until the tag; when the tag names one variant, that variant parses the entries read so
+//!    far followed by the rest of the object, **in the same pass** (real payloads put the tag
+//!    first or early, so almost nothing is buffered). Such a value must parse as that variant,
+//!    or deserialization fails with serde's error;
+//! 3. an unknown tag goes to the `Unknown(Value)` catch-all;
+//! 4. only when the tag is absent or several variants share it is the object buffered, the
+//!    candidates ranked by how many of its keys they know, and tried in that order;
+//! 5. whatever fits no variant is kept whole in `Unknown(Value)`.
 //!
-//! A value that *was* assigned to a variant but failed to parse also lands in `Unknown` (the
-//! data is kept), and is logged for [`take_fallbacks`], which the conformance harness checks
-//! to be empty.
+//! Values that end in `Unknown` are logged per thread for [`take_fallbacks`], which the
+//! conformance harness checks.
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+use crate::replay::{Prefixed, ValueReplay};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
-use std::borrow::Cow;
+use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// JSON kinds as a bit set, used to narrow candidate variants.
 pub mod kind {
@@ -65,14 +72,25 @@ pub struct VariantSpec {
     pub required: &'static [&'static str],
 }
 
+/// Implemented by every generated union (through [`union_serde!`](crate::union_serde)).
+pub trait UnionVariants: Sized {
+    /// How the union picks its variant.
+    fn spec() -> &'static UnionSpec;
+    /// Deserializes variant `index` from `deserializer`.
+    fn variant<'de, D: Deserializer<'de>>(index: usize, deserializer: D) -> Result<Self, D::Error>;
+    /// The catch-all.
+    fn unknown(value: Value) -> Self;
+}
+
 /// Why a value ended in a union's catch-all variant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FallbackKind {
     /// The discriminator named no known variant (a new event or block type).
     UnknownTag(String),
-    /// The value's kind or keys matched no variant.
+    /// The value's kind matched no variant.
     NoCandidate,
-    /// A variant was chosen but did not parse; the message is serde's error.
+    /// Several variants could take the value and none parsed it; the message is the first
+    /// candidate's error.
     ParseFailed(String),
 }
 
@@ -93,11 +111,11 @@ thread_local! {
 /// that a long-running process that never reads them keeps bounded memory.
 const MAX_LOGGED_FALLBACKS: usize = 256;
 
-fn log_fallback(fallback: Fallback) {
+fn log_fallback(union: &'static str, kind: FallbackKind) {
     FALLBACKS.with(|log| {
         let mut log = log.borrow_mut();
         if log.len() < MAX_LOGGED_FALLBACKS {
-            log.push(fallback);
+            log.push(Fallback { union, kind });
         }
     });
 }
@@ -107,229 +125,309 @@ pub fn take_fallbacks() -> Vec<Fallback> {
     FALLBACKS.with(|log| std::mem::take(&mut *log.borrow_mut()))
 }
 
-/// Captures the value to dispatch on.
-pub fn capture<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Box<RawValue>, D::Error> {
-    serde::Deserialize::deserialize(deserializer)
+/// The key under which serde_json's `arbitrary_precision` passes a number through serde.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Deserializes a generated union (see the module documentation).
+pub fn deserialize<'de, T: UnionVariants, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_any(UnionVisitor(PhantomData))
 }
 
-/// Parses a captured value into a variant type.
-pub fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str(raw)
+struct UnionVisitor<T>(PhantomData<T>);
+
+fn candidates(spec: &UnionSpec, kind: u8) -> impl Iterator<Item = usize> + '_ {
+    (0..spec.variants.len()).filter(move |&i| spec.variants[i].kinds & kind != 0)
 }
 
-/// Turns a captured value into the catch-all `Value`.
-pub fn to_value<E: de::Error>(raw: &RawValue) -> Result<serde_json::Value, E> {
-    serde_json::from_str(raw.get()).map_err(E::custom)
-}
-
-/// The error for a variant index the generated code does not know (cannot happen unless a
-/// [`UnionSpec`] and its parse function disagree).
-pub fn bad_variant(index: usize) -> serde_json::Error {
-    de::Error::custom(format_args!("no variant number {index}"))
-}
-
-/// The JSON kind of a captured value, from its first byte.
-pub fn kind_of(raw: &str) -> u8 {
-    match raw.trim_start().as_bytes().first() {
-        Some(b'{') => kind::OBJECT,
-        Some(b'[') => kind::ARRAY,
-        Some(b'"') => kind::STRING,
-        Some(b't' | b'f') => kind::BOOL,
-        Some(b'n') => kind::NULL,
-        _ => kind::NUMBER,
-    }
-}
-
-/// Picks and parses the variant of `spec` for `raw`. `parse_variant(i, text)` parses variant
-/// `i`. Returns `None` when the value belongs in the catch-all (the reason is logged).
-pub fn dispatch<T>(
-    spec: &UnionSpec,
-    raw: &RawValue,
-    parse_variant: impl Fn(usize, &str) -> Result<T, serde_json::Error>,
-) -> Option<T> {
-    let text = raw.get();
-    let kind = kind_of(text);
-    let mut candidates: Vec<usize> = (0..spec.variants.len())
-        .filter(|&i| spec.variants[i].kinds & kind != 0)
-        .collect();
-
-    if kind == kind::OBJECT {
-        if let Some(tag_name) = spec.tag {
-            // A malformed tag cannot happen (the raw value is valid JSON); no tag means rank.
-            if let Ok(Some(tag)) = peek_string_field(text, tag_name) {
-                let tagged: Vec<usize> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|&i| spec.variants[i].tags.contains(&tag.as_ref()))
-                    .collect();
-                if tagged.is_empty() {
-                    // Only variants without a fixed tag (free-form objects) may take it.
-                    candidates.retain(|&i| spec.variants[i].tags.is_empty());
-                    if candidates.is_empty() {
-                        log_fallback(Fallback {
-                            union: spec.name,
-                            kind: FallbackKind::UnknownTag(tag.into_owned()),
-                        });
-                        return None;
-                    }
-                } else {
-                    candidates = tagged;
-                }
-            }
-        }
-        if candidates.len() > 1 {
-            let object_keys = object_keys(text).unwrap_or_default();
-            rank(spec, &mut candidates, &object_keys);
-        }
-    }
-    if candidates.is_empty() {
-        log_fallback(Fallback {
-            union: spec.name,
-            kind: FallbackKind::NoCandidate,
-        });
-        return None;
-    }
+/// Tries the candidates for a scalar in order (cheap: the value is small and cloned).
+fn scalar<T: UnionVariants, E: de::Error>(kind: u8, value: Value) -> Result<T, E> {
+    let spec = T::spec();
     let mut first_error = None;
-    for &i in &candidates {
-        match parse_variant(i, text) {
-            Ok(value) => return Some(value),
+    for i in candidates(spec, kind) {
+        match T::variant(i, ValueReplay::<E>::new(value.clone())) {
+            Ok(v) => return Ok(v),
             Err(e) => {
-                first_error.get_or_insert(e);
+                first_error.get_or_insert(e.to_string());
             }
         }
     }
-    log_fallback(Fallback {
-        union: spec.name,
-        kind: FallbackKind::ParseFailed(first_error.map(|e| e.to_string()).unwrap_or_default()),
-    });
-    None
+    let why = first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed);
+    log_fallback(spec.name, why);
+    Ok(T::unknown(value))
 }
 
-/// Orders object candidates: most known keys first, missing required keys cost more than
-/// known keys gain; ties keep the spec's order.
-fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[String]) {
+/// Orders object candidates: most known keys first; missing required keys cost more than
+/// known keys gain; variants that know no keys at all (free-form maps) go last; ties keep the
+/// spec's order.
+fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[&str]) {
     let score = |i: usize| -> i64 {
         let variant = &spec.variants[i];
-        let known = keys
-            .iter()
-            .filter(|k| variant.keys.contains(&k.as_str()))
-            .count() as i64;
+        if variant.keys.is_empty() {
+            return i64::MIN / 2;
+        }
+        let known = keys.iter().filter(|k| variant.keys.contains(k)).count() as i64;
         let unknown = keys.len() as i64 - known;
         let missing = variant
             .required
             .iter()
-            .filter(|r| !keys.iter().any(|k| k == *r))
+            .filter(|r| !keys.contains(r))
             .count() as i64;
-        // A variant that knows no keys at all (free-form map) accepts anything but proves
-        // nothing: rank it after any variant that recognises some key.
-        if variant.keys.is_empty() {
-            return -1_000;
-        }
         known * 4 - unknown - missing * 8
     };
     candidates.sort_by_key(|&i| std::cmp::Reverse(score(i)));
 }
 
-/// Reads the string value of a top-level field of a JSON object without building a `Value`.
-/// Returns `Ok(None)` if the field is absent or not a string.
-pub fn peek_string_field<'a>(
-    object: &'a str,
-    field: &str,
-) -> Result<Option<Cow<'a, str>>, serde_json::Error> {
-    struct PeekVisitor<'f> {
-        field: &'f str,
+/// The buffered path, for objects whose tag is not their first key (or that have none): the
+/// rest of the object is captured as raw JSON text (a scan and a copy, no `Value` tree), the
+/// tag read from it, and the chosen variant parsed from the text.
+fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
+    mut entries: Vec<(String, Box<RawValue>)>,
+    mut map: A,
+) -> Result<T, A::Error> {
+    let spec = T::spec();
+    while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+        entries.push((key, value));
     }
-    impl<'de> Visitor<'de> for PeekVisitor<'_> {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
+    let mut text = String::with_capacity(
+        entries
+            .iter()
+            .map(|(k, v)| k.len() + v.get().len() + 4)
+            .sum::<usize>()
+            + 2,
+    );
+    text.push('{');
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                if found.is_none() && key == self.field {
-                    found = map.next_value::<MaybeStr<'de>>()?.0;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+        text.push_str(&serde_json::to_string(key).map_err(de::Error::custom)?);
+        text.push(':');
+        text.push_str(value.get());
+    }
+    text.push('}');
+    let parse = |i: usize| -> Result<T, serde_json::Error> {
+        T::variant(i, &mut serde_json::Deserializer::from_str(&text))
+    };
+    let unknown = || -> Result<T, A::Error> {
+        serde_json::from_str(&text)
+            .map(T::unknown)
+            .map_err(de::Error::custom)
+    };
+
+    let objects = || candidates(spec, kind::OBJECT);
+    let tag_value: Option<String> = spec.tag.and_then(|tag| {
+        let (_, raw) = entries.iter().find(|(k, _)| k == tag)?;
+        serde_json::from_str::<String>(raw.get()).ok()
+    });
+    let mut ranked: Vec<usize> = match &tag_value {
+        Some(tag_value) => {
+            let tagged: Vec<usize> = objects()
+                .filter(|&i| spec.variants[i].tags.contains(&tag_value.as_str()))
+                .collect();
+            match tagged.as_slice() {
+                // The tag names one variant: it must parse as that variant.
+                [only] => return parse(*only).map_err(de::Error::custom),
+                [] => {
+                    let untagged: Vec<usize> = objects()
+                        .filter(|&i| spec.variants[i].tags.is_empty())
+                        .collect();
+                    if untagged.is_empty() {
+                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
+                        return unknown();
+                    }
+                    untagged
+                }
+                _ => tagged,
+            }
+        }
+        None => objects().collect(),
+    };
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    rank(spec, &mut ranked, &keys);
+    let mut first_error = None;
+    for &i in &ranked {
+        match parse(i) {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                first_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+    log_fallback(
+        spec.name,
+        first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed),
+    );
+    unknown()
+}
+
+/// `{}`: the first object variant that accepts it, else `Unknown`.
+fn buffered_empty<T: UnionVariants, E: de::Error>(spec: &UnionSpec) -> Result<T, E> {
+    let mut ranked: Vec<usize> = candidates(spec, kind::OBJECT).collect();
+    rank(spec, &mut ranked, &[]);
+    for i in ranked {
+        if let Ok(v) = T::variant(i, ValueReplay::<E>::new(Value::Object(Map::new()))) {
+            return Ok(v);
+        }
+    }
+    log_fallback(spec.name, FallbackKind::NoCandidate);
+    Ok(T::unknown(Value::Object(Map::new())))
+}
+
+/// Parses variant `index` from the entries read so far followed by the unread rest.
+fn resume<'de, T: UnionVariants, A: MapAccess<'de>>(
+    index: usize,
+    seen: Vec<(String, Option<Value>)>,
+    rest: A,
+) -> Result<T, A::Error> {
+    T::variant(index, MapAccessDeserializer::new(Prefixed::new(seen, rest)))
+}
+
+impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} value", T::spec().name)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        scalar(kind::BOOL, Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        scalar(kind::NUMBER, Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        scalar(kind::NUMBER, Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        scalar(kind::NUMBER, Value::from(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        scalar(kind::STRING, Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        scalar(kind::STRING, Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        scalar(kind::NULL, Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        scalar(kind::NULL, Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        let spec = T::spec();
+        let arrays: Vec<usize> = candidates(spec, kind::ARRAY).collect();
+        if let [only] = arrays.as_slice()
+            && spec.variants[*only].kinds != kind::ANY
+        {
+            return T::variant(*only, SeqAccessDeserializer::new(seq));
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        scalar(kind::ARRAY, Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let spec = T::spec();
+        let Some(first) = map.next_key::<String>()? else {
+            return buffered_empty(spec);
+        };
+        if first == NUMBER_TOKEN {
+            // A number, as serde_json's `arbitrary_precision` passes it.
+            let text: String = map.next_value()?;
+            let number: serde_json::Number = text.parse().map_err(de::Error::custom)?;
+            return scalar(kind::NUMBER, Value::Number(number));
+        }
+        let Some(tag) = spec.tag else {
+            let mut objects = candidates(spec, kind::OBJECT);
+            return match (objects.next(), objects.next()) {
+                (Some(only), None) if spec.variants[only].kinds != kind::ANY => {
+                    resume(only, vec![(first, None)], map)
+                }
+                _ => {
+                    let raw = map.next_value::<Box<RawValue>>()?;
+                    buffered(vec![(first, raw)], map)
+                }
+            };
+        };
+        // Providers send the tag first or right after an `id`: keys before it are kept raw (a
+        // scan and a copy) and, once the tag names one variant, replayed in front of the unread
+        // rest, so the object is parsed in one pass. Objects whose tag comes later (e.g. with
+        // sorted keys) take the buffered path.
+        const KEYS_BEFORE_TAG: usize = 2;
+        let mut seen: Vec<(String, Box<RawValue>)> = Vec::new();
+        let mut key = first;
+        loop {
+            if key != tag {
+                let raw = map.next_value::<Box<RawValue>>()?;
+                seen.push((key, raw));
+                if seen.len() > KEYS_BEFORE_TAG {
+                    return buffered(seen, map);
+                }
+                match map.next_key::<String>()? {
+                    Some(next) => key = next,
+                    None => return buffered(seen, map),
+                }
+                continue;
+            }
+            let value: Value = map.next_value()?;
+            if let Value::String(tag_value) = &value {
+                let selects = |i: &usize| spec.variants[*i].tags.contains(&tag_value.as_str());
+                let mut tagged = candidates(spec, kind::OBJECT).filter(selects);
+                let only = match (tagged.next(), tagged.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                };
+                let unknown_tag = only.is_none()
+                    && candidates(spec, kind::OBJECT)
+                        .all(|i| !spec.variants[i].tags.contains(&tag_value.as_str()))
+                    && candidates(spec, kind::OBJECT).all(|i| !spec.variants[i].tags.is_empty());
+                if only.is_some() || unknown_tag {
+                    if unknown_tag {
+                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
+                    }
+                    let mut entries = Vec::with_capacity(seen.len() + 1);
+                    for (k, raw) in seen {
+                        entries.push((
+                            k,
+                            Some(
+                                serde_json::from_str::<Value>(raw.get())
+                                    .map_err(de::Error::custom)?,
+                            ),
+                        ));
+                    }
+                    entries.push((key, Some(value)));
+                    return match only {
+                        Some(only) => resume(only, entries, map),
+                        None => Value::deserialize(MapAccessDeserializer::new(Prefixed::new(
+                            entries, map,
+                        )))
+                        .map(T::unknown),
+                    };
                 }
             }
-            Ok(found)
+            let raw = RawValue::from_string(value.to_string()).map_err(de::Error::custom)?;
+            seen.push((key, raw));
+            return buffered(seen, map);
         }
-    }
-    let mut de = serde_json::Deserializer::from_str(object);
-    de.deserialize_map(PeekVisitor { field })
-}
-
-/// The keys of a JSON object, in order.
-pub fn object_keys(object: &str) -> Result<Vec<String>, serde_json::Error> {
-    struct KeysVisitor;
-    impl<'de> Visitor<'de> for KeysVisitor {
-        type Value = Vec<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut keys = Vec::new();
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                keys.push(key.into_owned());
-                map.next_value::<IgnoredAny>()?;
-            }
-            Ok(keys)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(object);
-    de.deserialize_map(KeysVisitor)
-}
-
-/// A string value (borrowed where possible), or `None` for any other JSON value.
-struct MaybeStr<'de>(Option<Cow<'de, str>>);
-
-impl<'de> serde::Deserialize<'de> for MaybeStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = MaybeStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(MaybeStr(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                // With `arbitrary_precision`, numbers arrive as a one-entry map.
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(MaybeStr(None))
-            }
-        }
-        deserializer.deserialize_any(V)
     }
 }
 
-/// Implements `Serialize` and `Deserialize` for a generated union: serialization writes the
-/// variant's value as is; deserialization goes through [`dispatch`] with the union's
-/// associated `UNION` spec, and anything that fits no variant lands in `Unknown(Value)`.
 #[macro_export]
 macro_rules! union_serde {
     ($name:ident { $($index:literal => $variant:ident),* $(,)? }) => {
@@ -358,21 +456,33 @@ macro_rules! union_serde {
             }
         }
 
+        impl $crate::union::UnionVariants for $name {
+            fn spec() -> &'static $crate::union::UnionSpec {
+                &Self::UNION
+            }
+
+            fn variant<'de, D: $crate::__private::serde::Deserializer<'de>>(
+                index: usize,
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                match index {
+                    $( $index => $crate::__private::serde::Deserialize::deserialize(deserializer).map(Self::$variant), )*
+                    _ => ::std::result::Result::Err(<D::Error as $crate::__private::serde::de::Error>::custom(
+                        ::std::format_args!("{} has no variant number {}", stringify!($name), index),
+                    )),
+                }
+            }
+
+            fn unknown(value: ::serde_json::Value) -> Self {
+                Self::Unknown(value)
+            }
+        }
+
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let raw = $crate::union::capture(deserializer)?;
-                let parsed = $crate::union::dispatch(&Self::UNION, &raw, |index, text| {
-                    ::std::result::Result::Ok(match index {
-                        $( $index => Self::$variant($crate::union::parse(text)?), )*
-                        _ => return ::std::result::Result::Err($crate::union::bad_variant(index)),
-                    })
-                });
-                match parsed {
-                    ::std::option::Option::Some(value) => ::std::result::Result::Ok(value),
-                    ::std::option::Option::None => $crate::union::to_value(&raw).map(Self::Unknown),
-                }
+                $crate::union::deserialize(deserializer)
             }
         }
     };
@@ -381,94 +491,193 @@ macro_rules! union_serde {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
 
-    static SPEC: UnionSpec = UnionSpec {
-        name: "Probe",
-        tag: Some("type"),
-        variants: &[
-            VariantSpec {
-                kinds: kind::STRING,
-                tags: &[],
-                keys: &[],
-                required: &[],
-            },
-            VariantSpec {
-                kinds: kind::OBJECT,
-                tags: &["text"],
-                keys: &["type", "text"],
-                required: &["type", "text"],
-            },
-            VariantSpec {
-                kinds: kind::OBJECT,
-                tags: &["image"],
-                keys: &["type", "url"],
-                required: &["type"],
-            },
-            VariantSpec {
-                kinds: kind::OBJECT,
-                tags: &[],
-                keys: &["role", "content"],
-                required: &["role"],
-            },
-        ],
-    };
+    /// A hand-written union shaped like a generated one.
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct Text {
+        #[serde(rename = "type")]
+        kind: String,
+        text: String,
+    }
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct Image {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        url: Option<String>,
+    }
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct Message {
+        role: String,
+        #[serde(default)]
+        content: Option<String>,
+    }
 
-    fn pick(json: &str) -> Option<usize> {
-        let raw: Box<RawValue> = serde_json::from_str(json).expect("valid json");
-        dispatch(&SPEC, &raw, |i, _| Ok(i))
+    #[derive(Debug, PartialEq)]
+    enum Part {
+        Plain(String),
+        Text(Text),
+        Image(Image),
+        Message(Message),
+        Unknown(Value),
+    }
+
+    impl Part {
+        const UNION: UnionSpec = UnionSpec {
+            name: "Part",
+            tag: Some("type"),
+            variants: &[
+                VariantSpec {
+                    kinds: kind::STRING,
+                    tags: &[],
+                    keys: &[],
+                    required: &[],
+                },
+                VariantSpec {
+                    kinds: kind::OBJECT,
+                    tags: &["text"],
+                    keys: &["type", "text"],
+                    required: &["type", "text"],
+                },
+                VariantSpec {
+                    kinds: kind::OBJECT,
+                    tags: &["image"],
+                    keys: &["type", "url"],
+                    required: &["type"],
+                },
+                VariantSpec {
+                    kinds: kind::OBJECT,
+                    tags: &[],
+                    keys: &["role", "content"],
+                    required: &["role"],
+                },
+            ],
+        };
+    }
+
+    impl UnionVariants for Part {
+        fn spec() -> &'static UnionSpec {
+            &Self::UNION
+        }
+        fn variant<'de, D: Deserializer<'de>>(index: usize, d: D) -> Result<Self, D::Error> {
+            match index {
+                0 => String::deserialize(d).map(Part::Plain),
+                1 => Text::deserialize(d).map(Part::Text),
+                2 => Image::deserialize(d).map(Part::Image),
+                3 => Message::deserialize(d).map(Part::Message),
+                _ => Err(de::Error::custom("no such variant")),
+            }
+        }
+        fn unknown(value: Value) -> Self {
+            Part::Unknown(value)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Part {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deserialize(d)
+        }
+    }
+
+    fn parse(json: &str) -> Result<Part, serde_json::Error> {
+        take_fallbacks();
+        serde_json::from_str(json)
     }
 
     #[test]
     fn kind_and_tag_select_the_variant() {
-        assert_eq!(pick(r#""hello""#), Some(0));
-        assert_eq!(pick(r#"{"text":"a","type":"text"}"#), Some(1));
-        assert_eq!(pick(r#"{"type":"image","url":"u"}"#), Some(2));
+        assert_eq!(
+            parse(r#""hello""#).expect("string"),
+            Part::Plain("hello".into())
+        );
+        assert_eq!(
+            parse(r#"{"text":"a","type":"text"}"#).expect("tag after a key"),
+            Part::Text(Text {
+                kind: "text".into(),
+                text: "a".into()
+            })
+        );
+        assert_eq!(
+            parse(r#"{"type":"image","url":"u"}"#).expect("tag first"),
+            Part::Image(Image {
+                kind: "image".into(),
+                url: Some("u".into())
+            })
+        );
         // Escaped tag values are compared after unescaping.
-        assert_eq!(pick(r#"{"type":"im\u0061ge"}"#), Some(2));
+        assert!(matches!(
+            parse(r#"{"type":"im\u0061ge"}"#).expect("escaped"),
+            Part::Image(_)
+        ));
+        // Through `serde_json::Value` as well.
+        let value = serde_json::json!({"url": "u", "type": "image"});
+        assert!(matches!(
+            serde_json::from_value::<Part>(value).expect("from value"),
+            Part::Image(_)
+        ));
     }
 
     #[test]
     fn untagged_objects_are_ranked_by_keys() {
-        assert_eq!(pick(r#"{"role":"user","content":"x"}"#), Some(3));
-        assert_eq!(pick(r#"{"text":"no tag"}"#), Some(1));
+        assert!(matches!(
+            parse(r#"{"role":"user","content":"x"}"#).expect("ranked"),
+            Part::Message(_)
+        ));
+        // No tag: the text variant ranks first (it knows `text`) but needs `type`; nothing else
+        // fits either, so the object is kept, and the first candidate's error is logged.
+        let kept = parse(r#"{"text":"no tag"}"#).expect("kept");
+        assert_eq!(kept, Part::Unknown(serde_json::json!({"text": "no tag"})));
+        assert!(
+            matches!(&take_fallbacks()[0].kind, FallbackKind::ParseFailed(m) if m.contains("`type`"))
+        );
     }
 
     #[test]
-    fn unknown_tags_and_kinds_fall_back() {
-        take_fallbacks();
-        // The untagged variant 3 has no fixed tag, so it may take an unknown tag.
-        assert_eq!(pick(r#"{"type":"video"}"#), Some(3));
-        assert_eq!(pick("[1]"), None);
+    fn unknown_tags_and_kinds_fall_back_and_are_logged() {
+        // The untagged variant 3 may take an unknown tag if it parses.
+        assert!(matches!(
+            parse(r#"{"type":"video","role":"r"}"#).expect("untagged takes it"),
+            Part::Message(_)
+        ));
+        let value = parse("[1,2.50]").expect("array");
+        assert_eq!(
+            value,
+            Part::Unknown(serde_json::from_str("[1,2.50]").expect("json"))
+        );
         assert_eq!(
             take_fallbacks(),
             vec![Fallback {
-                union: "Probe",
+                union: "Part",
                 kind: FallbackKind::NoCandidate
             }]
         );
+        let number = parse("1.0").expect("number");
+        assert_eq!(
+            serde_json::to_string(&match number {
+                Part::Unknown(v) => v,
+                _ => Value::Null,
+            })
+            .expect("ser"),
+            "1.0"
+        );
     }
 
     #[test]
-    fn failed_parse_is_logged() {
-        take_fallbacks();
-        let raw: Box<RawValue> = serde_json::from_str(r#"{"type":"text"}"#).expect("json");
-        let got: Option<()> = dispatch(&SPEC, &raw, |_, s| parse::<u8>(s).map(|_| ()));
-        assert_eq!(got, None);
-        let log = take_fallbacks();
-        assert!(matches!(&log[0].kind, FallbackKind::ParseFailed(m) if m.contains("u8")));
+    fn a_tag_naming_one_variant_must_parse_as_it() {
+        let err = parse(r#"{"type":"text","text":3}"#).expect_err("text must be a string");
+        assert!(err.to_string().contains("invalid type"), "{err}");
     }
 
     #[test]
-    fn peek_ignores_nested_and_non_string_tags() {
-        let text = r#"{"a":{"type":"inner"},"n":1.50,"type":"outer"}"#;
+    fn ambiguous_objects_that_fit_nothing_are_kept() {
+        let kept = parse(r#"{"type":"video","x":1}"#).expect("kept");
         assert_eq!(
-            peek_string_field(text, "type").expect("ok").as_deref(),
-            Some("outer")
+            kept,
+            Part::Unknown(serde_json::json!({"type": "video", "x": 1}))
         );
-        assert_eq!(
-            peek_string_field(r#"{"type":3}"#, "type").expect("ok"),
-            None
+        assert!(
+            matches!(&take_fallbacks()[0].kind, FallbackKind::ParseFailed(m) if m.contains("role"))
         );
-        assert_eq!(object_keys(text).expect("ok"), vec!["a", "n", "type"]);
     }
 }

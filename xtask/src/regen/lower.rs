@@ -73,7 +73,63 @@ pub fn lower(schemas: &Schemas, reachable: &BTreeMap<String, BTreeSet<String>>) 
     types.sort_by(|a, b| a.name.cmp(&b.name));
     analyze_unions(&mut types);
     box_recursion(&mut types);
+    box_large_variants(&mut types);
     types
+}
+
+/// Union variants whose estimated size exceeds this are boxed: a union is as large as its
+/// largest variant and is moved on every return while deserializing (the Responses stream
+/// event union was 1.9 KB with `response.completed` inline).
+const BOX_VARIANT_ABOVE: usize = 256;
+
+/// A rough `size_of` of a generated type (64-bit), enough to find the large ones.
+fn estimate_size(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> usize {
+    match ty {
+        Ty::Bool => 1,
+        Ty::Boxed(_) => 8,
+        Ty::String | Ty::Number | Ty::Vec(_) | Ty::Map(_) | Ty::Object => 24,
+        Ty::Any => 32,
+        Ty::Named(n) => match index.get(n) {
+            _ if depth > 16 => 8,
+            Some(Def::Struct { fields }) => {
+                24 + fields
+                    .iter()
+                    .map(|f| estimate_size(&f.ty, index, depth + 1) + 8)
+                    .sum::<usize>()
+            }
+            Some(Def::OpenEnum { .. }) => 24,
+            Some(Def::TagEnum { .. }) => 1,
+            Some(Def::Union { variants, .. }) => {
+                8 + variants
+                    .iter()
+                    .map(|v| estimate_size(&v.ty, index, depth + 1))
+                    .max()
+                    .unwrap_or(32)
+                    .max(32)
+            }
+            Some(Def::Alias(inner)) => estimate_size(inner, index, depth + 1),
+            None => 32,
+        },
+    }
+}
+
+fn box_large_variants(types: &mut [TypeDef]) {
+    let index: BTreeMap<String, Def> = types
+        .iter()
+        .map(|t| (t.name.clone(), t.def.clone()))
+        .collect();
+    for t in types.iter_mut() {
+        let Def::Union { variants, .. } = &mut t.def else {
+            continue;
+        };
+        for v in variants.iter_mut() {
+            if let Ty::Named(n) = &v.ty
+                && estimate_size(&v.ty, &index, 0) > BOX_VARIANT_ABOVE
+            {
+                v.ty = Ty::Boxed(n.clone());
+            }
+        }
+    }
 }
 
 struct Lowering<'a> {

@@ -51,3 +51,23 @@ fn write_crate(output: &mut Output, front: &FrontEnd, files: Vec<(String, String
     }
     output.remove_others(&dir, &produced)
 }
+
+#[cfg(test)]
+mod tests {
+    /// rust-analyzer style: `cargo test -p xtask` fails when the committed generated code is not
+    /// what the generator makes of the pinned specs.
+    #[test]
+    fn generated_code_is_up_to_date() {
+        let vendor = crate::specs::vendor_dir();
+        if !vendor.join("openai/openapi.json").exists() {
+            eprintln!(
+                "SKIPPED generated_code_is_up_to_date: no specs in {} (run `cargo xtask specs --from ../shared/specs`)",
+                vendor.display()
+            );
+            return;
+        }
+        if let Err(e) = super::run(true) {
+            panic!("{e:#}");
+        }
+    }
+}

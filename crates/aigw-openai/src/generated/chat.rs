@@ -1064,7 +1064,7 @@ pub enum ChatCompletionRequestMessage {
     Developer(ChatCompletionRequestDeveloperMessage),
     System(ChatCompletionRequestSystemMessage),
     User(ChatCompletionRequestUserMessage),
-    Assistant(ChatCompletionRequestAssistantMessage),
+    Assistant(Box<ChatCompletionRequestAssistantMessage>),
     Tool(ChatCompletionRequestToolMessage),
     Function(ChatCompletionRequestFunctionMessage),
     /// A value that matches no variant of the spec, kept verbatim.
@@ -2770,7 +2770,7 @@ impl CreateChatCompletionRequestResponseFormat {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestToolsItem {
     Function(ChatCompletionTool),
-    Custom(CustomToolChatCompletions),
+    Custom(Box<CustomToolChatCompletions>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
