@@ -10,7 +10,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn corpus() -> Option<PathBuf> {
@@ -22,7 +22,7 @@ fn corpus() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn exchange(dir: &PathBuf, file: &str) -> Value {
+fn exchange(dir: &Path, file: &str) -> Value {
     let text = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
@@ -57,8 +57,11 @@ fn value_round_trip(text: &str) -> String {
     serde_json::to_string(&value).expect("value serialize")
 }
 
-fn bench_bodies(c: &mut Criterion, dir: &PathBuf) {
-    let cases: [(&str, &str, fn(&str) -> String); 3] = [
+/// `(bench name, corpus file, typed round-trip)`.
+type Case = (&'static str, &'static str, fn(&str) -> String);
+
+fn bench_bodies(c: &mut Criterion, dir: &Path) {
+    let cases: [Case; 3] = [
         (
             "chat_response",
             "openai/chat.completions/0076-test-openai-moderation-block-policy-0.json",
@@ -92,7 +95,7 @@ fn bench_bodies(c: &mut Criterion, dir: &PathBuf) {
             b.iter(|| value_round_trip(black_box(t)))
         });
     }
-    let streams: [(&str, &str, fn(&str) -> String); 2] = [
+    let streams: [Case; 2] = [
         (
             "responses_stream",
             "openai/responses/0163-test-openai-responses-phase-streamed-on-part-start-1.json",
@@ -193,7 +196,7 @@ untagged_event!(
     ResponseCustomToolCallInputDoneEvent,
 );
 
-fn bench_dispatch(c: &mut Criterion, dir: &PathBuf) {
+fn bench_dispatch(c: &mut Criterion, dir: &Path) {
     let events = stream_payloads(&exchange(
         dir,
         "openai/responses/0179-test-openai-responses-thinking-part-iter-0.json",

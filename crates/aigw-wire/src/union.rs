@@ -22,7 +22,10 @@
 //! conformance harness checks.
 
 use crate::replay::{Prefixed, ValueReplay};
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::value::{
+    BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
+    SeqAccessDeserializer, StrDeserializer, U64Deserializer,
+};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -141,21 +144,39 @@ fn candidates(spec: &UnionSpec, kind: u8) -> impl Iterator<Item = usize> + '_ {
     (0..spec.variants.len()).filter(move |&i| spec.variants[i].kinds & kind != 0)
 }
 
-/// Tries the candidates for a scalar in order (cheap: the value is small and cloned).
-fn scalar<T: UnionVariants, E: de::Error>(kind: u8, value: Value) -> Result<T, E> {
+/// Tries the candidates for a scalar in order; `make` builds a fresh deserializer over the
+/// value for each try (cheap: borrowed strings, plain numbers), `whole` the catch-all value.
+fn scalar<'de, T, D, E>(
+    kind: u8,
+    make: impl Fn() -> D,
+    whole: impl FnOnce() -> Value,
+) -> Result<T, E>
+where
+    T: UnionVariants,
+    D: Deserializer<'de, Error = E>,
+    E: de::Error,
+{
     let spec = T::spec();
     let mut first_error = None;
     for i in candidates(spec, kind) {
-        match T::variant(i, ValueReplay::<E>::new(value.clone())) {
+        match T::variant(i, make()) {
             Ok(v) => return Ok(v),
             Err(e) => {
                 first_error.get_or_insert(e.to_string());
             }
         }
     }
-    let why = first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed);
-    log_fallback(spec.name, why);
-    Ok(T::unknown(value))
+    log_fallback(
+        spec.name,
+        first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed),
+    );
+    Ok(T::unknown(whole()))
+}
+
+/// [`scalar`] for a value already held as a `Value`.
+fn scalar_value<T: UnionVariants, E: de::Error>(kind: u8, value: Value) -> Result<T, E> {
+    let copy = value.clone();
+    scalar(kind, || ValueReplay::<E>::new(value.clone()), move || copy)
 }
 
 /// Orders object candidates: most known keys first; missing required keys cost more than
@@ -190,30 +211,19 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
     while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
         entries.push((key, value));
     }
-    let mut text = String::with_capacity(
-        entries
-            .iter()
-            .map(|(k, v)| k.len() + v.get().len() + 4)
-            .sum::<usize>()
-            + 2,
-    );
-    text.push('{');
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&serde_json::to_string(key).map_err(de::Error::custom)?);
-        text.push(':');
-        text.push_str(value.get());
-    }
-    text.push('}');
+    // Each variant parses straight from the captured entries: no text is rebuilt, nothing
+    // is parsed twice at this level.
     let parse = |i: usize| -> Result<T, serde_json::Error> {
-        T::variant(i, &mut serde_json::Deserializer::from_str(&text))
+        let pairs = entries.iter().map(|(k, v)| (k.as_str(), &**v));
+        T::variant(i, de::value::MapDeserializer::new(pairs))
     };
     let unknown = || -> Result<T, A::Error> {
-        serde_json::from_str(&text)
-            .map(T::unknown)
-            .map_err(de::Error::custom)
+        let pairs = entries.iter().map(|(k, v)| (k.as_str(), &**v));
+        Value::deserialize(de::value::MapDeserializer::<_, serde_json::Error>::new(
+            pairs,
+        ))
+        .map(T::unknown)
+        .map_err(de::Error::custom)
     };
 
     let objects = || candidates(spec, kind::OBJECT);
@@ -292,35 +302,35 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
-        scalar(kind::BOOL, Value::Bool(v))
+        scalar(kind::BOOL, || BoolDeserializer::new(v), || Value::Bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        scalar(kind::NUMBER, Value::from(v))
+        scalar(kind::NUMBER, || I64Deserializer::new(v), || Value::from(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        scalar(kind::NUMBER, Value::from(v))
+        scalar(kind::NUMBER, || U64Deserializer::new(v), || Value::from(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        scalar(kind::NUMBER, Value::from(v))
+        scalar(kind::NUMBER, || F64Deserializer::new(v), || Value::from(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        scalar(kind::STRING, Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
-        scalar(kind::STRING, Value::String(v))
+        scalar(
+            kind::STRING,
+            || StrDeserializer::new(v),
+            || Value::String(v.to_owned()),
+        )
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<T, E> {
-        scalar(kind::NULL, Value::Null)
+        scalar_value(kind::NULL, Value::Null)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<T, E> {
-        scalar(kind::NULL, Value::Null)
+        scalar_value(kind::NULL, Value::Null)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
@@ -339,7 +349,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
         while let Some(item) = seq.next_element::<Value>()? {
             items.push(item);
         }
-        scalar(kind::ARRAY, Value::Array(items))
+        scalar_value(kind::ARRAY, Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
@@ -351,7 +361,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
             // A number, as serde_json's `arbitrary_precision` passes it.
             let text: String = map.next_value()?;
             let number: serde_json::Number = text.parse().map_err(de::Error::custom)?;
-            return scalar(kind::NUMBER, Value::Number(number));
+            return scalar_value(kind::NUMBER, Value::Number(number));
         }
         let Some(tag) = spec.tag else {
             let mut objects = candidates(spec, kind::OBJECT);
@@ -370,6 +380,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
         // rest, so the object is parsed in one pass. Objects whose tag comes later (e.g. with
         // sorted keys) take the buffered path.
         const KEYS_BEFORE_TAG: usize = 2;
+        const REPLAY_LIMIT: usize = 256;
         let mut seen: Vec<(String, Box<RawValue>)> = Vec::new();
         let mut key = first;
         loop {
@@ -397,7 +408,11 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
                     && candidates(spec, kind::OBJECT)
                         .all(|i| !spec.variants[i].tags.contains(&tag_value.as_str()))
                     && candidates(spec, kind::OBJECT).all(|i| !spec.variants[i].tags.is_empty());
-                if only.is_some() || unknown_tag {
+                // Replaying what came before the tag means turning it into `Value`s: worth it
+                // for an `id`, not for a large value (that goes the buffered way instead).
+                let small =
+                    seen.iter().map(|(_, raw)| raw.get().len()).sum::<usize>() <= REPLAY_LIMIT;
+                if small && (only.is_some() || unknown_tag) {
                     if unknown_tag {
                         log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
                     }
