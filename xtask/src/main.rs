@@ -23,7 +23,18 @@ tasks:
                         (--corpus DIR [--provider P] [--api A] [--verbose])
 ";
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` prints the context chain on one line, without anyhow's backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let task = args.next().unwrap_or_else(|| "help".to_owned());
     let rest: Vec<String> = args.collect();
