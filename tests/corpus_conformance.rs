@@ -6,7 +6,7 @@ use aigw_conformance::{Options, Outcome, run};
 use aigw_workspace_tests::corpus_dir;
 
 #[test]
-fn every_openai_exchange_round_trips() {
+fn every_recorded_exchange_round_trips() {
     let corpus = corpus_dir();
     if !corpus.is_dir() {
         eprintln!(
@@ -29,32 +29,27 @@ fn every_openai_exchange_round_trips() {
         report.render(false)
     );
 
-    // Every OpenAI and OpenAI-compatible exchange was checked, none skipped.
-    let typed_providers = ["openai", "openai-compat"];
-    let openai_cases = report
-        .cases
-        .iter()
-        .filter(|c| typed_providers.contains(&c.provider.as_str()));
-    let (checked, total) = openai_cases.fold((0, 0), |(checked, total), c| {
-        (
-            checked + usize::from(matches!(c.outcome, Outcome::Passed { .. })),
-            total + 1,
-        )
-    });
-    assert!(
-        total > 0,
-        "the corpus at {} has no OpenAI exchanges",
-        corpus.display()
-    );
-    assert_eq!(checked, total);
-    // Exchanges of providers without generated types are counted as skipped, not passed.
-    for case in &report.cases {
-        if !typed_providers.contains(&case.provider.as_str()) {
+    // Every provider has generated types now: nothing may be skipped, and each provider's
+    // exchanges are all checked.
+    for provider in ["openai", "openai-compat", "anthropic", "gemini"] {
+        let cases: Vec<_> = report
+            .cases
+            .iter()
+            .filter(|c| c.provider == provider)
+            .collect();
+        assert!(
+            !cases.is_empty(),
+            "the corpus at {} has no {provider} exchanges",
+            corpus.display()
+        );
+        for case in cases {
             assert!(
-                matches!(case.outcome, Outcome::Skipped(_)),
-                "{}",
-                case.file.display()
+                matches!(case.outcome, Outcome::Passed { .. }),
+                "{}: {:?}",
+                case.file.display(),
+                case.outcome
             );
         }
     }
+    assert_eq!(report.skipped(), 0);
 }

@@ -5,6 +5,8 @@
 //! Used by `cargo xtask conformance` (through this crate's binary) and by the workspace test
 //! `tests/corpus_conformance.rs`.
 
+mod anthropic;
+mod gemini;
 pub mod json_diff;
 mod openai;
 pub mod sse;
@@ -169,6 +171,8 @@ impl Report {
 pub fn api_types(provider: &str, api: &str) -> Option<ApiTypes> {
     match provider {
         "openai" | "openai-compat" => openai::api_types(api),
+        "anthropic" => anthropic::api_types(api),
+        "gemini" => gemini::api_types(api),
         _ => None,
     }
 }

@@ -11,6 +11,8 @@ pub struct Provenance<'a> {
     pub spec_sha256: &'a str,
     /// Prefix for the spec's site-relative documentation links (`](/docs/...)`).
     pub doc_link_base: &'a str,
+    /// Hand-written types the generated code refers to, `(type, crate module)`.
+    pub hand_written: &'a [(&'a str, &'a str)],
 }
 
 /// Groups compiled unconditionally (no cargo feature).
@@ -39,6 +41,12 @@ pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)>
         "//! Wire types generated from the upstream spec, one module per set of API groups (cargo\n\
          //! features) that use them. Everything is re-exported here.\n\n",
     );
+    for (name, module) in prov.hand_written {
+        let _ = writeln!(
+            mod_rs,
+            "/// Written by hand (the spec lacks it).\npub use crate::{module}::{name};"
+        );
+    }
     for (module, (groups, members)) in &modules {
         let _ = writeln!(mod_rs, "{}mod {module};", cfg_attr(groups));
         let _ = writeln!(mod_rs, "{}pub use {module}::*;", cfg_attr(groups));

@@ -10,12 +10,16 @@
 //! empty arrays, parses numbers as `f64`, and only knows untagged trial-and-error unions
 //! (`shared/notes/codegen-findings.md`).
 
+mod anthropic;
+mod discovery;
 mod emit;
+mod gemini;
 mod ir;
 mod lower;
 mod names;
 mod openai;
 mod passes;
+mod pipeline;
 mod schema;
 
 use crate::codegen::Output;
@@ -23,26 +27,17 @@ use anyhow::Result;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// What a front end hands to the shared pipeline.
-pub struct FrontEnd {
-    /// Spec name in `specs/sources.toml`.
-    pub spec: &'static str,
-    /// The crate the code goes to, relative to the workspace root.
-    pub crate_dir: &'static str,
-    pub doc_link_base: &'static str,
-}
-
 pub fn run(check: bool) -> Result<()> {
     let mut output = Output::new(check);
-    let generated = openai::generate()?;
-    write_crate(&mut output, &openai::FRONT_END, generated)?;
+    for api in [&openai::API, &anthropic::API, &gemini::API] {
+        let files = pipeline::generate(api)?;
+        write_crate(&mut output, api.crate_dir, files)?;
+    }
     output.finish()
 }
 
-fn write_crate(output: &mut Output, front: &FrontEnd, files: Vec<(String, String)>) -> Result<()> {
-    let dir: PathBuf = crate::project_root()
-        .join(front.crate_dir)
-        .join("src/generated");
+fn write_crate(output: &mut Output, crate_dir: &str, files: Vec<(String, String)>) -> Result<()> {
+    let dir: PathBuf = crate::project_root().join(crate_dir).join("src/generated");
     let mut produced = BTreeSet::new();
     for (name, text) in files {
         let path = dir.join(&name);
