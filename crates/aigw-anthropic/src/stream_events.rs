@@ -75,6 +75,10 @@ mod tests {
             event.error.as_ref(),
             Some(crate::ErrorResponseError::OverloadedError(_))
         ));
-        assert_eq!(serde_json::to_string(&error).expect("ser"), text);
+        let back = serde_json::to_value(&error).expect("ser");
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(text).expect("json")
+        );
     }
 }
