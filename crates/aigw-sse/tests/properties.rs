@@ -11,14 +11,16 @@ use aigw_sse::{Decoder, Frame, Limits, SseError, encode};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
+/// `(file name, stream bytes)` of every recorded stream.
+type Streams = Vec<(String, Vec<u8>)>;
+
 /// The corpus streams, read once per test binary.
 fn corpus_streams() -> Option<&'static [(String, Vec<u8>)]> {
-    static STREAMS: std::sync::OnceLock<Option<Vec<(String, Vec<u8>)>>> =
-        std::sync::OnceLock::new();
+    static STREAMS: std::sync::OnceLock<Option<Streams>> = std::sync::OnceLock::new();
     STREAMS.get_or_init(read_corpus_streams).as_deref()
 }
 
-fn read_corpus_streams() -> Option<Vec<(String, Vec<u8>)>> {
+fn read_corpus_streams() -> Option<Streams> {
     let dir = std::env::var_os("AIGW_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
