@@ -24,5 +24,7 @@
 mod generated;
 mod stream_events;
 
+pub mod stream;
+
 pub use aigw_wire::Maybe;
 pub use generated::*;

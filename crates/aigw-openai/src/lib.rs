@@ -23,5 +23,7 @@
 #[allow(missing_docs)]
 mod generated;
 
+pub mod stream;
+
 pub use aigw_wire::Maybe;
 pub use generated::*;
