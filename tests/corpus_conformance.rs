@@ -3,18 +3,13 @@
 //! notice (it never passes silently with nothing checked).
 
 use aigw_conformance::{Options, Outcome, run};
-use aigw_workspace_tests::corpus_dir;
+use aigw_workspace_tests::corpus_or_skip;
 
 #[test]
 fn every_recorded_exchange_round_trips() {
-    let corpus = corpus_dir();
-    if !corpus.is_dir() {
-        eprintln!(
-            "SKIPPED corpus conformance: no corpus at {} (set AIGW_CORPUS to the recorded exchanges)",
-            corpus.display()
-        );
+    let Some(corpus) = corpus_or_skip("corpus conformance") else {
         return;
-    }
+    };
     let report = run(&Options {
         corpus: corpus.clone(),
         provider: None,

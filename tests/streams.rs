@@ -8,7 +8,7 @@
 
 use aigw_conformance::{Options, run};
 use aigw_sse::{Decoder, Frame, Limits};
-use aigw_workspace_tests::corpus_dir;
+use aigw_workspace_tests::corpus_or_skip;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -126,14 +126,9 @@ fn fold(provider: &str, api: &str, sse: &str) -> Result<Folded, String> {
 
 #[test]
 fn every_recorded_stream_types_and_accumulates() {
-    let corpus = corpus_dir();
-    if !corpus.is_dir() {
-        eprintln!(
-            "SKIPPED stream corpus test: no corpus at {}",
-            corpus.display()
-        );
+    let Some(corpus) = corpus_or_skip("stream corpus test") else {
         return;
-    }
+    };
     // The harness lists the exchanges; the stream text is read from each file.
     let report = run(&Options {
         corpus: corpus.clone(),

@@ -21,6 +21,20 @@ pub fn corpus_dir() -> PathBuf {
     }
 }
 
+/// The corpus directory, or `None` after printing a skip notice naming `test` (a missing
+/// corpus never passes silently).
+pub fn corpus_or_skip(test: &str) -> Option<PathBuf> {
+    let corpus = corpus_dir();
+    if corpus.is_dir() {
+        return Some(corpus);
+    }
+    eprintln!(
+        "SKIPPED {test}: no corpus at {} (set AIGW_CORPUS to the recorded exchanges)",
+        corpus.display()
+    );
+    None
+}
+
 /// The result of round-tripping a payload through a typed value.
 #[derive(Debug)]
 pub struct RoundTrip {

@@ -157,10 +157,23 @@ where
     E: de::Error,
 {
     let spec = T::spec();
+    match first_that_parses(spec, candidates(spec, kind), |i| T::variant(i, make())) {
+        Some(v) => Ok(v),
+        None => Ok(T::unknown(whole())),
+    }
+}
+
+/// Tries `parse` on each candidate in order; the first success wins. When none parses, the
+/// reason (no candidate, or the first candidate's error) is logged and `None` returned.
+fn first_that_parses<T, E: fmt::Display>(
+    spec: &UnionSpec,
+    candidates: impl IntoIterator<Item = usize>,
+    mut parse: impl FnMut(usize) -> Result<T, E>,
+) -> Option<T> {
     let mut first_error = None;
-    for i in candidates(spec, kind) {
-        match T::variant(i, make()) {
-            Ok(v) => return Ok(v),
+    for i in candidates {
+        match parse(i) {
+            Ok(v) => return Some(v),
             Err(e) => {
                 first_error.get_or_insert(e.to_string());
             }
@@ -170,7 +183,7 @@ where
         spec.name,
         first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed),
     );
-    Ok(T::unknown(whole()))
+    None
 }
 
 /// [`scalar`] for a value already held as a `Value`.
@@ -256,20 +269,10 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
     };
     let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
     rank(spec, &mut ranked, &keys);
-    let mut first_error = None;
-    for &i in &ranked {
-        match parse(i) {
-            Ok(v) => return Ok(v),
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
-        }
+    match first_that_parses(spec, ranked, parse) {
+        Some(v) => Ok(v),
+        None => unknown(),
     }
-    log_fallback(
-        spec.name,
-        first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed),
-    );
-    unknown()
 }
 
 /// `{}`: the first object variant that accepts it, else `Unknown`.
