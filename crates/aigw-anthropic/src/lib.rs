@@ -24,6 +24,7 @@
 mod generated;
 mod stream_events;
 
+#[cfg(feature = "messages")]
 pub mod stream;
 
 pub use aigw_wire::Maybe;

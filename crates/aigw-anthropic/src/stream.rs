@@ -26,7 +26,6 @@ pub enum StreamError {
 
 /// Types one SSE event (`ping`, `error` and unknown types included: the last as
 /// `MessageStreamEvent::Unknown`).
-#[cfg(feature = "messages")]
 pub fn message_event(event: &Event) -> Result<crate::MessageStreamEvent, StreamError> {
     serde_json::from_str(&event.data).map_err(|source| StreamError::Json {
         event: event.event.clone(),
@@ -43,7 +42,6 @@ fn append_str(target: &mut Value, piece: &str) {
 
 /// Folds Messages stream events into a `Message`. Deltas of kinds it does not know are kept
 /// in [`MessageAccumulator::unfolded`], never dropped silently.
-#[cfg(feature = "messages")]
 #[derive(Debug, Default)]
 pub struct MessageAccumulator {
     message: Option<Map<String, Value>>,
@@ -52,7 +50,6 @@ pub struct MessageAccumulator {
     unfolded: Vec<Value>,
 }
 
-#[cfg(feature = "messages")]
 impl MessageAccumulator {
     pub fn push(&mut self, event: &crate::MessageStreamEvent) -> Result<(), StreamError> {
         use crate::MessageStreamEvent as E;

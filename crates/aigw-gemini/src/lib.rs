@@ -26,6 +26,7 @@
 #[allow(missing_docs)]
 mod generated;
 
+#[cfg(feature = "generate")]
 pub mod stream;
 
 pub use aigw_wire::Maybe;

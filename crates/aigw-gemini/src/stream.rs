@@ -17,7 +17,6 @@ pub enum StreamError {
 }
 
 /// Types one SSE event.
-#[cfg(feature = "generate")]
 pub fn chunk(event: &Event) -> Result<crate::GenerateContentResponse, StreamError> {
     serde_json::from_str(&event.data).map_err(|source| StreamError::Json {
         event: event.event.clone(),
@@ -29,7 +28,6 @@ pub fn chunk(event: &Event) -> Result<crate::GenerateContentResponse, StreamErro
 /// not, no signature in between) are joined and other parts appended; citation sources are
 /// appended; everything else (finish reason, safety ratings, grounding, usage, model version)
 /// is taken from the latest chunk that has it.
-#[cfg(feature = "generate")]
 #[derive(Debug, Default)]
 pub struct ResponseAccumulator {
     top: Map<String, Value>,
@@ -37,7 +35,6 @@ pub struct ResponseAccumulator {
     chunks: usize,
 }
 
-#[cfg(feature = "generate")]
 impl ResponseAccumulator {
     pub fn push(&mut self, chunk: &crate::GenerateContentResponse) {
         self.chunks += 1;

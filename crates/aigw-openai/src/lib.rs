@@ -23,6 +23,7 @@
 #[allow(missing_docs)]
 mod generated;
 
+#[cfg(any(feature = "chat", feature = "responses"))]
 pub mod stream;
 
 pub use aigw_wire::Maybe;

@@ -233,6 +233,7 @@ impl ChatAccumulator {
     }
 }
 
+#[cfg(feature = "chat")]
 /// Tool call fragments: `id`, `type` and `function.name` arrive once, `function.arguments` in
 /// pieces. The `index` used to assemble them is not part of the final object.
 fn merge_tool_call(slot: &mut Map<String, Value>, call: &Value) {
@@ -269,6 +270,7 @@ fn merge_tool_call(slot: &mut Map<String, Value>, call: &Value) {
     }
 }
 
+#[cfg(feature = "responses")]
 fn at_index(list: &mut Value, index: usize) -> &mut Value {
     if !list.is_array() {
         *list = Value::Array(Vec::new());
