@@ -71,11 +71,16 @@ fn benches(c: &mut Criterion) {
         &dir,
         "anthropic/messages/0132-test-anthropic-model-thinking-part-stream-0.json",
     );
-    let events: Vec<String> =
-        aigw_conformance::sse::events(stream["sse"].as_str().unwrap_or_default())
-            .into_iter()
-            .map(|e| e.data)
-            .collect();
+    let sse = stream["sse"].as_str().unwrap_or_default();
+    let frames = aigw_sse::Decoder::decode_all(sse.as_bytes(), aigw_sse::Limits::default())
+        .expect("recorded stream");
+    let events: Vec<String> = frames
+        .into_iter()
+        .filter_map(|frame| match frame {
+            aigw_sse::Frame::Event(event) => Some(event.data),
+            aigw_sse::Frame::Comment(_) => None,
+        })
+        .collect();
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_with_input(
         BenchmarkId::new("typed", "anthropic_stream"),

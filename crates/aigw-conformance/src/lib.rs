@@ -9,7 +9,6 @@ mod anthropic;
 mod gemini;
 pub mod json_diff;
 mod openai;
-pub mod sse;
 
 use aigw_wire::union::{FallbackKind, take_fallbacks};
 use serde::Serialize;
@@ -325,7 +324,19 @@ fn check_exchange(exchange: &Value, types: &ApiTypes) -> Outcome {
         }
     }
     if let Some(stream) = exchange.get("sse").and_then(Value::as_str) {
-        for (i, event) in sse::events(stream).iter().enumerate() {
+        let events =
+            match aigw_sse::Decoder::decode_all(stream.as_bytes(), aigw_sse::Limits::default()) {
+                Ok(frames) => frames,
+                Err(e) => {
+                    problems.push(format!("sse: {e}"));
+                    Vec::new()
+                }
+            };
+        let events = events.iter().filter_map(|frame| match frame {
+            aigw_sse::Frame::Event(event) => Some(event),
+            aigw_sse::Frame::Comment(_) => None,
+        });
+        for (i, event) in events.enumerate() {
             if event.data == "[DONE]" {
                 continue;
             }

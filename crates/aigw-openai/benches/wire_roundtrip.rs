@@ -29,20 +29,14 @@ fn exchange(dir: &Path, file: &str) -> Value {
 
 /// The JSON `data:` payloads of a recorded stream (without `[DONE]`).
 fn stream_payloads(exchange: &Value) -> Vec<String> {
-    let sse = exchange["sse"]
-        .as_str()
-        .unwrap_or_default()
-        .replace("\r\n", "\n");
-    sse.split("\n\n")
-        .filter_map(|event| {
-            let data: Vec<&str> = event
-                .lines()
-                .filter_map(|l| {
-                    l.strip_prefix("data:")
-                        .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                })
-                .collect();
-            (!data.is_empty() && data != ["[DONE]"]).then(|| data.join("\n"))
+    let sse = exchange["sse"].as_str().unwrap_or_default();
+    let frames = aigw_sse::Decoder::decode_all(sse.as_bytes(), aigw_sse::Limits::default())
+        .expect("recorded stream");
+    frames
+        .into_iter()
+        .filter_map(|frame| match frame {
+            aigw_sse::Frame::Event(event) if event.data != "[DONE]" => Some(event.data),
+            _ => None,
         })
         .collect()
 }
