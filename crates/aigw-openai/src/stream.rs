@@ -47,15 +47,24 @@ impl ChatStreamEvent {
         if event.data == "[DONE]" {
             return Ok(ChatStreamEvent::Done);
         }
-        let value: Value = serde_json::from_str(&event.data).map_err(json_error(event))?;
+        // Which body it is, from a scan that builds nothing; then one typed parse.
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            #[serde(default)]
+            error: aigw_wire::Maybe<serde::de::IgnoredAny>,
+            #[serde(default)]
+            choices: aigw_wire::Maybe<serde::de::IgnoredAny>,
+        }
+        let probe: Probe = serde_json::from_str(&event.data).map_err(json_error(event))?;
+        let data = &event.data;
         if event.event.as_deref() == Some("error")
-            || (value.get("error").is_some() && value.get("choices").is_none())
+            || (!probe.error.is_absent() && probe.choices.is_absent())
         {
-            return serde_json::from_value(value)
+            return serde_json::from_str(data)
                 .map(ChatStreamEvent::Error)
                 .map_err(json_error(event));
         }
-        serde_json::from_value(value)
+        serde_json::from_str(data)
             .map(|c| ChatStreamEvent::Chunk(Box::new(c)))
             .map_err(json_error(event))
     }
