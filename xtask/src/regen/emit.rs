@@ -205,7 +205,6 @@ fn render_field(out: &mut String, f: &Field, prov: &Provenance<'_>) {
             format!("{text}\n\nRequired by the spec.")
         };
     }
-    let _ = f.deprecated; // Said in the doc text ("Deprecated. …").
     doc(
         out,
         "    ",

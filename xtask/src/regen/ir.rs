@@ -30,7 +30,6 @@ pub struct Field {
     pub ty: Ty,
     pub doc: Option<String>,
     pub required: bool,
-    pub deprecated: bool,
 }
 
 /// A variant of a generated union.

@@ -54,7 +54,6 @@ pub fn lower(schemas: &Schemas, reachable: &BTreeMap<String, BTreeSet<String>>) 
         rust_names.insert(name.clone(), rust);
     }
     let mut lowering = Lowering {
-        schemas,
         rust_names,
         taken,
         types: Vec::new(),
@@ -132,8 +131,7 @@ fn box_large_variants(types: &mut [TypeDef]) {
     }
 }
 
-struct Lowering<'a> {
-    schemas: &'a Schemas,
+struct Lowering {
     rust_names: BTreeMap<String, String>,
     taken: BTreeSet<String>,
     types: Vec<TypeDef>,
@@ -183,7 +181,7 @@ fn properties(schema: &Value) -> Option<&serde_json::Map<String, Value>> {
         .filter(|p| !p.is_empty())
 }
 
-impl Lowering<'_> {
+impl Lowering {
     fn push(&mut self, name: String, origin: String, doc: Option<String>, def: Def) {
         self.types.push(TypeDef {
             name,
@@ -299,7 +297,6 @@ impl Lowering<'_> {
                 ty,
                 doc: doc_of(prop),
                 required: required.contains(&wire.as_str()),
-                deprecated: prop.get("deprecated").and_then(Value::as_bool) == Some(true),
             });
         }
         Def::Struct { fields }
@@ -308,8 +305,7 @@ impl Lowering<'_> {
     fn union(&mut self, schema: &Value, members: &[Value], rust: &str, origin: &str) -> Def {
         let mut variants = Vec::new();
         for (i, member) in members.iter().enumerate() {
-            let suffix = inline_variant_suffix(member, self.schemas)
-                .unwrap_or_else(|| format!("Variant{i}"));
+            let suffix = inline_variant_suffix(member).unwrap_or_else(|| format!("Variant{i}"));
             let ty = self.ty_of(member, &format!("{rust}{suffix}"), &format!("{origin}|{i}"));
             variants.push(Variant {
                 name: String::new(),
@@ -331,7 +327,7 @@ impl Lowering<'_> {
 }
 
 /// A readable name suffix for an inline union member: its tag, its title, or its JSON kind.
-fn inline_variant_suffix(member: &Value, _schemas: &Schemas) -> Option<String> {
+fn inline_variant_suffix(member: &Value) -> Option<String> {
     if let Some(props) = properties(member) {
         for tag in TAG_CANDIDATES {
             if let Some(values) = props.get(*tag).and_then(string_enum)
