@@ -5,38 +5,17 @@
 use aigw_sse::{Decoder, Frame, Limits};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
+
+/// Every recorded stream, concatenated and repeated to ~8 MB.
 fn corpus_streams() -> Option<Vec<u8>> {
-    let dir = std::env::var_os("AIGW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev")
-        });
-    let mut files = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    let mut all = Vec::new();
-    for file in files {
-        let exchange: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-        if let Some(sse) = exchange["sse"].as_str() {
-            all.extend_from_slice(sse.as_bytes());
-        }
-    }
-    let one = all.clone();
-    while all.len() < 8 << 20 {
+    let streams = corpus::recorded_streams("decode benches")?;
+    let one: Vec<u8> = streams.into_iter().flat_map(|(_, bytes)| bytes).collect();
+    let mut all = one.clone();
+    while !one.is_empty() && all.len() < 8 << 20 {
         all.extend_from_slice(&one);
     }
     Some(all)
@@ -44,7 +23,6 @@ fn corpus_streams() -> Option<Vec<u8>> {
 
 fn benches(c: &mut Criterion) {
     let Some(stream) = corpus_streams() else {
-        eprintln!("SKIPPED decode benches: no corpus (set AIGW_CORPUS)");
         return;
     };
     let mut group = c.benchmark_group("sse_decode");

@@ -9,7 +9,10 @@
 
 use aigw_sse::{Decoder, Frame, Limits, SseError, encode};
 use proptest::prelude::*;
-use std::path::PathBuf;
+
+mod common {
+    pub mod corpus;
+}
 
 /// `(file name, stream bytes)` of every recorded stream.
 type Streams = Vec<(String, Vec<u8>)>;
@@ -21,40 +24,7 @@ fn corpus_streams() -> Option<&'static [(String, Vec<u8>)]> {
 }
 
 fn read_corpus_streams() -> Option<Streams> {
-    let dir = std::env::var_os("AIGW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev")
-        });
-    if !dir.is_dir() {
-        eprintln!(
-            "SKIPPED corpus properties: no corpus at {} (set AIGW_CORPUS)",
-            dir.display()
-        );
-        return None;
-    }
-    let mut files = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    let mut streams = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("readable");
-        let exchange: serde_json::Value = serde_json::from_str(&text).expect("json");
-        if let Some(sse) = exchange["sse"].as_str() {
-            streams.push((file.display().to_string(), sse.as_bytes().to_vec()));
-        }
-    }
-    Some(streams)
+    common::corpus::recorded_streams("corpus properties")
 }
 
 /// Decodes `bytes` cut at `cuts` (sorted positions), collecting frames and the first error.
