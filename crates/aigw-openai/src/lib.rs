@@ -26,5 +26,8 @@ mod generated;
 #[cfg(any(feature = "chat", feature = "responses"))]
 pub mod stream;
 
+#[cfg(feature = "client")]
+pub mod client;
+
 pub use aigw_wire::Maybe;
 pub use generated::*;
