@@ -5,6 +5,7 @@
 
 mod codegen;
 mod conformance;
+mod record;
 mod regen;
 mod specs;
 
@@ -21,6 +22,9 @@ tasks:
                         --check compares instead of writing and fails if anything differs
   conformance [ARGS]    run the corpus conformance harness
                         (--corpus DIR [--provider P] [--api A] [--verbose])
+  record ARGS           send a request file to a provider (key from env) and write the
+                        exchange to fixtures/recorded/ in the corpus format, secrets removed
+                        (`cargo xtask record --help`)
 ";
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +53,11 @@ fn run() -> Result<()> {
             regen::run(check)
         }
         "conformance" => conformance::run(&rest),
+        "record" if rest.iter().any(|a| a == "--help" || a == "-h") => {
+            println!("{}", record::USAGE);
+            Ok(())
+        }
+        "record" => record::run(&rest, &project_root()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
