@@ -87,42 +87,62 @@ fn target(provider: &str) -> Result<Target> {
     })
 }
 
-/// The HTTP method, path, query and whether the answer streams.
+/// Where a request goes and whether its answer streams.
+struct Route {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    streams: bool,
+}
+
+/// The route of `api` at `target`.
 fn route(
     target: &Target,
     api: &str,
     request: Option<&Value>,
     model: Option<&str>,
-) -> Result<(Method, String, Vec<(String, String)>, bool)> {
+) -> Result<Route> {
     let streams = request
         .and_then(|r| r.get("stream"))
         .and_then(Value::as_bool)
         == Some(true);
-    let post = |path: &str| Ok((Method::POST, path.to_owned(), Vec::new(), streams));
+    let post = |path: &str| {
+        Ok(Route {
+            method: Method::POST,
+            path: path.to_owned(),
+            query: Vec::new(),
+            streams,
+        })
+    };
     match (target.provider, api) {
         ("openai" | "openai-compat", "chat.completions") => post("/chat/completions"),
         ("openai" | "openai-compat", "responses") => post("/responses"),
         ("openai" | "openai-compat", "embeddings") => post("/embeddings"),
         ("anthropic", "messages") => post("/messages"),
         ("anthropic", "count_tokens") => post("/messages/count_tokens"),
-        (_, "models") => Ok((Method::GET, "/models".to_owned(), Vec::new(), false)),
+        (_, "models") => Ok(Route {
+            method: Method::GET,
+            path: "/models".to_owned(),
+            query: Vec::new(),
+            streams: false,
+        }),
         (
             "gemini",
             "generateContent" | "streamGenerateContent" | "countTokens" | "embedContent",
         ) => {
             let model = model.context("--model is required for Gemini")?;
             let model = model.strip_prefix("models/").unwrap_or(model);
-            let path = format!("/models/{}:{api}", aigw_http::segment(model));
-            if api == "streamGenerateContent" {
-                Ok((
-                    Method::POST,
-                    path,
-                    vec![("alt".to_owned(), "sse".to_owned())],
-                    true,
-                ))
-            } else {
-                Ok((Method::POST, path, Vec::new(), false))
-            }
+            let streams = api == "streamGenerateContent";
+            Ok(Route {
+                method: Method::POST,
+                path: format!("/models/{}:{api}", aigw_http::segment(model)),
+                query: if streams {
+                    vec![("alt".to_owned(), "sse".to_owned())]
+                } else {
+                    Vec::new()
+                },
+                streams,
+            })
         }
         (provider, api) => bail!("{provider} has no api `{api}` here\n{USAGE}"),
     }
@@ -212,7 +232,12 @@ fn scrub(text: &str, secret: Option<&str>) -> String {
 /// Sends the request and writes the exchange; returns the file written.
 pub async fn record(recording: &Recording, key: Option<SecretString>) -> Result<PathBuf> {
     let target = target(&recording.provider)?;
-    let (method, path, query, streams) = route(
+    let Route {
+        method,
+        path,
+        query,
+        streams,
+    } = route(
         &target,
         &recording.api,
         recording.request.as_ref(),
