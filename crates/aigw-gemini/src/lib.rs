@@ -21,13 +21,17 @@
 //! ```
 //!
 //! API groups are cargo features (`generate`, `count_tokens`, `embeddings`, `models`, all
-//! default; `full`); the error body is always available.
+//! default; `full`); the error body is always available. The async HTTP client is the `client`
+//! feature (`client::Client`).
 
 #[allow(missing_docs)]
 mod generated;
 
 #[cfg(feature = "generate")]
 pub mod stream;
+
+#[cfg(feature = "client")]
+pub mod client;
 
 pub use aigw_wire::Maybe;
 pub use generated::*;
