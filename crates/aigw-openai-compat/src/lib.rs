@@ -35,5 +35,5 @@ mod quirks;
 pub use adjust::{Action, Adjustment, Adjustments, adjust_chat};
 #[cfg(feature = "client")]
 pub use client::{Adjusted, BuildError, CompatClient, CompatClientBuilder, CompatError};
-pub use presets::{MISTRAL_CHAT_PARAMS, Preset, Provider};
+pub use presets::{MISTRAL_CHAT_PARAMS, Preset, Provider, quirks_table};
 pub use quirks::{MaxTokensField, Params, Quirks};

@@ -194,6 +194,7 @@ impl Preset {
                     supports_developer_role: false,
                     supports_n: false,
                     max_tokens_field: MaxTokensField::MaxTokens,
+                    seed_field: None,
                     params: Params::AllExcept(&[
                         "logit_bias",
                         "store",
@@ -203,7 +204,6 @@ impl Preset {
                         "prediction",
                         "metadata",
                         "user",
-                        "seed",
                         "web_search_options",
                     ]),
                     ..base
@@ -257,9 +257,9 @@ impl Preset {
                     supports_developer_role: false,
                     supports_n: false,
                     max_tokens_field: MaxTokensField::MaxTokens,
+                    seed_field: None,
                     params: Params::AllExcept(&[
                         "logit_bias",
-                        "seed",
                         "store",
                         "service_tier",
                         "modalities",
@@ -329,4 +329,48 @@ impl Preset {
             quirks,
         }
     }
+}
+
+/// The presets × quirks table (markdown), as the README shows it; a test keeps the two equal.
+pub fn quirks_table() -> String {
+    let mark = |b: bool| if b { "✓" } else { "–" };
+    let mut table = String::from(
+        "| preset | base URL | key | responses | stream usage | tools | tool_choice | parallel tools | vision | token limit | json_schema | json_object | logprobs | developer role | n>1 | seed | parameters |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for preset in Preset::ALL {
+        let p = preset.provider();
+        let q = &p.quirks;
+        let key = if p.key_optional {
+            format!("`{}` (optional)", p.key_var)
+        } else {
+            format!("`{}`", p.key_var)
+        };
+        let limit = match q.max_tokens_field {
+            MaxTokensField::MaxCompletionTokens => "`max_completion_tokens`",
+            MaxTokensField::MaxTokens => "`max_tokens`",
+        };
+        let params = match q.params {
+            Params::Only(list) => format!("only the spec's {}", list.len()),
+            Params::AllExcept(list) => format!("all but {}", list.join(", ")),
+        };
+        table.push_str(&format!(
+            "| {} | {} | {key} | {} | {} | {} | {} | {} | {} | {limit} | {} | {} | {} | {} | {} | {} | {params} |\n",
+            p.name,
+            p.base_url,
+            mark(q.supports_responses_api),
+            mark(q.supports_stream_usage),
+            mark(q.supports_tools),
+            mark(q.supports_tool_choice),
+            mark(q.supports_parallel_tool_calls),
+            mark(q.supports_vision),
+            mark(q.supports_json_schema),
+            mark(q.supports_json_object),
+            mark(q.supports_logprobs),
+            mark(q.supports_developer_role),
+            mark(q.supports_n),
+            q.seed_field.map_or("–".to_owned(), |s| format!("`{s}`")),
+        ));
+    }
+    table
 }

@@ -123,12 +123,12 @@ fn deepseek_approximates_json_schema_and_drops_images() {
         lines,
         [
             "rename /max_completion_tokens max_tokens",
+            "strip /seed",
             "strip /n",
             "strip /parallel_tool_calls",
             "approx /response_format {\"type\":\"json_object\"}",
             "map /messages/0/role \"system\"",
             "strip /messages/1/content/1",
-            "strip /seed",
             "strip /store",
             "strip /logit_bias",
         ]
@@ -152,6 +152,7 @@ fn perplexity_has_no_tools_and_strips_them_all() {
         [
             "strip /stream_options",
             "rename /max_completion_tokens max_tokens",
+            "strip /seed",
             "strip /logprobs",
             "strip /top_logprobs",
             "strip /n",
@@ -159,7 +160,6 @@ fn perplexity_has_no_tools_and_strips_them_all() {
             "strip /tool_choice",
             "strip /parallel_tool_calls",
             "map /messages/0/role \"system\"",
-            "strip /seed",
             "strip /store",
             "strip /logit_bias",
         ]
@@ -315,5 +315,19 @@ fn the_mistral_parameter_list_is_the_specs() {
         !in_spec.contains(&"logprobs")
             && !in_spec.contains(&"stream_options")
             && in_spec.contains(&"random_seed")
+    );
+}
+
+/// The README's presets × quirks table is the one the code describes.
+#[test]
+fn the_readme_table_is_the_code() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .expect("README");
+    let table = aigw_openai_compat::quirks_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's presets table is stale; replace it with:\n{table}"
     );
 }
