@@ -1,0 +1,1 @@
+//! OpenAI Responses ↔ Chat Completions, and Responses ↔ Anthropic / Gemini composed through Chat.

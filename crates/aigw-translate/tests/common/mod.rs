@@ -1,0 +1,71 @@
+//! Shared by the corpus snapshot tests: reading recorded exchanges and making snapshots
+//! readable (sorted keys, long strings shortened).
+#![allow(dead_code)]
+
+use aigw_translate::LossReport;
+use serde_json::{Map, Value, json};
+use std::path::PathBuf;
+
+/// Recorded exchanges of `provider`/`api` (`AIGW_CORPUS`, else `../shared/corpus/dev`), as
+/// `(file stem, exchange)`, sorted; `None` after a printed notice when there is no corpus.
+pub fn cases(provider: &str, api: &str) -> Option<Vec<(String, Value)>> {
+    let root = match std::env::var_os("AIGW_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev"),
+    };
+    let dir = root.join(provider).join(api);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("SKIPPED: no corpus at {} (set AIGW_CORPUS)", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    Some(
+        files
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("readable corpus file");
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case").to_owned();
+                (stem, serde_json::from_str(&text).expect("corpus file is JSON"))
+            })
+            .collect(),
+    )
+}
+
+/// Sorted keys, and strings over 200 characters (base64 images, long prompts) shortened to
+/// their start and length, so that reviewers can read the snapshots.
+pub fn readable(value: &Value) -> Value {
+    match value {
+        Value::String(s) if s.chars().count() > 200 => {
+            let start: String = s.chars().take(80).collect();
+            Value::String(format!("{start}… ({} chars)", s.chars().count()))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(readable).collect()),
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut sorted = Map::new();
+            for key in keys {
+                sorted.insert(key.clone(), readable(&map[key]));
+            }
+            Value::Object(sorted)
+        }
+        other => other.clone(),
+    }
+}
+
+/// The snapshot document of one translation.
+pub fn document(translated: &impl serde::Serialize, losses: &LossReport) -> Value {
+    let translated = serde_json::to_value(translated).expect("serializes");
+    json!({ "translated": readable(&translated), "losses": losses })
+}
+
+/// Asserts one snapshot per case under `snapshots/<group>/`.
+pub fn snapshot(group: &str, name: &str, document: &Value) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(format!("../snapshots/{group}"));
+    settings.set_prepend_module_to_snapshot(false);
+    // As JSON text: insta's own serializer would show arbitrary-precision numbers as structs.
+    let text = serde_json::to_string_pretty(document).expect("serializes");
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
