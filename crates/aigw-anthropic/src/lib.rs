@@ -18,7 +18,8 @@
 //! ```
 //!
 //! API groups are cargo features (`messages`, `count_tokens`, `models` by default; `batches`;
-//! `full` for all); the error body is always available.
+//! `full` for all); the error body is always available. The async HTTP client is the
+//! `client` feature (module `client`).
 
 #[allow(missing_docs)]
 mod generated;
@@ -26,6 +27,9 @@ mod stream_events;
 
 #[cfg(feature = "messages")]
 pub mod stream;
+
+#[cfg(feature = "client")]
+pub mod client;
 
 pub use aigw_wire::Maybe;
 pub use generated::*;
