@@ -40,8 +40,28 @@ pub enum ChatStreamEvent {
     Done,
 }
 
+/// As its SSE `data`: the chunk or the error body as JSON, `[DONE]` as the string `"[DONE]"`.
+#[cfg(feature = "chat")]
+impl serde::Serialize for ChatStreamEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ChatStreamEvent::Chunk(chunk) => chunk.serialize(serializer),
+            ChatStreamEvent::Error(error) => error.serialize(serializer),
+            ChatStreamEvent::Done => serializer.serialize_str("[DONE]"),
+        }
+    }
+}
+
 #[cfg(feature = "chat")]
 impl ChatStreamEvent {
+    /// The SSE `data` line's payload for this event (`[DONE]` for the sentinel).
+    pub fn sse_data(&self) -> Result<String, serde_json::Error> {
+        match self {
+            ChatStreamEvent::Done => Ok("[DONE]".to_owned()),
+            other => serde_json::to_string(other),
+        }
+    }
+
     /// Types one SSE event.
     pub fn from_sse(event: &Event) -> Result<Self, StreamError> {
         if event.data == "[DONE]" {

@@ -788,7 +788,13 @@ pub fn messages_to_chat(
             Some("assistant") => {
                 assistant_turn(&mut ctx, content, &format!("{p}/content"), &mut messages)?
             }
-            other => ctx.dropped(&p, format!("{other:?} messages have no Chat equivalent")),
+            other => ctx.dropped(
+                &p,
+                format!(
+                    "{} messages have no Chat equivalent",
+                    other.unwrap_or("role-less")
+                ),
+            ),
         }
         ctx.rest(&p, message);
     }
@@ -823,7 +829,10 @@ pub fn messages_to_chat(
         if kind.as_deref().is_some_and(|k| k != "custom") {
             ctx.dropped(
                 &p,
-                format!("the server tool {kind:?} runs only on Anthropic"),
+                format!(
+                    "the server tool {} runs only on Anthropic",
+                    kind.as_deref().unwrap_or("?")
+                ),
             );
             continue;
         }
@@ -860,7 +869,10 @@ pub fn messages_to_chat(
                 json!({"type": "function", "function": {"name": take(&mut choice, "name").unwrap_or(json!(""))}}),
             ),
             other => {
-                ctx.dropped("/tool_choice/type", format!("tool choice {other:?}"));
+                ctx.dropped(
+                    "/tool_choice/type",
+                    format!("tool choice {}", other.unwrap_or("without a type")),
+                );
                 None
             }
         };

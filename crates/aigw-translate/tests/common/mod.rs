@@ -18,15 +18,25 @@ pub fn cases(provider: &str, api: &str) -> Option<Vec<(String, Value)>> {
         println!("SKIPPED: no corpus at {} (set AIGW_CORPUS)", dir.display());
         return None;
     };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
     Some(
         files
             .into_iter()
             .map(|path| {
                 let text = std::fs::read_to_string(&path).expect("readable corpus file");
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("case").to_owned();
-                (stem, serde_json::from_str(&text).expect("corpus file is JSON"))
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("case")
+                    .to_owned();
+                (
+                    stem,
+                    serde_json::from_str(&text).expect("corpus file is JSON"),
+                )
             })
             .collect(),
     )
