@@ -16,10 +16,12 @@
 
 use aigw_http::header::{HeaderName, HeaderValue};
 use aigw_http::{
-    Auth, Call, EventStream, FrameStream, HttpConfig, Method, RawResponse, RetryPolicy,
-    StreamShape, Timeouts, Transport,
+    Auth, Call, FrameStream, HttpConfig, Method, RawResponse, RetryPolicy, Timeouts, Transport,
 };
+#[cfg(any(feature = "chat", feature = "responses"))]
+use aigw_http::{EventStream, StreamShape};
 use secrecy::SecretString;
+#[cfg(any(feature = "chat", feature = "responses", feature = "embeddings"))]
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -166,6 +168,7 @@ pub struct Client {
     query: Vec<(String, String)>,
 }
 
+#[cfg(any(feature = "chat", feature = "responses", feature = "embeddings"))]
 fn encode<T: Serialize>(
     provider: &'static str,
     api: &'static str,
@@ -291,6 +294,7 @@ impl Client {
         self.transport.send_stream(&call).await
     }
 
+    #[cfg(any(feature = "models", feature = "responses"))]
     async fn get_json<T: DeserializeOwned>(
         &self,
         api: &'static str,
@@ -301,6 +305,7 @@ impl Client {
     }
 
     /// A plain (non-streaming) body: `stream: true` would get an event stream back.
+    #[cfg(any(feature = "chat", feature = "responses"))]
     fn plain_body<T: Serialize>(
         &self,
         api: &'static str,
