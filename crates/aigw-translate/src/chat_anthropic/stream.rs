@@ -302,11 +302,18 @@ impl StreamTranslator for MessagesToChatStream {
     }
 }
 
-/// Which Anthropic content block is open.
+/// A Chat tool call being assembled.
+#[derive(Debug, Default)]
+struct Call {
+    id: String,
+    name: String,
+    arguments: String,
+}
+
+/// Which Anthropic content block is open (text streams live; tool calls are buffered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Open {
     Text(u64),
-    Tool(u64),
 }
 
 /// Chat chunks → Anthropic events (an Anthropic client, an OpenAI upstream):
@@ -319,8 +326,10 @@ pub struct ChatToMessagesStream {
     started: bool,
     open: Option<Open>,
     blocks: u64,
-    /// Chat tool call index → Anthropic block index.
-    tools: HashMap<u64, u64>,
+    /// Tool calls being assembled, by Chat index. Chat may interleave the fragments of
+    /// parallel calls; Anthropic blocks cannot interleave, so each call is emitted whole
+    /// (start, its complete input, stop), in index order, when the choice finishes.
+    calls: std::collections::BTreeMap<u64, Call>,
     stop: Value,
     usage: Option<Value>,
     closed: bool,
@@ -337,7 +346,7 @@ impl ChatToMessagesStream {
             started: false,
             open: None,
             blocks: 0,
-            tools: HashMap::new(),
+            calls: std::collections::BTreeMap::new(),
             stop: Value::Null,
             usage: None,
             closed: false,
@@ -354,7 +363,25 @@ impl ChatToMessagesStream {
     }
 
     fn close_block(&mut self, out: &mut Vec<Value>) {
-        if let Some(Open::Text(index) | Open::Tool(index)) = self.open.take() {
+        if let Some(Open::Text(index)) = self.open.take() {
+            out.push(json!({"type": "content_block_stop", "index": index}));
+        }
+    }
+
+    /// Emits the assembled tool calls as whole `tool_use` blocks.
+    fn flush_calls(&mut self, out: &mut Vec<Value>) {
+        self.close_block(out);
+        for (_, call) in std::mem::take(&mut self.calls) {
+            let index = self.blocks;
+            self.blocks += 1;
+            out.push(json!({"type": "content_block_start", "index": index,
+                            "content_block": {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}}));
+            let arguments = if call.arguments.trim().is_empty() {
+                "{}".to_owned()
+            } else {
+                call.arguments
+            };
+            out.push(json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": arguments}}));
             out.push(json!({"type": "content_block_stop", "index": index}));
         }
     }
@@ -376,7 +403,7 @@ impl ChatToMessagesStream {
         ctx: &mut Ctx<'_>,
         out: &mut Vec<Value>,
     ) -> Result<(), TranslateError> {
-        self.close_block(out);
+        self.flush_calls(out);
         let usage = match self.usage.take() {
             Some(usage) => usage_to_anthropic(ctx, &format!("/{}/usage", self.seen), usage)?,
             None => {
@@ -492,26 +519,17 @@ impl ChatToMessagesStream {
                     Some(Value::Object(function)) => function,
                     _ => Map::new(),
                 };
-                let block = match self.tools.get(&tool) {
-                    Some(block) => *block,
-                    None => {
-                        self.close_block(&mut out);
-                        let block = self.blocks;
-                        self.blocks += 1;
-                        self.tools.insert(tool, block);
-                        self.open = Some(Open::Tool(block));
-                        let start = json!({"type": "tool_use", "id": take(&mut call, "id").unwrap_or(json!("")),
-                                           "name": take(&mut function, "name").unwrap_or(json!("")), "input": {}});
-                        out.push(json!({"type": "content_block_start", "index": block, "content_block": start}));
-                        block
-                    }
-                };
-                take(&mut call, "id");
-                take(&mut function, "name");
-                if let Some(Value::String(piece)) = take(&mut function, "arguments")
-                    && !piece.is_empty()
-                {
-                    out.push(json!({"type": "content_block_delta", "index": block, "delta": {"type": "input_json_delta", "partial_json": piece}}));
+                let slot = self.calls.entry(tool).or_default();
+                if let Some(Value::String(id)) = take(&mut call, "id") {
+                    slot.id = id;
+                }
+                // A name comes whole (some providers repeat it in every chunk); arguments
+                // come in fragments.
+                if let Some(Value::String(name)) = take(&mut function, "name") {
+                    slot.name = name;
+                }
+                if let Some(Value::String(piece)) = take(&mut function, "arguments") {
+                    slot.arguments.push_str(&piece);
                 }
                 ctx.rest(&format!("{tp}/function"), function);
                 ctx.rest(&tp, call);
@@ -531,7 +549,7 @@ impl ChatToMessagesStream {
                 if self.stop.is_null() {
                     self.stop = stop_reason(ctx, &format!("{cp}/finish_reason"), Some(&reason));
                 }
-                self.close_block(&mut out);
+                self.flush_calls(&mut out);
             }
             ctx.rest(&cp, choice);
         }
