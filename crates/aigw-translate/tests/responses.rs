@@ -1315,3 +1315,92 @@ fn logprobs_map_both_ways() {
         json!({"content": tokens, "refusal": null})
     );
 }
+
+/// The other direction of the compositions: Anthropic and Gemini clients on a Responses-only
+/// upstream. Every recorded request and response translates; every recorded Responses stream
+/// becomes an Anthropic event stream that starts with `message_start` and ends with
+/// `message_stop` (or an error event); second-hop losses carry the `(via chat)` prefix.
+#[test]
+fn anthropic_and_gemini_clients_on_a_responses_upstream() {
+    use aigw_translate::responses::{
+        gemini_to_responses, messages_to_responses, response_to_gemini, response_to_message,
+        responses_to_messages_stream,
+    };
+    let mut counts = [0usize; 5];
+    if let Some(cases) = cases("anthropic", "messages") {
+        for (name, exchange) in cases {
+            let Ok(request) = serde_json::from_value::<aigw_anthropic::CreateMessageParams>(
+                exchange["request"].clone(),
+            ) else {
+                continue;
+            };
+            let result =
+                messages_to_responses(&request, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for loss in result.losses.iter() {
+                assert!(
+                    loss.pointer.starts_with('/') || loss.pointer.starts_with("(via chat)/"),
+                    "{name}: {loss}"
+                );
+            }
+            counts[0] += 1;
+        }
+    }
+    if let Some(cases) = cases("gemini", "generateContent") {
+        for (name, exchange) in cases {
+            let Ok(request) = serde_json::from_value::<aigw_gemini::GenerateContentRequest>(
+                exchange["request"].clone(),
+            ) else {
+                continue;
+            };
+            let result = gemini_to_responses(&request, "gemini-2.5-flash", &opts())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                translated_json(&result)["model"],
+                "gemini-2.5-flash",
+                "{name}"
+            );
+            counts[1] += 1;
+        }
+    }
+    for (_, name, exchange) in recorded("responses") {
+        if exchange["status"] == 200
+            && let Ok(response) = serde_json::from_value::<Response>(exchange["response"].clone())
+        {
+            response_to_message(&response, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            response_to_gemini(&response, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            counts[2] += 1;
+        }
+        let Some(sse) = exchange["sse"].as_str() else {
+            continue;
+        };
+        let events: Vec<_> = sse_events(sse)
+            .iter()
+            .map(|e| aigw_openai::stream::responses_event(e).expect("typed"))
+            .collect();
+        let out = responses_to_messages_stream(&opts())
+            .translate_all(&events)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let kinds: Vec<String> = out
+            .iter()
+            .map(|e| json_of(e)["type"].as_str().unwrap_or("?").to_owned())
+            .collect();
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("message_start"),
+            "{name}: {kinds:?}"
+        );
+        assert!(
+            matches!(
+                kinds.last().map(String::as_str),
+                Some("message_stop" | "error")
+            ),
+            "{name}: {kinds:?}"
+        );
+        counts[3] += 1;
+    }
+    counts[4] = counts.iter().sum();
+    assert!(
+        counts[0] > 100 && counts[1] > 100 && counts[2] > 100 && counts[3] > 10,
+        "{counts:?}"
+    );
+}

@@ -199,3 +199,68 @@ pub fn gemini_to_responses_stream(model: &str, opts: &Options) -> GeminiToRespon
         ChatToResponsesStream::new(opts),
     )
 }
+
+/// Messages → Responses (an Anthropic client, an upstream that speaks only Responses),
+/// through Chat.
+pub fn messages_to_responses(
+    request: &CreateMessageParams,
+    opts: &Options,
+) -> Result<Translated<CreateResponse>, TranslateError> {
+    let opts_lenient = lenient(opts);
+    let chat = crate::chat_anthropic::messages_to_chat(request, &opts_lenient)?;
+    let responses = super::request::chat_to_responses(&chat.value, &opts_lenient)?;
+    compose(opts, chat.losses, responses)
+}
+
+/// A `Response` as an Anthropic `Message` (an Anthropic client, a Responses upstream),
+/// through Chat.
+pub fn response_to_message(
+    response: &Response,
+    opts: &Options,
+) -> Result<Translated<Message>, TranslateError> {
+    let opts_lenient = lenient(opts);
+    let chat = super::response::responses_response_to_chat(response, &opts_lenient)?;
+    let message = crate::chat_anthropic::chat_response_to_message(&chat.value, &opts_lenient)?;
+    compose(opts, chat.losses, message)
+}
+
+/// Responses events → Anthropic events (an Anthropic client, a Responses upstream), through
+/// Chat chunks.
+pub type ResponsesToMessagesStream =
+    Composed<super::stream::ResponsesToChatStream, crate::chat_anthropic::ChatToMessagesStream>;
+
+/// The Responses → Anthropic stream translation.
+pub fn responses_to_messages_stream(opts: &Options) -> ResponsesToMessagesStream {
+    Composed::new(
+        super::stream::ResponsesToChatStream::new(opts, true),
+        crate::chat_anthropic::ChatToMessagesStream::new(opts),
+    )
+}
+
+/// generateContent → Responses (a Gemini client, a Responses upstream), through Chat;
+/// `model` is the one in the client's URL.
+pub fn gemini_to_responses(
+    request: &GenerateContentRequest,
+    model: &str,
+    opts: &Options,
+) -> Result<Translated<CreateResponse>, TranslateError> {
+    let opts_lenient = lenient(opts);
+    let mut chat = crate::chat_gemini::gemini_to_chat(request, model, &opts_lenient)?;
+    chat.value.model = aigw_openai::Maybe::Present(
+        serde_json::from_value(serde_json::json!(model)).map_err(TranslateError::Target)?,
+    );
+    let responses = super::request::chat_to_responses(&chat.value, &opts_lenient)?;
+    compose(opts, chat.losses, responses)
+}
+
+/// A `Response` as a Gemini `GenerateContentResponse` (a Gemini client, a Responses
+/// upstream), through Chat.
+pub fn response_to_gemini(
+    response: &Response,
+    opts: &Options,
+) -> Result<Translated<GenerateContentResponse>, TranslateError> {
+    let opts_lenient = lenient(opts);
+    let chat = super::response::responses_response_to_chat(response, &opts_lenient)?;
+    let gemini = crate::chat_gemini::chat_response_to_gemini(&chat.value, &opts_lenient)?;
+    compose(opts, chat.losses, gemini)
+}

@@ -65,6 +65,10 @@ pub use compose::{
     gemini_response_to_responses, gemini_to_responses_stream, message_to_responses,
     messages_to_responses_stream, responses_to_gemini, responses_to_messages,
 };
+pub use compose::{
+    ResponsesToMessagesStream, gemini_to_responses, messages_to_responses, response_to_gemini,
+    response_to_message, responses_to_messages_stream,
+};
 pub use request::{chat_to_responses, responses_to_chat};
 pub use response::{chat_response_to_responses, responses_response_to_chat};
 pub use stream::{ChatToResponsesStream, ResponsesToChatStream};
