@@ -177,11 +177,7 @@ fn encode<T: serde::Serialize>(
     api: &'static str,
     body: &T,
 ) -> Result<Value, Error> {
-    serde_json::to_value(body).map_err(|e| Error::Request {
-        provider,
-        api,
-        reason: format!("the body does not serialize: {e}"),
-    })
+    aigw_http::encode(provider, api, body)
 }
 
 impl Client {
@@ -224,22 +220,7 @@ impl Client {
         path: String,
         body: Option<&Value>,
     ) -> Result<Call, Error> {
-        let provider = self.provider();
-        let mut call = Call::new(api, method, path);
-        if let Some(body) = body {
-            call.model = body.get("model").and_then(Value::as_str).map(str::to_owned);
-            call.body = Some(
-                serde_json::to_vec(body)
-                    .map_err(|e| Error::Request {
-                        provider,
-                        api,
-                        reason: format!("the body does not serialize: {e}"),
-                    })?
-                    .into(),
-            );
-        }
-        call.auth = self.auth.clone();
-        Ok(call)
+        Call::json(self.provider(), api, method, path, body, &self.auth)
     }
 
     async fn send(&self, call: &Call) -> Result<RawResponse, Error> {
@@ -247,11 +228,7 @@ impl Client {
     }
 
     async fn send_json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, Error> {
-        // A decode error quotes the body: redact the key from it too.
-        self.send(call)
-            .await?
-            .json()
-            .map_err(|e| self.auth.redact(e))
+        self.transport.send_json(call).await
     }
 
     /// Raw escape hatch: any method and path (relative to the base URL), JSON in, the response

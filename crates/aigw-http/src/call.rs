@@ -86,6 +86,53 @@ impl Call {
         self.headers.insert(name, value);
         self
     }
+
+    /// A call with a JSON body (its `model`, if any, named in traces) and a credential: what
+    /// every provider client builds.
+    pub fn json<E>(
+        provider: &'static str,
+        api: &'static str,
+        method: Method,
+        path: String,
+        body: Option<&serde_json::Value>,
+        auth: &crate::Auth,
+    ) -> Result<Self, Error<E>> {
+        let mut call = Call::new(api, method, path);
+        if let Some(body) = body {
+            call.model = body
+                .get("model")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            call.body = Some(
+                serde_json::to_vec(body)
+                    .map_err(|e| encode_error(provider, api, &e))?
+                    .into(),
+            );
+        }
+        call.auth = auth.clone();
+        Ok(call)
+    }
+}
+
+fn encode_error<E>(
+    provider: &'static str,
+    api: &'static str,
+    error: &serde_json::Error,
+) -> Error<E> {
+    Error::Request {
+        provider,
+        api,
+        reason: format!("the body does not serialize: {error}"),
+    }
+}
+
+/// A typed request body as JSON (so a client can adjust it before sending).
+pub fn encode<T: serde::Serialize, E>(
+    provider: &'static str,
+    api: &'static str,
+    body: &T,
+) -> Result<serde_json::Value, Error<E>> {
+    serde_json::to_value(body).map_err(|e| encode_error(provider, api, &e))
 }
 
 #[cfg(test)]

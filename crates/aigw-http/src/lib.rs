@@ -27,7 +27,7 @@ mod transport;
 pub mod testing;
 
 pub use auth::{Auth, MissingKey, key_from_env};
-pub use call::{Call, RawResponse, secret_header, segment};
+pub use call::{Call, RawResponse, encode, secret_header, segment};
 pub use config::{HttpConfig, RetryPolicy, Timeouts};
 pub use error::{Error, ErrorBody, TimeoutPhase};
 pub use frames::{EventStream, FrameStream, StreamShape};

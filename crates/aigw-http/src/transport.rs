@@ -236,6 +236,18 @@ impl Transport {
         result
     }
 
+    /// Sends a plain request and parses the body as `T` (a decode error quotes the body: the
+    /// key is redacted from it too).
+    pub async fn send_json<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>(
+        &self,
+        call: &Call,
+    ) -> Result<T, Error<E>> {
+        self.send(call)
+            .await?
+            .json()
+            .map_err(|e| call.auth.redact(e))
+    }
+
     /// Sends a request whose answer is an event stream; returns once the headers arrived
     /// (retrying until then, never after). The body is read as the stream is polled, each
     /// chunk within the idle timeout.
