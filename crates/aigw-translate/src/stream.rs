@@ -1,7 +1,27 @@
 //! The shape every stream translation has: a state machine fed the upstream's typed events
 //! one at a time, emitting the client protocol's events in that protocol's exact order.
 
-use crate::loss::{LossReport, TranslateError};
+use crate::loss::{LossReport, Options, TranslateError};
+use serde_json::Value;
+
+/// Folds a translation step's losses into a stream's running report (or refuses, in strict
+/// mode).
+pub(crate) fn record(
+    opts: &Options,
+    report: &mut LossReport,
+    step: LossReport,
+) -> Result<(), TranslateError> {
+    if opts.strict && !step.is_empty() {
+        return Err(TranslateError::Strict { losses: step });
+    }
+    report.0.extend(step.0);
+    Ok(())
+}
+
+/// A translated event's JSON as the client protocol's event type.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
+    serde_json::from_value(value).map_err(TranslateError::Target)
+}
 
 /// Translates one upstream event stream into a client event stream.
 ///

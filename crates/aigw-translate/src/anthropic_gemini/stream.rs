@@ -12,23 +12,11 @@ use super::response::{
 use crate::ctx::{Ctx, object, take, take_str, to_json};
 use crate::loss::{LossReport, Options, TranslateError};
 use crate::stream::StreamTranslator;
+use crate::stream::{parse, record};
 use aigw_anthropic::MessageStreamEvent;
 use aigw_gemini::GenerateContentResponse;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-
-/// Folds a translation step's losses into the running report (or refuses, in strict mode).
-fn record(opts: &Options, report: &mut LossReport, step: LossReport) -> Result<(), TranslateError> {
-    if opts.strict && !step.is_empty() {
-        return Err(TranslateError::Strict { losses: step });
-    }
-    report.0.extend(step.0);
-    Ok(())
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    serde_json::from_value(value).map_err(TranslateError::Target)
-}
 
 /// The Anthropic block being streamed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use crate::ctx::{Ctx, object, take, take_str, to_json};
 use crate::loss::{LossReport, Options, TranslateError};
 use crate::reasoning;
 use crate::stream::StreamTranslator;
+use crate::stream::{parse, record};
 use aigw_anthropic::MessageStreamEvent;
 use aigw_openai::stream::ChatStreamEvent;
 use serde_json::{Map, Value, json};
@@ -14,19 +15,6 @@ use std::collections::HashMap;
 
 const ANTHROPIC: &str = "Anthropic Messages";
 const CHAT: &str = "OpenAI Chat Completions";
-
-/// Folds a translation step's losses into the running report (or refuses, in strict mode).
-fn record(opts: &Options, report: &mut LossReport, step: LossReport) -> Result<(), TranslateError> {
-    if opts.strict && !step.is_empty() {
-        return Err(TranslateError::Strict { losses: step });
-    }
-    report.0.extend(step.0);
-    Ok(())
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    serde_json::from_value(value).map_err(TranslateError::Target)
-}
 
 /// Anthropic events → Chat chunks (an OpenAI client, an Anthropic upstream): a role chunk,
 /// content / tool-call / reasoning deltas, the finish chunk, the usage chunk (when asked

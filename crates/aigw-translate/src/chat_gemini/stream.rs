@@ -13,6 +13,7 @@ use crate::ctx::{Ctx, object, ptr, take, take_array, take_str, to_json};
 use crate::loss::{Loss, LossKind, LossReport, Options, TranslateError};
 use crate::reasoning;
 use crate::stream::StreamTranslator;
+use crate::stream::parse;
 use aigw_gemini::GenerateContentResponse;
 use aigw_openai::stream::ChatStreamEvent;
 use serde_json::{Map, Value, json};
@@ -60,10 +61,6 @@ fn record(
     }
     report.0.extend(fresh);
     Ok(())
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    serde_json::from_value(value).map_err(TranslateError::Target)
 }
 
 /// What a Gemini → Chat stream knows of one candidate.

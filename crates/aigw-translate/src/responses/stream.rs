@@ -12,23 +12,11 @@ use crate::ctx::{Ctx, object, ptr, take, take_array, take_str, to_json};
 use crate::loss::{LossReport, Options, TranslateError};
 use crate::reasoning;
 use crate::stream::StreamTranslator;
+use crate::stream::{parse, record};
 use aigw_openai::ResponseStreamEvent;
 use aigw_openai::stream::ChatStreamEvent;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-
-/// Folds a translation step's losses into the running report (or refuses, in strict mode).
-fn record(opts: &Options, report: &mut LossReport, step: LossReport) -> Result<(), TranslateError> {
-    if opts.strict && !step.is_empty() {
-        return Err(TranslateError::Strict { losses: step });
-    }
-    report.0.extend(step.0);
-    Ok(())
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    serde_json::from_value(value).map_err(TranslateError::Target)
-}
 
 // ---------------------------------------------------------------------------------------
 // Chat chunks → Responses events
