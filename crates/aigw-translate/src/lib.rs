@@ -13,6 +13,7 @@
 pub mod anthropic_gemini;
 pub mod chat_anthropic;
 pub mod chat_gemini;
+mod convert;
 mod ctx;
 pub mod errors;
 mod loss;

@@ -698,3 +698,18 @@ mod round_trip {
         }
     }
 }
+
+#[test]
+fn try_from_is_the_lenient_translation() {
+    let request = chat_request(
+        json!({"model": "m", "messages": [{"role": "user", "content": "Hi"}], "seed": 3}),
+    );
+    let translated =
+        aigw_translate::Translated::<aigw_anthropic::CreateMessageParams>::try_from(&request)
+            .expect("translates");
+    assert_eq!(
+        translated,
+        chat_to_messages(&request, &opts()).expect("same")
+    );
+    assert_eq!(translated.losses.len(), 2, "{}", translated.losses);
+}
