@@ -15,8 +15,9 @@ pub fn workspace_root() -> PathBuf {
 
 /// The recorded corpus: `AIGW_CORPUS`, else `../shared/corpus/dev` beside the workspace.
 pub fn corpus_dir() -> PathBuf {
+    // A relative AIGW_CORPUS is relative to the workspace root (tests run in their package).
     match std::env::var_os("AIGW_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => workspace_root().join(dir),
         None => workspace_root().join("../shared/corpus/dev"),
     }
 }

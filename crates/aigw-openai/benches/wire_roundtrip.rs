@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn corpus() -> Option<PathBuf> {
+    // A relative AIGW_CORPUS is relative to the workspace root (tests run in their crate).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = std::env::var_os("AIGW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev")
-        });
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("../shared/corpus/dev"));
     dir.is_dir().then_some(dir)
 }
 

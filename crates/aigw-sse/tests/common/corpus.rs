@@ -6,11 +6,11 @@ use std::path::PathBuf;
 /// `(file name, stream bytes)` of every recorded stream, in file order; `None` (with a printed
 /// notice naming `user`) when there is no corpus.
 pub fn recorded_streams(user: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    // A relative AIGW_CORPUS is relative to the workspace root (tests run in their crate).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = std::env::var_os("AIGW_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev")
-        });
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("../shared/corpus/dev"));
     if !dir.is_dir() {
         eprintln!(
             "SKIPPED {user}: no corpus at {} (set AIGW_CORPUS)",

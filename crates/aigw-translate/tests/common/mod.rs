@@ -9,9 +9,11 @@ use std::path::PathBuf;
 /// Recorded exchanges of `provider`/`api` (`AIGW_CORPUS`, else `../shared/corpus/dev`), as
 /// `(file stem, exchange)`, sorted; `None` after a printed notice when there is no corpus.
 pub fn cases(provider: &str, api: &str) -> Option<Vec<(String, Value)>> {
+    // A relative AIGW_CORPUS is relative to the workspace root (tests run in their crate).
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = match std::env::var_os("AIGW_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev"),
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("../shared/corpus/dev"),
     };
     let dir = root.join(provider).join(api);
     let Ok(entries) = std::fs::read_dir(&dir) else {
