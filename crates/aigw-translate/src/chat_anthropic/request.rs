@@ -184,6 +184,55 @@ fn user_blocks(ctx: &mut Ctx<'_>, content: Value, pointer: &str) -> Vec<Value> {
     blocks
 }
 
+/// A Chat tool call (`{id, type, function: {name, arguments}}`) as an Anthropic `tool_use`
+/// block; arguments that are not a JSON object become `{}`, reported.
+pub(super) fn tool_call_to_use(
+    ctx: &mut Ctx<'_>,
+    call: Value,
+    pointer: &str,
+) -> Result<Value, TranslateError> {
+    let mut call = object(call, pointer)?;
+    call.shift_remove("type");
+    let id = take(&mut call, "id").unwrap_or(json!(""));
+    let fp = format!("{pointer}/function");
+    let mut function = object(take(&mut call, "function").unwrap_or(json!({})), &fp)?;
+    let name = take(&mut function, "name").unwrap_or(json!(""));
+    let arguments = take_str(&mut function, "arguments").unwrap_or_else(|| "{}".to_owned());
+    let input = match serde_json::from_str::<Value>(&arguments) {
+        Ok(input @ Value::Object(_)) => input,
+        _ => {
+            ctx.approximated(
+                format!("{fp}/arguments"),
+                "arguments that are not a JSON object become {}",
+            );
+            json!({})
+        }
+    };
+    ctx.rest(&fp, function);
+    ctx.rest(pointer, call);
+    Ok(json!({"type": "tool_use", "id": id, "name": name, "input": input}))
+}
+
+/// An Anthropic `tool_use` block (its `type` already taken) as a Chat tool call.
+pub(super) fn tool_use_to_call(block: &mut Map<String, Value>) -> Value {
+    let input = take(block, "input").unwrap_or(json!({}));
+    json!({
+        "id": take(block, "id").unwrap_or(json!("")),
+        "type": "function",
+        "function": {"name": take(block, "name").unwrap_or(json!("")), "arguments": input.to_string()}
+    })
+}
+
+/// Reports an Anthropic `cache_control` breakpoint, which Chat cannot carry.
+fn drop_cache_control(ctx: &mut Ctx<'_>, block: &mut Map<String, Value>, pointer: &str) {
+    if take(block, "cache_control").is_some() {
+        ctx.dropped(
+            format!("{pointer}/cache_control"),
+            "OpenAI caches prompts automatically; cache breakpoints have no equivalent",
+        );
+    }
+}
+
 /// Chat → Messages (an OpenAI client, an Anthropic upstream).
 pub fn chat_to_messages(
     request: &CreateChatCompletionRequest,
@@ -251,30 +300,7 @@ pub fn chat_to_messages(
                     .enumerate()
                 {
                     let cp = format!("{p}/tool_calls/{j}");
-                    let mut call = object(call, &cp)?;
-                    call.shift_remove("type");
-                    let id = take(&mut call, "id").unwrap_or(json!(""));
-                    let mut function = object(
-                        take(&mut call, "function").unwrap_or(json!({})),
-                        &format!("{cp}/function"),
-                    )?;
-                    let name = take(&mut function, "name").unwrap_or(json!(""));
-                    let arguments =
-                        take_str(&mut function, "arguments").unwrap_or_else(|| "{}".to_owned());
-                    let input = match serde_json::from_str::<Value>(&arguments) {
-                        Ok(input @ Value::Object(_)) => input,
-                        _ => {
-                            ctx.approximated(
-                                format!("{cp}/function/arguments"),
-                                "arguments that are not a JSON object become {}",
-                            );
-                            json!({})
-                        }
-                    };
-                    ctx.rest(&format!("{cp}/function"), function);
-                    ctx.rest(&cp, call);
-                    blocks
-                        .push(json!({"type": "tool_use", "id": id, "name": name, "input": input}));
+                    blocks.push(tool_call_to_use(&mut ctx, call, &cp)?);
                 }
                 push_merged(&mut messages, "assistant", blocks);
             }
@@ -555,12 +581,7 @@ fn user_turn(
     for (j, block) in blocks.into_iter().enumerate() {
         let p = format!("{pointer}/{j}");
         let mut block = object(block, &p)?;
-        if take(&mut block, "cache_control").is_some() {
-            ctx.dropped(
-                format!("{p}/cache_control"),
-                "OpenAI caches prompts automatically; cache breakpoints have no equivalent",
-            );
-        }
+        drop_cache_control(ctx, &mut block, &p);
         match take_str(&mut block, "type").as_deref() {
             Some("text") => {
                 parts.push(
@@ -684,12 +705,7 @@ fn assistant_turn(
     for (j, block) in blocks.into_iter().enumerate() {
         let p = format!("{pointer}/{j}");
         let mut block = object(block, &p)?;
-        if take(&mut block, "cache_control").is_some() {
-            ctx.dropped(
-                format!("{p}/cache_control"),
-                "OpenAI caches prompts automatically; cache breakpoints have no equivalent",
-            );
-        }
+        drop_cache_control(ctx, &mut block, &p);
         match take_str(&mut block, "type").as_deref() {
             Some("text") => {
                 text.push_str(take_str(&mut block, "text").as_deref().unwrap_or_default());
@@ -700,14 +716,7 @@ fn assistant_turn(
                     );
                 }
             }
-            Some("tool_use") => {
-                let input = take(&mut block, "input").unwrap_or(json!({}));
-                calls.push(json!({
-                    "id": take(&mut block, "id").unwrap_or(json!("")),
-                    "type": "function",
-                    "function": {"name": take(&mut block, "name").unwrap_or(json!("")), "arguments": input.to_string()}
-                }));
-            }
+            Some("tool_use") => calls.push(tool_use_to_call(&mut block)),
             Some(kind @ ("thinking" | "redacted_thinking")) => {
                 ctx.dropped(
                     &p,
@@ -755,12 +764,7 @@ pub fn messages_to_chat(
             for (j, block) in blocks.into_iter().enumerate() {
                 let p = format!("/system/{j}");
                 let mut block = object(block, &p)?;
-                if take(&mut block, "cache_control").is_some() {
-                    ctx.dropped(
-                        format!("{p}/cache_control"),
-                        "OpenAI caches prompts automatically; cache breakpoints have no equivalent",
-                    );
-                }
+                drop_cache_control(&mut ctx, &mut block, &p);
                 block.shift_remove("type");
                 parts.push(
                     json!({"type": "text", "text": take(&mut block, "text").unwrap_or(json!(""))}),
@@ -836,12 +840,7 @@ pub fn messages_to_chat(
             );
             continue;
         }
-        if take(&mut tool, "cache_control").is_some() {
-            ctx.dropped(
-                format!("{p}/cache_control"),
-                "OpenAI caches prompts automatically; cache breakpoints have no equivalent",
-            );
-        }
+        drop_cache_control(&mut ctx, &mut tool, &p);
         let mut function = Map::new();
         function.insert("name".into(), take(&mut tool, "name").unwrap_or(json!("")));
         if let Some(description) = take(&mut tool, "description") {

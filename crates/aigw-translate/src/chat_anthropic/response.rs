@@ -1,5 +1,6 @@
 //! Messages response ↔ Chat Completions response.
 
+use super::request::{tool_call_to_use, tool_use_to_call};
 use crate::ctx::{Ctx, object, take, take_array, take_str, to_json};
 use crate::loss::{Options, TranslateError, Translated};
 use crate::reasoning;
@@ -165,14 +166,7 @@ pub(crate) fn content_to_chat(
                     }
                 }
             }
-            Some("tool_use") => {
-                let input = take(&mut block, "input").unwrap_or(json!({}));
-                parts.tool_calls.push(json!({
-                    "id": take(&mut block, "id").unwrap_or(json!("")),
-                    "type": "function",
-                    "function": {"name": take(&mut block, "name").unwrap_or(json!("")), "arguments": input.to_string()}
-                }));
-            }
+            Some("tool_use") => parts.tool_calls.push(tool_use_to_call(&mut block)),
             Some(kind @ ("thinking" | "redacted_thinking")) => {
                 // Carried, tagged: only an Anthropic upstream will get it back.
                 block.insert("type".into(), json!(kind));
@@ -313,31 +307,7 @@ pub fn chat_response_to_message(
             .enumerate()
         {
             let cp = format!("{mp}/tool_calls/{j}");
-            let mut call = object(call, &cp)?;
-            call.shift_remove("type");
-            let mut function = object(
-                take(&mut call, "function").unwrap_or(json!({})),
-                &format!("{cp}/function"),
-            )?;
-            let arguments = take_str(&mut function, "arguments").unwrap_or_else(|| "{}".to_owned());
-            let input = match serde_json::from_str::<Value>(&arguments) {
-                Ok(input @ Value::Object(_)) => input,
-                _ => {
-                    ctx.approximated(
-                        format!("{cp}/function/arguments"),
-                        "arguments that are not a JSON object become {}",
-                    );
-                    json!({})
-                }
-            };
-            content.push(json!({
-                "type": "tool_use",
-                "id": take(&mut call, "id").unwrap_or(json!("")),
-                "name": take(&mut function, "name").unwrap_or(json!("")),
-                "input": input
-            }));
-            ctx.rest(&format!("{cp}/function"), function);
-            ctx.rest(&cp, call);
+            content.push(tool_call_to_use(&mut ctx, call, &cp)?);
         }
         if let Some(Value::Array(annotations)) = take(&mut message, "annotations")
             && !annotations.is_empty()
