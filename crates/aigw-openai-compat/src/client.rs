@@ -158,15 +158,9 @@ impl CompatClient {
     pub fn from_env(preset: Preset) -> Result<Self, BuildError> {
         let provider = preset.provider();
         let mut builder = CompatClient::builder(provider.clone());
-        match aigw_http::key_from_env(provider.key_var) {
-            Ok(key) => builder = builder.key(key),
-            Err(source) if !provider.key_optional => {
-                return Err(BuildError::MissingKey {
-                    provider: provider.name,
-                    source,
-                });
-            }
-            Err(_) => {}
+        // A missing key is `build`'s to report (it knows whether the preset needs one).
+        if let Ok(key) = aigw_http::key_from_env(provider.key_var) {
+            builder = builder.key(key);
         }
         let url_var = format!("{}_BASE_URL", provider.key_var.trim_end_matches("_API_KEY"));
         if let Ok(url) = std::env::var(url_var)
