@@ -8,21 +8,16 @@ use aigw_anthropic::MessageStreamEvent;
 use aigw_anthropic::stream::{MessageAccumulator, message_event};
 use aigw_gemini::GenerateContentResponse;
 use aigw_gemini::stream::ResponseAccumulator;
-use aigw_sse::{Decoder, Frame, Limits};
 use aigw_translate::anthropic_gemini::{
     GeminiToMessagesStream, MessagesToGeminiStream, gemini_response_to_message, gemini_to_messages,
     message_to_gemini_response, messages_to_gemini,
 };
 use aigw_translate::{LossKind, LossReport, Options, StreamTranslator};
-use common::{cases, document, snapshot};
+use common::{cases, document, json_of, snapshot, sse_events};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
     Options::default()
-}
-
-fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("serializes")
 }
 
 fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
@@ -37,17 +32,6 @@ fn model_of(exchange: &Value) -> String {
         .and_then(|rest| rest.split(':').next())
         .unwrap_or("gemini")
         .to_owned()
-}
-
-fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
-    Decoder::decode_all(text.as_bytes(), Limits::default())
-        .expect("recorded SSE decodes")
-        .into_iter()
-        .filter_map(|f| match f {
-            Frame::Event(e) => Some(e),
-            Frame::Comment(_) => None,
-        })
-        .collect()
 }
 
 /// The chunks of a recorded Gemini stream: SSE (`?alt=sse`) or one JSON array.

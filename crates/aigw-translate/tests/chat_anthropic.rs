@@ -5,7 +5,7 @@ mod common;
 
 use aigw_translate::chat_anthropic::{chat_to_messages, messages_to_chat};
 use aigw_translate::{LossKind, Options};
-use common::{cases, document, snapshot};
+use common::{cases, document, json_of, snapshot, sse_events, translated_json};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -84,26 +84,10 @@ fn unknown_fields_are_reported_not_dropped() {
 
 use aigw_anthropic::stream::{MessageAccumulator, message_event};
 use aigw_openai::stream::{ChatAccumulator, ChatStreamEvent};
-use aigw_sse::{Decoder, Frame, Limits};
 use aigw_translate::StreamTranslator;
 use aigw_translate::chat_anthropic::{
     ChatToMessagesStream, MessagesToChatStream, chat_response_to_message, message_to_chat_response,
 };
-
-fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
-    Decoder::decode_all(text.as_bytes(), Limits::default())
-        .expect("recorded SSE decodes")
-        .into_iter()
-        .filter_map(|f| match f {
-            Frame::Event(e) => Some(e),
-            Frame::Comment(_) => None,
-        })
-        .collect()
-}
-
-fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("serializes")
-}
 
 /// What a Chat completion and its streamed twin must agree on: per choice the message text,
 /// tool calls (ids, names, arguments), tagged reasoning and finish reason; and the usage.
@@ -317,10 +301,6 @@ fn chat_request(value: Value) -> aigw_openai::CreateChatCompletionRequest {
 
 fn messages_request(value: Value) -> aigw_anthropic::CreateMessageParams {
     serde_json::from_value(value).expect("messages request")
-}
-
-fn translated_json<T: serde::Serialize>(result: &aigw_translate::Translated<T>) -> Value {
-    json_of(&result.value)
 }
 
 #[test]

@@ -8,13 +8,12 @@ use aigw_gemini::GenerateContentResponse;
 use aigw_gemini::stream::ResponseAccumulator;
 use aigw_openai::stream::{ChatAccumulator, ChatStreamEvent};
 use aigw_openai::{CreateChatCompletionRequest, CreateChatCompletionResponse};
-use aigw_sse::{Decoder, Frame, Limits};
 use aigw_translate::chat_gemini::{
     ChatToGeminiStream, GeminiToChatStream, chat_response_to_gemini, chat_to_gemini,
     gemini_response_to_chat, gemini_to_chat,
 };
 use aigw_translate::{LossKind, LossReport, Options, StreamTranslator};
-use common::{cases, document, snapshot};
+use common::{cases, document, json_of, snapshot, sse_events};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -22,21 +21,6 @@ fn opts() -> Options {
         created: 1_700_000_000,
         ..Options::default()
     }
-}
-
-fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("serializes")
-}
-
-fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
-    Decoder::decode_all(text.as_bytes(), Limits::default())
-        .expect("recorded SSE decodes")
-        .into_iter()
-        .filter_map(|f| match f {
-            Frame::Event(e) => Some(e),
-            Frame::Comment(_) => None,
-        })
-        .collect()
 }
 
 /// The model of a recorded Gemini exchange, from its path (`…/models/<model>:<method>`).

@@ -12,38 +12,18 @@ use aigw_openai::{
     CreateChatCompletionRequest, CreateChatCompletionResponse, CreateResponse, Response,
     ResponseStreamEvent,
 };
-use aigw_sse::{Decoder, Frame, Limits};
 use aigw_translate::responses::{
     ChatToResponsesStream, ResponsesToChatStream, chat_response_to_responses, chat_to_responses,
     responses_response_to_chat, responses_to_chat,
 };
 use aigw_translate::{LossKind, Options, StreamTranslator, Translated};
-use common::{cases, document, snapshot};
+use common::{cases, document, json_of, snapshot, sse_events, translated_json};
 use serde_json::{Value, json};
 
 const PROVIDERS: [&str; 2] = ["openai", "openai-compat"];
 
 fn opts() -> Options {
     Options::default()
-}
-
-fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("serializes")
-}
-
-fn translated_json<T: serde::Serialize>(result: &Translated<T>) -> Value {
-    json_of(&result.value)
-}
-
-fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
-    Decoder::decode_all(text.as_bytes(), Limits::default())
-        .expect("recorded SSE decodes")
-        .into_iter()
-        .filter_map(|f| match f {
-            Frame::Event(e) => Some(e),
-            Frame::Comment(_) => None,
-        })
-        .collect()
 }
 
 /// The successful recorded exchanges of `api` from both OpenAI providers.

@@ -81,3 +81,23 @@ pub fn snapshot(group: &str, name: &str, document: &Value) {
     let text = serde_json::to_string_pretty(document).expect("serializes");
     settings.bind(|| insta::assert_snapshot!(name, text));
 }
+
+/// The events of a recorded SSE text (comments left out).
+pub fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
+    aigw_sse::Decoder::decode_all(text.as_bytes(), aigw_sse::Limits::default())
+        .expect("recorded SSE decodes")
+        .into_iter()
+        .filter_map(|f| match f {
+            aigw_sse::Frame::Event(e) => Some(e),
+            aigw_sse::Frame::Comment(_) => None,
+        })
+        .collect()
+}
+
+pub fn json_of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("serializes")
+}
+
+pub fn translated_json<T: serde::Serialize>(result: &aigw_translate::Translated<T>) -> Value {
+    json_of(&result.value)
+}
