@@ -266,6 +266,13 @@ impl Decoder {
         }));
     }
 
+    /// Whether everything fed so far was whole frames: no partial line, no event being built.
+    /// A proxy forwarding the bytes it decodes can cut the stream here without splitting an
+    /// event.
+    pub fn at_boundary(&self) -> bool {
+        self.line.is_empty() && !self.in_event && !self.has_data
+    }
+
     /// Ends the stream. A last line without its line end is processed (a comment is complete
     /// in itself); an event still being built is reported as [`SseError::Unterminated`], not
     /// dropped.

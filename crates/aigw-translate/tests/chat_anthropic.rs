@@ -693,3 +693,24 @@ fn try_from_is_the_lenient_translation() {
     );
     assert_eq!(translated.losses.len(), 2, "{}", translated.losses);
 }
+
+#[test]
+fn content_parts_of_a_compatible_provider_become_text_blocks() {
+    // Mistral answers with content parts: text parts are the answer, a thinking part cannot
+    // become an Anthropic thinking block (no signature) and is reported.
+    let response: aigw_openai::CreateChatCompletionResponse = serde_json::from_value(json!({
+        "id": "x", "object": "chat.completion", "created": 1, "model": "magistral",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": [
+            {"type": "thinking", "thinking": [{"type": "text", "text": "2+2"}]},
+            {"type": "text", "text": "4"}
+        ]}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+    }))
+    .expect("response");
+    let t = aigw_translate::chat_anthropic::chat_response_to_message(&response, &opts())
+        .expect("translates");
+    let message = serde_json::to_value(&t.value).expect("json");
+    assert_eq!(message["content"], json!([{"type": "text", "text": "4"}]));
+    let pointers: Vec<&str> = t.losses.iter().map(|l| l.pointer.as_str()).collect();
+    assert_eq!(pointers, ["/choices/0/message/content/0"]);
+}

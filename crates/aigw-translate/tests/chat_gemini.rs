@@ -1033,7 +1033,8 @@ fn chat_stream_tool_call_fragments_become_whole_function_calls_in_order() {
         ),
         chunk(
             delta(
-                json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"city\":"}}]}),
+                // Some providers repeat the name in every fragment: it must not double.
+                json!({"tool_calls": [{"index": 0, "function": {"name": "weather", "arguments": "{\"city\":"}}]}),
                 Value::Null,
             ),
             Value::Null,

@@ -289,10 +289,31 @@ pub fn chat_response_to_message(
                 "Anthropic thinking blocks need a signature this reasoning does not have",
             );
         }
-        if let Some(Value::String(text)) = take(&mut message, "content")
-            && !text.is_empty()
-        {
-            content.push(json!({"type": "text", "text": text}));
+        match take(&mut message, "content") {
+            Some(Value::String(text)) if !text.is_empty() => {
+                content.push(json!({"type": "text", "text": text}));
+            }
+            // Content parts (Mistral answers with text and thinking parts).
+            Some(Value::Array(parts)) => {
+                for (j, part) in parts.into_iter().enumerate() {
+                    match part.get("text").and_then(Value::as_str) {
+                        Some(text) if part["type"] == "text" => {
+                            if !text.is_empty() {
+                                content.push(json!({"type": "text", "text": text}));
+                            }
+                        }
+                        _ => ctx.dropped(
+                            format!("{mp}/content/{j}"),
+                            "only text parts map to Anthropic text blocks",
+                        ),
+                    }
+                }
+            }
+            Some(Value::String(_) | Value::Null) | None => {}
+            Some(other) => ctx.dropped(
+                format!("{mp}/content"),
+                format!("message content that is {}", crate::ctx::kind(&other)),
+            ),
         }
         if let Some(Value::String(refusal)) = take(&mut message, "refusal") {
             ctx.approximated(

@@ -590,8 +590,9 @@ impl ChatToGeminiStream {
                     ctx.dropped(&tp, "only function tool calls map to Gemini function calls");
                 }
                 if let Some(Value::Object(mut function)) = take(&mut call, "function") {
+                    // A name comes whole (some providers repeat it in every chunk).
                     if let Some(name) = take_str(&mut function, "name") {
-                        slot.name.push_str(&name);
+                        slot.name = name;
                     }
                     if let Some(piece) = take_str(&mut function, "arguments") {
                         slot.arguments.push_str(&piece);

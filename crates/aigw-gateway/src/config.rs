@@ -1,0 +1,270 @@
+//! The gateway's configuration file (TOML), and the configuration built from the environment
+//! when there is no file. `aigw.example.toml` at the repository root documents every key.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// Upstream providers by the name routes use.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// Model routes, tried in file order: the first whose `model`, `aliases` or `prefix`
+    /// matches the requested model decides.
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Names of environment variables each holding one gateway key clients must present (in
+    /// their own protocol's way: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or
+    /// `?key=`). None: no client authentication, and the gateway refuses to listen anywhere
+    /// but on loopback.
+    #[serde(default)]
+    pub client_key_env: Vec<String>,
+    /// Refuse (400) every request whose translation would lose anything, as if each request
+    /// carried `x-aigw-strict: true`.
+    #[serde(default)]
+    pub strict: bool,
+    /// Seconds open streams get to finish after a shutdown signal.
+    #[serde(default = "default_grace")]
+    pub shutdown_grace_secs: u64,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_grace() -> u64 {
+    30
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            client_key_env: Vec::new(),
+            strict: false,
+            shutdown_grace_secs: default_grace(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest request body accepted, in bytes (larger: 413 in the client's error format).
+    #[serde(default = "default_body")]
+    pub max_body_bytes: usize,
+    /// Connecting to an upstream.
+    #[serde(default = "default_connect")]
+    pub connect_timeout_ms: u64,
+    /// Until an upstream's first byte (response headers and, for streams, the first chunk);
+    /// for a plain request, until its whole body.
+    #[serde(default = "default_request")]
+    pub request_timeout_ms: u64,
+    /// Longest silence between two chunks of an upstream stream.
+    #[serde(default = "default_idle")]
+    pub idle_timeout_ms: u64,
+    /// Requests handled at once (more: 503 in the client's error format, at once).
+    #[serde(default = "default_concurrency")]
+    pub max_concurrency: usize,
+}
+
+fn default_body() -> usize {
+    32 << 20
+}
+fn default_connect() -> u64 {
+    5_000
+}
+fn default_request() -> u64 {
+    600_000
+}
+fn default_idle() -> u64 {
+    120_000
+}
+fn default_concurrency() -> usize {
+    4096
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_body_bytes: default_body(),
+            connect_timeout_ms: default_connect(),
+            request_timeout_ms: default_request(),
+            idle_timeout_ms: default_idle(),
+            max_concurrency: default_concurrency(),
+        }
+    }
+}
+
+/// Which API an upstream speaks.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    Openai,
+    Anthropic,
+    Gemini,
+    /// An OpenAI-compatible provider; `preset` names its quirks (and default URL and key).
+    OpenaiCompat,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    /// For `openai-compat`: `groq`, `together`, `vllm`, `fireworks`, `perplexity`,
+    /// `lmstudio`, `mistral`, `deepseek`, `openrouter`, `ollama`; none: OpenAI's own quirks.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// Base URL including the version segment (`https://api.openai.com/v1`); default: the
+    /// kind's or preset's.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The environment variable holding the key; default: the kind's or preset's
+    /// (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GROQ_API_KEY`, …).
+    #[serde(default)]
+    pub key_env: Option<String>,
+}
+
+/// A model route.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// The model name clients send.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Other names for the same route.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Matches every model name starting with this (e.g. `claude-`).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// `provider/model`, tried in order (the next on connect error, timeout, 429 or 5xx,
+    /// before anything was sent to the client). `provider/*` sends the requested name.
+    pub targets: Vec<String>,
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads and parses `path` (not yet validated: see [`crate::state::State::new`]).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: "config".into(),
+            source: Box::new(source),
+        })
+    }
+
+    /// The configuration `aigw serve` uses without a file: one provider for each provider key
+    /// variable that is set (`lookup` reads the environment), with routes for the well-known
+    /// model name prefixes (`gpt-`, `o1`…, `claude-`, `gemini-`) and `provider/model` for
+    /// everything else.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Config {
+        let set = |var: &str| lookup(var).is_some_and(|v| !v.trim().is_empty());
+        let mut config = Config::default();
+        let mut add = |name: &str, kind, preset: Option<&str>, key_env: &str| {
+            config.providers.insert(
+                name.to_owned(),
+                ProviderConfig {
+                    kind,
+                    preset: preset.map(str::to_owned),
+                    base_url: None,
+                    key_env: Some(key_env.to_owned()),
+                },
+            );
+        };
+        if set("OPENAI_API_KEY") {
+            add("openai", ProviderKind::Openai, None, "OPENAI_API_KEY");
+        }
+        if set("ANTHROPIC_API_KEY") {
+            add(
+                "anthropic",
+                ProviderKind::Anthropic,
+                None,
+                "ANTHROPIC_API_KEY",
+            );
+        }
+        for var in ["GEMINI_API_KEY", "GOOGLE_API_KEY"] {
+            if set(var) {
+                add("gemini", ProviderKind::Gemini, None, var);
+                break;
+            }
+        }
+        for preset in aigw_openai_compat::Preset::ALL {
+            let provider = preset.provider();
+            if !provider.key_optional && set(provider.key_var) {
+                add(
+                    provider.name,
+                    ProviderKind::OpenaiCompat,
+                    Some(provider.name),
+                    provider.key_var,
+                );
+            }
+        }
+        let prefixes: [(&str, &[&str]); 3] = [
+            (
+                "openai",
+                &["gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-"],
+            ),
+            ("anthropic", &["claude-"]),
+            ("gemini", &["gemini-", "gemma-"]),
+        ];
+        for (provider, names) in prefixes {
+            if config.providers.contains_key(provider) {
+                for prefix in names {
+                    config.routes.push(RouteConfig {
+                        model: None,
+                        aliases: Vec::new(),
+                        prefix: Some((*prefix).to_owned()),
+                        targets: vec![format!("{provider}/*")],
+                    });
+                }
+            }
+        }
+        config
+    }
+}

@@ -1,0 +1,63 @@
+//! `aigw`, the gateway server: OpenAI (`/v1/chat/completions`, `/v1/responses`,
+//! `/v1/embeddings`, `/v1/models`), Anthropic (`/v1/messages`, `/v1/messages/count_tokens`)
+//! and Gemini (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent`,
+//! `:countTokens`) inbound, each with its own auth convention and error shape; model routes
+//! with ordered fallback; same-protocol passthrough of bodies and SSE bytes; translation by
+//! `aigw-translate` otherwise, with every loss reported in `x-aigw-adjustments` (or refused
+//! with `x-aigw-strict: true`); Prometheus metrics; graceful shutdown.
+
+pub mod config;
+mod convert;
+mod dispatch;
+mod extra;
+pub mod metrics;
+mod protocol;
+mod route;
+mod server;
+pub mod state;
+mod stream;
+mod upstream;
+mod usage;
+
+pub use config::{Config, ConfigError};
+pub use dispatch::{ADJUSTMENTS, ROUTE, STRICT};
+pub use server::router;
+pub use state::State;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Serves `state` on `listener` until `shutdown` resolves; then stops accepting, lets open
+/// requests and streams finish for up to `grace`, and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
+    let app = router(state);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signal_tx.send(true);
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    let mut signalled = signal_rx.clone();
+    tokio::select! {
+        result = &mut server => return result,
+        _ = signalled.wait_for(|s| *s) => {}
+    }
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "shutting down: letting open requests finish"
+    );
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("grace period over: closing the requests still open");
+            Ok(())
+        }
+    }
+}

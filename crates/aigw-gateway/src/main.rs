@@ -1,0 +1,161 @@
+//! `aigw serve`: the gateway. `aigw check`: validate a configuration and print its routes.
+
+use aigw_gateway::{Config, State};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "aigw", version, about = "A protocol-faithful AI gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Serve {
+        /// The configuration file (default: $AIGW_CONFIG, else ./aigw.toml if it exists, else
+        /// one built from the provider keys in the environment).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen here instead of the configuration's `server.listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Log lines as JSON.
+        #[arg(long)]
+        json_logs: bool,
+    },
+    /// Check a configuration (and the environment variables it names) and print its routes.
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn env(var: &str) -> Option<String> {
+    std::env::var(var).ok()
+}
+
+/// The configuration and a sentence saying where it came from.
+fn load(path: Option<PathBuf>) -> anyhow::Result<(Config, String)> {
+    let path = path
+        .or_else(|| env("AIGW_CONFIG").map(PathBuf::from))
+        .or_else(|| {
+            let default = PathBuf::from("aigw.toml");
+            default.exists().then_some(default)
+        });
+    match path {
+        Some(path) => {
+            let config = Config::load(&path)?;
+            Ok((config, format!("configuration from {}", path.display())))
+        }
+        None => {
+            let config = Config::from_env(env);
+            let providers: Vec<&str> = config.providers.keys().map(String::as_str).collect();
+            let said = if providers.is_empty() {
+                "no configuration file and no provider key in the environment (OPENAI_API_KEY, \
+                 ANTHROPIC_API_KEY, GEMINI_API_KEY, GROQ_API_KEY, …): serving with no providers, \
+                 every model request will get a 404"
+                    .to_owned()
+            } else {
+                format!(
+                    "no configuration file: built one from the environment with providers {} \
+                     (models by name prefix, or as provider/model)",
+                    providers.join(", ")
+                )
+            };
+            Ok((config, said))
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve {
+            config,
+            listen,
+            json_logs,
+        } => {
+            init_logs(json_logs);
+            let (mut config, source) = load(config)?;
+            if let Some(listen) = listen {
+                config.server.listen = listen;
+            }
+            tracing::info!("{source}");
+            let state = State::new(&config, env)?;
+            if !state.requires_key() {
+                tracing::warn!(
+                    "no client keys configured (server.client_key_env): any local process can \
+                     use the gateway; it listens on loopback only"
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(config.server.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "aigw listening");
+            println!("aigw listening on http://{addr}");
+            let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+            aigw_gateway::serve(listener, Arc::new(state), shutdown_signal(), grace).await?;
+            tracing::info!("aigw stopped");
+            Ok(())
+        }
+        Command::Check { config } => {
+            let (config, source) = load(config)?;
+            State::new(&config, env)?;
+            println!("{source}: ok");
+            for (name, provider) in &config.providers {
+                println!("provider {name}: {:?}", provider.kind);
+            }
+            for route in &config.routes {
+                let name = route
+                    .model
+                    .clone()
+                    .or_else(|| route.prefix.as_ref().map(|p| format!("{p}*")))
+                    .unwrap_or_default();
+                println!("route {name} -> {}", route.targets.join(", "));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Prometheus metrics (`GET /metrics`, OpenMetrics text format).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The client API (`chat`, `responses`, `messages`, `gemini`, `embeddings`, …).
+    pub api: &'static str,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProviderLabels {
+    pub provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ApiLabels {
+    pub api: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TokenLabels {
+    pub provider: String,
+    /// `in` (prompt) or `out` (completion).
+    pub direction: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FallbackLabels {
+    /// The provider that failed.
+    pub provider: String,
+    /// `connect`, `timeout`, `status_429`, `status_5xx`, `stream`.
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LossLabels {
+    pub api: &'static str,
+    /// `dropped`, `approximated`, `defaulted`.
+    pub kind: &'static str,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms … ~65 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 18))
+}
+
+/// Every metric the gateway keeps.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub upstream_latency: Family<ProviderLabels, Histogram, fn() -> Histogram>,
+    pub time_to_first_byte: Family<ApiLabels, Histogram, fn() -> Histogram>,
+    pub tokens: Family<TokenLabels, Counter>,
+    pub fallbacks: Family<FallbackLabels, Counter>,
+    pub losses: Family<LossLabels, Counter>,
+    pub in_flight: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("aigw");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "Requests answered, by client API and status",
+            requests.clone(),
+        );
+        let upstream_latency =
+            Family::<ProviderLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "upstream_latency_seconds",
+            "Upstream response time: to the whole body, or to the first chunk of a stream",
+            upstream_latency.clone(),
+        );
+        let time_to_first_byte =
+            Family::<ApiLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "time_to_first_byte_seconds",
+            "From the request's arrival to the first byte of the response to the client",
+            time_to_first_byte.clone(),
+        );
+        let tokens = Family::<TokenLabels, Counter>::default();
+        registry.register(
+            "tokens",
+            "Tokens reported by upstreams, prompt (in) and completion (out)",
+            tokens.clone(),
+        );
+        let fallbacks = Family::<FallbackLabels, Counter>::default();
+        registry.register(
+            "fallbacks",
+            "Times a target failed before the first byte and the next one was tried",
+            fallbacks.clone(),
+        );
+        let losses = Family::<LossLabels, Counter>::default();
+        registry.register(
+            "losses",
+            "Fields dropped, approximated or defaulted by translation or provider quirks",
+            losses.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register("in_flight", "Requests being handled", in_flight.clone());
+        Metrics {
+            registry,
+            requests,
+            upstream_latency,
+            time_to_first_byte,
+            tokens,
+            fallbacks,
+            losses,
+            in_flight,
+        }
+    }
+
+    /// The OpenMetrics text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn tokens(&self, provider: &str, input: Option<u64>, output: Option<u64>) {
+        for (direction, count) in [("in", input), ("out", output)] {
+            if let Some(count) = count {
+                self.tokens
+                    .get_or_create(&TokenLabels {
+                        provider: provider.to_owned(),
+                        direction,
+                    })
+                    .inc_by(count);
+            }
+        }
+    }
+
+    pub fn losses(&self, api: &'static str, report: &aigw_translate::LossReport) {
+        for loss in report.iter() {
+            let kind = match loss.kind {
+                aigw_translate::LossKind::Dropped => "dropped",
+                aigw_translate::LossKind::Approximated => "approximated",
+                aigw_translate::LossKind::Defaulted => "defaulted",
+            };
+            self.losses.get_or_create(&LossLabels { api, kind }).inc();
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

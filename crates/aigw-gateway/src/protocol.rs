@@ -1,0 +1,185 @@
+//! The protocols clients speak to the gateway, and the gateway's own errors in each one's
+//! shape (errors never reach a client in another protocol's format).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+/// The error-body family of a client protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Wire {
+    Openai,
+    Anthropic,
+    Gemini,
+}
+
+impl Wire {
+    pub fn name(self) -> &'static str {
+        match self {
+            Wire::Openai => "openai",
+            Wire::Anthropic => "anthropic",
+            Wire::Gemini => "gemini",
+        }
+    }
+}
+
+/// A generation API, as the client speaks it or as an upstream is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// OpenAI Chat Completions (also every OpenAI-compatible provider).
+    Chat,
+    /// OpenAI Responses.
+    Responses,
+    /// Anthropic Messages.
+    Messages,
+    /// Gemini generateContent / streamGenerateContent.
+    Gemini,
+}
+
+impl Api {
+    pub fn wire(self) -> Wire {
+        match self {
+            Api::Chat | Api::Responses => Wire::Openai,
+            Api::Messages => Wire::Anthropic,
+            Api::Gemini => Wire::Gemini,
+        }
+    }
+
+    /// The label used in metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Chat => "chat",
+            Api::Responses => "responses",
+            Api::Messages => "messages",
+            Api::Gemini => "gemini",
+        }
+    }
+}
+
+/// An error the gateway itself answers with (bad request, auth, no route, upstream
+/// unreachable, strict refusal, …), written in the client protocol's error shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayError {
+    pub status: StatusCode,
+    pub message: String,
+    /// OpenAI's `code` (`model_not_found`, `invalid_api_key`, …), where one fits.
+    pub code: Option<&'static str>,
+}
+
+impl GatewayError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        GatewayError {
+            status,
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    pub fn code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        GatewayError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The body in `wire`'s shape.
+    pub fn body(&self, wire: Wire) -> Value {
+        error_body(wire, self.status, &self.message, self.code)
+    }
+
+    pub fn into_response(self, wire: Wire) -> Response {
+        let body = self.body(wire);
+        json_response(self.status, &body)
+    }
+}
+
+/// An error body of `wire` for `status`.
+pub fn error_body(wire: Wire, status: StatusCode, message: &str, code: Option<&str>) -> Value {
+    let s = status.as_u16();
+    match wire {
+        Wire::Openai => {
+            let kind = match s {
+                401 => "authentication_error",
+                403 => "permission_error",
+                429 => "rate_limit_error",
+                500.. => "server_error",
+                _ => "invalid_request_error",
+            };
+            json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
+        }
+        Wire::Anthropic => {
+            let kind = match s {
+                401 => "authentication_error",
+                403 => "permission_error",
+                404 => "not_found_error",
+                413 => "request_too_large",
+                429 => "rate_limit_error",
+                503 | 529 => "overloaded_error",
+                500.. => "api_error",
+                _ => "invalid_request_error",
+            };
+            json!({"type": "error", "error": {"type": kind, "message": message}})
+        }
+        Wire::Gemini => {
+            let kind = match s {
+                401 => "UNAUTHENTICATED",
+                403 => "PERMISSION_DENIED",
+                404 => "NOT_FOUND",
+                429 => "RESOURCE_EXHAUSTED",
+                503 => "UNAVAILABLE",
+                504 => "DEADLINE_EXCEEDED",
+                500.. => "INTERNAL",
+                _ => "INVALID_ARGUMENT",
+            };
+            json!({"error": {"code": s, "message": message, "status": kind}})
+        }
+    }
+}
+
+/// The stream event a client of `api` expects when its stream fails after it started:
+/// OpenAI Chat `data: {"error": …}`, Responses `event: error` (a `ResponseErrorEvent`),
+/// Anthropic `event: error`, Gemini `data: {"error": …}`. `sequence` is the Responses
+/// `sequence_number` it would have.
+pub fn stream_error_event(api: Api, message: &str, sequence: u64) -> aigw_sse::Event {
+    let status = StatusCode::BAD_GATEWAY;
+    let (event, data) = match api {
+        Api::Chat => (None, error_body(Wire::Openai, status, message, None)),
+        Api::Responses => (
+            Some("error"),
+            json!({"type": "error", "code": "server_error", "message": message, "param": null,
+                   "sequence_number": sequence}),
+        ),
+        Api::Messages => (
+            Some("error"),
+            error_body(
+                Wire::Anthropic,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                message,
+                None,
+            ),
+        ),
+        Api::Gemini => (None, error_body(Wire::Gemini, status, message, None)),
+    };
+    aigw_sse::Event {
+        event: event.map(str::to_owned),
+        data: data.to_string(),
+        ..Default::default()
+    }
+}
+
+/// A JSON response with `body`.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = Bytes::from(body.to_string());
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}

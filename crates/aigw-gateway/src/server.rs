@@ -1,0 +1,473 @@
+//! The HTTP surface: routes, client authentication in each protocol's way, body limits, and
+//! the small endpoints (`/healthz`, `/metrics`, `/v1/models`).
+
+use crate::dispatch::{self, Inbound, Op, STRICT};
+use crate::metrics::RequestLabels;
+use crate::protocol::{Api, GatewayError, Wire, json_response};
+use crate::state::State;
+use crate::stream::Framing;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State as Shared};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+type AppState = Shared<Arc<State>>;
+
+/// The gateway's router.
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/v1/chat/completions", post(chat))
+        .route("/v1/responses", post(responses))
+        .route("/v1/embeddings", post(embeddings))
+        .route("/v1/models", get(models))
+        .route("/v1/messages", post(messages))
+        .route("/v1/messages/count_tokens", post(count_tokens))
+        .route("/v1beta/models/{*rest}", post(gemini))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn metrics(Shared(state): AppState) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let wire = if uri.path().starts_with("/v1beta") {
+        Wire::Gemini
+    } else {
+        Wire::Openai
+    };
+    GatewayError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {}", uri.path()),
+    )
+    .into_response(wire)
+}
+
+/// The key a client presented, in its protocol's way.
+fn presented_key<'a>(
+    wire: Wire,
+    headers: &'a HeaderMap,
+    query: Option<&'a str>,
+) -> Option<&'a str> {
+    let bearer = || {
+        headers
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")
+    };
+    let named = |name: &str| headers.get(name)?.to_str().ok();
+    match wire {
+        Wire::Openai => bearer(),
+        Wire::Anthropic => named("x-api-key").or_else(bearer),
+        Wire::Gemini => named("x-goog-api-key")
+            .or_else(|| query?.split('&').find_map(|pair| pair.strip_prefix("key="))),
+    }
+}
+
+fn authorize(
+    state: &State,
+    wire: Wire,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<(), GatewayError> {
+    if !state.requires_key() {
+        return Ok(());
+    }
+    match presented_key(wire, headers, query) {
+        Some(key) if state.key_accepted(key) => Ok(()),
+        Some(_) => Err(
+            GatewayError::new(StatusCode::UNAUTHORIZED, "invalid gateway key")
+                .code("invalid_api_key"),
+        ),
+        None => Err(GatewayError::new(
+            StatusCode::UNAUTHORIZED,
+            match wire {
+                Wire::Openai => "missing gateway key: send `Authorization: Bearer <key>`",
+                Wire::Anthropic => "missing gateway key: send `x-api-key: <key>`",
+                Wire::Gemini => "missing gateway key: send `x-goog-api-key: <key>` or `?key=<key>`",
+            },
+        )
+        .code("invalid_api_key")),
+    }
+}
+
+/// Reads the body within the size limit.
+async fn read_body(state: &State, headers: &HeaderMap, body: Body) -> Result<Bytes, GatewayError> {
+    let limit = state.limits.max_body_bytes;
+    let too_large = || {
+        GatewayError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body larger than the gateway's limit of {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let length_limit = std::error::Error::source(&e)
+            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if length_limit {
+            too_large()
+        } else {
+            GatewayError::bad_request(format!("cannot read the request body: {e}"))
+        }
+    })
+}
+
+/// Everything before routing: concurrency, auth, body, JSON.
+struct Admitted {
+    raw: Bytes,
+    value: Value,
+    permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+async fn admit(
+    state: &Arc<State>,
+    wire: Wire,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Body,
+) -> Result<Admitted, GatewayError> {
+    let permit = state.concurrency.clone().try_acquire_owned().map_err(|_| {
+        GatewayError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the gateway is at its limit of {} concurrent requests",
+                state.limits.max_concurrency
+            ),
+        )
+    })?;
+    authorize(state, wire, headers, query)?;
+    let raw = read_body(state, headers, body).await?;
+    let value: Value = serde_json::from_slice(&raw).map_err(|e| {
+        GatewayError::bad_request(format!("the request body is not valid JSON: {e}"))
+    })?;
+    if !value.is_object() {
+        return Err(GatewayError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
+    Ok(Admitted { raw, value, permit })
+}
+
+fn strict(state: &State, headers: &HeaderMap) -> bool {
+    state.strict
+        || headers
+            .get(STRICT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Counts and logs an answered request.
+fn done(
+    state: &State,
+    label: &'static str,
+    model: &str,
+    started: Instant,
+    response: Response,
+) -> Response {
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels { api: label, status })
+        .inc();
+    let route = response
+        .headers()
+        .get(dispatch::ROUTE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info!(
+        api = label,
+        model,
+        route,
+        status,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The common path of every upstream-bound request.
+#[allow(clippy::too_many_arguments)]
+async fn handle(
+    state: Arc<State>,
+    api: Api,
+    op: Op,
+    label: &'static str,
+    headers: HeaderMap,
+    query: Option<String>,
+    path_model: Option<(String, bool)>,
+    framing: Framing,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let wire = api.wire();
+    state.metrics.in_flight.inc();
+    let result = async {
+        let admitted = admit(&state, wire, &headers, query.as_deref(), body).await?;
+        let (model, stream) = match &path_model {
+            Some((model, stream)) => (model.clone(), *stream),
+            None => {
+                let model = admitted
+                    .value
+                    .get("model")
+                    .and_then(Value::as_str)
+                    .filter(|m| !m.is_empty())
+                    .ok_or_else(|| GatewayError::bad_request("the request has no `model`"))?
+                    .to_owned();
+                let stream = op == Op::Generate
+                    && admitted.value.get("stream").and_then(Value::as_bool) == Some(true);
+                (model, stream)
+            }
+        };
+        let targets = state.routes.resolve(&model);
+        if targets.is_empty() {
+            return Err(GatewayError::new(
+                StatusCode::NOT_FOUND,
+                format!("the gateway has no route for model {model:?}"),
+            )
+            .code("model_not_found"));
+        }
+        let inbound = Inbound {
+            api,
+            op,
+            strict: strict(&state, &headers),
+            headers,
+            raw: admitted.raw,
+            value: admitted.value,
+            stream,
+            framing,
+            started,
+            permit: Some(admitted.permit),
+        };
+        Ok((
+            model,
+            dispatch::generate(state.clone(), inbound, targets).await,
+        ))
+    }
+    .await;
+    state.metrics.in_flight.dec();
+    match result {
+        Ok((model, response)) => done(&state, label, &model, started, response),
+        Err(error) => done(&state, label, "-", started, error.into_response(wire)),
+    }
+}
+
+async fn chat(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
+    handle(
+        state,
+        Api::Chat,
+        Op::Generate,
+        "chat",
+        headers,
+        None,
+        None,
+        Framing::Sse,
+        body,
+    )
+    .await
+}
+
+async fn responses(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
+    handle(
+        state,
+        Api::Responses,
+        Op::Generate,
+        "responses",
+        headers,
+        None,
+        None,
+        Framing::Sse,
+        body,
+    )
+    .await
+}
+
+async fn embeddings(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
+    handle(
+        state,
+        Api::Chat,
+        Op::Embeddings,
+        "embeddings",
+        headers,
+        None,
+        None,
+        Framing::Sse,
+        body,
+    )
+    .await
+}
+
+async fn messages(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
+    handle(
+        state,
+        Api::Messages,
+        Op::Generate,
+        "messages",
+        headers,
+        None,
+        None,
+        Framing::Sse,
+        body,
+    )
+    .await
+}
+
+async fn count_tokens(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
+    handle(
+        state,
+        Api::Messages,
+        Op::CountTokens,
+        "count_tokens",
+        headers,
+        None,
+        None,
+        Framing::Sse,
+        body,
+    )
+    .await
+}
+
+/// `/v1beta/models/{model}:{action}`.
+async fn gemini(
+    Shared(state): AppState,
+    Path(rest): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let sse = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "alt=sse"));
+    let Some((model, action)) = rest.rsplit_once(':') else {
+        return GatewayError::new(
+            StatusCode::NOT_FOUND,
+            format!("no such endpoint: models/{rest} (expected models/{{model}}:{{action}})"),
+        )
+        .into_response(Wire::Gemini);
+    };
+    let model = model.to_owned();
+    let framing = if sse {
+        Framing::Sse
+    } else {
+        Framing::JsonArray
+    };
+    match action {
+        "generateContent" => {
+            handle(
+                state,
+                Api::Gemini,
+                Op::Generate,
+                "gemini",
+                headers,
+                query,
+                Some((model, false)),
+                framing,
+                body,
+            )
+            .await
+        }
+        "streamGenerateContent" => {
+            handle(
+                state,
+                Api::Gemini,
+                Op::Generate,
+                "gemini",
+                headers,
+                query,
+                Some((model, true)),
+                framing,
+                body,
+            )
+            .await
+        }
+        "countTokens" => {
+            handle(
+                state,
+                Api::Gemini,
+                Op::CountTokens,
+                "gemini_count_tokens",
+                headers,
+                query,
+                Some((model, false)),
+                framing,
+                body,
+            )
+            .await
+        }
+        other => GatewayError::new(
+            StatusCode::NOT_FOUND,
+            format!("the gateway does not serve models/{{model}}:{other}"),
+        )
+        .into_response(Wire::Gemini),
+    }
+}
+
+/// The configured model names: OpenAI's list shape, or Anthropic's when the client sends
+/// `anthropic-version`.
+async fn models(
+    Shared(state): AppState,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let started = Instant::now();
+    let anthropic = headers.contains_key("anthropic-version");
+    let wire = if anthropic {
+        Wire::Anthropic
+    } else {
+        Wire::Openai
+    };
+    if let Err(e) = authorize(&state, wire, &headers, query.as_deref()) {
+        return done(&state, "models", "-", started, e.into_response(wire));
+    }
+    let models = state.routes.models();
+    let body = if anthropic {
+        let data: Vec<Value> = models
+            .iter()
+            .map(|(id, _)| json!({"type": "model", "id": id, "display_name": id, "created_at": "1970-01-01T00:00:00Z"}))
+            .collect();
+        json!({
+            "data": data,
+            "has_more": false,
+            "first_id": models.first().map(|m| m.0.clone()),
+            "last_id": models.last().map(|m| m.0.clone()),
+        })
+    } else {
+        let data: Vec<Value> = models
+            .iter()
+            .map(
+                |(id, owner)| json!({"id": id, "object": "model", "created": 0, "owned_by": owner}),
+            )
+            .collect();
+        json!({"object": "list", "data": data})
+    };
+    done(
+        &state,
+        "models",
+        "-",
+        started,
+        json_response(StatusCode::OK, &body),
+    )
+}

@@ -1,0 +1,221 @@
+//! Upstream providers as the gateway calls them: base URL, key, quirks, and the URL and
+//! headers of each call.
+
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::protocol::Api;
+use aigw_http::{Auth, SecretString, segment};
+use aigw_openai_compat::{Preset, Quirks};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+
+/// The `anthropic-version` sent when the client did not send one.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// One configured upstream.
+#[derive(Debug)]
+pub struct Provider {
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Without a trailing `/`.
+    pub base_url: String,
+    auth: Auth,
+    /// For `openai-compat`: what the provider accepts (OpenAI's own for `openai`).
+    pub quirks: Quirks,
+}
+
+/// A call an upstream gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    Generate {
+        api: Api,
+        stream: bool,
+    },
+    Embeddings,
+    Models,
+    /// Anthropic `messages/count_tokens` or Gemini `:countTokens`.
+    CountTokens,
+}
+
+impl Provider {
+    /// Builds a provider from its configuration; `lookup` reads the environment.
+    pub fn new(
+        name: &str,
+        config: &ProviderConfig,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Provider, String> {
+        let preset = match (&config.kind, &config.preset) {
+            (ProviderKind::OpenaiCompat, Some(preset)) => Some(
+                Preset::from_name(preset)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+                        format!(
+                            "provider {name}: unknown preset {preset:?} (known: {})",
+                            known.join(", ")
+                        )
+                    })?
+                    .provider(),
+            ),
+            (ProviderKind::OpenaiCompat, None) => None,
+            (_, Some(_)) => {
+                return Err(format!(
+                    "provider {name}: `preset` is only for kind = \"openai-compat\""
+                ));
+            }
+            (_, None) => None,
+        };
+        let (default_url, default_key, key_optional) = match (&config.kind, &preset) {
+            (ProviderKind::Openai, _) => (
+                Some(aigw_openai::client::DEFAULT_BASE_URL),
+                Some("OPENAI_API_KEY"),
+                false,
+            ),
+            (ProviderKind::Anthropic, _) => (
+                Some(aigw_anthropic::client::DEFAULT_BASE_URL),
+                Some("ANTHROPIC_API_KEY"),
+                false,
+            ),
+            (ProviderKind::Gemini, _) => (
+                Some(aigw_gemini::client::DEFAULT_BASE_URL),
+                Some("GEMINI_API_KEY"),
+                false,
+            ),
+            (ProviderKind::OpenaiCompat, Some(p)) => {
+                (Some(p.base_url.as_str()), Some(p.key_var), p.key_optional)
+            }
+            (ProviderKind::OpenaiCompat, None) => (None, None, true),
+        };
+        let base_url = config
+            .base_url
+            .as_deref()
+            .or(default_url)
+            .ok_or_else(|| format!("provider {name}: `base_url` is required without a preset"))?
+            .trim_end_matches('/')
+            .to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(format!(
+                "provider {name}: base_url {base_url:?} is not an http(s) URL"
+            ));
+        }
+        let key_env = config.key_env.as_deref().or(default_key);
+        let key = key_env.and_then(|var| lookup(var).filter(|v| !v.trim().is_empty()));
+        let key = match (key, key_env) {
+            (Some(key), _) => Some(SecretString::from(key)),
+            (None, _) if key_optional => None,
+            (None, Some(var)) => {
+                return Err(format!(
+                    "provider {name}: environment variable {var} is not set (or empty): it should hold the API key"
+                ));
+            }
+            (None, None) => {
+                return Err(format!(
+                    "provider {name}: `key_env` is required (or a preset of a local server)"
+                ));
+            }
+        };
+        let auth = match (config.kind, key) {
+            (_, None) => Auth::None,
+            (ProviderKind::Anthropic, Some(key)) => Auth::Header {
+                name: HeaderName::from_static("x-api-key"),
+                key,
+            },
+            (ProviderKind::Gemini, Some(key)) => Auth::Header {
+                name: HeaderName::from_static("x-goog-api-key"),
+                key,
+            },
+            (_, Some(key)) => Auth::Bearer(key),
+        };
+        Ok(Provider {
+            name: name.to_owned(),
+            kind: config.kind,
+            base_url,
+            auth,
+            quirks: preset.map(|p| p.quirks).unwrap_or_default(),
+        })
+    }
+
+    /// The API this provider is called with for a client of `client`.
+    pub fn api_for(&self, client: Api) -> Api {
+        match self.kind {
+            ProviderKind::Anthropic => Api::Messages,
+            ProviderKind::Gemini => Api::Gemini,
+            ProviderKind::Openai => match client {
+                Api::Responses => Api::Responses,
+                _ => Api::Chat,
+            },
+            ProviderKind::OpenaiCompat => match client {
+                Api::Responses if self.quirks.supports_responses_api => Api::Responses,
+                _ => Api::Chat,
+            },
+        }
+    }
+
+    /// Whether the provider has an OpenAI-style embeddings endpoint.
+    pub fn speaks_openai(&self) -> bool {
+        matches!(self.kind, ProviderKind::Openai | ProviderKind::OpenaiCompat)
+    }
+
+    /// The URL of `call` for `model`.
+    pub fn url(&self, call: Call, model: &str) -> String {
+        let base = &self.base_url;
+        match (self.kind, call) {
+            (ProviderKind::Gemini, Call::Generate { stream: false, .. }) => {
+                format!("{base}/models/{}:generateContent", segment(model))
+            }
+            (ProviderKind::Gemini, Call::Generate { stream: true, .. }) => {
+                format!(
+                    "{base}/models/{}:streamGenerateContent?alt=sse",
+                    segment(model)
+                )
+            }
+            (ProviderKind::Gemini, Call::CountTokens) => {
+                format!("{base}/models/{}:countTokens", segment(model))
+            }
+            (ProviderKind::Gemini, Call::Embeddings) => {
+                format!("{base}/models/{}:batchEmbedContents", segment(model))
+            }
+            (_, Call::Models) => format!("{base}/models"),
+            (ProviderKind::Anthropic, Call::CountTokens) => format!("{base}/messages/count_tokens"),
+            (
+                _,
+                Call::Generate {
+                    api: Api::Messages, ..
+                },
+            ) => format!("{base}/messages"),
+            (
+                _,
+                Call::Generate {
+                    api: Api::Responses,
+                    ..
+                },
+            ) => format!("{base}/responses"),
+            (_, Call::Embeddings) => format!("{base}/embeddings"),
+            _ => format!("{base}/chat/completions"),
+        }
+    }
+
+    /// The headers of every call: the key, the content type, and for Anthropic the version
+    /// and beta flags (the client's own when it is an Anthropic client).
+    pub fn headers(&self, client_headers: &HeaderMap) -> Result<HeaderMap, String> {
+        let mut headers = HeaderMap::new();
+        self.auth.apply(&mut headers)?;
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if self.kind == ProviderKind::Anthropic {
+            let version = client_headers
+                .get("anthropic-version")
+                .cloned()
+                .unwrap_or(HeaderValue::from_static(ANTHROPIC_VERSION));
+            headers.insert("anthropic-version", version);
+            if let Some(beta) = client_headers.get("anthropic-beta") {
+                headers.insert("anthropic-beta", beta.clone());
+            }
+        }
+        Ok(headers)
+    }
+
+    /// The key, for redacting it from anything the upstream echoes.
+    pub fn key(&self) -> Option<&SecretString> {
+        self.auth.key()
+    }
+}
