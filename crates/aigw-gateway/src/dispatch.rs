@@ -26,6 +26,8 @@ use tokio::sync::OwnedSemaphorePermit;
 pub const ADJUSTMENTS: &str = "x-aigw-adjustments";
 /// The response header naming the target that answered (`provider/model`).
 pub const ROUTE: &str = "x-aigw-route";
+/// The prefix of a loss in the response (the others are in the request).
+pub const RESPONSE: &str = "(response)";
 /// The request header that turns any loss into a 400.
 pub const STRICT: &str = "x-aigw-strict";
 
@@ -383,7 +385,7 @@ async fn attempt(
                 Ok((body, response_losses)) => {
                     state.metrics.losses(inbound.api.name(), &response_losses);
                     let mut losses = prepared.losses.clone();
-                    losses.0.extend(response_losses.0);
+                    losses.extend_prefixed(RESPONSE, response_losses);
                     (body, losses)
                 }
                 Err(message) => {
