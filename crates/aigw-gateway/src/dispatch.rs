@@ -7,7 +7,7 @@ use crate::extra;
 use crate::metrics::{FallbackLabels, ProviderLabels};
 use crate::protocol::{Api, GatewayError, Wire};
 use crate::route::Target;
-use crate::state::State;
+use crate::state::{Slot, State};
 use crate::stream::{ClientStream, Framing, StreamContext};
 use crate::upstream::Call;
 use crate::usage::Usage;
@@ -20,7 +20,6 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::OwnedSemaphorePermit;
 
 /// The response header summarising what translation or provider quirks lost.
 pub const ADJUSTMENTS: &str = "x-aigw-adjustments";
@@ -52,7 +51,7 @@ pub struct Inbound {
     pub strict: bool,
     pub started: Instant,
     /// Held until the response (a stream: its last byte) is done.
-    pub permit: Option<OwnedSemaphorePermit>,
+    pub permit: Option<Slot>,
 }
 
 /// Why one target did not answer.
@@ -300,7 +299,7 @@ async fn attempt(
     (upstream, call): (Api, Call),
     prepared: &Prepared,
     opts: &Options,
-    permit: &mut Option<OwnedSemaphorePermit>,
+    permit: &mut Option<Slot>,
 ) -> Result<Response, Failure> {
     let provider = &target.provider;
     let mut url = provider.url(call, &target.model);

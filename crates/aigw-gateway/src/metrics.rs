@@ -110,7 +110,11 @@ impl Metrics {
             losses.clone(),
         );
         let in_flight = Gauge::default();
-        registry.register("in_flight", "Requests being handled", in_flight.clone());
+        registry.register(
+            "in_flight",
+            "Requests being handled, open streams included",
+            in_flight.clone(),
+        );
         Metrics {
             registry,
             requests,

@@ -139,7 +139,7 @@ async fn read_body(state: &State, headers: &HeaderMap, body: Body) -> Result<Byt
 struct Admitted {
     raw: Bytes,
     value: Value,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    permit: crate::state::Slot,
 }
 
 async fn admit(
@@ -149,7 +149,7 @@ async fn admit(
     query: Option<&str>,
     body: Body,
 ) -> Result<Admitted, GatewayError> {
-    let permit = state.concurrency.clone().try_acquire_owned().map_err(|_| {
+    let permit = state.slot().ok_or_else(|| {
         GatewayError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
@@ -224,7 +224,6 @@ async fn handle(
 ) -> Response {
     let started = Instant::now();
     let wire = api.wire();
-    state.metrics.in_flight.inc();
     let result = async {
         let admitted = admit(&state, wire, &headers, query.as_deref(), body).await?;
         let (model, stream) = match &path_model {
@@ -268,7 +267,6 @@ async fn handle(
         ))
     }
     .await;
-    state.metrics.in_flight.dec();
     match result {
         Ok((model, response)) => done(&state, label, &model, started, response),
         Err(error) => done(&state, label, "-", started, error.into_response(wire)),

@@ -8,7 +8,7 @@ use aigw_http::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The limits in force.
 #[derive(Clone, Debug)]
@@ -98,6 +98,17 @@ impl State {
         })
     }
 
+    /// A slot under the concurrency limit, counted in `aigw_in_flight` until dropped (a
+    /// stream's at its end); `None` at the limit.
+    pub fn slot(&self) -> Option<Slot> {
+        let permit = self.concurrency.clone().try_acquire_owned().ok()?;
+        self.metrics.in_flight.inc();
+        Some(Slot {
+            _permit: permit,
+            in_flight: self.metrics.in_flight.clone(),
+        })
+    }
+
     /// Whether clients must present a key.
     pub fn requires_key(&self) -> bool {
         !self.client_keys.is_empty()
@@ -110,6 +121,19 @@ impl State {
             accepted |= constant_time_eq(key.expose_secret().as_bytes(), presented.as_bytes());
         }
         accepted
+    }
+}
+
+/// A request being handled.
+#[derive(Debug)]
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+    in_flight: prometheus_client::metrics::gauge::Gauge,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.in_flight.dec();
     }
 }
 

@@ -15,7 +15,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Sleep;
 
 /// How the client wants the events written.
@@ -38,7 +37,7 @@ pub struct StreamContext {
     /// `None`: passthrough.
     pub pipe: Option<Box<dyn Pipe>>,
     pub started: Instant,
-    pub permit: Option<OwnedSemaphorePermit>,
+    pub permit: Option<crate::state::Slot>,
 }
 
 /// The upstream's body: chunks, or the error that ended it.
