@@ -515,3 +515,57 @@ fn redacted(provider: &crate::upstream::Provider, text: &str) -> String {
         _ => text.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_is_always_a_valid_header_value() {
+        assert_eq!(header_text("1 dropped (/seed)"), "1 dropped (/seed)");
+        assert_eq!(header_text("dropped (/caf\u{e9}\n)"), "dropped (/caf??)");
+        let long = header_text(&"x".repeat(10_000));
+        assert_eq!(long.len(), 4096);
+        assert!(long.to_str().unwrap_or_default().ends_with("..."));
+    }
+
+    #[test]
+    fn upstream_error_bodies_are_told_apart_by_shape() {
+        assert_eq!(
+            upstream_wire(br#"{"type":"error","error":{"type":"x","message":"m"}}"#),
+            Wire::Anthropic
+        );
+        assert_eq!(
+            upstream_wire(br#"{"error":{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED"}}"#),
+            Wire::Gemini
+        );
+        assert_eq!(
+            upstream_wire(br#"[{"error":{"code":400,"message":"m","status":"INVALID_ARGUMENT"}}]"#),
+            Wire::Gemini
+        );
+        assert_eq!(
+            upstream_wire(br#"{"error":{"message":"m","type":"invalid_request_error"}}"#),
+            Wire::Openai
+        );
+        assert_eq!(upstream_wire(b"<html>bad gateway</html>"), Wire::Openai);
+    }
+
+    #[test]
+    fn only_connection_failures_timeouts_429_and_5xx_fall_back() {
+        let status = |s: u16| {
+            Failure::Status(
+                StatusCode::from_u16(s).unwrap_or(StatusCode::OK),
+                HeaderMap::new(),
+                Bytes::new(),
+            )
+        };
+        assert!(status(429).falls_back());
+        assert!(status(500).falls_back());
+        assert!(status(529).falls_back());
+        assert!(!status(400).falls_back());
+        assert!(!status(401).falls_back());
+        assert!(!status(404).falls_back());
+        assert!(Failure::Timeout.falls_back());
+        assert!(Failure::Connect("refused".into()).falls_back());
+    }
+}

@@ -70,3 +70,67 @@ impl Usage {
         memchr::memmem::find(data.as_bytes(), needle).is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn usage_is_read_where_each_protocol_puts_it() {
+        let cases = [
+            (
+                Api::Chat,
+                json!({"usage": {"prompt_tokens": 3, "completion_tokens": 5}}),
+                (Some(3), Some(5)),
+            ),
+            (
+                Api::Responses,
+                json!({"type": "response.completed", "response": {"usage": {"input_tokens": 4, "output_tokens": 6}}}),
+                (Some(4), Some(6)),
+            ),
+            (
+                Api::Messages,
+                json!({"type": "message_start", "message": {"usage": {"input_tokens": 7, "output_tokens": 1}}}),
+                (Some(7), Some(1)),
+            ),
+            (
+                Api::Messages,
+                json!({"type": "message_delta", "usage": {"output_tokens": 9}}),
+                (None, Some(9)),
+            ),
+            (
+                Api::Gemini,
+                json!({"usageMetadata": {"promptTokenCount": 2, "candidatesTokenCount": 8}}),
+                (Some(2), Some(8)),
+            ),
+            (Api::Chat, json!({"usage": null}), (None, None)),
+        ];
+        for (api, value, (input, output)) in cases {
+            assert_eq!(
+                Usage::of(api, &value),
+                Usage { input, output },
+                "{api:?} {value}"
+            );
+        }
+        // A stream: message_start's input, message_delta's final output.
+        let mut usage = Usage::default();
+        usage.merge(Usage {
+            input: Some(7),
+            output: Some(1),
+        });
+        usage.merge(Usage {
+            input: None,
+            output: Some(9),
+        });
+        assert_eq!(
+            usage,
+            Usage {
+                input: Some(7),
+                output: Some(9)
+            }
+        );
+        assert!(Usage::may_carry(Api::Gemini, r#"{"usageMetadata":{}}"#));
+        assert!(!Usage::may_carry(Api::Chat, r#"{"choices":[]}"#));
+    }
+}
