@@ -129,18 +129,28 @@ fn adjustments_header(losses: &LossReport) -> HeaderValue {
     }
 }
 
-/// Upstream headers a client may want (request ids, rate-limit hints).
-fn forwarded(upstream: &HeaderMap, to: &mut HeaderMap) {
+/// Upstream headers a client may want: rate-limit hints, `retry-after`, and the request id
+/// under the name the client's protocol uses (OpenAI `x-request-id`, Anthropic `request-id`).
+fn forwarded(client: Wire, upstream: &HeaderMap, to: &mut HeaderMap) {
     for (name, value) in upstream {
         let n = name.as_str();
-        if matches!(
-            n,
-            "x-request-id" | "request-id" | "retry-after" | "x-goog-request-id"
-        ) || n.starts_with("x-ratelimit-")
+        if n == "retry-after"
+            || n.starts_with("x-ratelimit-")
             || n.starts_with("anthropic-ratelimit-")
         {
             to.append(name.clone(), value.clone());
         }
+    }
+    let id = ["x-request-id", "request-id", "x-goog-request-id"]
+        .iter()
+        .find_map(|name| upstream.get(*name));
+    if let Some(id) = id {
+        let name = match client {
+            Wire::Openai => "x-request-id",
+            Wire::Anthropic => "request-id",
+            Wire::Gemini => "x-goog-request-id",
+        };
+        to.insert(HeaderName::from_static(name), id.clone());
     }
 }
 
@@ -261,7 +271,7 @@ fn no_target_answered(client: Wire, failures: Vec<(String, Failure)>) -> Respons
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
-            forwarded(&headers, response.headers_mut());
+            forwarded(client, &headers, response.headers_mut());
             response
         }
         Failure::Skipped(ConvertError::Strict { .. }) => {
@@ -404,7 +414,7 @@ async fn attempt(
             adjustments_header(&losses),
         );
         h.insert(HeaderName::from_static(ROUTE), route);
-        forwarded(&upstream_headers, h);
+        forwarded(inbound.api.wire(), &upstream_headers, h);
         record_ttfb(state, inbound);
         return Ok(response);
     }
@@ -491,7 +501,7 @@ async fn attempt(
         adjustments_header(&prepared.losses),
     );
     h.insert(HeaderName::from_static(ROUTE), route);
-    forwarded(&upstream_headers, h);
+    forwarded(inbound.api.wire(), &upstream_headers, h);
     Ok(response)
 }
 

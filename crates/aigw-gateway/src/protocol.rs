@@ -65,6 +65,9 @@ pub struct GatewayError {
     pub message: String,
     /// OpenAI's `code` (`model_not_found`, `invalid_api_key`, …), where one fits.
     pub code: Option<&'static str>,
+    /// Answered before the request body was read: the connection closes after it (the
+    /// client must not send its next request on it), and says so.
+    pub close: bool,
 }
 
 impl GatewayError {
@@ -73,7 +76,14 @@ impl GatewayError {
             status,
             message: message.into(),
             code: None,
+            close: false,
         }
+    }
+
+    /// Marks an answer sent before the request body was read.
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
     }
 
     pub fn code(mut self, code: &'static str) -> Self {
@@ -92,7 +102,13 @@ impl GatewayError {
 
     pub fn into_response(self, wire: Wire) -> Response {
         let body = self.body(wire);
-        json_response(self.status, &body)
+        let mut response = json_response(self.status, &body);
+        if self.close {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 

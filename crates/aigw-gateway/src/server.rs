@@ -31,6 +31,8 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/v1/messages", post(messages))
         .route("/v1/messages/count_tokens", post(count_tokens))
         .route("/v1beta/models/{*rest}", post(gemini))
+        // The Gemini API answers under v1 too (google-genai's default version).
+        .route("/v1/models/{*rest}", post(gemini))
         .fallback(not_found)
         .with_state(state)
 }
@@ -47,16 +49,16 @@ async fn metrics(Shared(state): AppState) -> Response {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    let wire = if uri.path().starts_with("/v1beta") {
-        Wire::Gemini
-    } else {
-        Wire::Openai
-    };
-    GatewayError::new(
-        StatusCode::NOT_FOUND,
-        format!("no such endpoint: {}", uri.path()),
-    )
-    .into_response(wire)
+    let path = uri.path();
+    let wire =
+        if path.starts_with("/v1beta") || (path.starts_with("/v1/models/") && path.contains(':')) {
+            Wire::Gemini
+        } else {
+            Wire::Openai
+        };
+    GatewayError::new(StatusCode::NOT_FOUND, format!("no such endpoint: {path}"))
+        .closing()
+        .into_response(wire)
 }
 
 /// The key a client presented, in its protocol's way.
@@ -116,6 +118,7 @@ async fn read_body(state: &State, headers: &HeaderMap, body: Body) -> Result<Byt
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("request body larger than the gateway's limit of {limit} bytes"),
         )
+        .closing()
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -157,8 +160,9 @@ async fn admit(
                 state.limits.max_concurrency
             ),
         )
+        .closing()
     })?;
-    authorize(state, wire, headers, query)?;
+    authorize(state, wire, headers, query).map_err(GatewayError::closing)?;
     let raw = read_body(state, headers, body).await?;
     let value: Value = serde_json::from_slice(&raw).map_err(|e| {
         GatewayError::bad_request(format!("the request body is not valid JSON: {e}"))
@@ -364,6 +368,7 @@ async fn gemini(
             StatusCode::NOT_FOUND,
             format!("no such endpoint: models/{rest} (expected models/{{model}}:{{action}})"),
         )
+        .closing()
         .into_response(Wire::Gemini);
     };
     let model = model.to_owned();
@@ -419,6 +424,7 @@ async fn gemini(
             StatusCode::NOT_FOUND,
             format!("the gateway does not serve models/{{model}}:{other}"),
         )
+        .closing()
         .into_response(Wire::Gemini),
     }
 }

@@ -177,14 +177,13 @@ impl ClientStream {
                     .state
                     .metrics
                     .losses(self.ctx.client.name(), &losses);
-                if self.ctx.framing == Framing::Sse {
-                    // A comment: every SSE client ignores it, a person reading the stream
-                    // sees what the translation of the response lost.
-                    aigw_sse::encode_comment(
-                        &format!(" x-aigw-adjustments: {}", losses.summary()),
-                        &mut out,
-                    );
-                }
+                // Not in the stream itself: a comment line breaks clients that read every
+                // line as data (google-genai). Logged and counted instead.
+                tracing::info!(
+                    provider = %self.ctx.provider,
+                    adjustments = %losses.summary(),
+                    "the stream's translation lost fields"
+                );
             }
             if self.ctx.framing == Framing::JsonArray {
                 out.push_str(if self.events_out == 0 { "[]" } else { "]" });

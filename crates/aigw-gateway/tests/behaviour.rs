@@ -544,3 +544,63 @@ async fn an_upstream_key_echoed_in_an_error_never_reaches_the_client() {
         assert!(text.contains("[REDACTED]"), "{client:?}: {text}");
     }
 }
+
+#[tokio::test]
+async fn gemini_v1_paths_request_ids_in_the_clients_header_and_no_comment_lines() {
+    let Some(corpus) = corpus("details") else {
+        return;
+    };
+    let setup = setup(&corpus, "client_key_env = [\"CLIENT_KEY\"]").await;
+    let url = &setup.gateway.url;
+    // google-genai's default API version is v1: the same endpoints answer there.
+    let model = format!("oa/replay:{CHAT_PLAIN}");
+    let response = http()
+        .post(format!("{url}/v1/models/{model}:generateContent"))
+        .header("x-goog-api-key", "aigw-client-key-0123")
+        .json(&request_body(Client::Gemini, &model, false, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    typed_response(Client::Gemini, &response.bytes().await.unwrap()).unwrap();
+    // The upstream's request id, under the name the client's SDK reads.
+    let model = "an/replay:0055-test-mid-conversation-system-prompt-inline-system-supported-0";
+    let body = request_body(Client::Chat, model, false, false);
+    let (_, headers, _) = send(url, Client::Chat, model, false, &body).await;
+    assert!(
+        headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_mock_"),
+        "{headers:?}"
+    );
+    let model = format!("oa/replay:{CHAT_PLAIN}");
+    let body = request_body(Client::Messages, &model, false, false);
+    let (_, headers, _) = send(url, Client::Messages, &model, false, &body).await;
+    assert!(
+        headers["request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_mock_"),
+        "{headers:?}"
+    );
+    // A translated stream is events only: a comment line breaks clients that read every
+    // line as data (google-genai).
+    let model = format!("oa/replay:{CHAT_STREAM}");
+    let body = request_body(Client::Gemini, &model, true, false);
+    let (_, _, text) = send(url, Client::Gemini, &model, true, &body).await;
+    assert!(
+        text.lines()
+            .all(|l| l.is_empty() || l.starts_with("data: ")),
+        "{text}"
+    );
+    // Refused before the body was read: the connection closes, and the answer says so.
+    let response = http()
+        .post(format!("{url}/v1/chat/completions"))
+        .json(&request_body(Client::Chat, &model, false, false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["connection"], "close");
+}
