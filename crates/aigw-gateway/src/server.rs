@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -24,12 +24,12 @@ pub fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
-        .route("/v1/chat/completions", post(chat))
-        .route("/v1/responses", post(responses))
-        .route("/v1/embeddings", post(embeddings))
+        .route("/v1/chat/completions", json_post(CHAT))
+        .route("/v1/responses", json_post(RESPONSES))
+        .route("/v1/embeddings", json_post(EMBEDDINGS))
         .route("/v1/models", get(models))
-        .route("/v1/messages", post(messages))
-        .route("/v1/messages/count_tokens", post(count_tokens))
+        .route("/v1/messages", json_post(MESSAGES))
+        .route("/v1/messages/count_tokens", json_post(COUNT_TOKENS))
         .route("/v1beta/models/{*rest}", post(gemini))
         // The Gemini API answers under v1 too (google-genai's default version).
         .route("/v1/models/{*rest}", post(gemini))
@@ -213,13 +213,64 @@ fn done(
     response
 }
 
-/// The common path of every upstream-bound request.
-#[allow(clippy::too_many_arguments)]
-async fn handle(
-    state: Arc<State>,
+/// What an endpoint serves: the client protocol, the operation, the metrics label.
+#[derive(Clone, Copy, Debug)]
+struct Endpoint {
     api: Api,
     op: Op,
     label: &'static str,
+}
+
+const CHAT: Endpoint = Endpoint {
+    api: Api::Chat,
+    op: Op::Generate,
+    label: "chat",
+};
+const RESPONSES: Endpoint = Endpoint {
+    api: Api::Responses,
+    op: Op::Generate,
+    label: "responses",
+};
+const EMBEDDINGS: Endpoint = Endpoint {
+    api: Api::Chat,
+    op: Op::Embeddings,
+    label: "embeddings",
+};
+const MESSAGES: Endpoint = Endpoint {
+    api: Api::Messages,
+    op: Op::Generate,
+    label: "messages",
+};
+const COUNT_TOKENS: Endpoint = Endpoint {
+    api: Api::Messages,
+    op: Op::CountTokens,
+    label: "count_tokens",
+};
+const GEMINI: Endpoint = Endpoint {
+    api: Api::Gemini,
+    op: Op::Generate,
+    label: "gemini",
+};
+const GEMINI_COUNT: Endpoint = Endpoint {
+    api: Api::Gemini,
+    op: Op::CountTokens,
+    label: "gemini_count_tokens",
+};
+
+/// A JSON `POST` endpoint whose model is in the body.
+fn json_post(endpoint: Endpoint) -> MethodRouter<Arc<State>> {
+    post(
+        move |Shared(state): AppState, headers: HeaderMap, body: Body| {
+            handle(state, endpoint, headers, None, None, Framing::Sse, body)
+        },
+    )
+}
+
+/// The common path of every upstream-bound request. `path_model`: the model (and whether to
+/// stream) when the URL gives them (Gemini).
+async fn handle(
+    state: Arc<State>,
+    Endpoint { api, op, label }: Endpoint,
     headers: HeaderMap,
     query: Option<String>,
     path_model: Option<(String, bool)>,
@@ -277,81 +328,6 @@ async fn handle(
     }
 }
 
-async fn chat(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
-    handle(
-        state,
-        Api::Chat,
-        Op::Generate,
-        "chat",
-        headers,
-        None,
-        None,
-        Framing::Sse,
-        body,
-    )
-    .await
-}
-
-async fn responses(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
-    handle(
-        state,
-        Api::Responses,
-        Op::Generate,
-        "responses",
-        headers,
-        None,
-        None,
-        Framing::Sse,
-        body,
-    )
-    .await
-}
-
-async fn embeddings(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
-    handle(
-        state,
-        Api::Chat,
-        Op::Embeddings,
-        "embeddings",
-        headers,
-        None,
-        None,
-        Framing::Sse,
-        body,
-    )
-    .await
-}
-
-async fn messages(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
-    handle(
-        state,
-        Api::Messages,
-        Op::Generate,
-        "messages",
-        headers,
-        None,
-        None,
-        Framing::Sse,
-        body,
-    )
-    .await
-}
-
-async fn count_tokens(Shared(state): AppState, headers: HeaderMap, body: Body) -> Response {
-    handle(
-        state,
-        Api::Messages,
-        Op::CountTokens,
-        "count_tokens",
-        headers,
-        None,
-        None,
-        Framing::Sse,
-        body,
-    )
-    .await
-}
-
 /// `/v1beta/models/{model}:{action}`.
 async fn gemini(
     Shared(state): AppState,
@@ -377,56 +353,21 @@ async fn gemini(
     } else {
         Framing::JsonArray
     };
-    match action {
-        "generateContent" => {
-            handle(
-                state,
-                Api::Gemini,
-                Op::Generate,
-                "gemini",
-                headers,
-                query,
-                Some((model, false)),
-                framing,
-                body,
+    let (endpoint, stream) = match action {
+        "generateContent" => (GEMINI, false),
+        "streamGenerateContent" => (GEMINI, true),
+        "countTokens" => (GEMINI_COUNT, false),
+        other => {
+            return GatewayError::new(
+                StatusCode::NOT_FOUND,
+                format!("the gateway does not serve models/{{model}}:{other}"),
             )
-            .await
+            .closing()
+            .into_response(Wire::Gemini);
         }
-        "streamGenerateContent" => {
-            handle(
-                state,
-                Api::Gemini,
-                Op::Generate,
-                "gemini",
-                headers,
-                query,
-                Some((model, true)),
-                framing,
-                body,
-            )
-            .await
-        }
-        "countTokens" => {
-            handle(
-                state,
-                Api::Gemini,
-                Op::CountTokens,
-                "gemini_count_tokens",
-                headers,
-                query,
-                Some((model, false)),
-                framing,
-                body,
-            )
-            .await
-        }
-        other => GatewayError::new(
-            StatusCode::NOT_FOUND,
-            format!("the gateway does not serve models/{{model}}:{other}"),
-        )
-        .closing()
-        .into_response(Wire::Gemini),
-    }
+    };
+    let path_model = Some((model, stream));
+    handle(state, endpoint, headers, query, path_model, framing, body).await
 }
 
 /// The configured model names: OpenAI's list shape, or Anthropic's when the client sends

@@ -258,57 +258,42 @@ impl Stream for ClientStream {
             if this.done {
                 return Poll::Ready(None);
             }
-            if let Some(first) = this.first.take() {
-                match this.chunk(&first) {
-                    Ok(Some(bytes)) => return this.sent(bytes),
-                    Ok(None) => continue,
-                    Err(e) => {
-                        let bytes = this.fail(&e);
-                        this.finished();
-                        return this.sent(bytes);
+            let step = if let Some(first) = this.first.take() {
+                this.chunk(&first)
+            } else {
+                match this.upstream.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(Ok(chunk))) => {
+                        let deadline = tokio::time::Instant::now() + this.idle;
+                        this.timer.as_mut().reset(deadline);
+                        this.chunk(&chunk)
                     }
-                }
-            }
-            match this.upstream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => {
-                    let deadline = tokio::time::Instant::now() + this.idle;
-                    this.timer.as_mut().reset(deadline);
-                    match this.chunk(&chunk) {
-                        Ok(Some(bytes)) => return this.sent(bytes),
-                        Ok(None) => continue,
-                        Err(e) => {
-                            let bytes = this.fail(&e);
+                    Poll::Ready(Some(Err(e))) => {
+                        Err(format!("the upstream connection failed: {e}"))
+                    }
+                    Poll::Ready(None) => match this.end() {
+                        Ok(last) => {
                             this.finished();
-                            return this.sent(bytes);
+                            return match last {
+                                Some(bytes) => this.sent(bytes),
+                                None => Poll::Ready(None),
+                            };
                         }
-                    }
+                        Err(e) => Err(e),
+                    },
+                    Poll::Pending if this.timer.as_mut().poll(cx).is_ready() => Err(format!(
+                        "the upstream sent nothing for {} ms",
+                        this.idle.as_millis()
+                    )),
+                    Poll::Pending => return Poll::Pending,
                 }
-                Poll::Ready(Some(Err(e))) => {
-                    let bytes = this.fail(&format!("the upstream connection failed: {e}"));
+            };
+            match step {
+                Ok(Some(bytes)) => return this.sent(bytes),
+                Ok(None) => continue,
+                Err(e) => {
+                    let bytes = this.fail(&e);
                     this.finished();
                     return this.sent(bytes);
-                }
-                Poll::Ready(None) => {
-                    let result = this.end();
-                    this.finished();
-                    return match result {
-                        Ok(Some(bytes)) => this.sent(bytes),
-                        Ok(None) => Poll::Ready(None),
-                        Err(e) => {
-                            let bytes = this.fail(&e);
-                            this.sent(bytes)
-                        }
-                    };
-                }
-                Poll::Pending => {
-                    if this.timer.as_mut().poll(cx).is_ready() {
-                        let message =
-                            format!("the upstream sent nothing for {} ms", this.idle.as_millis());
-                        let bytes = this.fail(&message);
-                        this.finished();
-                        return this.sent(bytes);
-                    }
-                    return Poll::Pending;
                 }
             }
         }
