@@ -102,9 +102,27 @@ impl ClientStream {
             return Ok(Some(Bytes::copy_from_slice(chunk)));
         }
         let mut frames = Vec::new();
-        self.decoder
-            .feed(chunk, &mut frames)
-            .map_err(|e| format!("the upstream's event stream is malformed: {e}"))?;
+        let malformed = |e| format!("the upstream's event stream is malformed: {e}");
+        // Passthrough forwards bytes only up to the last point between two events, so that a
+        // failure later never leaves the client half an event: feed line by line to find it.
+        let mut boundary = None;
+        if self.ctx.pipe.is_none() {
+            let mut start = 0;
+            for end in memchr::memchr2_iter(b'\n', b'\r', chunk).map(|i| i + 1) {
+                self.decoder
+                    .feed(&chunk[start..end], &mut frames)
+                    .map_err(malformed)?;
+                start = end;
+                if self.decoder.at_boundary() {
+                    boundary = Some(end);
+                }
+            }
+            self.decoder
+                .feed(&chunk[start..], &mut frames)
+                .map_err(malformed)?;
+        } else {
+            self.decoder.feed(chunk, &mut frames).map_err(malformed)?;
+        }
         let mut out = String::new();
         for frame in frames {
             let Frame::Event(event) = frame else { continue };
@@ -121,12 +139,13 @@ impl ClientStream {
         if self.ctx.pipe.is_some() {
             return Ok((!out.is_empty()).then(|| Bytes::from(out)));
         }
-        // Passthrough: the bytes as they came, cut only between events.
+        // Passthrough: the bytes as they came, up to the last boundary.
+        let held = self.pending.len();
         self.pending.extend_from_slice(chunk);
-        if self.decoder.at_boundary() && !self.pending.is_empty() {
-            return Ok(Some(self.pending.split().freeze()));
+        match boundary {
+            Some(at) => Ok(Some(self.pending.split_to(held + at).freeze())),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     /// Usage and the terminal event, from the upstream's event.

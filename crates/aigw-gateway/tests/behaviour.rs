@@ -604,3 +604,72 @@ async fn gemini_v1_paths_request_ids_in_the_clients_header_and_no_comment_lines(
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["connection"], "close");
 }
+
+/// A raw upstream answering once with `sse` in chunks of 1 to 7 bytes; with `cut`, the
+/// connection drops after that many bytes (mid-event).
+async fn rechunking_upstream(sse: String, cut: Option<usize>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 65536];
+        let _ = socket.read(&mut buf).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let bytes = sse.as_bytes();
+        let end = cut.unwrap_or(bytes.len());
+        let (mut at, mut size) = (0, 1);
+        while at < end {
+            let piece = &bytes[at..(at + size).min(end)];
+            let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+            chunk.extend_from_slice(piece);
+            chunk.extend_from_slice(b"\r\n");
+            socket.write_all(&chunk).await.unwrap();
+            socket.flush().await.unwrap();
+            at += piece.len();
+            size = size % 7 + 1;
+            if at % 5 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        if cut.is_none() {
+            socket.write_all(b"0\r\n\r\n").await.unwrap();
+        }
+        // Dropping the socket without the last chunk is a cut.
+    });
+    url
+}
+
+#[tokio::test]
+async fn passthrough_streams_survive_any_rechunking_and_a_cut_never_leaves_half_an_event() {
+    let Some(corpus) = corpus("rechunk") else {
+        return;
+    };
+    let recorded = aigw_mock::exchange(&corpus, "openai", "chat.completions", CHAT_STREAM).unwrap();
+    let sse = recorded["sse"].as_str().unwrap().to_owned();
+    let start = |url: String| async move {
+        Gateway::start(&format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[providers.up]\nkind = \"openai\"\nbase_url = \"{url}/v1\"\nkey_env = \"OA_KEY\"\n"
+        ))
+        .await
+    };
+    let body = request_body(Client::Chat, "up/m", true, false);
+    let gateway = start(rechunking_upstream(sse.clone(), None).await).await;
+    let (status, _, text) = send(&gateway.url, Client::Chat, "up/m", true, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(text, sse, "the bytes changed on the way");
+
+    // Cut in the middle of the third event: the client gets the first two events whole,
+    // then the protocol's error event — never a fragment.
+    let third = sse.match_indices("\n\n").nth(1).unwrap().0 + 2;
+    let cut = third + 20;
+    let gateway = start(rechunking_upstream(sse.clone(), Some(cut)).await).await;
+    let (status, _, text) = send(&gateway.url, Client::Chat, "up/m", true, &body).await;
+    assert_eq!(status, 200);
+    assert!(text.starts_with(&sse[..third]), "{text}");
+    let rest = &text[third..];
+    assert!(rest.starts_with("data: {\"error\""), "{rest}");
+    assert!(rest.ends_with("\n\n"), "{rest}");
+    assert_eq!(rest.matches("\n\n").count(), 1, "{rest}");
+}

@@ -1,21 +1,83 @@
-//! Every client protocol × every upstream protocol, plain and streamed, over every recorded
-//! exchange of the upstream: the client gets a body its protocol's typed layer accepts (a
-//! stream its accumulator folds), saying what the upstream said (text and tool calls).
+//! Every client protocol × every upstream protocol, plain and streamed (paced like a real
+//! upstream), over every recorded exchange of the upstream, 16 requests at a time: the client
+//! gets a body its protocol's typed layer accepts (a stream its accumulator folds), saying
+//! what the upstream said (text and tool calls).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::*;
 
-/// Runs every recorded exchange of `upstream` through a client of `client`; returns the
-/// number checked and the failures.
+/// One recorded exchange through a client of `client`; `Err` says what went wrong.
+async fn check(
+    http: &reqwest::Client,
+    gateway: &str,
+    client: Client,
+    upstream: Upstream,
+    stream: bool,
+    stem: &str,
+    exchange: &serde_json::Value,
+) -> Result<(), String> {
+    let model = format!("{}/replay:{stem}", upstream.provider);
+    let body = request_body(client, &model, stream, false);
+    let response = client_request(http, gateway, client, &model, stream, &body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let adjustments = response.headers().get("x-aigw-adjustments").cloned();
+    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!(
+            "status {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        ));
+    }
+    if adjustments.is_none() {
+        return Err("no x-aigw-adjustments header".into());
+    }
+    let answer = if stream {
+        fold_stream(client, &String::from_utf8_lossy(&bytes))
+    } else {
+        typed_response(client, &bytes)
+    };
+    let expected = match recorded_said(upstream, exchange) {
+        Ok(expected) => expected,
+        // The recording ends in an error event: so must the client's stream, in its own
+        // protocol (its accumulator reports it).
+        Err(recorded_error) => {
+            return match &answer {
+                Err(e) if e.contains("reported an error") => Ok(()),
+                _ => Err(format!(
+                    "the upstream stream failed ({recorded_error}), the client got {answer:?}"
+                )),
+            };
+        }
+    };
+    let answer = answer.map_err(|e| {
+        let text = String::from_utf8_lossy(&bytes);
+        format!(
+            "the client cannot read it: {e}\n{}",
+            &text[..text.len().min(600)]
+        )
+    })?;
+    let got = said(client, &answer);
+    if got != expected {
+        return Err(format!("said {got:?}, the upstream said {expected:?}"));
+    }
+    Ok(())
+}
+
+/// Runs every recorded exchange of `upstream` through a client of `client`, 16 at a time;
+/// returns the number checked and the failures.
 async fn run(
-    setup: &Setup,
+    gateway: &str,
     corpus: &std::path::Path,
     client: Client,
     provider: Upstream,
     stream: bool,
 ) -> (usize, Vec<String>) {
+    use futures_util::StreamExt;
     let http = http();
     let upstream = upstream_for(client, provider);
     let api = if stream {
@@ -23,72 +85,26 @@ async fn run(
     } else {
         upstream.api
     };
-    let mut failures = Vec::new();
     let exchanges = recorded(corpus, upstream.dir, api, stream);
-    for (stem, exchange) in &exchanges {
-        let model = format!("{}/replay:{stem}", upstream.provider);
-        let body = request_body(client, &model, stream, false);
-        let what = format!("{client:?} ← {}/{api}/{stem} stream={stream}", upstream.dir);
-        let response =
-            match client_request(&http, &setup.gateway.url, client, &model, stream, &body)
-                .send()
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    failures.push(format!("{what}: {e}"));
-                    continue;
-                }
-            };
-        let status = response.status();
-        let adjustments = response.headers().get("x-aigw-adjustments").cloned();
-        let bytes = response.bytes().await.unwrap();
-        if status != 200 {
-            failures.push(format!(
-                "{what}: status {status}: {}",
-                String::from_utf8_lossy(&bytes)
-            ));
-            continue;
-        }
-        if adjustments.is_none() {
-            failures.push(format!("{what}: no x-aigw-adjustments header"));
-        }
-        let answer = if stream {
-            fold_stream(client, &String::from_utf8_lossy(&bytes))
-        } else {
-            typed_response(client, &bytes)
-        };
-        let expected = recorded_said(upstream, exchange);
-        if let Err(recorded_error) = &expected {
-            // The recording ends in an error event: so must the client's stream, in its own
-            // protocol (its accumulator reports it).
-            match &answer {
-                Err(e) if e.contains("reported an error") => {}
-                _ => failures.push(format!(
-                    "{what}: the upstream stream failed ({recorded_error}), the client got {answer:?}"
-                )),
+    let failures: Vec<String> = futures_util::stream::iter(&exchanges)
+        .map(|(stem, exchange)| {
+            let http = &http;
+            async move {
+                check(http, gateway, client, upstream, stream, stem, exchange)
+                    .await
+                    .err()
+                    .map(|e| {
+                        format!(
+                            "{client:?} ← {}/{api}/{stem} stream={stream}: {e}",
+                            upstream.dir
+                        )
+                    })
             }
-            continue;
-        }
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                let text = String::from_utf8_lossy(&bytes);
-                failures.push(format!(
-                    "{what}: the client cannot read it: {e}\n{}",
-                    &text[..text.len().min(600)]
-                ));
-                continue;
-            }
-        };
-        let got = said(client, &answer);
-        let expected = expected.unwrap();
-        if got != expected {
-            failures.push(format!(
-                "{what}: said {got:?}, the upstream said {expected:?}"
-            ));
-        }
-    }
+        })
+        .buffer_unordered(16)
+        .filter_map(|failure| async move { failure })
+        .collect()
+        .await;
     (exchanges.len(), failures)
 }
 
@@ -97,11 +113,26 @@ async fn matrix(client: Client) {
         return;
     };
     let setup = setup(&corpus, "").await;
+    // Streams arrive paced, an event per millisecond, as upstreams send them.
+    let paced = {
+        let mut config = aigw_mock::MockConfig::new(&corpus);
+        config.event_delay = std::time::Duration::from_millis(1);
+        let mock = aigw_mock::MockServer::start(config.clone()).await.unwrap();
+        config.compat = true;
+        let compat = aigw_mock::MockServer::start(config).await.unwrap();
+        let gateway = Gateway::start(&standard_config(&mock.url(), &compat.url(), "")).await;
+        (mock, compat, gateway)
+    };
     let mut all = Vec::new();
     let mut counts = Vec::new();
     for provider in [OPENAI, ANTHROPIC, GEMINI, COMPAT] {
         for stream in [false, true] {
-            let (n, failures) = run(&setup, &corpus, client, provider, stream).await;
+            let gateway = if stream {
+                &paced.2.url
+            } else {
+                &setup.gateway.url
+            };
+            let (n, failures) = run(gateway, &corpus, client, provider, stream).await;
             counts.push(format!(
                 "{}{}: {n}",
                 provider.provider,
