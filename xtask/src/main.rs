@@ -3,6 +3,7 @@
 //! xtask deliberately does not depend on the generated crates: it must build when generated
 //! code is broken, or `regen` could never repair it.
 
+mod bench_gateway;
 mod codegen;
 mod conformance;
 mod record;
@@ -25,6 +26,9 @@ tasks:
   record ARGS           send a request file to a provider (key from env) and write the
                         exchange to fixtures/recorded/ in the corpus format, secrets removed
                         (`cargo xtask record --help`)
+  bench-gateway [ARGS]  benchmark what the gateway adds over calling the upstream directly
+                        (release builds of aigw and aigw-mock, open-loop load on loopback);
+                        writes target/bench-gateway.md (`cargo xtask bench-gateway --help`)
 ";
 
 fn main() -> std::process::ExitCode {
@@ -58,6 +62,7 @@ fn run() -> Result<()> {
             Ok(())
         }
         "record" => record::run(&rest, &project_root()),
+        "bench-gateway" => bench_gateway::run(&rest, &project_root()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

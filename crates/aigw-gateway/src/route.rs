@@ -39,9 +39,16 @@ impl Routes {
     ) -> Result<Routes, String> {
         let mut routes = Vec::new();
         for (i, config) in configs.iter().enumerate() {
-            let what = match (&config.model, &config.prefix) {
-                (Some(model), None) => format!("route {model:?}"),
-                (None, Some(prefix)) => format!("route prefix {prefix:?}"),
+            let (what, matches) = match (&config.model, &config.prefix) {
+                (Some(model), None) => {
+                    let mut names = vec![model.clone()];
+                    names.extend(config.aliases.iter().cloned());
+                    (format!("route {model:?}"), Match::Exact(names))
+                }
+                (None, Some(prefix)) => (
+                    format!("route prefix {prefix:?}"),
+                    Match::Prefix(prefix.clone()),
+                ),
                 _ => {
                     return Err(format!(
                         "routes[{i}]: give exactly one of `model` or `prefix`"
@@ -67,15 +74,6 @@ impl Routes {
                 }
                 targets.push((provider.clone(), model.to_owned()));
             }
-            let matches = match (&config.model, &config.prefix) {
-                (Some(model), _) => {
-                    let mut names = vec![model.clone()];
-                    names.extend(config.aliases.iter().cloned());
-                    Match::Exact(names)
-                }
-                (_, Some(prefix)) => Match::Prefix(prefix.clone()),
-                _ => unreachable!("checked above"),
-            };
             routes.push(Route { matches, targets });
         }
         Ok(Routes {
