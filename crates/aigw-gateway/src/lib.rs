@@ -39,6 +39,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
     let app = router(state);
+    // Stream events go out as written: no Nagle delay between small writes.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = signal_tx.send(true);

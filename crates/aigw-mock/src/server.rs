@@ -124,6 +124,10 @@ impl MockServer {
         let app = router(Arc::clone(&shared));
         let task = tokio::spawn(async move {
             // Serving only ends on shutdown; an accept error has nowhere to go.
+            // Events go out as written: no Nagle delay between a stream's small writes.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal(shutdown_rx))
                 .await;
