@@ -77,8 +77,10 @@ fn load(path: Option<PathBuf>) -> anyhow::Result<(Config, String)> {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
@@ -108,6 +110,18 @@ async fn shutdown_signal() {
     }
 }
 
+/// A listener with a deep accept queue: a burst of new connections (a thousand clients
+/// starting streams at once) waits in it instead of being dropped and retried a second later.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -129,8 +143,7 @@ async fn main() -> anyhow::Result<()> {
                      use the gateway; it listens on loopback only"
                 );
             }
-            let listener = tokio::net::TcpListener::bind(config.server.listen)
-                .await
+            let listener = bind(config.server.listen)
                 .with_context(|| format!("cannot listen on {}", config.server.listen))?;
             let addr = listener.local_addr()?;
             tracing::info!(%addr, "aigw listening");
