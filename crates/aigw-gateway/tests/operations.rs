@@ -150,14 +150,7 @@ async fn healthz_metrics_and_models() {
         assert!(metrics.contains(needle), "no {needle} in\n{metrics}");
     }
 
-    let list: Value = http()
-        .get(format!("{url}/v1/models"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_answer(http().get(format!("{url}/v1/models"))).await;
     assert_eq!(list["object"], "list");
     let ids: Vec<&str> = list["data"]
         .as_array()
@@ -167,15 +160,12 @@ async fn healthz_metrics_and_models() {
         .collect();
     assert_eq!(ids, ["house", "home"]);
     assert_eq!(list["data"][0]["owned_by"], "an");
-    let list: Value = http()
-        .get(format!("{url}/v1/models"))
-        .header("anthropic-version", "2023-06-01")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = json_answer(
+        http()
+            .get(format!("{url}/v1/models"))
+            .header("anthropic-version", "2023-06-01"),
+    )
+    .await;
     assert_eq!(list["data"][1]["type"], "model");
     assert_eq!(list["has_more"], false);
     assert_eq!(list["last_id"], "home");
@@ -191,15 +181,7 @@ async fn embeddings_and_token_counts_across_protocols() {
     // OpenAI embeddings, passed through.
     let stem = "0001-testopenai-test-documents-0";
     let body = json!({"model": format!("oa/replay:{stem}"), "input": "hello"});
-    let got: Value = http()
-        .post(format!("{url}/v1/embeddings"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = json_answer(http().post(format!("{url}/v1/embeddings")).json(&body)).await;
     let recorded = aigw_mock::exchange(&corpus, "openai", "embeddings", stem).unwrap();
     assert_eq!(got, recorded["response"]);
     // Gemini batchEmbedContents, as an OpenAI list.
@@ -267,16 +249,13 @@ async fn embeddings_and_token_counts_across_protocols() {
     ] {
         let recorded = aigw_mock::exchange(&corpus, dir, api, stem).unwrap();
         let body = json!({"model": format!("{model}/replay:{stem}"), "messages": messages});
-        let got: Value = http()
-            .post(format!("{url}/v1/messages/count_tokens"))
-            .header("anthropic-version", "2023-06-01")
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let got: Value = json_answer(
+            http()
+                .post(format!("{url}/v1/messages/count_tokens"))
+                .header("anthropic-version", "2023-06-01")
+                .json(&body),
+        )
+        .await;
         assert_eq!(
             got["input_tokens"], recorded["response"][field],
             "{model}: {got}"
@@ -286,15 +265,12 @@ async fn embeddings_and_token_counts_across_protocols() {
     let stem = "0005-test-anthropic-count-tokens-with-native-tools-0";
     let recorded = aigw_mock::exchange(&corpus, "anthropic", "count_tokens", stem).unwrap();
     let body = json!({"contents": [{"role": "user", "parts": [{"text": "hello"}]}]});
-    let got: Value = http()
-        .post(format!("{url}/v1beta/models/an/replay:{stem}:countTokens"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = json_answer(
+        http()
+            .post(format!("{url}/v1beta/models/an/replay:{stem}:countTokens"))
+            .json(&body),
+    )
+    .await;
     assert_eq!(got["totalTokens"], recorded["response"]["input_tokens"]);
     let sent: Value = serde_json::from_slice(&setup.mock.requests().last().unwrap().body).unwrap();
     assert_eq!(sent["messages"][0]["content"], "hello", "{sent}");

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
+use axum::routing::{MethodRouter, post};
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ pub const REPLAY_PREFIX: &str = "replay:";
 
 /// Whether a request asks for a stream.
 #[derive(Clone, Copy, Debug)]
-enum StreamFlag {
+pub(crate) enum StreamFlag {
     /// From the body's `"stream": true`.
     FromBody,
     /// Fixed by the endpoint.
@@ -84,74 +85,20 @@ impl Probe {
     }
 }
 
-/// `POST /v1/chat/completions` (`openai`, or `openai-compat` on request).
-pub(crate) async fn chat_completions(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::OpenAi,
-        "openai",
-        "chat.completions",
-        StreamFlag::FromBody,
-    );
-    serve(&shared, ep, &headers, &body, None).await
-}
-
-/// `POST /v1/responses`.
-pub(crate) async fn responses(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(Family::OpenAi, "openai", "responses", StreamFlag::FromBody);
-    serve(&shared, ep, &headers, &body, None).await
-}
-
-/// `POST /v1/responses/compact`.
-pub(crate) async fn responses_compact(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::OpenAi,
-        "openai",
-        "responses.compact",
-        StreamFlag::Fixed(false),
-    );
-    serve(&shared, ep, &headers, &body, None).await
-}
-
-/// `POST /v1/responses/input_tokens`.
-pub(crate) async fn responses_input_tokens(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::OpenAi,
-        "openai",
-        "responses.input_tokens",
-        StreamFlag::Fixed(false),
-    );
-    serve(&shared, ep, &headers, &body, None).await
-}
-
-/// `POST /v1/embeddings`.
-pub(crate) async fn embeddings(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::OpenAi,
-        "openai",
-        "embeddings",
-        StreamFlag::Fixed(false),
-    );
-    serve(&shared, ep, &headers, &body, None).await
+/// A `POST` endpoint that replays `provider`/`api` (chat completions, responses, embeddings,
+/// messages, count_tokens).
+pub(crate) fn replaying(
+    family: Family,
+    provider: &'static str,
+    api: &'static str,
+    stream: StreamFlag,
+) -> MethodRouter<Arc<Shared>> {
+    post(
+        move |State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes| async move {
+            let ep = Endpoint::new(family, provider, api, stream);
+            serve(&shared, ep, &headers, &body, None).await
+        },
+    )
 }
 
 /// `GET /v1/models`: OpenAI's list (recorded if the corpus has one, else synthesized), or
@@ -173,36 +120,6 @@ pub(crate) async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap
     };
     ep.has_body = false;
     serve(&shared, ep, &headers, &Bytes::new(), None).await
-}
-
-/// `POST /v1/messages`.
-pub(crate) async fn messages(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::Anthropic,
-        "anthropic",
-        "messages",
-        StreamFlag::FromBody,
-    );
-    serve(&shared, ep, &headers, &body, None).await
-}
-
-/// `POST /v1/messages/count_tokens`.
-pub(crate) async fn count_tokens(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let ep = Endpoint::new(
-        Family::Anthropic,
-        "anthropic",
-        "count_tokens",
-        StreamFlag::Fixed(false),
-    );
-    serve(&shared, ep, &headers, &body, None).await
 }
 
 /// `GET /v1beta/models` (synthesized).

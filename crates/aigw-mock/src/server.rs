@@ -206,19 +206,40 @@ impl Drop for MockServer {
 
 /// The mock's routes, with every request recorded (while recording is on).
 fn router(shared: Arc<Shared>) -> Router {
+    use crate::family::Family::{Anthropic, OpenAi};
+    use handlers::StreamFlag::{Fixed, FromBody};
+    use handlers::replaying as replay;
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/chat/completions", post(handlers::chat_completions))
-        .route("/v1/responses", post(handlers::responses))
-        .route("/v1/responses/compact", post(handlers::responses_compact))
+        .route(
+            "/v1/chat/completions",
+            replay(OpenAi, "openai", "chat.completions", FromBody),
+        )
+        .route(
+            "/v1/responses",
+            replay(OpenAi, "openai", "responses", FromBody),
+        )
+        .route(
+            "/v1/responses/compact",
+            replay(OpenAi, "openai", "responses.compact", Fixed(false)),
+        )
         .route(
             "/v1/responses/input_tokens",
-            post(handlers::responses_input_tokens),
+            replay(OpenAi, "openai", "responses.input_tokens", Fixed(false)),
         )
-        .route("/v1/embeddings", post(handlers::embeddings))
+        .route(
+            "/v1/embeddings",
+            replay(OpenAi, "openai", "embeddings", Fixed(false)),
+        )
         .route("/v1/models", get(handlers::models))
-        .route("/v1/messages", post(handlers::messages))
-        .route("/v1/messages/count_tokens", post(handlers::count_tokens))
+        .route(
+            "/v1/messages",
+            replay(Anthropic, "anthropic", "messages", FromBody),
+        )
+        .route(
+            "/v1/messages/count_tokens",
+            replay(Anthropic, "anthropic", "count_tokens", Fixed(false)),
+        )
         .route("/v1beta/models", get(handlers::gemini_models))
         .route("/v1beta/models/{*rest}", post(handlers::gemini))
         .fallback(handlers::not_found)

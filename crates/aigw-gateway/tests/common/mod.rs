@@ -224,6 +224,11 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// Sends `request` and reads its answer as JSON.
+pub async fn json_answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A minimal request of `client`'s protocol for `model`, with a tool when `tools`.
 pub fn request_body(client: Client, model: &str, stream: bool, tools: bool) -> Value {
     let schema =
