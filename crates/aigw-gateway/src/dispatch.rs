@@ -159,7 +159,8 @@ pub async fn generate(state: Arc<State>, mut inbound: Inbound, targets: Vec<Targ
     let mut permit = inbound.permit.take();
     let opts = options(inbound.strict);
     let mut failures: Vec<(String, Failure)> = Vec::new();
-    for target in targets {
+    let mut targets = targets.into_iter().peekable();
+    while let Some(target) = targets.next() {
         let provider = &target.provider;
         let upstream = provider.api_for(inbound.api);
         let prepared = match inbound.op {
@@ -226,7 +227,8 @@ pub async fn generate(state: Arc<State>, mut inbound: Inbound, targets: Vec<Targ
                     fall_back,
                     "target failed"
                 );
-                if fall_back {
+                // Counted only when there is a next target to try.
+                if fall_back && targets.peek().is_some() {
                     state
                         .metrics
                         .fallbacks

@@ -301,6 +301,13 @@ async fn fallback_on_connect_error_timeout_429_and_5xx_in_order() {
     let error: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(error_shape(&error), Some(Client::Messages), "{error}");
     assert_eq!(error["error"]["type"], "overloaded_error");
+    // The last target's failure is no fallback: there was nothing left to try.
+    let metrics = gateway.state.metrics.encode();
+    assert!(
+        metrics.contains("aigw_fallbacks_total{provider=\"limited\",reason=\"status_429\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("provider=\"failing\""), "{metrics}");
 }
 
 #[tokio::test]
