@@ -207,9 +207,10 @@ impl ClientStream {
             if self.ctx.framing == Framing::JsonArray {
                 out.push_str(if self.events_out == 0 { "[]" } else { "]" });
             }
-        } else {
-            out.push_str(std::str::from_utf8(&self.pending).unwrap_or_default());
-            self.pending.clear();
+        } else if !self.pending.is_empty() {
+            // Passthrough: what came after the last event (a trailing comment line), as
+            // bytes.
+            return Ok(Some(self.pending.split().freeze()));
         }
         Ok((!out.is_empty()).then(|| Bytes::from(out)))
     }

@@ -667,6 +667,12 @@ async fn passthrough_streams_survive_any_rechunking_and_a_cut_never_leaves_half_
     assert_eq!(status, 200);
     assert_eq!(text, sse, "the bytes changed on the way");
 
+    // Bytes after the last event (a comment line without its line end) still go through.
+    let trailing = format!("{sse}: bye");
+    let gateway = start(rechunking_upstream(trailing.clone(), None).await).await;
+    let (_, _, text) = send(&gateway.url, Client::Chat, "up/m", true, &body).await;
+    assert_eq!(text, trailing);
+
     // Cut in the middle of the third event: the client gets the first two events whole,
     // then the protocol's error event — never a fragment.
     let third = sse.match_indices("\n\n").nth(1).unwrap().0 + 2;
