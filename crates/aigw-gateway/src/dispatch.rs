@@ -336,7 +336,7 @@ async fn attempt(
     let response = match tokio::time::timeout_at(deadline, request).await {
         Err(_) => return Err(Failure::Timeout),
         Ok(Err(e)) if e.is_timeout() => return Err(Failure::Timeout),
-        Ok(Err(e)) => return Err(Failure::Connect(redacted(provider, &e.to_string()))),
+        Ok(Err(e)) => return Err(Failure::Connect(provider.redact(&e.to_string()))),
         Ok(Ok(response)) => response,
     };
     let status = response.status();
@@ -346,7 +346,7 @@ async fn attempt(
             Ok(Ok(body)) => body,
             _ => Bytes::new(),
         };
-        let body = Bytes::from(redacted(provider, &String::from_utf8_lossy(&body)));
+        let body = Bytes::from(provider.redact(&String::from_utf8_lossy(&body)));
         return Err(Failure::Status(status, upstream_headers, body));
     }
     let route = header_text(&format!("{}/{}", provider.name, target.model));
@@ -417,7 +417,9 @@ async fn attempt(
         );
         h.insert(HeaderName::from_static(ROUTE), route);
         forwarded(inbound.api.wire(), &upstream_headers, h);
-        record_ttfb(state, inbound);
+        state
+            .metrics
+            .first_byte(inbound.api.name(), inbound.started);
         return Ok(response);
     }
 
@@ -427,18 +429,10 @@ async fn attempt(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
-    let provider_key = provider.key().cloned();
+    let redacting = provider.clone();
     let mut body = response
         .bytes_stream()
-        .map(move |chunk| {
-            chunk.map_err(|e| match &provider_key {
-                Some(key) => {
-                    use aigw_http::ExposeSecret;
-                    e.to_string().replace(key.expose_secret(), "[REDACTED]")
-                }
-                None => e.to_string(),
-            })
-        })
+        .map(move |chunk| chunk.map_err(|e| redacting.redact(&e.to_string())))
         .boxed();
     let first = loop {
         match tokio::time::timeout_at(deadline, body.next()).await {
@@ -505,27 +499,6 @@ async fn attempt(
     h.insert(HeaderName::from_static(ROUTE), route);
     forwarded(inbound.api.wire(), &upstream_headers, h);
     Ok(response)
-}
-
-fn record_ttfb(state: &State, inbound: &Inbound) {
-    state
-        .metrics
-        .time_to_first_byte
-        .get_or_create(&crate::metrics::ApiLabels {
-            api: inbound.api.name(),
-        })
-        .observe(inbound.started.elapsed().as_secs_f64());
-}
-
-/// `text` with the provider's key cut out (an upstream may echo it in an error).
-fn redacted(provider: &crate::upstream::Provider, text: &str) -> String {
-    use aigw_http::ExposeSecret;
-    match provider.key() {
-        Some(key) if !key.expose_secret().is_empty() => {
-            text.replace(key.expose_secret(), "[REDACTED]")
-        }
-        _ => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -135,6 +135,13 @@ impl Metrics {
         out
     }
 
+    /// The first byte of a response to a client of `api` went out.
+    pub fn first_byte(&self, api: &'static str, started: std::time::Instant) {
+        self.time_to_first_byte
+            .get_or_create(&ApiLabels { api })
+            .observe(started.elapsed().as_secs_f64());
+    }
+
     pub fn tokens(&self, provider: &str, input: Option<u64>, output: Option<u64>) {
         for (direction, count) in [("in", input), ("out", output)] {
             if let Some(count) = count {

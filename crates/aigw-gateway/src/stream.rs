@@ -220,13 +220,9 @@ impl ClientStream {
         tracing::warn!(provider = %self.ctx.provider, error = %message, "upstream stream failed");
         let event = stream_error_event(self.ctx.client, message, self.events_out);
         let mut out = String::new();
-        match self.ctx.framing {
-            Framing::Sse => aigw_sse::encode_event(&event, &mut out),
-            Framing::JsonArray => {
-                out.push_str(if self.events_out == 0 { "[" } else { ",\r\n" });
-                out.push_str(&event.data);
-                out.push(']');
-            }
+        self.write_event(&event, &mut out);
+        if self.ctx.framing == Framing::JsonArray {
+            out.push(']');
         }
         Bytes::from(out)
     }
@@ -246,11 +242,7 @@ impl ClientStream {
             self.ctx
                 .state
                 .metrics
-                .time_to_first_byte
-                .get_or_create(&crate::metrics::ApiLabels {
-                    api: self.ctx.client.name(),
-                })
-                .observe(self.ctx.started.elapsed().as_secs_f64());
+                .first_byte(self.ctx.client.name(), self.ctx.started);
         }
         Poll::Ready(Some(Ok(bytes)))
     }

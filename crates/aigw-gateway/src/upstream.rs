@@ -214,8 +214,14 @@ impl Provider {
         Ok(headers)
     }
 
-    /// The key, for redacting it from anything the upstream echoes.
-    pub fn key(&self) -> Option<&SecretString> {
-        self.auth.key()
+    /// `text` with this provider's key cut out (an upstream may echo it in an error).
+    pub fn redact(&self, text: &str) -> String {
+        use aigw_http::ExposeSecret;
+        match self.auth.key() {
+            Some(key) if !key.expose_secret().is_empty() => {
+                text.replace(key.expose_secret(), "[REDACTED]")
+            }
+            _ => text.to_owned(),
+        }
     }
 }
