@@ -8,6 +8,8 @@
 # requirements.txt changes), starts the mock and the gateway on free loopback ports, runs
 # tests/sdk/sdk_test.py and exits with its status (its last line: `N passed, M failed`).
 # AIGW_SDK_KEEP_LOGS=1 keeps the mock's and gateway's logs (their path is printed).
+# AIGW_SDK_BINS=DIR uses the aigw and aigw-mock already built in DIR (CI passes the ones
+# `cargo test --workspace` just built: a second build with other features costs ~0.7 GiB).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -25,14 +27,25 @@ if [[ ! -d "$corpus" ]]; then
 fi
 corpus="$(cd "$corpus" && pwd)"
 
-echo "==> building aigw and aigw-mock"
-cargo build -q -p aigw-gateway -p aigw-mock
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "$target_dir" in
   /*) ;;
   *) target_dir="$ROOT/$target_dir" ;;
 esac
-bin="$target_dir/debug"
+if [[ -n "${AIGW_SDK_BINS:-}" ]]; then
+  bin="$(cd "$AIGW_SDK_BINS" && pwd)"
+  for exe in aigw aigw-mock; do
+    if [[ ! -x "$bin/$exe" ]]; then
+      echo "AIGW_SDK_BINS=$AIGW_SDK_BINS has no executable $exe" >&2
+      exit 2
+    fi
+  done
+  echo "==> using aigw and aigw-mock from $bin"
+else
+  echo "==> building aigw and aigw-mock"
+  cargo build -q -p aigw-gateway -p aigw-mock
+  bin="$target_dir/debug"
+fi
 
 echo "==> python venv (target/sdk-venv)"
 venv="$target_dir/sdk-venv"
