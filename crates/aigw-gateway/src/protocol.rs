@@ -114,45 +114,17 @@ impl GatewayError {
 
 /// An error body of `wire` for `status`.
 pub fn error_body(wire: Wire, status: StatusCode, message: &str, code: Option<&str>) -> Value {
-    let s = status.as_u16();
-    match wire {
-        Wire::Openai => {
-            let kind = match s {
-                401 => "authentication_error",
-                403 => "permission_error",
-                429 => "rate_limit_error",
-                500.. => "server_error",
-                _ => "invalid_request_error",
-            };
-            json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
-        }
-        Wire::Anthropic => {
-            let kind = match s {
-                401 => "authentication_error",
-                403 => "permission_error",
-                404 => "not_found_error",
-                413 => "request_too_large",
-                429 => "rate_limit_error",
-                503 | 529 => "overloaded_error",
-                500.. => "api_error",
-                _ => "invalid_request_error",
-            };
-            json!({"type": "error", "error": {"type": kind, "message": message}})
-        }
-        Wire::Gemini => {
-            let kind = match s {
-                401 => "UNAUTHENTICATED",
-                403 => "PERMISSION_DENIED",
-                404 => "NOT_FOUND",
-                429 => "RESOURCE_EXHAUSTED",
-                503 => "UNAVAILABLE",
-                504 => "DEADLINE_EXCEEDED",
-                500.. => "INTERNAL",
-                _ => "INVALID_ARGUMENT",
-            };
-            json!({"error": {"code": s, "message": message, "status": kind}})
-        }
+    use aigw_translate::errors::{Shape, body_for_status};
+    let shape = match wire {
+        Wire::Openai => Shape::Openai,
+        Wire::Anthropic => Shape::Anthropic,
+        Wire::Gemini => Shape::Gemini,
+    };
+    let mut body = body_for_status(shape, status.as_u16(), message);
+    if let (Wire::Openai, Some(code)) = (wire, code) {
+        body["error"]["code"] = code.into();
     }
+    body
 }
 
 /// The stream event a client of `api` expects when its stream fails after it started:

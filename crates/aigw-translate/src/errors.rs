@@ -19,6 +19,7 @@ enum Kind {
     RateLimit,
     Server,
     Overloaded,
+    Timeout,
 }
 
 impl Kind {
@@ -30,6 +31,7 @@ impl Kind {
             413 => Kind::TooLarge,
             429 => Kind::RateLimit,
             503 | 529 => Kind::Overloaded,
+            504 => Kind::Timeout,
             500.. => Kind::Server,
             _ => Kind::Invalid,
         }
@@ -45,6 +47,7 @@ impl Kind {
             "rate_limit_error" => Kind::RateLimit,
             "api_error" => Kind::Server,
             "overloaded_error" => Kind::Overloaded,
+            "timeout_error" => Kind::Timeout,
             _ => return None,
         })
     }
@@ -57,7 +60,8 @@ impl Kind {
             "NOT_FOUND" => Kind::NotFound,
             "RESOURCE_EXHAUSTED" => Kind::RateLimit,
             "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => Kind::Server,
-            "UNAVAILABLE" | "DEADLINE_EXCEEDED" => Kind::Overloaded,
+            "UNAVAILABLE" => Kind::Overloaded,
+            "DEADLINE_EXCEEDED" => Kind::Timeout,
             _ => return None,
         })
     }
@@ -72,6 +76,7 @@ impl Kind {
             Kind::RateLimit => 429,
             Kind::Server => 500,
             Kind::Overloaded => 503,
+            Kind::Timeout => 504,
         }
     }
 
@@ -81,7 +86,7 @@ impl Kind {
             Kind::Auth => "authentication_error",
             Kind::Permission => "permission_error",
             Kind::RateLimit => "rate_limit_error",
-            Kind::Server | Kind::Overloaded => "server_error",
+            Kind::Server | Kind::Overloaded | Kind::Timeout => "server_error",
         }
     }
 
@@ -95,6 +100,7 @@ impl Kind {
             Kind::RateLimit => "rate_limit_error",
             Kind::Server => "api_error",
             Kind::Overloaded => "overloaded_error",
+            Kind::Timeout => "timeout_error",
         }
     }
 
@@ -107,6 +113,7 @@ impl Kind {
             Kind::RateLimit => "RESOURCE_EXHAUSTED",
             Kind::Server => "INTERNAL",
             Kind::Overloaded => "UNAVAILABLE",
+            Kind::Timeout => "DEADLINE_EXCEEDED",
         }
     }
 }
@@ -171,16 +178,43 @@ fn parse(
     Ok(Parsed { kind, message })
 }
 
-fn write(protocol: &str, parsed: &Parsed) -> Value {
-    match protocol {
-        "openai" => {
-            json!({"error": {"message": parsed.message, "type": parsed.kind.openai(), "param": null, "code": null}})
+/// The three error shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Openai,
+    Anthropic,
+    Gemini,
+}
+
+impl Shape {
+    fn of(protocol: &str) -> Shape {
+        match protocol {
+            "openai" => Shape::Openai,
+            "anthropic" => Shape::Anthropic,
+            _ => Shape::Gemini,
         }
-        "anthropic" => {
-            json!({"type": "error", "error": {"type": parsed.kind.anthropic(), "message": parsed.message}})
+    }
+}
+
+/// The error body `shape`'s own API sends with `status`: for errors that come from no
+/// upstream (a gateway's own: auth, limits, routing). The error type follows the status
+/// as in the translations above; Gemini's `code` is `status` itself.
+pub fn body_for_status(shape: Shape, status: u16, message: &str) -> Value {
+    let kind = Kind::from_status(status);
+    write(shape, kind, status, message)
+}
+
+/// `code` is Gemini's numeric `code` (the HTTP status it goes with).
+fn write(shape: Shape, kind: Kind, code: u16, message: &str) -> Value {
+    match shape {
+        Shape::Openai => {
+            json!({"error": {"message": message, "type": kind.openai(), "param": null, "code": null}})
         }
-        _ => {
-            json!({"error": {"code": parsed.kind.status(), "message": parsed.message, "status": parsed.kind.gemini()}})
+        Shape::Anthropic => {
+            json!({"type": "error", "error": {"type": kind.anthropic(), "message": message}})
+        }
+        Shape::Gemini => {
+            json!({"error": {"code": code, "message": message, "status": kind.gemini()}})
         }
     }
 }
@@ -195,7 +229,12 @@ fn translate<S: serde::Serialize, T: serde::de::DeserializeOwned>(
 ) -> Result<ErrorTranslation<T>, TranslateError> {
     let mut ctx = Ctx::new(opts, target);
     let parsed = parse(&mut ctx, from, status, to_json(body)?)?;
-    let value = write(to, &parsed);
+    let value = write(
+        Shape::of(to),
+        parsed.kind,
+        parsed.kind.status(),
+        &parsed.message,
+    );
     Ok(ErrorTranslation {
         status: parsed.kind.status(),
         body: ctx.finish(value)?,

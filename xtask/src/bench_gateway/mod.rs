@@ -26,7 +26,8 @@ usage: cargo xtask bench-gateway [--duration SECS] [--rates R1,R2,...] [--latenc
                                  [--event-delay-ms MS] [--streams N] [--hold-secs SECS]
                                  [--warmup SECS] [--corpus DIR] [--quick] [--no-build]
   --duration SECS      measured time of each scenario at each rate (default 10)
-  --rates LIST         arrival rates in requests per second (default 500,2000)
+  --rates LIST         arrival rates in requests per second (default 500,2000); `none`
+                       runs only the held-open streams (memory)
   --latency-ms MS      the mock's delay before every response head (default 20)
   --event-delay-ms MS  the mock's delay between stream events (default 2)
   --streams N          streams held open at once through the gateway (default 1000)
@@ -90,10 +91,14 @@ fn parse(args: &[String], root: &Path) -> Result<Settings> {
             "--warmup" => warmup = Some(value()?.parse::<f64>().context("--warmup")?),
             "--hold-secs" => hold = number(value()?)?,
             "--rates" => {
-                rates = value()?
-                    .split(',')
-                    .map(|r| number(&r.trim().to_owned()))
-                    .collect::<Result<_>>()?;
+                let list = value()?;
+                rates = if list == "none" {
+                    Vec::new()
+                } else {
+                    list.split(',')
+                        .map(|r| number(&r.trim().to_owned()))
+                        .collect::<Result<_>>()?
+                };
             }
             "--latency-ms" => latency_ms = value()?.parse().context("--latency-ms")?,
             "--event-delay-ms" => event_delay_ms = value()?.parse().context("--event-delay-ms")?,
