@@ -127,7 +127,7 @@ async fn read_body(state: &State, headers: &HeaderMap, body: Body) -> Result<Byt
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
         let length_limit = std::error::Error::source(&e)
             .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
         if length_limit {
@@ -135,20 +135,8 @@ async fn read_body(state: &State, headers: &HeaderMap, body: Body) -> Result<Byt
         } else {
             GatewayError::bad_request(format!("cannot read the request body: {e}"))
         }
-    })?;
-    // A body that arrived in one read is a slice of hyper's connection read buffer, and
-    // holding it (for fallback, for the whole of a stream) would pin that buffer while
-    // hyper allocates another for its next read: 8 KiB more per open stream. A copy of a
-    // small body costs less than the buffer it frees.
-    Ok(if bytes.len() <= SMALL_BODY {
-        Bytes::copy_from_slice(&bytes)
-    } else {
-        bytes
     })
 }
-
-/// Bodies up to this size are copied out of hyper's read buffer (see `read_body`).
-const SMALL_BODY: usize = 64 * 1024;
 
 /// Everything before routing: concurrency, auth, body, JSON.
 struct Admitted {
