@@ -35,6 +35,14 @@ pub struct Target {
 }
 
 impl Target {
+    /// The request for this target on `client`.
+    pub fn request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .body(self.body.clone())
+    }
+
     /// An OpenAI Chat request for `model` to `{base}/v1/chat/completions`.
     pub fn chat(base: &str, model: &str, stream: bool) -> Target {
         let mut body = serde_json::json!({
@@ -230,10 +238,8 @@ pub async fn send(
 ) -> Sample {
     let mut opened = false;
     let work = async {
-        let response = client
-            .post(&target.url)
-            .headers(target.headers.clone())
-            .body(target.body.clone())
+        let response = target
+            .request(client)
             .send()
             .await
             .map_err(|e| Outcome::Connect(chain(&e)))?;

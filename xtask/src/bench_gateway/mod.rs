@@ -453,10 +453,8 @@ targets = ["mock-anthropic/claude-sonnet-4-5"]
 /// One request, checked; what it got.
 async fn probe(what: &str, target: &Target) -> Result<Probe> {
     let client = load::client()?;
-    let response = client
-        .post(&target.url)
-        .headers(target.headers.clone())
-        .body(target.body.clone())
+    let response = target
+        .request(&client)
         .send()
         .await
         .with_context(|| format!("probe {what}: sending to {}", target.url))?;
