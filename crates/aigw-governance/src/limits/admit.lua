@@ -1,0 +1,81 @@
+-- Admits one request under every scope's limits, atomically, or names the limit it breaks.
+-- KEYS, 3 per scope: requests hash, tokens hash (field = Unix second, value = amount),
+--   open-requests sorted set (member = request id, score = lease end, Unix ms).
+-- ARGV: request id, token estimate, lease ms, then per scope: rpm, tpm, max open (-1: none).
+-- Time is the server's, so replicas with different clocks count the same window.
+-- Answer: {1, second, requests, tokens, reset_requests_ms, reset_tokens_ms} (first scope's
+-- counts after admission) or {0, scope index, which (1 requests, 2 tokens, 3 open),
+-- retry_after_ms, requests, tokens, reset_requests_ms, reset_tokens_ms}.
+local t = redis.call('TIME')
+local now = tonumber(t[1])
+local now_ms = now * 1000 + math.floor(tonumber(t[2]) / 1000)
+local from = now - 59
+local id, estimate, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = #KEYS / 3
+
+local function window(key)
+  local all = redis.call('HGETALL', key)
+  local buckets, total = {}, 0
+  for i = 1, #all, 2 do
+    local s, v = tonumber(all[i]), tonumber(all[i + 1])
+    if s < from then
+      redis.call('HDEL', key, all[i])
+    else
+      total = total + v
+      buckets[#buckets + 1] = {s, v}
+    end
+  end
+  table.sort(buckets, function(a, b) return a[1] < b[1] end)
+  return total, buckets
+end
+
+local function wait_ms(buckets, total, limit)
+  local left = total
+  for _, b in ipairs(buckets) do
+    left = left - b[2]
+    if left < limit then return (b[1] + 60) * 1000 - now_ms end
+  end
+  return 60000
+end
+
+local function reset_ms(buckets)
+  if #buckets == 0 then return 0 end
+  return (buckets[1][1] + 60) * 1000 - now_ms
+end
+
+local counts = {}
+for i = 0, n - 1 do
+  local rk, tk, ck = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  local rpm, tpm, open = tonumber(ARGV[4 + i * 3]), tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3])
+  local reqs, rb = window(rk)
+  local toks, tb = window(tk)
+  redis.call('ZREMRANGEBYSCORE', ck, '-inf', now_ms)
+  local active = redis.call('ZCARD', ck)
+  local which, wait = 0, 0
+  if rpm >= 0 and reqs >= rpm then
+    which, wait = 1, wait_ms(rb, reqs, rpm)
+  elseif tpm >= 0 and toks >= tpm then
+    which, wait = 2, wait_ms(tb, toks, tpm)
+  elseif open >= 0 and active >= open then
+    which, wait = 3, 1000
+  end
+  if which > 0 then
+    return {0, i, which, wait, reqs, toks, reset_ms(rb), reset_ms(tb)}
+  end
+  counts[i + 1] = {reqs, toks, rb, tb}
+end
+
+for i = 0, n - 1 do
+  local rk, tk, ck = KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3]
+  redis.call('HINCRBY', rk, now, 1)
+  redis.call('HINCRBY', tk, now, estimate)
+  redis.call('PEXPIRE', rk, 61000)
+  redis.call('PEXPIRE', tk, 61000)
+  redis.call('ZADD', ck, now_ms + lease, id)
+  redis.call('PEXPIRE', ck, lease + 1000)
+end
+local c = counts[1]
+local rr, rt = reset_ms(c[3]), reset_ms(c[4])
+if #c[3] == 0 then rr = 60000 end
+if #c[4] == 0 then rt = 60000 end
+return {1, now, c[1] + 1, c[2] + estimate, rr, rt}
