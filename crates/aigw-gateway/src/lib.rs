@@ -8,9 +8,9 @@
 
 pub mod config;
 mod convert;
-mod dispatch;
 mod extra;
 pub mod metrics;
+mod pipeline;
 mod protocol;
 mod route;
 mod server;
@@ -20,7 +20,7 @@ mod upstream;
 mod usage;
 
 pub use config::{Config, ConfigError};
-pub use dispatch::{ADJUSTMENTS, ROUTE, STRICT};
+pub use pipeline::{ADJUSTMENTS, ROUTE, STRICT};
 pub use server::router;
 pub use state::State;
 

@@ -1,11 +1,14 @@
 //! The body of a streamed response: the upstream's SSE bytes forwarded as they came
 //! (passthrough) or translated event by event, ending in the client protocol's error event if
 //! the upstream fails midway. Dropping the body (the client went away) drops the upstream
-//! response, which closes its connection: the upstream request is cancelled with it.
+//! response, which closes its connection: the upstream request is cancelled with it. However
+//! the stream ends — finished, failed or dropped — its request is recorded once, by
+//! `pipeline::finish`.
 
 use crate::convert::Pipe;
+use crate::pipeline::{Outcome, Spent, finish};
 use crate::protocol::{Api, stream_error_event};
-use crate::state::State;
+use crate::state::{Slot, State};
 use crate::usage::Usage;
 use aigw_sse::{Decoder, Frame, Limits};
 use bytes::{Bytes, BytesMut};
@@ -14,7 +17,7 @@ use futures_util::stream::BoxStream;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::time::Sleep;
 
 /// How the client wants the events written.
@@ -36,8 +39,6 @@ pub struct StreamContext {
     pub framing: Framing,
     /// `None`: passthrough.
     pub pipe: Option<Box<dyn Pipe>>,
-    pub started: Instant,
-    pub permit: Option<crate::state::Slot>,
 }
 
 /// The upstream's body: chunks, or the error that ended it.
@@ -60,7 +61,10 @@ pub struct ClientStream {
     idle: Duration,
     timer: Pin<Box<Sleep>>,
     done: bool,
-    first_byte_sent: bool,
+    /// The request, recorded when the stream ends (taken then: recorded once).
+    outcome: Option<Outcome>,
+    /// The request's concurrency slot, held until the stream ends.
+    slot: Option<Slot>,
     /// Whether the upstream body is not SSE (Gemini's JSON-array form, passthrough only).
     raw: bool,
 }
@@ -80,9 +84,17 @@ impl ClientStream {
             idle,
             timer: Box::pin(tokio::time::sleep(idle)),
             done: false,
-            first_byte_sent: false,
+            outcome: None,
+            slot: None,
             raw,
         }
+    }
+
+    /// The stream that ends `outcome`'s request, holding its `slot` until then.
+    pub fn ends_with(mut self, outcome: Outcome, slot: Slot) -> Self {
+        self.outcome = Some(outcome);
+        self.slot = Some(slot);
+        self
     }
 
     fn write_event(&mut self, event: &aigw_sse::Event, out: &mut String) {
@@ -227,22 +239,23 @@ impl ClientStream {
         Bytes::from(out)
     }
 
+    /// The stream is over (or dropped): its request is recorded with the usage read so far,
+    /// and its slot freed. Only the first call does anything.
     fn finished(&mut self) {
         self.done = true;
-        let state = &self.ctx.state;
-        state
-            .metrics
-            .tokens(&self.ctx.provider, self.usage.input, self.usage.output);
-        self.ctx.permit = None;
+        self.slot = None;
+        if let Some(mut outcome) = self.outcome.take() {
+            outcome.spent = Some(Spent {
+                provider: self.ctx.provider.clone(),
+                usage: self.usage,
+            });
+            finish(&self.ctx.state, outcome);
+        }
     }
 
     fn sent(&mut self, bytes: Bytes) -> Poll<Option<Result<Bytes, std::io::Error>>> {
-        if !self.first_byte_sent {
-            self.first_byte_sent = true;
-            self.ctx
-                .state
-                .metrics
-                .first_byte(self.ctx.client.name(), self.ctx.started);
+        if let Some(outcome) = self.outcome.as_mut() {
+            outcome.first_byte(self.ctx.client.name());
         }
         Poll::Ready(Some(Ok(bytes)))
     }
@@ -284,11 +297,12 @@ impl Stream for ClientStream {
                     }
                     Poll::Ready(None) => match this.end() {
                         Ok(last) => {
-                            this.finished();
-                            return match last {
+                            let poll = match last {
                                 Some(bytes) => this.sent(bytes),
                                 None => Poll::Ready(None),
                             };
+                            this.finished();
+                            return poll;
                         }
                         Err(e) => Err(e),
                     },
@@ -304,10 +318,67 @@ impl Stream for ClientStream {
                 Ok(None) => continue,
                 Err(e) => {
                     let bytes = this.fail(&e);
+                    let poll = this.sent(bytes);
                     this.finished();
-                    return this.sent(bytes);
+                    return poll;
                 }
             }
+        }
+    }
+}
+
+impl Drop for ClientStream {
+    /// A client that went away ends the request too.
+    fn drop(&mut self) {
+        self.finished();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use futures_util::StreamExt;
+    use std::time::Instant;
+
+    /// A Chat passthrough stream whose first event carries usage.
+    fn stream(state: &Arc<State>) -> ClientStream {
+        let ctx = StreamContext {
+            state: state.clone(),
+            client: Api::Chat,
+            upstream: Api::Chat,
+            provider: "p".into(),
+            framing: Framing::Sse,
+            pipe: None,
+        };
+        let first = Bytes::from_static(
+            b"data: {\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5}}\n\n",
+        );
+        let rest = futures_util::stream::iter([Ok(Bytes::from_static(b"data: [DONE]\n\n"))]);
+        let slot = state.slot().expect("a free slot");
+        ClientStream::new(ctx, rest.boxed(), first, false)
+            .ends_with(Outcome::new("chat", Instant::now()), slot)
+    }
+
+    #[tokio::test]
+    async fn a_stream_records_its_request_once_however_it_ends() {
+        let state = Arc::new(State::new(&Config::default(), |_| None).expect("a state"));
+        // A client that goes away after the first event.
+        let mut left = stream(&state);
+        assert!(left.next().await.is_some());
+        drop(left);
+        // One that reads to the end (and then drops the stream).
+        let read: Vec<_> = stream(&state).collect().await;
+        assert_eq!(read.len(), 2);
+        let metrics = state.metrics.encode();
+        for needle in [
+            "aigw_requests_total{api=\"chat\",status=\"200\"} 2",
+            "aigw_tokens_total{provider=\"p\",direction=\"in\"} 6",
+            "aigw_tokens_total{provider=\"p\",direction=\"out\"} 10",
+            "aigw_time_to_first_byte_seconds_count{api=\"chat\"} 2",
+            "aigw_in_flight 0",
+        ] {
+            assert!(metrics.contains(needle), "no {needle} in\n{metrics}");
         }
     }
 }

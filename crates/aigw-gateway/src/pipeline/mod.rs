@@ -1,0 +1,188 @@
+//! The path of every upstream-bound request, in order:
+//!
+//! 1. [`admit`] — a slot under the concurrency limit;
+//! 2. [`auth`] — the key the client presents, in its protocol's way: the [`auth::Caller`];
+//! 3. [`admit`] — the body, within the size limit, a JSON object; the model it asks for;
+//! 4. route — the model's targets in fallback order (`crate::route`);
+//! 5. [`forward`] — the targets tried in turn, each by an [`attempt`] (send, classify the
+//!    failure), until one answers;
+//! 6. [`answer`] — the answer in the client's protocol, plain or streamed;
+//! 7. [`finish`] — the request's one [`finish::Outcome`] recorded: at once for a plain
+//!    answer, at its end for a stream (however it ends).
+//!
+//! A refusal at any step is the gateway's own error in the client's shape, recorded by
+//! [`finish`] like any other answer.
+
+mod admit;
+mod answer;
+mod attempt;
+mod auth;
+mod finish;
+mod forward;
+
+pub use answer::{ADJUSTMENTS, ROUTE};
+pub use auth::authenticate;
+pub use finish::{Outcome, Spent, finish};
+
+use crate::protocol::{Api, GatewayError};
+use crate::route::Target;
+use crate::state::{Slot, State};
+use crate::stream::Framing;
+use answer::Answer;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The request header that turns any loss into a 400.
+pub const STRICT: &str = "x-aigw-strict";
+
+/// What a client asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Generate,
+    Embeddings,
+    CountTokens,
+}
+
+/// What an endpoint serves: the client protocol, the operation, the metrics label.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    pub api: Api,
+    pub op: Op,
+    pub label: &'static str,
+}
+
+/// A request as it arrived at an upstream-bound endpoint.
+#[derive(Debug)]
+pub struct Incoming {
+    pub headers: HeaderMap,
+    pub query: Option<String>,
+    /// The model (and whether to stream) when the URL gives them (Gemini).
+    pub path_model: Option<(String, bool)>,
+    pub framing: Framing,
+    pub body: Body,
+}
+
+/// A client request, read and checked.
+#[derive(Debug)]
+pub struct Inbound {
+    /// The client's protocol (embeddings: Chat; token counting: Messages or Gemini).
+    pub api: Api,
+    pub op: Op,
+    pub headers: HeaderMap,
+    pub raw: Bytes,
+    pub value: Value,
+    pub stream: bool,
+    pub framing: Framing,
+    pub strict: bool,
+}
+
+/// Serves one upstream-bound request, start to end.
+pub async fn handle(state: Arc<State>, endpoint: Endpoint, incoming: Incoming) -> Response {
+    let mut outcome = Outcome::new(endpoint.label, Instant::now());
+    match run(&state, endpoint, incoming, &mut outcome).await {
+        Ok((answer, slot)) => respond(&state, outcome, answer, slot),
+        Err(error) => {
+            let response = error.into_response(endpoint.api.wire());
+            outcome.answered(response.status(), response.headers());
+            finish(&state, outcome);
+            response
+        }
+    }
+}
+
+/// Admission, authentication, routing and the targets: the answer, and the slot the request
+/// holds until it is over.
+async fn run(
+    state: &Arc<State>,
+    Endpoint { api, op, .. }: Endpoint,
+    incoming: Incoming,
+    outcome: &mut Outcome,
+) -> Result<(Answer, Slot), GatewayError> {
+    let Incoming {
+        headers,
+        query,
+        path_model,
+        framing,
+        body,
+    } = incoming;
+    let slot = admit::slot(state)?;
+    let caller = authenticate(state, api.wire(), &headers, query.as_deref())
+        .map_err(GatewayError::closing)?;
+    outcome.caller = Some(caller);
+    let body = admit::json_body(state, &headers, body).await?;
+    let (model, stream) = match path_model {
+        Some(requested) => requested,
+        None => requested(op, &body.value)?,
+    };
+    let targets = route(state, &model)?;
+    let inbound = Inbound {
+        api,
+        op,
+        strict: strict(state, &headers),
+        headers,
+        raw: body.raw,
+        value: body.value,
+        stream,
+        framing,
+    };
+    outcome.model = model;
+    let answer = forward::forward(state, &inbound, targets, outcome).await;
+    Ok((answer, slot))
+}
+
+/// The model a body asks for, and whether it asks for a stream.
+fn requested(op: Op, value: &Value) -> Result<(String, bool), GatewayError> {
+    let model = value
+        .get("model")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| GatewayError::bad_request("the request has no `model`"))?
+        .to_owned();
+    let stream = op == Op::Generate && value.get("stream").and_then(Value::as_bool) == Some(true);
+    Ok((model, stream))
+}
+
+/// The targets for `model`, in fallback order (none: 404).
+fn route(state: &State, model: &str) -> Result<Vec<Target>, GatewayError> {
+    let targets = state.routes.resolve(model);
+    if targets.is_empty() {
+        return Err(GatewayError::new(
+            StatusCode::NOT_FOUND,
+            format!("the gateway has no route for model {model:?}"),
+        )
+        .code("model_not_found"));
+    }
+    Ok(targets)
+}
+
+/// Whether any loss is refused: the configuration's `strict`, or the request's header.
+fn strict(state: &State, headers: &HeaderMap) -> bool {
+    state.strict
+        || headers
+            .get(STRICT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// The client's response. A plain answer ends the request now; a stream ends it when the
+/// stream ends, fails or is dropped, and holds the slot until then.
+fn respond(state: &State, mut outcome: Outcome, answer: Answer, slot: Slot) -> Response {
+    match answer {
+        Answer::Plain(response) => {
+            drop(slot);
+            outcome.answered(response.status(), response.headers());
+            finish(state, outcome);
+            response
+        }
+        Answer::Stream(head, stream) => {
+            outcome.answered(head.status, &head.headers);
+            let body = Body::from_stream((*stream).ends_with(outcome, slot));
+            Response::from_parts(head, body)
+        }
+    }
+}
