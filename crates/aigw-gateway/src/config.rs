@@ -1,6 +1,9 @@
 //! The gateway's configuration file (TOML), and the configuration built from the environment
 //! when there is no file. `aigw.example.toml` at the repository root documents every key.
 
+use aigw_governance::OnStoreError;
+use aigw_governance::config::{AdminConfig, StaticKeyConfig, StoreConfig};
+use aigw_governance::key::KeyLimits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -21,6 +24,15 @@ pub struct Config {
     /// matches the requested model decides.
     #[serde(default)]
     pub routes: Vec<RouteConfig>,
+    /// Where virtual keys live (default: `sqlite://aigw.db`, created on first start).
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The admin API.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// Virtual keys defined in the file (their secrets in the environment).
+    #[serde(default)]
+    pub keys: Vec<StaticKeyConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -82,6 +94,45 @@ pub struct LimitsConfig {
     /// Requests handled at once (more: 503 in the client's error format, at once).
     #[serde(default = "default_concurrency")]
     pub max_concurrency: usize,
+    /// Where rate-limit counters live: `memory` (this process; exact for one replica) or
+    /// `redis://host:port/db` (shared: exact across replicas).
+    #[serde(default = "default_counters")]
+    pub counters: String,
+    /// When the counter store cannot be reached: `closed` (503) or `open` (serve unlimited,
+    /// log, count).
+    #[serde(default)]
+    pub on_store_error: OnStoreError,
+    /// Longest wait for the counter store before `on_store_error` applies.
+    #[serde(default = "default_counters_timeout")]
+    pub counters_timeout_ms: u64,
+    /// How long a request holds a shared concurrency slot at most (a replica that dies
+    /// cannot give it back).
+    #[serde(default = "default_lease")]
+    pub concurrency_lease_secs: u64,
+    /// The output tokens reserved against a tokens-per-minute limit when the request does
+    /// not set its own maximum.
+    #[serde(default = "default_output_tokens")]
+    pub default_output_tokens: u64,
+}
+
+impl LimitsConfig {
+    /// `counters`, password redacted.
+    pub fn counters_shown(&self) -> String {
+        aigw_governance::store::redact_url(&self.counters)
+    }
+}
+
+fn default_counters() -> String {
+    "memory".into()
+}
+fn default_counters_timeout() -> u64 {
+    250
+}
+fn default_lease() -> u64 {
+    900
+}
+fn default_output_tokens() -> u64 {
+    4096
 }
 
 fn default_body() -> usize {
@@ -108,6 +159,11 @@ impl Default for LimitsConfig {
             request_timeout_ms: default_request(),
             idle_timeout_ms: default_idle(),
             max_concurrency: default_concurrency(),
+            counters: default_counters(),
+            on_store_error: OnStoreError::default(),
+            counters_timeout_ms: default_counters_timeout(),
+            concurrency_lease_secs: default_lease(),
+            default_output_tokens: default_output_tokens(),
         }
     }
 }
@@ -157,6 +213,9 @@ pub struct RouteConfig {
     /// `provider/model`, tried in order (the next on connect error, timeout, 429 or 5xx,
     /// before anything was sent to the client). `provider/*` sends the requested name.
     pub targets: Vec<String>,
+    /// Limits for every request of this route, whoever sends it (counted like a key's).
+    #[serde(default)]
+    pub limits: Option<KeyLimits>,
 }
 
 /// Why a configuration cannot be used.
@@ -261,6 +320,7 @@ impl Config {
                         aliases: Vec::new(),
                         prefix: Some((*prefix).to_owned()),
                         targets: vec![format!("{provider}/*")],
+                        limits: None,
                     });
                 }
             }

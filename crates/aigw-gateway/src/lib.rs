@@ -6,9 +6,11 @@
 //! `aigw-translate` otherwise, with every loss reported in `x-aigw-adjustments` (or refused
 //! with `x-aigw-strict: true`); Prometheus metrics; graceful shutdown.
 
+pub mod admin;
 pub mod config;
 mod convert;
 mod extra;
+mod governance;
 pub mod metrics;
 mod pipeline;
 mod protocol;
@@ -23,6 +25,11 @@ pub use config::{Config, ConfigError};
 pub use pipeline::{ADJUSTMENTS, ROUTE, STRICT};
 pub use server::router;
 pub use state::State;
+
+/// The configuration's store URL, password redacted (for messages).
+pub fn store_url(config: &Config) -> String {
+    aigw_governance::store::redact_url(&config.store.url)
+}
 
 use std::future::Future;
 use std::sync::Arc;

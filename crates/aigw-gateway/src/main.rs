@@ -1,5 +1,7 @@
 //! `aigw serve`: the gateway. `aigw check`: validate a configuration and print its routes.
 
+mod keys_cli;
+
 use aigw_gateway::{Config, State};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -30,10 +32,25 @@ enum Command {
         #[arg(long)]
         json_logs: bool,
     },
-    /// Check a configuration (and the environment variables it names) and print its routes.
+    /// Check a configuration (the environment variables it names, its key store and its
+    /// counter store) and print its routes.
     Check {
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Manage virtual keys in the store directly (works with the gateway stopped).
+    Keys {
+        #[command(subcommand)]
+        command: Box<keys_cli::KeysCommand>,
+        /// The configuration whose `[store] url` to use.
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+        /// The store URL, instead of the configuration's.
+        #[arg(long, global = true)]
+        store: Option<String>,
+        /// Print JSON (the admin API's shapes) instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
     },
 }
 
@@ -136,11 +153,16 @@ async fn main() -> anyhow::Result<()> {
                 config.server.listen = listen;
             }
             tracing::info!("{source}");
-            let state = State::new(&config, env)?;
+            let state = State::open(&config, env).await?;
+            tracing::info!(
+                store = %aigw_gateway::store_url(&config),
+                counters = %config.limits.counters_shown(),
+                "keys and limits"
+            );
             if !state.requires_key() {
                 tracing::warn!(
-                    "no client keys configured (server.client_key_env): any local process can \
-                     use the gateway; it listens on loopback only"
+                    "no client keys configured (server.client_key_env, [[keys]], or keys in the \
+                     store): any local process can use the gateway; it listens on loopback only"
                 );
             }
             let listener = bind(config.server.listen)
@@ -155,8 +177,17 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Check { config } => {
             let (config, source) = load(config)?;
-            State::new(&config, env)?;
+            let state = State::open(&config, env).await?;
             println!("{source}: ok");
+            println!("store {}: ok", aigw_gateway::store_url(&config));
+            match state.governance.limiter.ping().await {
+                Ok(at) => println!("rate-limit counters {at}: ok"),
+                Err(e) => anyhow::bail!("limits.counters {}: {e}", config.limits.counters_shown()),
+            }
+            let keys = state.governance.ring.config_keys();
+            if !keys.is_empty() {
+                println!("{} key(s) from the configuration", keys.len());
+            }
             for (name, provider) in &config.providers {
                 println!("provider {name}: {:?}", provider.kind);
             }
@@ -169,6 +200,18 @@ async fn main() -> anyhow::Result<()> {
                 println!("route {name} -> {}", route.targets.join(", "));
             }
             Ok(())
+        }
+        Command::Keys {
+            command,
+            config,
+            store,
+            json,
+        } => {
+            let url = match store {
+                Some(url) => url,
+                None => load(config)?.0.store.url,
+            };
+            keys_cli::run(&url, *command, json).await
         }
     }
 }

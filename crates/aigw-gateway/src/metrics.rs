@@ -46,6 +46,12 @@ pub struct LossLabels {
     pub kind: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitedLabels {
+    /// `requests`, `tokens`, `concurrency`, `unavailable`.
+    pub limit: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.5 ms … ~65 s.
     Histogram::new(exponential_buckets(0.0005, 2.0, 18))
@@ -62,6 +68,8 @@ pub struct Metrics {
     pub fallbacks: Family<FallbackLabels, Counter>,
     pub losses: Family<LossLabels, Counter>,
     pub in_flight: Gauge,
+    pub rate_limited: Family<LimitedLabels, Counter>,
+    pub limiter: aigw_governance::limits::LimiterMetrics,
 }
 
 impl Metrics {
@@ -115,8 +123,28 @@ impl Metrics {
             "Requests being handled, open streams included",
             in_flight.clone(),
         );
+        let rate_limited = Family::<LimitedLabels, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused by a key's or route's rate limit (unavailable: counter store down)",
+            rate_limited.clone(),
+        );
+        let limiter = aigw_governance::limits::LimiterMetrics::default();
+        registry.register(
+            "limiter_store_errors",
+            "Times the rate-limit counter store did not answer",
+            limiter.store_errors.clone(),
+        );
+        registry.register(
+            "limiter_failed_open",
+            "Requests served without limits because the counter store did not answer \
+             (on_store_error = \"open\")",
+            limiter.failed_open.clone(),
+        );
         Metrics {
             registry,
+            rate_limited,
+            limiter,
             requests,
             upstream_latency,
             time_to_first_byte,

@@ -1,7 +1,7 @@
 //! The protocols clients speak to the gateway, and the gateway's own errors in each one's
 //! shape (errors never reach a client in another protocol's format).
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -68,6 +68,8 @@ pub struct GatewayError {
     /// Answered before the request body was read: the connection closes after it (the
     /// client must not send its next request on it), and says so.
     pub close: bool,
+    /// Headers the answer carries (`retry-after`, `x-ratelimit-*` on a 429).
+    pub headers: Option<Box<HeaderMap>>,
 }
 
 impl GatewayError {
@@ -77,6 +79,7 @@ impl GatewayError {
             message: message.into(),
             code: None,
             close: false,
+            headers: None,
         }
     }
 
@@ -91,6 +94,11 @@ impl GatewayError {
         self
     }
 
+    /// The headers the answer carries, to add to.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        self.headers.get_or_insert_with(Box::default)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         GatewayError::new(StatusCode::BAD_REQUEST, message)
     }
@@ -103,6 +111,9 @@ impl GatewayError {
     pub fn into_response(self, wire: Wire) -> Response {
         let body = self.body(wire);
         let mut response = json_response(self.status, &body);
+        if let Some(headers) = self.headers {
+            response.headers_mut().extend(*headers);
+        }
         if self.close {
             response
                 .headers_mut()

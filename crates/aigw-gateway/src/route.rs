@@ -2,6 +2,7 @@
 
 use crate::config::RouteConfig;
 use crate::upstream::Provider;
+use aigw_governance::Scope;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ struct Route {
     matches: Match,
     /// (provider, model); model `*` = the requested name.
     targets: Vec<(Arc<Provider>, String)>,
+    /// The route's own limits, counted under `route:<name>`.
+    limits: Option<Scope>,
 }
 
 /// The routing table.
@@ -74,7 +77,26 @@ impl Routes {
                 }
                 targets.push((provider.clone(), model.to_owned()));
             }
-            routes.push(Route { matches, targets });
+            let limits = match &config.limits {
+                Some(limits) => {
+                    limits.validate().map_err(|e| format!("{what}: {e}"))?;
+                    let name = config
+                        .model
+                        .clone()
+                        .or_else(|| config.prefix.as_ref().map(|p| format!("{p}*")))
+                        .unwrap_or_default();
+                    Some(Scope {
+                        name: format!("route:{name}"),
+                        limits: limits.clone(),
+                    })
+                }
+                None => None,
+            };
+            routes.push(Route {
+                matches,
+                targets,
+                limits,
+            });
         }
         Ok(Routes {
             routes,
@@ -85,11 +107,7 @@ impl Routes {
     /// The targets for `model`, in fallback order: the first route whose name, alias or
     /// prefix matches; else `provider/model` for a configured provider. Empty: no route.
     pub fn resolve(&self, model: &str) -> Vec<Target> {
-        let route = self.routes.iter().find(|route| match &route.matches {
-            Match::Exact(names) => names.iter().any(|n| n == model),
-            Match::Prefix(prefix) => model.starts_with(prefix.as_str()),
-        });
-        if let Some(route) = route {
+        if let Some(route) = self.route(model) {
             return route
                 .targets
                 .iter()
@@ -113,6 +131,18 @@ impl Routes {
             }];
         }
         Vec::new()
+    }
+
+    fn route(&self, model: &str) -> Option<&Route> {
+        self.routes.iter().find(|route| match &route.matches {
+            Match::Exact(names) => names.iter().any(|n| n == model),
+            Match::Prefix(prefix) => model.starts_with(prefix.as_str()),
+        })
+    }
+
+    /// The limits of the route `model` takes, if it has any.
+    pub fn limits(&self, model: &str) -> Option<&Scope> {
+        self.route(model)?.limits.as_ref()
     }
 
     /// The model names clients can use, with the provider of each one's first target:

@@ -31,6 +31,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/v1beta/models/{*rest}", post(gemini))
         // The Gemini API answers under v1 too (google-genai's default version).
         .route("/v1/models/{*rest}", post(gemini))
+        .merge(crate::admin::routes())
         .fallback(not_found)
         .with_state(state)
 }
@@ -173,7 +174,7 @@ async fn models(
     } else {
         Wire::Openai
     };
-    let response = match pipeline::authenticate(&state, wire, &headers, query.as_deref()) {
+    let response = match pipeline::authenticate(&state, wire, &headers, query.as_deref()).await {
         Ok(caller) => {
             outcome.caller = Some(caller);
             models_list(&state, anthropic)

@@ -1,10 +1,11 @@
-//! Everything a request handler shares: providers, routes, limits, client keys, metrics.
+//! Everything a request handler shares: providers, routes, limits, keys and counters,
+//! metrics.
 
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 use crate::route::Routes;
 use crate::upstream::Provider;
-use aigw_http::{ExposeSecret, SecretString};
+use aigw_governance::Governance;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,19 +26,45 @@ pub struct State {
     pub routes: Routes,
     pub providers: BTreeMap<String, Arc<Provider>>,
     pub http: reqwest::Client,
-    client_keys: Vec<SecretString>,
+    /// Virtual keys and rate limits.
+    pub governance: Arc<Governance>,
     pub metrics: Metrics,
+    /// Output tokens reserved for a request that sets no maximum.
+    pub default_output_tokens: u64,
     pub limits: Limits,
     pub strict: bool,
     pub concurrency: Arc<Semaphore>,
 }
 
 impl State {
-    /// Checks `config` and builds the state; `lookup` reads the environment (provider keys,
-    /// client keys).
+    /// Checks `config` and builds the state without the key store: keys from the file and
+    /// the environment only (tests; `aigw check`). `lookup` reads the environment (provider
+    /// keys, client keys, the admin key).
     pub fn new(
         config: &Config,
         lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<State, ConfigError> {
+        let metrics = Metrics::new();
+        let governance = crate::governance::without_store(config, &lookup, &metrics)?;
+        State::build(config, &lookup, governance, metrics)
+    }
+
+    /// [`State::new`] with the key store of `config.store` (connected and migrated) and a
+    /// task that follows its changes.
+    pub async fn open(
+        config: &Config,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<State, ConfigError> {
+        let metrics = Metrics::new();
+        let governance = crate::governance::with_store(config, &lookup, &metrics).await?;
+        State::build(config, &lookup, governance, metrics)
+    }
+
+    fn build(
+        config: &Config,
+        lookup: &impl Fn(&str) -> Option<String>,
+        governance: Governance,
+        metrics: Metrics,
     ) -> Result<State, ConfigError> {
         let invalid = ConfigError::Invalid;
         let mut providers = BTreeMap::new();
@@ -47,25 +74,14 @@ impl State {
                     "provider name {name:?}: must be non-empty and without `/`"
                 )));
             }
-            let provider = Provider::new(name, provider, &lookup).map_err(invalid)?;
+            let provider = Provider::new(name, provider, lookup).map_err(invalid)?;
             providers.insert(name.clone(), Arc::new(provider));
         }
         let routes = Routes::new(&config.routes, &providers).map_err(invalid)?;
-        let mut client_keys = Vec::new();
-        for var in &config.server.client_key_env {
-            match lookup(var).filter(|v| !v.trim().is_empty()) {
-                Some(key) => client_keys.push(SecretString::from(key)),
-                None => {
-                    return Err(invalid(format!(
-                        "server.client_key_env: environment variable {var} is not set (or empty)"
-                    )));
-                }
-            }
-        }
-        if client_keys.is_empty() && !config.server.listen.ip().is_loopback() {
+        if !governance.requires_key() && !config.server.listen.ip().is_loopback() {
             return Err(invalid(format!(
-                "no client keys configured (server.client_key_env), so the gateway only listens \
-                 on loopback, but server.listen is {}",
+                "no client keys configured (server.client_key_env, [[keys]] or the store), so \
+                 the gateway only listens on loopback, but server.listen is {}",
                 config.server.listen
             )));
         }
@@ -85,8 +101,9 @@ impl State {
             routes,
             providers,
             http,
-            client_keys,
-            metrics: Metrics::new(),
+            governance: Arc::new(governance),
+            metrics,
+            default_output_tokens: l.default_output_tokens,
             limits: Limits {
                 max_body_bytes: l.max_body_bytes,
                 request_timeout: Duration::from_millis(l.request_timeout_ms),
@@ -111,16 +128,7 @@ impl State {
 
     /// Whether clients must present a key.
     pub fn requires_key(&self) -> bool {
-        !self.client_keys.is_empty()
-    }
-
-    /// Whether `presented` is one of the client keys (compared in constant time per key).
-    pub fn key_accepted(&self, presented: &str) -> bool {
-        let mut accepted = false;
-        for key in &self.client_keys {
-            accepted |= constant_time_eq(key.expose_secret().as_bytes(), presented.as_bytes());
-        }
-        accepted
+        self.governance.requires_key()
     }
 }
 
@@ -135,13 +143,4 @@ impl Drop for Slot {
     fn drop(&mut self) {
         self.in_flight.dec();
     }
-}
-
-/// Byte equality whose time does not depend on where the first difference is. Hand-written:
-/// eight lines, not worth a dependency.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

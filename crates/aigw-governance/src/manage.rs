@@ -14,13 +14,17 @@ pub fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, String
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        if path == "." {
-            e.into_inner().to_string()
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            format!("the body is not valid JSON: {inner}")
+        } else if path == "." || path == "?" {
+            inner.to_string()
         } else {
-            format!("{path}: {}", e.into_inner())
+            format!("{path}: {inner}")
         }
     })?;
-    de.end().map_err(|e| e.to_string())?;
+    de.end()
+        .map_err(|e| format!("the body is not valid JSON: {e}"))?;
     Ok(value)
 }
 

@@ -68,6 +68,41 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// A ring of the configuration's keys alone, with no store.
+    pub fn without_store(statics: Vec<VirtualKey>) -> KeyRing {
+        KeyRing {
+            any: AtomicBool::new(!statics.is_empty()),
+            by_hash: RwLock::new(
+                statics
+                    .into_iter()
+                    .map(|k| (k.secret_hash.clone(), Arc::new(k)))
+                    .collect(),
+            ),
+            store: None,
+            version: AtomicI64::new(0),
+            last_ok: AtomicI64::new(now_ms()),
+            stale_after: Duration::MAX,
+            failing: AtomicBool::new(false),
+        }
+    }
+
+    /// The configuration's keys, by id.
+    pub fn config_keys(&self) -> Vec<Arc<VirtualKey>> {
+        let map = self.by_hash.read().unwrap_or_else(|e| e.into_inner());
+        let mut keys: Vec<_> = map
+            .values()
+            .filter(|k| k.source == KeySource::Config)
+            .cloned()
+            .collect();
+        keys.sort_by(|a, b| a.id.cmp(&b.id));
+        keys
+    }
+
+    /// The configuration's key `id`.
+    pub fn config_key(&self, id: &str) -> Option<Arc<VirtualKey>> {
+        self.config_keys().into_iter().find(|k| k.id == id)
+    }
+
     /// Whether clients must present a key.
     pub fn requires_key(&self) -> bool {
         self.any.load(Ordering::Relaxed)
@@ -131,7 +166,8 @@ impl KeyRing {
     }
 
     fn fresh(&self, now: i64) -> bool {
-        now - self.last_ok.load(Ordering::Relaxed) <= self.stale_after.as_millis() as i64
+        now - self.last_ok.load(Ordering::Relaxed)
+            <= i64::try_from(self.stale_after.as_millis()).unwrap_or(i64::MAX)
     }
 
     /// The key whose secret is `presented`.

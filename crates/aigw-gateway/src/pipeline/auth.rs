@@ -1,56 +1,43 @@
-//! Who is calling: the key a client presents, in its protocol's way, checked against the
-//! gateway's client keys.
+//! Who is calling: the key a client presents, in its protocol's way (`Authorization:
+//! Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`), checked against the gateway's keys —
+//! the configuration's and the store's (`aigw_governance`). Refusals are in the client's
+//! shape: 401 for a missing, unknown, revoked or expired key; 503 when the key store has been
+//! unreachable for longer than it may be trusted.
 
 use crate::protocol::{GatewayError, Wire};
 use crate::state::State;
+use aigw_governance::{Caller, Denied};
 use axum::http::{HeaderMap, StatusCode, header};
 
-/// Who made a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Caller {
-    /// No client keys are configured (the gateway listens on loopback only): anyone.
-    Anonymous,
-    /// A client that presented one of the gateway's client keys.
-    GatewayKey,
-}
-
-impl Caller {
-    /// The label used in logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Caller::Anonymous => "anonymous",
-            Caller::GatewayKey => "gateway-key",
-        }
-    }
-}
-
-/// The caller, or the client protocol's 401 when a key is required and the one presented
-/// (if any) is not accepted.
-pub fn authenticate(
+/// The caller, or the client protocol's refusal.
+pub async fn authenticate(
     state: &State,
     wire: Wire,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Caller, GatewayError> {
-    if !state.requires_key() {
-        return Ok(Caller::Anonymous);
-    }
-    match presented_key(wire, headers, query) {
-        Some(key) if state.key_accepted(key) => Ok(Caller::GatewayKey),
-        Some(_) => Err(
-            GatewayError::new(StatusCode::UNAUTHORIZED, "invalid gateway key")
-                .code("invalid_api_key"),
-        ),
-        None => Err(GatewayError::new(
-            StatusCode::UNAUTHORIZED,
-            match wire {
+    let presented = presented_key(wire, headers, query);
+    let unauthorized = |message: &str| {
+        GatewayError::new(StatusCode::UNAUTHORIZED, message).code("invalid_api_key")
+    };
+    state
+        .governance
+        .authenticate(presented)
+        .await
+        .map_err(|denied| match denied {
+            Denied::Missing => unauthorized(match wire {
                 Wire::Openai => "missing gateway key: send `Authorization: Bearer <key>`",
                 Wire::Anthropic => "missing gateway key: send `x-api-key: <key>`",
                 Wire::Gemini => "missing gateway key: send `x-goog-api-key: <key>` or `?key=<key>`",
-            },
-        )
-        .code("invalid_api_key")),
-    }
+            }),
+            Denied::Unknown => unauthorized("invalid gateway key"),
+            Denied::Revoked => unauthorized("this gateway key has been revoked"),
+            Denied::Expired => unauthorized("this gateway key has expired"),
+            Denied::Unavailable(why) => GatewayError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("cannot check the gateway key: {why}"),
+            ),
+        })
 }
 
 /// The key a client presented, in its protocol's way.

@@ -3,10 +3,10 @@
 //! client that went away.
 
 use super::answer::ROUTE;
-use super::auth::Caller;
 use crate::metrics::{ApiLabels, RequestLabels};
 use crate::state::State;
 use crate::usage::Usage;
+use aigw_governance::{Admission, Caller};
 use axum::http::{HeaderMap, StatusCode};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,8 @@ pub struct Outcome {
     pub label: &'static str,
     /// Who called; `None` when the request was refused before that was known.
     pub caller: Option<Caller>,
+    /// What the request holds under its rate limits, given back by [`finish`].
+    pub admission: Option<Admission>,
     /// The model the client asked for; `-` when the request ended before routing.
     pub model: String,
     pub started: Instant,
@@ -43,6 +45,7 @@ impl Outcome {
         Outcome {
             label,
             caller: None,
+            admission: None,
             model: "-".to_owned(),
             started,
             status: StatusCode::OK,
@@ -72,9 +75,13 @@ impl Outcome {
     }
 }
 
-/// Records the end of a request: the request counter, the tokens, the time to first byte and
-/// the request's log line.
-pub fn finish(state: &State, outcome: Outcome) {
+/// Records the end of a request: its rate-limit admission settled with the usage the
+/// upstream reported, the request counter, the tokens, the time to first byte and the
+/// request's log line.
+pub fn finish(state: &State, mut outcome: Outcome) {
+    if let Some(admission) = outcome.admission.take() {
+        settle(state, admission, outcome.spent.as_ref());
+    }
     let metrics = &state.metrics;
     let status = outcome.status.as_u16();
     metrics
@@ -95,11 +102,34 @@ pub fn finish(state: &State, outcome: Outcome) {
     }
     tracing::info!(
         api = outcome.label,
-        caller = outcome.caller.map_or("-", Caller::name),
+        key = outcome.caller.as_ref().map_or("-", Caller::id),
         model = outcome.model.as_str(),
         route = outcome.route.as_deref().unwrap_or("-"),
         status,
         latency_ms = outcome.latency.as_secs_f64() * 1000.0,
         "request"
     );
+}
+
+/// Gives the admission back: the concurrency slot, and the tokens reserved corrected to the
+/// usage (unknown usage keeps the reservation). Off the request's path: with Redis counters
+/// it is a round trip the client need not wait for.
+fn settle(state: &State, admission: Admission, spent: Option<&Spent>) {
+    let used = spent.and_then(|s| match (s.usage.input, s.usage.output) {
+        (None, None) => None,
+        (input, output) => Some(input.unwrap_or(0) + output.unwrap_or(0)),
+    });
+    if !state.governance.limiter.shared() {
+        // In-process counters settle without waiting on anything.
+        let limiter = &state.governance.limiter;
+        futures_util::FutureExt::now_or_never(limiter.settle(admission, used));
+        return;
+    }
+    let governance = state.governance.clone();
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn(async move { governance.limiter.settle(admission, used).await });
+        }
+        Err(_) => tracing::warn!("no runtime to settle a rate-limit admission on"),
+    }
 }

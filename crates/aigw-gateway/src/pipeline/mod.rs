@@ -14,11 +14,14 @@
 //! [`finish`] like any other answer.
 
 mod admit;
+mod allowed;
 mod answer;
 mod attempt;
 mod auth;
+mod estimate;
 mod finish;
 mod forward;
+mod limits;
 
 pub use answer::{ADJUSTMENTS, ROUTE};
 pub use auth::authenticate;
@@ -112,14 +115,16 @@ async fn run(
     } = incoming;
     let slot = admit::slot(state)?;
     let caller = authenticate(state, api.wire(), &headers, query.as_deref())
+        .await
         .map_err(GatewayError::closing)?;
-    outcome.caller = Some(caller);
+    outcome.caller = Some(caller.clone());
     let body = admit::json_body(state, &headers, body).await?;
     let (model, stream) = match path_model {
         Some(requested) => requested,
         None => requested(op, &body.value)?,
     };
-    let targets = route(state, &model)?;
+    outcome.model.clone_from(&model);
+    let targets = allowed::allowed(&caller, &model, route(state, &model)?)?;
     let inbound = Inbound {
         api,
         op,
@@ -130,7 +135,7 @@ async fn run(
         stream,
         framing,
     };
-    outcome.model = model;
+    outcome.admission = Some(limits::admit(state, &caller, &model, &inbound).await?);
     let answer = forward::forward(state, &inbound, targets, outcome).await;
     Ok((answer, slot))
 }
@@ -172,14 +177,21 @@ fn strict(state: &State, headers: &HeaderMap) -> bool {
 /// The client's response. A plain answer ends the request now; a stream ends it when the
 /// stream ends, fails or is dropped, and holds the slot until then.
 fn respond(state: &State, mut outcome: Outcome, answer: Answer, slot: Slot) -> Response {
+    let snapshot = outcome.admission.as_ref().and_then(|a| a.snapshot);
     match answer {
-        Answer::Plain(response) => {
+        Answer::Plain(mut response) => {
             drop(slot);
+            if let Some(snapshot) = &snapshot {
+                limits::headers(snapshot, response.headers_mut());
+            }
             outcome.answered(response.status(), response.headers());
             finish(state, outcome);
             response
         }
-        Answer::Stream(head, stream) => {
+        Answer::Stream(mut head, stream) => {
+            if let Some(snapshot) = &snapshot {
+                limits::headers(snapshot, &mut head.headers);
+            }
             outcome.answered(head.status, &head.headers);
             let body = Body::from_stream((*stream).ends_with(outcome, slot));
             Response::from_parts(head, body)

@@ -155,6 +155,26 @@ impl Gateway {
         let env: HashMap<&str, &str> = UPSTREAM_KEYS.into_iter().collect();
         let state =
             Arc::new(State::new(&config, |var| env.get(var).map(|v| v.to_string())).unwrap());
+        Gateway::serve(state, grace).await
+    }
+
+    /// A gateway with its key store (`State::open`); `env` adds to [`UPSTREAM_KEYS`].
+    pub async fn open(config: &str, env: &[(&str, &str)]) -> Gateway {
+        let config = Config::parse(config).unwrap();
+        let mut vars: HashMap<&str, &str> = UPSTREAM_KEYS.into_iter().collect();
+        vars.extend(env.iter().copied());
+        let state = State::open(&config, |var| vars.get(var).map(|v| v.to_string()))
+            .await
+            .unwrap();
+        Gateway::serve(Arc::new(state), Duration::from_secs(5)).await
+    }
+
+    /// A gateway on `state`.
+    pub async fn start_state(state: Arc<State>) -> Gateway {
+        Gateway::serve(state, Duration::from_secs(5)).await
+    }
+
+    async fn serve(state: Arc<State>, grace: Duration) -> Gateway {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -149,6 +149,14 @@ impl Limiter {
         }
     }
 
+    /// Checks that the counter store answers (`aigw check`); where it is.
+    pub async fn ping(&self) -> Result<String, String> {
+        match &self.counters {
+            Counters::Local(_) => Ok("in this process".into()),
+            Counters::Redis(redis) => redis.ping().await.map(|()| redis.url().to_owned()),
+        }
+    }
+
     pub fn shared(&self) -> bool {
         matches!(self.counters, Counters::Redis(_))
     }

@@ -1,0 +1,236 @@
+//! The admin API under `/admin/` (JSON): create a key (its secret answered once), list, show,
+//! update, revoke. Guarded by the admin key (`Authorization: Bearer`, from the environment
+//! variable `[admin] key_env`); a virtual key never opens it; without an admin key the API is
+//! off (404). Errors are OpenAI-shaped JSON; bad bodies name the field.
+
+use crate::protocol::{GatewayError, Wire, json_response};
+use crate::state::State;
+use aigw_governance::key::{KeySource, VirtualKey};
+use aigw_governance::manage::{KeyUpdate, KeyView, NewKey, created_json, now_ms, parse_json};
+use aigw_governance::store::{Store, StoreError};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State as Shared};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use std::sync::Arc;
+
+type AppState = Shared<Arc<State>>;
+
+/// Largest admin request body.
+const MAX_BODY: usize = 64 << 10;
+
+/// The `/admin/…` routes.
+pub fn routes() -> Router<Arc<State>> {
+    Router::new()
+        .route("/admin/keys", post(create).get(list))
+        .route("/admin/keys/{id}", get(show).patch(update).delete(revoke))
+        .route("/admin/keys/{id}/revoke", post(revoke))
+        .route("/admin/{*rest}", axum::routing::any(unknown))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> GatewayError {
+    GatewayError::new(status, message)
+}
+
+/// The admin key check, and the store every admin operation needs.
+fn guard<'s>(state: &'s State, headers: &HeaderMap) -> Result<&'s Store, GatewayError> {
+    let governance = &state.governance;
+    if !governance.admin_enabled() {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "the admin API is off: set the admin key's environment variable ([admin] key_env, \
+             default AIGW_ADMIN_KEY) to turn it on",
+        ));
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(key) if governance.admin_accepts(key) => {}
+        Some(_) => {
+            return Err(
+                GatewayError::new(StatusCode::UNAUTHORIZED, "invalid admin key")
+                    .code("invalid_api_key"),
+            );
+        }
+        None => {
+            return Err(GatewayError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing admin key: send `Authorization: Bearer <admin key>`",
+            )
+            .code("invalid_api_key"));
+        }
+    }
+    governance.store.as_ref().ok_or_else(|| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this gateway runs without a key store",
+        )
+    })
+}
+
+fn store_error(e: StoreError) -> GatewayError {
+    match e {
+        StoreError::NotFound(id) => error(StatusCode::NOT_FOUND, format!("no key with id {id:?}")),
+        other => {
+            tracing::error!(error = %other, "admin API: the store failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, other.to_string())
+        }
+    }
+}
+
+async fn body<T: for<'de> serde::Deserialize<'de>>(body: Body) -> Result<T, GatewayError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("admin request bodies are at most {MAX_BODY} bytes"),
+        )
+    })?;
+    parse_json(&bytes).map_err(|e| error(StatusCode::BAD_REQUEST, e))
+}
+
+/// Makes this replica see a change at once (the others within the refresh interval).
+async fn refresh(state: &State) {
+    if let Err(e) = state.governance.ring.refresh().await {
+        tracing::warn!(error = %e, "admin API: cannot refresh the key ring");
+    }
+}
+
+fn view(key: &VirtualKey) -> serde_json::Value {
+    serde_json::to_value(KeyView::of(key, now_ms())).unwrap_or_default()
+}
+
+async fn create(Shared(state): AppState, headers: HeaderMap, raw: Body) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    let new: NewKey = match body(raw).await {
+        Ok(new) => new,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    let now = now_ms();
+    let (key, secret) = match new.build(now) {
+        Ok(built) => built,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e).into_response(Wire::Openai),
+    };
+    if let Err(e) = store.insert(&key).await {
+        return store_error(e).into_response(Wire::Openai);
+    }
+    refresh(&state).await;
+    tracing::info!(key_id = %key.id, name = %key.name, "admin API: key created");
+    json_response(StatusCode::CREATED, &created_json(&key, &secret, now))
+}
+
+async fn list(Shared(state): AppState, headers: HeaderMap) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    match store.list().await {
+        Ok(keys) => {
+            let mut data: Vec<serde_json::Value> = state
+                .governance
+                .ring
+                .config_keys()
+                .iter()
+                .map(|k| view(k))
+                .collect();
+            data.extend(keys.iter().map(view));
+            json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
+        }
+        Err(e) => store_error(e).into_response(Wire::Openai),
+    }
+}
+
+async fn show(Shared(state): AppState, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    if let Some(key) = state.governance.ring.config_key(&id) {
+        return json_response(StatusCode::OK, &view(&key));
+    }
+    match store.get(&id).await {
+        Ok(Some(key)) => json_response(StatusCode::OK, &view(&key)),
+        Ok(None) => store_error(StoreError::NotFound(id)).into_response(Wire::Openai),
+        Err(e) => store_error(e).into_response(Wire::Openai),
+    }
+}
+
+fn config_key_refused(state: &State, id: &str) -> Option<Response> {
+    let key = state.governance.ring.config_key(id)?;
+    debug_assert_eq!(key.source, KeySource::Config);
+    Some(
+        error(
+            StatusCode::CONFLICT,
+            format!("key {id:?} is defined in the configuration file: change it there"),
+        )
+        .into_response(Wire::Openai),
+    )
+}
+
+async fn update(
+    Shared(state): AppState,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    if let Some(refused) = config_key_refused(&state, &id) {
+        return refused;
+    }
+    let changes: KeyUpdate = match body(raw).await {
+        Ok(changes) => changes,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    let now = now_ms();
+    let changes = match changes.validate(now) {
+        Ok(changes) => changes,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e).into_response(Wire::Openai),
+    };
+    match store.update(&id, &changes, now).await {
+        Ok(key) => {
+            refresh(&state).await;
+            tracing::info!(key_id = %key.id, "admin API: key updated");
+            json_response(StatusCode::OK, &view(&key))
+        }
+        Err(e) => store_error(e).into_response(Wire::Openai),
+    }
+}
+
+async fn revoke(Shared(state): AppState, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    if let Some(refused) = config_key_refused(&state, &id) {
+        return refused;
+    }
+    match store.revoke(&id, now_ms()).await {
+        Ok(key) => {
+            refresh(&state).await;
+            tracing::info!(key_id = %key.id, "admin API: key revoked");
+            json_response(StatusCode::OK, &view(&key))
+        }
+        Err(e) => store_error(e).into_response(Wire::Openai),
+    }
+}
+
+async fn unknown(Shared(state): AppState, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    if let Err(e) = guard(&state, &headers) {
+        return e.into_response(Wire::Openai);
+    }
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no such admin endpoint: {}", uri.path()),
+    )
+    .into_response(Wire::Openai)
+}
