@@ -5,6 +5,7 @@
 //! upstream call; `aigw keys` and the admin API use [`manage`] and [`store::Store`].
 
 pub mod config;
+pub mod cost;
 pub mod key;
 pub mod limits;
 pub mod manage;
