@@ -7,6 +7,9 @@
 # Builds both binaries (debug), keeps a venv in target/sdk-venv (reinstalled when
 # requirements.txt changes), starts the mock and the gateway on free loopback ports, runs
 # tests/sdk/sdk_test.py and exits with its status (its last line: `N passed, M failed`).
+# The gateway has a client key (server.client_key_env) for the protocol cases, and a key
+# store (SQLite in the run's temporary directory) with the admin API on (a random
+# AIGW_ADMIN_KEY) for the virtual-key cases, which create their keys through it.
 # AIGW_SDK_KEEP_LOGS=1 keeps the mock's and gateway's logs (their path is printed).
 # AIGW_SDK_BINS=DIR uses the aigw and aigw-mock already built in DIR (CI passes the ones
 # `cargo test --workspace` just built: a second build with other features costs ~0.7 GiB).
@@ -113,6 +116,9 @@ export AIGW_SDK_ANTHROPIC_KEY=sk-ant-mock
 export AIGW_SDK_GEMINI_KEY=mock-gemini-key
 export AIGW_SDK_GROQ_KEY=gsk-mock
 export AIGW_TEST_KEY="aigw-sdk-test-$RANDOM$RANDOM"
+# The admin key ([admin] key_env), read by the gateway and by sdk_test.py.
+AIGW_ADMIN_KEY="aigw-sdk-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export AIGW_ADMIN_KEY
 
 cat >"$work/aigw.toml" <<EOF
 [server]
@@ -123,6 +129,14 @@ shutdown_grace_secs = 1
 [limits]
 request_timeout_ms = 20000
 idle_timeout_ms = 20000
+counters = "memory"
+
+# Virtual keys: this run's own store (without [store] the gateway would use ./aigw.db).
+[store]
+url = "sqlite://$work/keys.db"
+
+[admin]
+key_env = "AIGW_ADMIN_KEY"
 
 [providers.openai]
 kind = "openai"

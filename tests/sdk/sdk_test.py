@@ -6,10 +6,12 @@ URL, against a running `aigw` gateway whose upstreams are `aigw-mock` replaying 
 
 `tests/sdk/run.sh` starts the mock and the gateway with the configuration this file expects:
 routes `gpt-test` -> openai, `claude-test` -> anthropic, `gemini-test` -> gemini,
-`groq-test` -> groq (openai-compat preset), `embed-test` -> openai, and the gateway key in
-`AIGW_TEST_KEY`. Tool-call cases ask for `PROVIDER/replay:STEM` (the gateway's
-provider/model form, the mock's replay selector) with a recorded tool call picked from the
-corpus, and check that the SDK sees exactly the recorded name and arguments.
+`groq-test` -> groq (openai-compat preset), `embed-test` -> openai, the gateway key in
+`AIGW_TEST_KEY`, and a key store with the admin key in `AIGW_ADMIN_KEY`. Tool-call cases ask
+for `PROVIDER/replay:STEM` (the gateway's provider/model form, the mock's replay selector)
+with a recorded tool call picked from the corpus, and check that the SDK sees exactly the
+recorded name and arguments. Virtual-key cases create keys through the admin API and present
+them with the SDKs, nothing changed but the key.
 
 One line per case (`ok   name` / `FAIL name: error`); the last line is `N passed, M failed`;
 exit status 1 if any case failed.
@@ -56,9 +58,12 @@ WEATHER_SCHEMA = {
 
 
 class Ctx:
-    def __init__(self, gateway: str, key: str, corpus: Path | None) -> None:
+    def __init__(
+        self, gateway: str, key: str, corpus: Path | None, admin_key: str | None = None
+    ) -> None:
         self.gateway = gateway.rstrip("/")
         self.key = key
+        self.admin_key = admin_key
         self.corpus = corpus
         # Clients live as long as the run: a google-genai Client closes its HTTP client when
         # it is garbage-collected, even while `client.models` is still in use.
@@ -1152,6 +1157,336 @@ def _(ctx: Ctx) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Virtual keys: keys created through the admin API (`POST /admin/keys`, the admin key from
+# `--admin-key` / AIGW_ADMIN_KEY), presented by each SDK in its own way with nothing changed
+# but the key. Refusals must surface as each SDK's own typed error: a model outside the key's
+# allow-list 403, an expired or revoked key 401, a request over the key's limit 429. The
+# clients must not retry a 429 themselves: openai/anthropic have max_retries=0 (by default
+# they would wait out the gateway's retry-after, up to a minute, and then succeed);
+# google-genai 3.6 retries only with HttpRetryOptions (attempts=1 here: one attempt). The
+# gateway's 429 counter moving by exactly one shows that the 429 was sent once.
+
+VKEY_APIS = ["openai.chat", "openai.responses", "anthropic.messages", "genai.generate_content"]
+
+# The route each API asks for (its own provider), and one outside a key's allow-list.
+VKEY_MODEL = {
+    "openai.chat": MODEL["openai"],
+    "openai.responses": MODEL["openai"],
+    "anthropic.messages": MODEL["anthropic"],
+    "genai.generate_content": MODEL["gemini"],
+}
+VKEY_OTHER_MODEL = {
+    "openai.chat": MODEL["anthropic"],
+    "openai.responses": MODEL["gemini"],
+    "anthropic.messages": MODEL["openai"],
+    "genai.generate_content": MODEL["anthropic"],
+}
+
+# The SDK's error class for a gateway status (google-genai: ClientError with `code`).
+SDK_ERROR = {
+    "openai": {
+        401: openai.AuthenticationError,
+        403: openai.PermissionDeniedError,
+        429: openai.RateLimitError,
+    },
+    "anthropic": {
+        401: anthropic.AuthenticationError,
+        403: anthropic.PermissionDeniedError,
+        429: anthropic.RateLimitError,
+    },
+}
+OPENAI_CODE = {401: "invalid_api_key", 403: "model_not_allowed", 429: "rate_limit_exceeded"}
+ANTHROPIC_TYPE = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+GOOGLE_STATUS = {401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED"}
+
+_vkey_serial = 0
+
+
+def admin_request(ctx: Ctx, method: str, path: str, body: dict | None = None) -> tuple[int, Any]:
+    """An admin API call with plain urllib: (status, JSON body)."""
+    import urllib.error
+    import urllib.request
+
+    check(ctx.admin_key, "no admin key (--admin-key or AIGW_ADMIN_KEY): cannot create virtual keys")
+    request = urllib.request.Request(
+        f"{ctx.gateway}/admin{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {ctx.admin_key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text.decode("utf-8", "replace")
+
+
+def create_key(ctx: Ctx, api: str, **fields: Any) -> tuple[str, str]:
+    """(id, secret) of a new store key named after the case."""
+    global _vkey_serial
+    _vkey_serial += 1
+    body = {"name": f"sdk-{api}-{_vkey_serial}", **fields}
+    status, created = admin_request(ctx, "POST", "/keys", body)
+    check(status == 201, f"POST /admin/keys {body}: {status} {short(created)}")
+    check(isinstance(created, dict), f"POST /admin/keys answered {short(created)}")
+    secret, key_id = created.get("secret"), created.get("id")
+    check(
+        isinstance(secret, str) and secret.startswith("sk-aigw-"),
+        f"secret {short(secret)} (expected sk-aigw-…)",
+    )
+    check(isinstance(key_id, str) and key_id, f"no id in {short(created)}")
+    return key_id, secret
+
+
+def vkey_call(ctx: Ctx, api: str, key: str, model: str, stream: bool = False) -> dict[str, str]:
+    """One request of `api` through its SDK, with a fresh client holding `key`; checks the
+    answer has content and returns the HTTP headers (lower-case names) the SDK saw."""
+    if api == "openai.chat":
+        client = ctx.openai(key)
+        if stream:
+            raw = client.chat.completions.with_raw_response.create(
+                model=model, messages=CHAT_MESSAGES, stream=True
+            )
+            chunks = list(raw.parse())
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        else:
+            raw = client.chat.completions.with_raw_response.create(
+                model=model, messages=CHAT_MESSAGES, max_completion_tokens=200
+            )
+            text = raw.parse().choices[0].message.content or ""
+        headers = raw.headers
+    elif api == "openai.responses":
+        client = ctx.openai(key)
+        raw = client.responses.with_raw_response.create(
+            model=model, input="What is the capital of France? One sentence.", stream=stream
+        )
+        if stream:
+            text = "".join(e.delta for e in raw.parse() if e.type == "response.output_text.delta")
+        else:
+            text = raw.parse().output_text
+        headers = raw.headers
+    elif api == "anthropic.messages":
+        client = ctx.anthropic(key)
+        if stream:
+            with client.messages.stream(model=model, max_tokens=300, messages=CHAT_MESSAGES) as s:
+                headers = s.response.headers
+                text = "".join(s.text_stream)
+        else:
+            raw = client.messages.with_raw_response.create(
+                model=model, max_tokens=300, messages=CHAT_MESSAGES
+            )
+            text = "".join(b.text for b in raw.parse().content if b.type == "text")
+            headers = raw.headers
+    elif api == "genai.generate_content":
+        client = ctx.genai(key)
+        prompt = "What is the capital of France? One sentence."
+        if stream:
+            chunks = list(client.models.generate_content_stream(model=model, contents=prompt))
+            check(chunks, "no chunks")
+            text = "".join(c.text or "" for c in chunks)
+            headers = genai_headers(chunks[0])
+        else:
+            response = client.models.generate_content(model=model, contents=prompt)
+            text = response.text or ""
+            headers = genai_headers(response)
+    else:
+        raise Fail(f"unknown api {api}")
+    check(text.strip(), f"{api}{' stream' if stream else ''}: empty answer")
+    return {k.lower(): v for k, v in dict(headers).items()}
+
+
+def expect_sdk_error(api: str, status: int, fn: Callable[[], Any]) -> tuple[str, Any]:
+    """`fn` raises the SDK's own error for `status`, in the client protocol's shape; its
+    (message, HTTP headers)."""
+    sdk = api.split(".")[0]
+    if sdk == "genai":
+        e = expect_raises(genai_errors.ClientError, fn)
+        check(e.code == status, f"code {e.code}, expected {status}: {short(str(e))}")
+        expected = GOOGLE_STATUS[status]
+        check(e.status == expected, f"status {e.status!r}, expected {expected!r}")
+        check(e.message, "no message")
+        return e.message, e.response.headers
+    e = expect_raises(SDK_ERROR[sdk][status], fn)
+    check(e.status_code == status, f"status {e.status_code}")
+    if sdk == "openai":
+        check(isinstance(e.body, dict) and e.body.get("message"), f"error body {short(e.body)}")
+        check(e.code == OPENAI_CODE[status], f"code {e.code!r}, expected {OPENAI_CODE[status]!r}")
+        message = e.body["message"]
+    else:
+        error = e.body.get("error") if isinstance(e.body, dict) else None
+        check(
+            isinstance(e.body, dict) and e.body.get("type") == "error" and isinstance(error, dict),
+            f"error body {short(e.body)}",
+        )
+        check(
+            error.get("type") == ANTHROPIC_TYPE[status],
+            f"error type {error.get('type')!r}, expected {ANTHROPIC_TYPE[status]!r}",
+        )
+        message = error.get("message") or ""
+    return message, e.response.headers
+
+
+def rate_limited_total(ctx: Ctx) -> int:
+    """The gateway's `aigw_rate_limited_total{limit="requests"}`."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{ctx.gateway}/metrics", timeout=TIMEOUT_S) as response:
+        text = response.read().decode()
+    for line in text.splitlines():
+        if line.startswith('aigw_rate_limited_total{limit="requests"} '):
+            return int(float(line.split()[-1]))
+    return 0
+
+
+def vkey_valid(api: str) -> Callable[[Ctx], None]:
+    """A store key allowed this route answers, plain and streamed."""
+
+    def run(ctx: Ctx) -> None:
+        _, secret = create_key(ctx, api, models=[VKEY_MODEL[api]])
+        for stream in (False, True):
+            headers = vkey_call(ctx, api, secret, VKEY_MODEL[api], stream=stream)
+            check(headers.get("x-aigw-route"), f"no x-aigw-route (stream={stream}): {headers}")
+
+    return run
+
+
+def vkey_forbidden_model(api: str) -> Callable[[Ctx], None]:
+    def run(ctx: Ctx) -> None:
+        _, secret = create_key(ctx, api, models=[VKEY_OTHER_MODEL[api]])
+        message, _ = expect_sdk_error(api, 403, lambda: vkey_call(ctx, api, secret, VKEY_MODEL[api]))
+        check("may not use model" in message, f"message {message!r}")
+        # The model it does allow answers.
+        vkey_call(ctx, api, secret, VKEY_OTHER_MODEL[api])
+
+    return run
+
+
+def vkey_expired(api: str) -> Callable[[Ctx], None]:
+    def run(ctx: Ctx) -> None:
+        _, secret = create_key(ctx, api, expires_at="2020-01-01T00:00:00Z")
+        message, _ = expect_sdk_error(api, 401, lambda: vkey_call(ctx, api, secret, VKEY_MODEL[api]))
+        check("expired" in message, f"message {message!r}")
+
+    return run
+
+
+def vkey_revoked(api: str) -> Callable[[Ctx], None]:
+    """The key answers, is revoked through the admin API, then gets 401 (same client)."""
+
+    def run(ctx: Ctx) -> None:
+        key_id, secret = create_key(ctx, api)
+        vkey_call(ctx, api, secret, VKEY_MODEL[api])
+        status, revoked = admin_request(ctx, "POST", f"/keys/{key_id}/revoke")
+        check(status == 200, f"POST /admin/keys/{key_id}/revoke: {status} {short(revoked)}")
+        check(revoked.get("status") == "revoked", f"revoke answered {short(revoked)}")
+        message, _ = expect_sdk_error(api, 401, lambda: vkey_call(ctx, api, secret, VKEY_MODEL[api]))
+        check("revoked" in message, f"message {message!r}")
+
+    return run
+
+
+def vkey_rate_limited(api: str) -> Callable[[Ctx], None]:
+    """rpm 2: two answers counting x-ratelimit-remaining-requests down (read through the SDK),
+    then the SDK's rate-limit error with retry-after, sent once (no retry by the SDK); a
+    stream over the limit too."""
+
+    def run(ctx: Ctx) -> None:
+        _, secret = create_key(ctx, api, limits={"rpm": 2})
+        for remaining in ("1", "0"):
+            headers = vkey_call(ctx, api, secret, VKEY_MODEL[api])
+            check(
+                headers.get("x-ratelimit-limit-requests") == "2",
+                f"x-ratelimit-limit-requests {headers.get('x-ratelimit-limit-requests')!r}",
+            )
+            check(
+                headers.get("x-ratelimit-remaining-requests") == remaining,
+                f"x-ratelimit-remaining-requests {headers.get('x-ratelimit-remaining-requests')!r}, "
+                f"expected {remaining!r}",
+            )
+        before = rate_limited_total(ctx)
+        started = time.monotonic()
+        message, headers = expect_sdk_error(
+            api, 429, lambda: vkey_call(ctx, api, secret, VKEY_MODEL[api])
+        )
+        took = time.monotonic() - started
+        check("rate limit of 2 requests per minute" in message, f"message {message!r}")
+        retry = headers.get("retry-after")
+        check(retry is not None and 1 <= int(retry) <= 60, f"retry-after {retry!r}")
+        remaining = headers.get("x-ratelimit-remaining-requests")
+        check(remaining == "0", f"x-ratelimit-remaining-requests on the 429: {remaining!r}")
+        refused = rate_limited_total(ctx) - before
+        check(refused == 1, f"the gateway refused {refused} request(s): the SDK retried the 429")
+        check(took < 5, f"the 429 took {took:.1f} s to surface (a retry with back-off?)")
+        # A stream over the limit: the same error, before any event.
+        expect_sdk_error(
+            api, 429, lambda: vkey_call(ctx, api, secret, VKEY_MODEL[api], stream=True)
+        )
+
+    return run
+
+
+for _api in VKEY_APIS:
+    case(f"virtual key {_api}: valid key -> answered (plain, stream)")(vkey_valid(_api))
+    case(f"virtual key {_api}: model outside the allow-list -> 403 permission denied")(
+        vkey_forbidden_model(_api)
+    )
+    case(f"virtual key {_api}: expired key -> 401 authentication")(vkey_expired(_api))
+    case(f"virtual key {_api}: revoked key -> 401 authentication")(vkey_revoked(_api))
+    case(f"virtual key {_api}: rpm 2 -> third request 429 rate limit (plain, stream)")(
+        vkey_rate_limited(_api)
+    )
+
+
+@case("virtual key openai.chat: x-ratelimit-* count down through with_raw_response")
+def _(ctx: Ctx) -> None:
+    _, secret = create_key(ctx, "openai.chat", limits={"rpm": 4, "tpm": 100000})
+    client = ctx.openai(secret)
+    seen_tokens = []
+    for remaining in ("3", "2", "1", "0"):
+        raw = client.chat.completions.with_raw_response.create(
+            model=MODEL["openai"], messages=CHAT_MESSAGES, max_completion_tokens=200
+        )
+        check(raw.parse().choices, "no choices")
+        h = raw.headers
+        got = (h.get("x-ratelimit-limit-requests"), h.get("x-ratelimit-remaining-requests"))
+        check(
+            got == ("4", remaining),
+            f"x-ratelimit limit/remaining requests {got}, expected ('4', {remaining!r})",
+        )
+        check(h.get("x-ratelimit-reset-requests"), "no x-ratelimit-reset-requests")
+        limit_tokens = h.get("x-ratelimit-limit-tokens")
+        check(limit_tokens == "100000", f"x-ratelimit-limit-tokens {limit_tokens!r}")
+        tokens = int(h.get("x-ratelimit-remaining-tokens", "-1"))
+        check(0 <= tokens < 100000, f"x-ratelimit-remaining-tokens {tokens}")
+        seen_tokens.append(tokens)
+    check(
+        all(a > b for a, b in zip(seen_tokens, seen_tokens[1:])),
+        f"x-ratelimit-remaining-tokens not counting down: {seen_tokens}",
+    )
+
+
+@case("virtual key: the admin API refuses a virtual key and a wrong admin key")
+def _(ctx: Ctx) -> None:
+    import urllib.error
+    import urllib.request
+
+    _, secret = create_key(ctx, "admin")
+    for presented in (secret, "wrong-admin-key"):
+        request = urllib.request.Request(
+            f"{ctx.gateway}/admin/keys", headers={"Authorization": f"Bearer {presented}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                raise Fail(f"GET /admin/keys with {presented[:12]}… answered {response.status}")
+        except urllib.error.HTTPError as e:
+            check(e.code == 401, f"GET /admin/keys with {presented[:12]}…: {e.code}")
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def main() -> int:
@@ -1159,12 +1494,17 @@ def main() -> int:
     parser.add_argument("--gateway", required=True, help="the gateway's URL, http://HOST:PORT")
     parser.add_argument("--corpus", default=os.environ.get("AIGW_CORPUS"), help="corpus dir")
     parser.add_argument("--key", default=os.environ.get("AIGW_TEST_KEY"), help="gateway key")
+    parser.add_argument(
+        "--admin-key",
+        default=os.environ.get("AIGW_ADMIN_KEY"),
+        help="the gateway's admin key, to create virtual keys (default: $AIGW_ADMIN_KEY)",
+    )
     parser.add_argument("-k", dest="only", action="append", help="run cases containing this")
     parser.add_argument("-v", "--verbose", action="store_true", help="tracebacks on failure")
     args = parser.parse_args()
     if not args.key:
         parser.error("no gateway key: pass --key or set AIGW_TEST_KEY")
-    ctx = Ctx(args.gateway, args.key, Path(args.corpus) if args.corpus else None)
+    ctx = Ctx(args.gateway, args.key, Path(args.corpus) if args.corpus else None, args.admin_key)
 
     passed = failed = 0
     started = time.monotonic()
