@@ -28,6 +28,8 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/admin/keys", post(create).get(list))
         .route("/admin/keys/{id}", get(show).patch(update).delete(revoke))
         .route("/admin/keys/{id}/revoke", post(revoke))
+        .route("/admin/usage", get(usage))
+        .route("/admin/requests", get(requests))
         .route("/admin/{*rest}", axum::routing::any(unknown))
 }
 
@@ -233,4 +235,86 @@ async fn unknown(Shared(state): AppState, headers: HeaderMap, uri: axum::http::U
         format!("no such admin endpoint: {}", uri.path()),
     )
     .into_response(Wire::Openai)
+}
+
+/// `?key=&since=&by=` of `GET /admin/usage`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsageQuery {
+    key: Option<String>,
+    /// RFC 3339, or a duration back from now (`7d`); default: 30 days.
+    since: Option<String>,
+    #[serde(default)]
+    by: aigw_governance::spend::By,
+}
+
+/// The start of a report: RFC 3339, or a duration back from now (`24h`, `7d`).
+pub fn parse_since(since: Option<&str>, now: i64) -> Result<i64, String> {
+    let Some(text) = since else {
+        return Ok(now - 30 * 86_400_000);
+    };
+    if let Ok(d) = humantime::parse_duration(text) {
+        return Ok(now - d.as_millis() as i64);
+    }
+    aigw_governance::manage::parse_time("since", text)
+        .map_err(|_| format!("since: {text:?} is neither an RFC 3339 time nor a duration like 7d"))
+}
+
+/// `GET /admin/usage`: requests, tokens by kind and cost from the spend log, grouped by key,
+/// model or day (the same JSON as `aigw usage --json`).
+async fn usage(
+    Shared(state): AppState,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let store = match guard(&state, &headers) {
+        Ok(store) => store,
+        Err(e) => return e.into_response(Wire::Openai),
+    };
+    let query = match query {
+        Ok(axum::extract::Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()).into_response(Wire::Openai),
+    };
+    let since = match parse_since(query.since.as_deref(), now_ms()) {
+        Ok(since) => since,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e).into_response(Wire::Openai),
+    };
+    match aigw_governance::spend::report(store, query.by, query.key.as_deref(), since).await {
+        Ok(report) => json_response(
+            StatusCode::OK,
+            &serde_json::to_value(report).unwrap_or_default(),
+        ),
+        Err(e) => store_error(e).into_response(Wire::Openai),
+    }
+}
+
+/// `GET /admin/requests?limit=N`: the latest requests this replica answered, newest first
+/// (status, route, latency, time to first byte, usage, cost, losses), from memory.
+async fn requests(
+    Shared(state): AppState,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if let Err(e) = guard(&state, &headers) {
+        return e.into_response(Wire::Openai);
+    }
+    let limit = query
+        .as_deref()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("limit=")))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(100);
+    let data: Vec<serde_json::Value> = state
+        .recent
+        .latest(limit)
+        .into_iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(&r).unwrap_or_default();
+            v["cost_usd"] = r
+                .cost_pico
+                .map(aigw_governance::spend::usd)
+                .map_or(serde_json::Value::Null, Into::into);
+            v
+        })
+        .collect();
+    json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
 }

@@ -33,6 +33,20 @@ pub struct Config {
     /// Virtual keys defined in the file (their secrets in the environment).
     #[serde(default)]
     pub keys: Vec<StaticKeyConfig>,
+    /// Prices beyond (or instead of) the built-in table.
+    #[serde(default)]
+    pub pricing: PricingConfig,
+}
+
+/// `[pricing]`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PricingConfig {
+    /// A price file in the built-in table's format (`crates/aigw-governance/prices.toml`):
+    /// its entries win over the built-in ones for the same provider and model. `provider`
+    /// may be a configured provider's name, its kind or its preset.
+    #[serde(default)]
+    pub file: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -54,6 +68,13 @@ pub struct ServerConfig {
     /// Seconds open streams get to finish after a shutdown signal.
     #[serde(default = "default_grace")]
     pub shutdown_grace_secs: u64,
+    /// How many of the latest requests `GET /admin/requests` can show (kept in memory).
+    #[serde(default = "default_recent")]
+    pub recent_requests: usize,
+}
+
+fn default_recent() -> usize {
+    1000
 }
 
 fn default_listen() -> SocketAddr {
@@ -71,6 +92,7 @@ impl Default for ServerConfig {
             client_key_env: Vec::new(),
             strict: false,
             shutdown_grace_secs: default_grace(),
+            recent_requests: default_recent(),
         }
     }
 }

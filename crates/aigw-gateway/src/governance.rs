@@ -6,6 +6,7 @@
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 use aigw_governance::config::env_key;
+use aigw_governance::cost::PriceTable;
 use aigw_governance::key::VirtualKey;
 use aigw_governance::limits::{Counters, LocalCounters, RedisCounters};
 use aigw_governance::ring::KeyRing;
@@ -120,6 +121,19 @@ fn limiter(config: &Config, metrics: &Metrics) -> Result<Limiter, ConfigError> {
         l.on_store_error,
         metrics.limiter.clone(),
     ))
+}
+
+/// The built-in price table, with `[pricing] file`'s entries over it; errors name the entry.
+pub fn prices(config: &Config) -> Result<PriceTable, ConfigError> {
+    let builtin = PriceTable::builtin();
+    let Some(path) = &config.pricing.file else {
+        return Ok(builtin);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Invalid(format!("[pricing] file {path}: {e}")))?;
+    let overrides = PriceTable::parse(&text)
+        .map_err(|e| ConfigError::Invalid(format!("[pricing] file {path}: {e}")))?;
+    Ok(builtin.with_overrides(overrides))
 }
 
 fn admin(config: &Config, lookup: Lookup<'_>) -> Option<SecretString> {

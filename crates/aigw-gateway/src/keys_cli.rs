@@ -2,6 +2,7 @@
 //! stopped; a running gateway sees the change within its key refresh interval). A table for
 //! people, `--json` for scripts — the same JSON as the admin API.
 
+use aigw_governance::budget::BudgetSpec;
 use aigw_governance::key::{KeyLimits, KeyMetadata, VirtualKey};
 use aigw_governance::manage::{KeyUpdate, KeyView, NewKey, created_json, now_ms};
 use aigw_governance::store::Store;
@@ -32,6 +33,9 @@ pub enum KeysCommand {
         /// Remove the expiry.
         #[arg(long, conflicts_with_all = ["expires_at", "expires_in"])]
         no_expiry: bool,
+        /// Remove the budget.
+        #[arg(long, conflicts_with = "budget_usd")]
+        no_budget: bool,
     },
     /// Revoke a key (refused by every replica within the refresh interval).
     Revoke { id: String },
@@ -53,6 +57,15 @@ pub struct KeyFields {
     /// Requests at once.
     #[arg(long)]
     max_concurrency: Option<u64>,
+    /// A budget in USD per `--budget-period` (requests past it get 429 budget_exceeded).
+    #[arg(long)]
+    budget_usd: Option<String>,
+    /// `daily`, `weekly`, `monthly` or `total` (default: monthly).
+    #[arg(long, requires = "budget_usd")]
+    budget_period: Option<String>,
+    /// Spend in USD from which the key is logged and counted as near its budget.
+    #[arg(long, requires = "budget_usd")]
+    budget_soft_usd: Option<String>,
     /// Expiry, RFC 3339 UTC (`2027-01-01T00:00:00Z`).
     #[arg(long)]
     expires_at: Option<String>,
@@ -78,6 +91,17 @@ impl KeyFields {
         (!limits.is_unlimited()).then_some(limits)
     }
 
+    fn budget(&self) -> Option<BudgetSpec> {
+        Some(BudgetSpec {
+            max_usd: self.budget_usd.clone()?,
+            period: self
+                .budget_period
+                .clone()
+                .unwrap_or_else(|| "monthly".into()),
+            soft_usd: self.budget_soft_usd.clone(),
+        })
+    }
+
     fn metadata(&self) -> Option<KeyMetadata> {
         (self.team.is_some() || self.user.is_some() || !self.tags.is_empty()).then(|| KeyMetadata {
             team: self.team.clone(),
@@ -97,6 +121,7 @@ pub async fn run(url: &str, command: KeysCommand, json: bool) -> anyhow::Result<
                 name,
                 models: fields.models.clone().unwrap_or_default(),
                 limits: fields.limits().unwrap_or_default(),
+                budget: fields.budget(),
                 expires_at: fields.expires_at.clone(),
                 expires_in: fields.expires_in.clone(),
                 metadata: fields.metadata().unwrap_or_default(),
@@ -134,11 +159,17 @@ pub async fn run(url: &str, command: KeysCommand, json: bool) -> anyhow::Result<
             name,
             fields,
             no_expiry,
+            no_budget,
         } => {
             let update = KeyUpdate {
                 name,
                 models: fields.models.clone(),
                 limits: fields.limits(),
+                budget: if no_budget {
+                    Some(None)
+                } else {
+                    fields.budget().map(Some)
+                },
                 expires_at: if no_expiry {
                     Some(None)
                 } else {

@@ -14,6 +14,7 @@ mod governance;
 pub mod metrics;
 mod pipeline;
 mod protocol;
+pub mod recent;
 mod route;
 mod server;
 pub mod state;
@@ -45,7 +46,7 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (signal_tx, signal_rx) = tokio::sync::watch::channel(false);
-    let app = router(state);
+    let app = router(state.clone());
     // Stream events go out as written: no Nagle delay between small writes.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(error) = tcp.set_nodelay(true) {
@@ -62,19 +63,33 @@ pub async fn serve(
         });
     let mut server = std::pin::pin!(server.into_future());
     let mut signalled = signal_rx.clone();
-    tokio::select! {
-        result = &mut server => return result,
-        _ = signalled.wait_for(|s| *s) => {}
+    let ended = tokio::select! {
+        result = &mut server => Some(result),
+        _ = signalled.wait_for(|s| *s) => None,
+    };
+    if let Some(result) = ended {
+        flush(&state).await;
+        return result;
     }
     tracing::info!(
         grace_secs = grace.as_secs(),
         "shutting down: letting open requests finish"
     );
-    match tokio::time::timeout(grace, server).await {
+    let result = match tokio::time::timeout(grace, server).await {
         Ok(result) => result,
         Err(_) => {
             tracing::warn!("grace period over: closing the requests still open");
             Ok(())
         }
+    };
+    flush(&state).await;
+    result
+}
+
+/// Writes the spend log's queued records before the process ends.
+async fn flush(state: &State) {
+    if let Some(log) = &state.spend {
+        log.close().await;
+        tracing::info!("spend log flushed");
     }
 }

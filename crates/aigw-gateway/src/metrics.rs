@@ -52,6 +52,19 @@ pub struct LimitedLabels {
     pub limit: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CostLabels {
+    /// The key's id, `-` without one.
+    pub key: String,
+    pub provider: String,
+    pub model: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BudgetLabels {
+    pub key: String,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.5 ms … ~65 s.
     Histogram::new(exponential_buckets(0.0005, 2.0, 18))
@@ -70,6 +83,10 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub rate_limited: Family<LimitedLabels, Counter>,
     pub limiter: aigw_governance::limits::LimiterMetrics,
+    pub cost: Family<CostLabels, Counter<f64, std::sync::atomic::AtomicU64>>,
+    pub cost_unknown: Family<CostLabels, Counter>,
+    pub budget_soft: Family<BudgetLabels, Counter>,
+    pub spend: aigw_governance::spend::SpendMetrics,
 }
 
 impl Metrics {
@@ -141,10 +158,48 @@ impl Metrics {
              (on_store_error = \"open\")",
             limiter.failed_open.clone(),
         );
+        let cost = Family::<CostLabels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "cost_usd",
+            "What requests cost, in USD, from the usage upstreams reported and the price table",
+            cost.clone(),
+        );
+        let cost_unknown = Family::<CostLabels, Counter>::default();
+        registry.register(
+            "cost_unknown",
+            "Answered requests whose cost is unknown (no price for the model, or no usage)",
+            cost_unknown.clone(),
+        );
+        let budget_soft = Family::<BudgetLabels, Counter>::default();
+        registry.register(
+            "budget_soft_exceeded",
+            "Requests admitted while their key's spend was past its soft budget threshold",
+            budget_soft.clone(),
+        );
+        let spend = aigw_governance::spend::SpendMetrics::default();
+        registry.register(
+            "spend_records_written",
+            "Rows written to the spend log",
+            spend.written.clone(),
+        );
+        registry.register(
+            "spend_records_dropped",
+            "Spend-log rows lost: queue full, or the store refused them too long",
+            spend.dropped.clone(),
+        );
+        registry.register(
+            "spend_store_errors",
+            "Times the store refused a batch of the spend log (kept and retried)",
+            spend.store_errors.clone(),
+        );
         Metrics {
             registry,
             rate_limited,
             limiter,
+            cost,
+            cost_unknown,
+            budget_soft,
+            spend,
             requests,
             upstream_latency,
             time_to_first_byte,

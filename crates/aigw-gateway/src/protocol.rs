@@ -70,6 +70,9 @@ pub struct GatewayError {
     pub close: bool,
     /// Headers the answer carries (`retry-after`, `x-ratelimit-*` on a 429).
     pub headers: Option<Box<HeaderMap>>,
+    /// The error's own type where the status's is too general (`budget_exceeded`): OpenAI's
+    /// and Anthropic's `error.type`, Gemini's `ErrorInfo` reason.
+    pub kind: Option<&'static str>,
 }
 
 impl GatewayError {
@@ -80,6 +83,7 @@ impl GatewayError {
             code: None,
             close: false,
             headers: None,
+            kind: None,
         }
     }
 
@@ -105,7 +109,26 @@ impl GatewayError {
 
     /// The body in `wire`'s shape.
     pub fn body(&self, wire: Wire) -> Value {
-        error_body(wire, self.status, &self.message, self.code)
+        let mut body = error_body(wire, self.status, &self.message, self.code);
+        if let Some(kind) = self.kind {
+            match wire {
+                Wire::Openai | Wire::Anthropic => body["error"]["type"] = kind.into(),
+                Wire::Gemini => {
+                    body["error"]["details"] = json!([{
+                        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                        "reason": kind.to_ascii_uppercase(),
+                        "domain": "aigw",
+                    }]);
+                }
+            }
+        }
+        body
+    }
+
+    /// Sets the error's own type.
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
     }
 
     pub fn into_response(self, wire: Wire) -> Response {

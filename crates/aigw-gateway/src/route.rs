@@ -88,6 +88,7 @@ impl Routes {
                     Some(Scope {
                         name: format!("route:{name}"),
                         limits: limits.clone(),
+                        budget: None,
                     })
                 }
                 None => None,

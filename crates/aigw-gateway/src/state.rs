@@ -31,6 +31,14 @@ pub struct State {
     pub metrics: Metrics,
     /// Output tokens reserved for a request that sets no maximum.
     pub default_output_tokens: u64,
+    /// The price table: built in, overridden by `[pricing] file`.
+    pub prices: aigw_governance::cost::PriceTable,
+    /// The spend log's writer (with a store).
+    pub spend: Option<aigw_governance::spend::SpendLog>,
+    /// The latest requests, in memory.
+    pub recent: crate::recent::Recent,
+    /// Budget counters seeded from the spend log, by scope and period.
+    pub seeded: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
     pub limits: Limits,
     pub strict: bool,
     pub concurrency: Arc<Semaphore>,
@@ -46,7 +54,7 @@ impl State {
     ) -> Result<State, ConfigError> {
         let metrics = Metrics::new();
         let governance = crate::governance::without_store(config, &lookup, &metrics)?;
-        State::build(config, &lookup, governance, metrics)
+        State::build(config, &lookup, governance, metrics, None)
     }
 
     /// [`State::new`] with the key store of `config.store` (connected and migrated) and a
@@ -57,7 +65,19 @@ impl State {
     ) -> Result<State, ConfigError> {
         let metrics = Metrics::new();
         let governance = crate::governance::with_store(config, &lookup, &metrics).await?;
-        State::build(config, &lookup, governance, metrics)
+        let spend = governance.store.clone().map(|store| {
+            let s = &config.store;
+            aigw_governance::spend::SpendLog::start(
+                store,
+                aigw_governance::spend::SpendConfig {
+                    queue: s.spend_queue.max(1),
+                    batch: s.spend_batch.max(1),
+                    flush: Duration::from_millis(s.spend_flush_ms.max(1)),
+                },
+                metrics.spend.clone(),
+            )
+        });
+        State::build(config, &lookup, governance, metrics, spend)
     }
 
     fn build(
@@ -65,6 +85,7 @@ impl State {
         lookup: &impl Fn(&str) -> Option<String>,
         governance: Governance,
         metrics: Metrics,
+        spend: Option<aigw_governance::spend::SpendLog>,
     ) -> Result<State, ConfigError> {
         let invalid = ConfigError::Invalid;
         let mut providers = BTreeMap::new();
@@ -97,7 +118,12 @@ impl State {
             .user_agent(concat!("aigw/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
+        let prices = crate::governance::prices(config)?;
         Ok(State {
+            prices,
+            spend,
+            recent: crate::recent::Recent::new(config.server.recent_requests),
+            seeded: std::sync::Mutex::default(),
             routes,
             providers,
             http,

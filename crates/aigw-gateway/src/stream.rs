@@ -9,7 +9,7 @@ use crate::convert::Pipe;
 use crate::pipeline::{Outcome, Spent, finish};
 use crate::protocol::{Api, stream_error_event};
 use crate::state::{Slot, State};
-use crate::usage::Usage;
+use crate::usage::{StreamUsage, Usage};
 use aigw_sse::{Decoder, Frame, Limits};
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
@@ -36,9 +36,15 @@ pub struct StreamContext {
     pub client: Api,
     pub upstream: Api,
     pub provider: String,
+    /// The name the provider's prices are listed under.
+    pub pricing: String,
+    /// The model the target was sent.
+    pub model: String,
     pub framing: Framing,
     /// `None`: passthrough.
     pub pipe: Option<Box<dyn Pipe>>,
+    /// The client asked for the cost in a closing SSE comment (`x-aigw-cost: true`).
+    pub want_cost: bool,
 }
 
 /// The upstream's body: chunks, or the error that ended it.
@@ -56,7 +62,7 @@ pub struct ClientStream {
     pending: BytesMut,
     /// Upstream events before JSON-array framing / Responses sequence numbers.
     events_out: u64,
-    usage: Usage,
+    usage: StreamUsage,
     terminal_seen: bool,
     idle: Duration,
     timer: Pin<Box<Sleep>>,
@@ -72,6 +78,7 @@ pub struct ClientStream {
 impl ClientStream {
     pub fn new(ctx: StreamContext, upstream: Upstream, first: Bytes, raw: bool) -> Self {
         let idle = ctx.state.limits.idle_timeout;
+        let usage = StreamUsage::new(ctx.upstream);
         ClientStream {
             ctx,
             upstream,
@@ -79,7 +86,7 @@ impl ClientStream {
             decoder: Decoder::new(Limits::default()),
             pending: BytesMut::new(),
             events_out: 0,
-            usage: Usage::default(),
+            usage,
             terminal_seen: false,
             idle,
             timer: Box::pin(tokio::time::sleep(idle)),
@@ -169,7 +176,7 @@ impl ClientStream {
         if Usage::may_carry(api, &event.data)
             && let Ok(value) = serde_json::from_str::<serde_json::Value>(&event.data)
         {
-            self.usage.merge(Usage::of(api, &value));
+            self.usage.observe(&value);
         }
     }
 
@@ -208,6 +215,11 @@ impl ClientStream {
                     .state
                     .metrics
                     .losses(self.ctx.client.name(), &losses);
+                if let Some(outcome) = self.outcome.as_mut() {
+                    outcome
+                        .losses
+                        .extend_prefixed(crate::pipeline::RESPONSE, losses.clone());
+                }
                 // Not in the stream itself: a comment line breaks clients that read every
                 // line as data (google-genai). Logged and counted instead.
                 tracing::info!(
@@ -219,12 +231,37 @@ impl ClientStream {
             if self.ctx.framing == Framing::JsonArray {
                 out.push_str(if self.events_out == 0 { "[]" } else { "]" });
             }
-        } else if !self.pending.is_empty() {
+        }
+        let mut bytes = BytesMut::new();
+        if self.ctx.pipe.is_none() {
             // Passthrough: what came after the last event (a trailing comment line), as
             // bytes.
-            return Ok(Some(self.pending.split().freeze()));
+            bytes = self.pending.split();
         }
-        Ok((!out.is_empty()).then(|| Bytes::from(out)))
+        bytes.extend_from_slice(out.as_bytes());
+        if self.ctx.want_cost && self.ctx.framing == Framing::Sse {
+            // Asked for: a comment line, which SSE clients skip.
+            let cost = crate::pipeline::cost_of(&self.ctx.state, &self.spent(), self.started_ms());
+            let text = cost.map_or_else(|| "unknown".to_owned(), |c| c.to_usd_string());
+            bytes.extend_from_slice(format!(": x-aigw-cost {text}\n\n").as_bytes());
+        }
+        Ok((!bytes.is_empty()).then(|| bytes.freeze()))
+    }
+
+    /// What the upstream reported using so far, and where.
+    fn spent(&self) -> Spent {
+        Spent {
+            provider: self.ctx.provider.clone(),
+            pricing: self.ctx.pricing.clone(),
+            model: self.ctx.model.clone(),
+            usage: self.usage.usage(),
+        }
+    }
+
+    fn started_ms(&self) -> i64 {
+        self.outcome
+            .as_ref()
+            .map_or_else(aigw_governance::manage::now_ms, |o| o.started_ms)
     }
 
     /// The client protocol's error event for a failure midway.
@@ -244,11 +281,9 @@ impl ClientStream {
     fn finished(&mut self) {
         self.done = true;
         self.slot = None;
+        let spent = self.spent();
         if let Some(mut outcome) = self.outcome.take() {
-            outcome.spent = Some(Spent {
-                provider: self.ctx.provider.clone(),
-                usage: self.usage,
-            });
+            outcome.spent = Some(spent);
             finish(&self.ctx.state, outcome);
         }
     }
@@ -348,8 +383,11 @@ mod tests {
             client: Api::Chat,
             upstream: Api::Chat,
             provider: "p".into(),
+            pricing: "openai".into(),
+            model: "m".into(),
             framing: Framing::Sse,
             pipe: None,
+            want_cost: false,
         };
         let first = Bytes::from_static(
             b"data: {\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5}}\n\n",

@@ -20,6 +20,10 @@ pub struct Provider {
     auth: Auth,
     /// For `openai-compat`: what the provider accepts (OpenAI's own for `openai`).
     pub quirks: Quirks,
+    /// The name its prices are listed under: the kind (`openai`, `anthropic`, `gemini`) or
+    /// the preset (`groq`, …); a configured `[pricing]` table may also list the provider's
+    /// own name.
+    pub pricing: String,
 }
 
 /// A call an upstream gets.
@@ -128,6 +132,14 @@ impl Provider {
             kind: config.kind,
             base_url,
             auth,
+            pricing: match config.kind {
+                ProviderKind::Openai => "openai".to_owned(),
+                ProviderKind::Anthropic => "anthropic".to_owned(),
+                ProviderKind::Gemini => "gemini".to_owned(),
+                ProviderKind::OpenaiCompat => {
+                    config.preset.clone().unwrap_or_else(|| "openai".into())
+                }
+            },
             quirks: preset.map(|p| p.quirks).unwrap_or_default(),
         })
     }

@@ -1,5 +1,6 @@
 //! The governance parts of the configuration file: `[store]`, `[admin]`, `[[keys]]`.
 
+use crate::budget::BudgetSpec;
 use crate::key::{KeyLimits, KeyMetadata, KeySource, VirtualKey, validate_models};
 use crate::manage::{now_ms, parse_time};
 use crate::secret;
@@ -21,6 +22,25 @@ pub struct StoreConfig {
     /// store keys get 503 until it answers again.
     #[serde(default = "default_stale")]
     pub stale_after_secs: u64,
+    /// Spend-log records waiting to be written, at most (more are dropped and counted).
+    #[serde(default = "default_spend_queue")]
+    pub spend_queue: usize,
+    /// Spend-log rows per write.
+    #[serde(default = "default_spend_batch")]
+    pub spend_batch: usize,
+    /// A partial batch is written after this long (what a `kill -9` can lose at most).
+    #[serde(default = "default_spend_flush")]
+    pub spend_flush_ms: u64,
+}
+
+fn default_spend_queue() -> usize {
+    65_536
+}
+fn default_spend_batch() -> usize {
+    500
+}
+fn default_spend_flush() -> u64 {
+    200
 }
 
 fn default_store_url() -> String {
@@ -39,6 +59,9 @@ impl Default for StoreConfig {
             url: default_store_url(),
             key_refresh_ms: default_refresh(),
             stale_after_secs: default_stale(),
+            spend_queue: default_spend_queue(),
+            spend_batch: default_spend_batch(),
+            spend_flush_ms: default_spend_flush(),
         }
     }
 }
@@ -78,6 +101,9 @@ pub struct StaticKeyConfig {
     pub models: Vec<String>,
     #[serde(default)]
     pub limits: KeyLimits,
+    /// A spend cap: `{ max_usd = "25", period = "monthly", soft_usd = "20" }`.
+    #[serde(default)]
+    pub budget: Option<BudgetSpec>,
     /// RFC 3339 UTC.
     #[serde(default)]
     pub expires_at: Option<String>,
@@ -103,6 +129,12 @@ impl StaticKeyConfig {
             })?;
         validate_models(&self.models).map_err(|e| format!("{at}: {e}"))?;
         self.limits.validate().map_err(|e| format!("{at}: {e}"))?;
+        let budget = self
+            .budget
+            .as_ref()
+            .map(BudgetSpec::validate)
+            .transpose()
+            .map_err(|e| format!("{at}: {e}"))?;
         let expires_at = self
             .expires_at
             .as_deref()
@@ -121,6 +153,7 @@ impl StaticKeyConfig {
             secret_hint: secret::hint(&secret),
             models: self.models.clone(),
             limits: self.limits.clone(),
+            budget,
             expires_at,
             metadata: self.metadata.clone(),
             created_at: now,
@@ -141,6 +174,7 @@ pub fn env_key(var: &str, secret: &SecretString) -> VirtualKey {
         secret_hint: secret::hint(secret),
         models: Vec::new(),
         limits: KeyLimits::default(),
+        budget: None,
         expires_at: None,
         metadata: KeyMetadata::default(),
         created_at: now,

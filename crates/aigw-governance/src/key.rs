@@ -1,5 +1,6 @@
 //! A virtual key: who may call, which models, within which limits, until when.
 
+use crate::budget::Budget;
 use serde::{Deserialize, Serialize};
 
 /// Per-key limits; `None` is no limit.
@@ -73,6 +74,8 @@ pub struct VirtualKey {
     /// rest); empty: every model.
     pub models: Vec<String>,
     pub limits: KeyLimits,
+    /// A spend cap per period.
+    pub budget: Option<Budget>,
     /// Unix milliseconds.
     pub expires_at: Option<i64>,
     pub metadata: KeyMetadata,
@@ -156,6 +159,7 @@ mod tests {
             secret_hint: String::new(),
             models: models.iter().map(|m| m.to_string()).collect(),
             limits: KeyLimits::default(),
+            budget: None,
             expires_at: Some(2_000),
             metadata: KeyMetadata::default(),
             created_at: 0,

@@ -4,6 +4,7 @@
 //! The gateway calls [`Governance::authenticate`] before routing and the limiter around the
 //! upstream call; `aigw keys` and the admin API use [`manage`] and [`store::Store`].
 
+pub mod budget;
 pub mod config;
 pub mod cost;
 pub mod key;
@@ -11,6 +12,7 @@ pub mod limits;
 pub mod manage;
 pub mod ring;
 pub mod secret;
+pub mod spend;
 pub mod store;
 
 use key::{Unusable, VirtualKey};

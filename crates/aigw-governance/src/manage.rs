@@ -2,6 +2,7 @@
 //! `aigw keys`), their validation, and the JSON a key is shown as. Shared by both, so the
 //! HTTP API and the CLI accept and print the same things.
 
+use crate::budget::BudgetSpec;
 use crate::key::{KeyLimits, KeyMetadata, KeySource, VirtualKey, validate_models};
 use crate::secret;
 use secrecy::{ExposeSecret, SecretString};
@@ -66,6 +67,9 @@ pub struct NewKey {
     pub models: Vec<String>,
     #[serde(default)]
     pub limits: KeyLimits,
+    /// A spend cap per period.
+    #[serde(default)]
+    pub budget: Option<BudgetSpec>,
     /// RFC 3339 UTC.
     #[serde(default)]
     pub expires_at: Option<String>,
@@ -89,6 +93,7 @@ impl NewKey {
         validate_name(&self.name)?;
         validate_models(&self.models)?;
         self.limits.validate()?;
+        let budget = self.budget.as_ref().map(BudgetSpec::validate).transpose()?;
         let expires_at = match (&self.expires_at, &self.expires_in) {
             (Some(_), Some(_)) => {
                 return Err("expires_at and expires_in: give one of them, not both".into());
@@ -106,6 +111,7 @@ impl NewKey {
             secret_hint: secret::hint(&secret),
             models: self.models,
             limits: self.limits,
+            budget,
             expires_at,
             metadata: self.metadata,
             created_at: now,
@@ -135,6 +141,9 @@ pub struct KeyUpdate {
     pub models: Option<Vec<String>>,
     #[serde(default)]
     pub limits: Option<KeyLimits>,
+    /// `null` removes the budget.
+    #[serde(default, deserialize_with = "present")]
+    pub budget: Option<Option<BudgetSpec>>,
     #[serde(default, deserialize_with = "present")]
     pub expires_at: Option<Option<String>>,
     #[serde(default)]
@@ -149,6 +158,7 @@ pub struct KeyChanges {
     pub name: Option<String>,
     pub models: Option<Vec<String>>,
     pub limits: Option<KeyLimits>,
+    pub budget: Option<Option<crate::budget::Budget>>,
     pub expires_at: Option<Option<i64>>,
     pub metadata: Option<KeyMetadata>,
 }
@@ -164,6 +174,11 @@ impl KeyUpdate {
         if let Some(limits) = &self.limits {
             limits.validate()?;
         }
+        let budget = match &self.budget {
+            Some(Some(spec)) => Some(Some(spec.validate()?)),
+            Some(None) => Some(None),
+            None => None,
+        };
         let expires_at = match (self.expires_at, self.expires_in) {
             (Some(_), Some(_)) => {
                 return Err("expires_at and expires_in: give one of them, not both".into());
@@ -177,13 +192,14 @@ impl KeyUpdate {
             name: self.name,
             models: self.models,
             limits: self.limits,
+            budget,
             expires_at,
             metadata: self.metadata,
         };
         if changes == KeyChanges::default() {
             return Err(
-                "nothing to change: give name, models, limits, expires_at, expires_in \
-                        or metadata"
+                "nothing to change: give name, models, limits, budget, expires_at, \
+                        expires_in or metadata"
                     .into(),
             );
         }
@@ -201,6 +217,9 @@ impl KeyChanges {
         }
         if let Some(limits) = &self.limits {
             key.limits = limits.clone();
+        }
+        if let Some(budget) = &self.budget {
+            key.budget = budget.clone();
         }
         if let Some(expires_at) = self.expires_at {
             key.expires_at = expires_at;
@@ -220,6 +239,8 @@ pub struct KeyView {
     pub status: &'static str,
     pub models: Vec<String>,
     pub limits: KeyLimits,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetSpec>,
     pub expires_at: Option<String>,
     pub metadata: KeyMetadata,
     pub created_at: String,
@@ -237,6 +258,7 @@ impl KeyView {
             status: key.status(now),
             models: key.models.clone(),
             limits: key.limits.clone(),
+            budget: key.budget.as_ref().map(crate::budget::Budget::spec),
             expires_at: key.expires_at.map(rfc3339),
             metadata: key.metadata.clone(),
             created_at: rfc3339(key.created_at),

@@ -27,6 +27,7 @@ fn scope(limits: KeyLimits) -> Scope {
     Scope {
         name: aigw_governance::secret::new_id().expect("id"),
         limits,
+        budget: None,
     }
 }
 
@@ -53,10 +54,10 @@ async fn three_replicas_admit_exactly_the_requests_per_minute() {
         let scope = scope.clone();
         let admitted = admitted.clone();
         tasks.push(tokio::spawn(async move {
-            match limiter.admit(std::slice::from_ref(&scope), 0).await {
+            match limiter.admit(std::slice::from_ref(&scope), 0, 0).await {
                 Ok(a) => {
                     admitted.fetch_add(1, Ordering::SeqCst);
-                    limiter.settle(a, Some(0)).await;
+                    limiter.settle(a, Some(0), None).await;
                     None
                 }
                 Err(Refusal::Limited {
@@ -97,10 +98,10 @@ async fn three_replicas_admit_exactly_the_tokens_per_minute() {
         let admitted = admitted.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(i as u64 * 5)).await;
-            if let Ok(a) = limiter.admit(std::slice::from_ref(&scope), 150).await {
+            if let Ok(a) = limiter.admit(std::slice::from_ref(&scope), 150, 0).await {
                 admitted.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(3)).await;
-                limiter.settle(a, Some(100)).await;
+                limiter.settle(a, Some(100), None).await;
             }
         }));
     }
@@ -108,7 +109,7 @@ async fn three_replicas_admit_exactly_the_tokens_per_minute() {
         task.await.expect("task");
     }
     assert_eq!(admitted.load(Ordering::SeqCst), 10);
-    let refused = replicas[0].admit(std::slice::from_ref(&scope), 1).await;
+    let refused = replicas[0].admit(std::slice::from_ref(&scope), 1, 0).await;
     match refused {
         Err(Refusal::Limited {
             which: Which::Tokens,
@@ -139,13 +140,13 @@ async fn three_replicas_hold_the_concurrency_limit() {
         let (limiter, scope) = (replicas[i % 3].clone(), scope.clone());
         let (open, peak, admitted) = (open.clone(), peak.clone(), admitted.clone());
         tasks.push(tokio::spawn(async move {
-            if let Ok(a) = limiter.admit(std::slice::from_ref(&scope), 0).await {
+            if let Ok(a) = limiter.admit(std::slice::from_ref(&scope), 0, 0).await {
                 admitted.fetch_add(1, Ordering::SeqCst);
                 let now = open.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 open.fetch_sub(1, Ordering::SeqCst);
-                limiter.settle(a, None).await;
+                limiter.settle(a, None, None).await;
             }
         }));
     }
@@ -159,7 +160,7 @@ async fn three_replicas_hold_the_concurrency_limit() {
         "all 60 arrived while 5 were open"
     );
     // All ended: the slots are free again.
-    let again = replicas[1].admit(std::slice::from_ref(&scope), 0).await;
+    let again = replicas[1].admit(std::slice::from_ref(&scope), 0, 0).await;
     assert!(again.is_ok(), "{again:?}");
 }
 
@@ -182,16 +183,16 @@ async fn a_redis_outage_fails_closed_or_open_then_limits_hold_again() {
     });
     let scopes = std::slice::from_ref(&scope);
     for _ in 0..3 {
-        closed.admit(scopes, 0).await.expect("admitted");
+        closed.admit(scopes, 0, 0).await.expect("admitted");
     }
     assert!(matches!(
-        closed.admit(scopes, 0).await,
+        closed.admit(scopes, 0, 0).await,
         Err(Refusal::Limited { .. })
     ));
 
     proxy.down();
     let started = Instant::now();
-    let refused = closed.admit(scopes, 0).await;
+    let refused = closed.admit(scopes, 0, 0).await;
     assert!(
         matches!(refused, Err(Refusal::Unavailable(_))),
         "{refused:?}"
@@ -203,20 +204,21 @@ async fn a_redis_outage_fails_closed_or_open_then_limits_hold_again() {
     );
     assert!(closed_metrics.store_errors.get() >= 1);
     for _ in 0..5 {
-        open.admit(scopes, 0).await.expect("fail-open serves");
+        open.admit(scopes, 0, 0).await.expect("fail-open serves");
     }
     assert_eq!(open_metrics.failed_open.get(), 5);
 
     proxy.up();
     let back = Instant::now();
     loop {
-        match closed.admit(scopes, 0).await {
+        match closed.admit(scopes, 0, 0).await {
             Err(Refusal::Limited { which, .. }) => {
                 assert_eq!(which, Which::Requests);
                 break;
             }
             Err(Refusal::Unavailable(_)) => {}
             Ok(_) => panic!("admitted over the limit after Redis came back"),
+            Err(other) => panic!("{other:?}"),
         }
         assert!(
             back.elapsed() < Duration::from_secs(10),
@@ -225,7 +227,67 @@ async fn a_redis_outage_fails_closed_or_open_then_limits_hold_again() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(matches!(
-        open.admit(scopes, 0).await,
+        open.admit(scopes, 0, 0).await,
         Err(Refusal::Limited { .. })
     ));
+}
+
+/// Two replicas, one budget for exactly 4 requests of a known cost: 4 answers, then the
+/// budget refuses (until the period ends); a new period starts from its own seed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_a_budget_exactly() {
+    let Some(url) = redis_url("two_replicas_share_a_budget_exactly") else {
+        return;
+    };
+    let replicas = replicas(&url);
+    let cost = 2_500_000_000; // $0.0025 a request
+    let day = 86_400_000;
+    let now = aigw_governance::manage::now_ms();
+    let period = |start: i64| {
+        Some(aigw_governance::limits::BudgetScope {
+            max: 4 * cost,
+            period_start: start,
+            period_end: Some(start + day),
+        })
+    };
+    let mut scope = scope(KeyLimits::default());
+    scope.budget = period(now - now % day);
+    let scopes = std::slice::from_ref(&scope);
+    // Not seeded yet: the gateway reads the spend log, then seeds.
+    assert!(matches!(
+        replicas[0].admit(scopes, 0, cost / 2).await,
+        Err(Refusal::Unseeded { .. })
+    ));
+    replicas[0].seed(&scope, 0).await.expect("seed");
+    replicas[1]
+        .seed(&scope, 999)
+        .await
+        .expect("a second seed is ignored");
+    let mut answered = 0;
+    for i in 0..10 {
+        // Reserve half the cost, settle the exact cost.
+        match replicas[i % 2].admit(scopes, 0, cost / 2).await {
+            Ok(a) => {
+                answered += 1;
+                replicas[i % 2].settle(a, Some(0), Some(cost)).await;
+            }
+            Err(Refusal::Limited {
+                which: Which::Budget,
+                retry_after,
+                ..
+            }) => assert!(retry_after <= Duration::from_millis(day as u64)),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(answered, 4);
+    // The next day: a new counter.
+    let mut tomorrow = scope.clone();
+    tomorrow.budget = period(now - now % day + day);
+    let next = std::slice::from_ref(&tomorrow);
+    assert!(matches!(
+        replicas[1].admit(next, 0, 1).await,
+        Err(Refusal::Unseeded { .. })
+    ));
+    replicas[1].seed(&tomorrow, 0).await.expect("seed");
+    assert!(replicas[0].admit(next, 0, 1).await.is_ok());
 }

@@ -37,7 +37,10 @@ pub enum Answer {
 pub fn answer(attempt: &Attempt<'_>, reply: Reply, outcome: &mut Outcome) -> Answer {
     match reply.body {
         Received::Whole(body) => Answer::Plain(plain(attempt, &reply.headers, body, outcome)),
-        Received::Stream { first, rest, raw } => stream(attempt, &reply.headers, first, rest, raw),
+        Received::Stream { first, rest, raw } => {
+            outcome.losses = attempt.prepared.losses.clone();
+            stream(attempt, &reply.headers, first, rest, raw)
+        }
     }
 }
 
@@ -59,9 +62,15 @@ fn plain(
     if let Ok(value) = serde_json::from_slice::<Value>(&body) {
         outcome.spent = Some(Spent {
             provider: target.provider.name.clone(),
+            pricing: target.provider.pricing.clone(),
+            model: target.model.clone(),
             usage: Usage::of(*upstream, &value),
         });
     }
+    let cost = outcome
+        .spent
+        .as_ref()
+        .and_then(|spent| super::cost::of(state, spent, outcome.started_ms));
     let (body, losses) = match translated(attempt, &body) {
         None => (body, prepared.losses.clone()),
         Some(Ok((body, response_losses))) => {
@@ -86,8 +95,16 @@ fn plain(
         adjustments_header(&losses),
     );
     h.insert(HeaderName::from_static(ROUTE), route(attempt));
+    h.insert(
+        HeaderName::from_static(super::COST),
+        match cost {
+            Some(cost) => header_text(&cost.to_usd_string()),
+            None => HeaderValue::from_static("unknown"),
+        },
+    );
     forwarded(inbound.api.wire(), upstream_headers, h);
     outcome.first_byte(inbound.api.name());
+    outcome.losses = losses;
     response
 }
 
@@ -173,8 +190,15 @@ fn stream(
         client: inbound.api,
         upstream,
         provider: target.provider.name.clone(),
+        pricing: target.provider.pricing.clone(),
+        model: target.model.clone(),
         framing,
         pipe,
+        want_cost: inbound
+            .headers
+            .get(super::COST)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
     };
     let body = ClientStream::new(ctx, rest, first, raw);
     let (mut head, ()) = Response::new(()).into_parts();

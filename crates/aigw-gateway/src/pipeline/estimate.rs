@@ -22,14 +22,14 @@ fn max_output(api: Api, body: &Value) -> Option<u64> {
     }
 }
 
-/// The reservation for a request of `body_len` bytes.
-pub fn tokens(api: Api, op: Op, body: &Value, body_len: usize, default_output: u64) -> u64 {
+/// The input and output tokens expected of a request of `body_len` bytes.
+pub fn split(api: Api, op: Op, body: &Value, body_len: usize, default_output: u64) -> (u64, u64) {
     let input = (body_len as u64).div_ceil(BYTES_PER_TOKEN);
     let output = match op {
         Op::Generate => max_output(api, body).unwrap_or(default_output),
         Op::Embeddings | Op::CountTokens => 0,
     };
-    input.saturating_add(output)
+    (input, output)
 }
 
 #[cfg(test)]
@@ -53,9 +53,16 @@ mod tests {
             ),
         ];
         for (api, body) in cases {
-            assert_eq!(tokens(api, Op::Generate, &body, 40, 500), 20, "{api:?}");
+            assert_eq!(
+                split(api, Op::Generate, &body, 40, 500),
+                (10, 10),
+                "{api:?}"
+            );
         }
-        assert_eq!(tokens(Api::Chat, Op::Generate, &json!({}), 41, 500), 511);
-        assert_eq!(tokens(Api::Chat, Op::Embeddings, &json!({}), 8, 500), 2);
+        assert_eq!(
+            split(Api::Chat, Op::Generate, &json!({}), 41, 500),
+            (11, 500)
+        );
+        assert_eq!(split(Api::Chat, Op::Embeddings, &json!({}), 8, 500), (2, 0));
     }
 }

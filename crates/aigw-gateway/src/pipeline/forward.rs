@@ -54,6 +54,7 @@ pub async fn forward(
         };
         match attempt.send().await {
             Ok(reply) => {
+                outcome.fallbacks = failures.len() as u32;
                 let answer = answer::answer(&attempt, reply, outcome);
                 state
                     .metrics
@@ -87,6 +88,7 @@ pub async fn forward(
             }
         }
     }
+    outcome.fallbacks = failures.len() as u32;
     Answer::Plain(no_target_answered(inbound.api.wire(), failures))
 }
 

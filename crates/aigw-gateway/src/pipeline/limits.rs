@@ -1,35 +1,50 @@
-//! Rate limits before anything goes upstream: the caller's key and the route, each with its
-//! requests/tokens per minute and requests at once, admitted in one atomic step
+//! Rate limits and budgets before anything goes upstream: the caller's key and the route,
+//! each with its requests/tokens per minute and requests at once, and the key's spend in its
+//! budget period, admitted in one atomic step
 //! (`aigw_governance::Limiter`: this process's counters or Redis's). The tokens reserved are
 //! an estimate ([`super::estimate`]) settled with the upstream's usage when the request ends
 //! ([`super::finish`]). A refusal is 429 in the client's shape with `retry-after`; an
 //! unreachable counter store with `on_store_error = "closed"` is 503. Every response of a
 //! limited request carries OpenAI's `x-ratelimit-*` headers.
 
-use super::{Inbound, estimate};
-use crate::metrics::LimitedLabels;
+use super::{Inbound, cost, estimate};
+use crate::metrics::{BudgetLabels, LimitedLabels};
 use crate::protocol::GatewayError;
+use crate::route::Target;
 use crate::state::State;
-use aigw_governance::limits::Which;
+use aigw_governance::limits::{BudgetScope, Which};
+use aigw_governance::manage::{now_ms, rfc3339};
+use aigw_governance::spend::usd;
 use aigw_governance::{Admission, Caller, Refusal, Scope, Snapshot};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use std::time::Duration;
 
-/// Admits the request under its key's and its route's limits.
+/// Admits the request under its key's and its route's limits and the key's budget.
 pub async fn admit(
     state: &State,
     caller: &Caller,
     model: &str,
     inbound: &Inbound,
+    targets: &[Target],
 ) -> Result<Admission, GatewayError> {
+    let now = now_ms();
     let mut scopes: Vec<Scope> = Vec::with_capacity(2);
-    if let Some(key) = caller.key()
-        && !key.limits.is_unlimited()
-    {
-        scopes.push(Scope {
-            name: format!("key:{}", key.id),
-            limits: key.limits.clone(),
+    if let Some(key) = caller.key() {
+        let budget = key.budget.as_ref().map(|b| {
+            let (period_start, period_end) = b.period.bounds(now);
+            BudgetScope {
+                max: b.max,
+                period_start,
+                period_end,
+            }
         });
+        if !key.limits.is_unlimited() || budget.is_some() {
+            scopes.push(Scope {
+                name: format!("key:{}", key.id),
+                limits: key.limits.clone(),
+                budget,
+            });
+        }
     }
     if let Some(route) = state.routes.limits(model) {
         scopes.push(route.clone());
@@ -37,23 +52,193 @@ pub async fn admit(
     if scopes.is_empty() {
         return Ok(Admission::default());
     }
-    let reserve = estimate::tokens(
+    let (input, output) = estimate::split(
         inbound.api,
         inbound.op,
         &inbound.value,
         inbound.raw.len(),
         state.default_output_tokens,
     );
+    let reserve_cost = if scopes.iter().any(|s| s.budget.is_some()) {
+        budget_estimate(state, targets, input, output, now)?
+    } else {
+        0
+    };
+    let limiter = &state.governance.limiter;
+    let mut seeded = false;
+    loop {
+        match limiter.admit(&scopes, input + output, reserve_cost).await {
+            Ok(admission) => {
+                soft_threshold(state, caller, &admission);
+                return Ok(admission);
+            }
+            Err(Refusal::Unseeded {
+                scope,
+                period_start,
+            }) if !seeded => {
+                seeded = true;
+                seed(state, &scopes, &scope, period_start).await?;
+            }
+            Err(refusal) => return Err(refused(state, caller, refusal)),
+        }
+    }
+}
+
+/// The cost reserved against a budget: the estimate at the first target's prices. A key
+/// with a budget cannot use a model without a price (its spend could not be counted).
+fn budget_estimate(
+    state: &State,
+    targets: &[Target],
+    input: u64,
+    output: u64,
+    now: i64,
+) -> Result<i64, GatewayError> {
+    let target = targets
+        .first()
+        .ok_or_else(|| GatewayError::bad_request("no target"))?;
+    let provider = &target.provider;
+    cost::estimate(
+        state,
+        &provider.name,
+        &provider.pricing,
+        &target.model,
+        input,
+        output,
+        now,
+    )
+    .map(|c| c.pico())
+    .ok_or_else(|| {
+        GatewayError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "no price is known for {}/{}: a key with a budget can only use priced models \
+                 (add the model to a [pricing] file)",
+                provider.name, target.model
+            ),
+        )
+        .code("model_not_priced")
+    })
+}
+
+/// Starts a budget's counter for its period from the spend log (once per replica and
+/// period, or again when the counter store lost it).
+async fn seed(
+    state: &State,
+    scopes: &[Scope],
+    name: &str,
+    period_start: i64,
+) -> Result<(), GatewayError> {
+    let Some(scope) = scopes.iter().find(|s| s.name == name) else {
+        return Ok(());
+    };
+    let spent = match (&state.governance.store, name.strip_prefix("key:")) {
+        (Some(store), Some(key)) => aigw_governance::spend::spent_since(store, key, period_start)
+            .await
+            .map_err(|e| {
+                GatewayError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("cannot read the key's spend so far: {e}"),
+                )
+            })?,
+        _ => 0,
+    };
     state
         .governance
         .limiter
-        .admit(&scopes, reserve)
+        .seed(scope, spent)
         .await
-        .map_err(|refusal| refused(state, refusal))
+        .map_err(|e| {
+            GatewayError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the rate-limit store is unreachable: {e}"),
+            )
+        })
 }
 
-fn refused(state: &State, refusal: Refusal) -> GatewayError {
+/// Logs and counts a key whose spend passed its soft threshold (once per replica and period
+/// in the log; every such request in the metric).
+fn soft_threshold(state: &State, caller: &Caller, admission: &Admission) {
+    let Some(key) = caller.key() else { return };
+    let (Some(budget), Some(spent)) = (
+        key.budget.as_ref(),
+        admission.snapshot.and_then(|s| s.budget_spent),
+    ) else {
+        return;
+    };
+    let Some(soft) = budget.soft.filter(|soft| spent >= *soft) else {
+        return;
+    };
+    state
+        .metrics
+        .budget_soft
+        .get_or_create(&BudgetLabels {
+            key: key.id.clone(),
+        })
+        .inc();
+    let period = budget.period.bounds(now_ms()).0;
+    let first = state
+        .seeded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert((format!("soft:{}", key.id), period));
+    if first {
+        tracing::warn!(
+            key = %key.id,
+            spent = %usd(spent),
+            soft = %usd(soft),
+            max = %usd(budget.max),
+            period = budget.period.name(),
+            "a key's spend passed its soft budget threshold"
+        );
+    }
+}
+
+fn refused(state: &State, caller: &Caller, refusal: Refusal) -> GatewayError {
     match refusal {
+        Refusal::Limited {
+            which: Which::Budget,
+            limit,
+            retry_after,
+            snapshot,
+            ..
+        } => {
+            state
+                .metrics
+                .rate_limited
+                .get_or_create(&LimitedLabels { limit: "budget" })
+                .inc();
+            let key = caller.key();
+            let period = key
+                .and_then(|k| k.budget.as_ref())
+                .map_or("", |b| b.period.name());
+            let resets = if retry_after.is_zero() {
+                "it does not reset (total)".to_owned()
+            } else {
+                format!(
+                    "it resets at {}",
+                    rfc3339(now_ms() + retry_after.as_millis() as i64)
+                )
+            };
+            let mut error = GatewayError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "budget of ${} ({period}) exceeded for gateway key {}: ${} spent; {resets}",
+                    usd(limit as i64),
+                    key.map_or("-", |k| k.id.as_str()),
+                    usd(snapshot.budget_spent.unwrap_or(0)),
+                ),
+            )
+            .code("budget_exceeded")
+            .kind("budget_exceeded");
+            if !retry_after.is_zero() {
+                let seconds = retry_after.as_millis().div_ceil(1000).max(1);
+                error.headers_mut().insert(
+                    HeaderName::from_static("retry-after"),
+                    HeaderValue::from(seconds as u64),
+                );
+            }
+            error
+        }
         Refusal::Limited {
             scope,
             which,
@@ -65,6 +250,7 @@ fn refused(state: &State, refusal: Refusal) -> GatewayError {
                 Which::Requests => "requests",
                 Which::Tokens => "tokens",
                 Which::Concurrency => "concurrency",
+                Which::Budget => "budget",
             };
             state
                 .metrics
@@ -96,6 +282,10 @@ fn refused(state: &State, refusal: Refusal) -> GatewayError {
             );
             error
         }
+        Refusal::Unseeded { scope, .. } => GatewayError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the budget counter of {scope} could not be started"),
+        ),
         Refusal::Unavailable(why) => {
             state
                 .metrics

@@ -18,13 +18,16 @@ mod allowed;
 mod answer;
 mod attempt;
 mod auth;
+mod cost;
 mod estimate;
 mod finish;
 mod forward;
 mod limits;
+mod record;
 
-pub use answer::{ADJUSTMENTS, ROUTE};
+pub use answer::{ADJUSTMENTS, RESPONSE, ROUTE, header_text};
 pub use auth::authenticate;
+pub(crate) use cost::of as cost_of;
 pub use finish::{Outcome, Spent, finish};
 
 use crate::protocol::{Api, GatewayError};
@@ -42,6 +45,11 @@ use std::time::Instant;
 
 /// The request header that turns any loss into a 400.
 pub const STRICT: &str = "x-aigw-strict";
+/// The response header with the gateway's id of the request (the spend log's `request_id`).
+pub const REQUEST_ID: &str = "x-aigw-request-id";
+/// The response header with the request's cost in USD (`unknown` without a price or
+/// usage); as a request header, `true` asks for the cost in a stream's closing comment.
+pub const COST: &str = "x-aigw-cost";
 
 /// What a client asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +98,8 @@ pub async fn handle(state: Arc<State>, endpoint: Endpoint, incoming: Incoming) -
     match run(&state, endpoint, incoming, &mut outcome).await {
         Ok((answer, slot)) => respond(&state, outcome, answer, slot),
         Err(error) => {
-            let response = error.into_response(endpoint.api.wire());
+            let mut response = error.into_response(endpoint.api.wire());
+            request_id_header(&outcome, response.headers_mut());
             outcome.answered(response.status(), response.headers());
             finish(&state, outcome);
             response
@@ -135,7 +144,7 @@ async fn run(
         stream,
         framing,
     };
-    outcome.admission = Some(limits::admit(state, &caller, &model, &inbound).await?);
+    outcome.admission = Some(limits::admit(state, &caller, &model, &inbound, &targets).await?);
     let answer = forward::forward(state, &inbound, targets, outcome).await;
     Ok((answer, slot))
 }
@@ -184,6 +193,7 @@ fn respond(state: &State, mut outcome: Outcome, answer: Answer, slot: Slot) -> R
             if let Some(snapshot) = &snapshot {
                 limits::headers(snapshot, response.headers_mut());
             }
+            request_id_header(&outcome, response.headers_mut());
             outcome.answered(response.status(), response.headers());
             finish(state, outcome);
             response
@@ -192,9 +202,17 @@ fn respond(state: &State, mut outcome: Outcome, answer: Answer, slot: Slot) -> R
             if let Some(snapshot) = &snapshot {
                 limits::headers(snapshot, &mut head.headers);
             }
+            request_id_header(&outcome, &mut head.headers);
             outcome.answered(head.status, &head.headers);
             let body = Body::from_stream((*stream).ends_with(outcome, slot));
             Response::from_parts(head, body)
         }
     }
+}
+
+fn request_id_header(outcome: &Outcome, headers: &mut HeaderMap) {
+    headers.insert(
+        axum::http::HeaderName::from_static(REQUEST_ID),
+        header_text(&outcome.request_id),
+    );
 }

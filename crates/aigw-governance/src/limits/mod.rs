@@ -1,5 +1,5 @@
 //! Rate limits: requests and tokens in any rolling minute, and requests at once, per scope
-//! (a key; a route). Counted in the process, or in Redis so that every replica counts
+//! (a key; a route) — and budgets, a scope's spend in a period (pico-USD). Counted in the process, or in Redis so that every replica counts
 //! against the same numbers.
 //!
 //! The window is the last 60 one-second buckets: a request is admitted while the requests
@@ -40,6 +40,25 @@ pub struct Scope {
     /// `key:<id>`, `route:<name>`.
     pub name: String,
     pub limits: KeyLimits,
+    /// A spend cap for the current period.
+    pub budget: Option<BudgetScope>,
+}
+
+impl Scope {
+    fn counts(&self) -> bool {
+        !self.limits.is_unlimited() || self.budget.is_some()
+    }
+}
+
+/// A budget in force: its cap and the period now counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetScope {
+    /// Pico-USD.
+    pub max: i64,
+    /// Unix ms.
+    pub period_start: i64,
+    /// Unix ms; `None`: the budget never resets.
+    pub period_end: Option<i64>,
 }
 
 /// Which limit refused a request.
@@ -48,6 +67,7 @@ pub enum Which {
     Requests,
     Tokens,
     Concurrency,
+    Budget,
 }
 
 impl Which {
@@ -56,6 +76,7 @@ impl Which {
             Which::Requests => "requests per minute",
             Which::Tokens => "tokens per minute",
             Which::Concurrency => "concurrent requests",
+            Which::Budget => "USD",
         }
     }
 }
@@ -70,6 +91,8 @@ pub struct Snapshot {
     /// Until the oldest counted request leaves the window.
     pub reset_requests: Duration,
     pub reset_tokens: Duration,
+    /// The first budgeted scope's spend in its period, pico-USD (reservations included).
+    pub budget_spent: Option<i64>,
 }
 
 /// A request let through: what to give back when it ends.
@@ -80,6 +103,10 @@ pub struct Admission {
     /// The second the request was counted in.
     pub(crate) bucket: i64,
     pub(crate) reserved: u64,
+    /// Pico-USD reserved against budgets.
+    pub(crate) cost_reserved: i64,
+    /// Per scope, the budget period it was counted in.
+    pub(crate) periods: Vec<Option<i64>>,
     /// The counters, for the response headers; `None` when nothing was counted.
     pub snapshot: Option<Snapshot>,
 }
@@ -96,6 +123,9 @@ pub enum Refusal {
     },
     /// The counter store is unreachable and `on_store_error = "closed"`.
     Unavailable(String),
+    /// A budget's counter for this period is not there yet: seed it from the spend log
+    /// ([`Limiter::seed`]) and admit again.
+    Unseeded { scope: String, period_start: i64 },
 }
 
 /// What counts; each answer is one atomic step.
@@ -117,6 +147,9 @@ pub(crate) enum Raw {
         which: Which,
         retry_after: Duration,
         snapshot: Snapshot,
+    },
+    Unseeded {
+        index: usize,
     },
 }
 
@@ -161,17 +194,23 @@ impl Limiter {
         matches!(self.counters, Counters::Redis(_))
     }
 
-    /// Admits a request under every scope at once, reserving `estimate` tokens, or says
-    /// which limit it would break.
-    pub async fn admit(&self, scopes: &[Scope], estimate: u64) -> Result<Admission, Refusal> {
-        let scopes: Vec<&Scope> = scopes.iter().filter(|s| !s.limits.is_unlimited()).collect();
+    /// Admits a request under every scope at once, reserving `estimate` tokens and `cost`
+    /// pico-USD, or says which limit it would break.
+    pub async fn admit(
+        &self,
+        scopes: &[Scope],
+        estimate: u64,
+        cost: i64,
+    ) -> Result<Admission, Refusal> {
+        let scopes: Vec<&Scope> = scopes.iter().filter(|s| s.counts()).collect();
         if scopes.is_empty() {
             return Ok(Admission::default());
         }
         let id = crate::secret::new_id().unwrap_or_default();
+        let now = now_ms();
         let raw = match &self.counters {
-            Counters::Local(local) => Ok(local.admit(&scopes, &id, estimate, now_ms())),
-            Counters::Redis(redis) => redis.admit(&scopes, &id, estimate).await,
+            Counters::Local(local) => Ok(local.admit(&scopes, estimate, cost, now)),
+            Counters::Redis(redis) => redis.admit(&scopes, &id, estimate, cost).await,
         };
         match raw {
             Ok(Raw::Admitted { bucket, snapshot }) => Ok(Admission {
@@ -179,8 +218,20 @@ impl Limiter {
                 scopes: scopes.iter().map(|s| s.name.clone()).collect(),
                 bucket,
                 reserved: estimate,
+                cost_reserved: cost,
+                periods: scopes
+                    .iter()
+                    .map(|s| s.budget.map(|b| b.period_start))
+                    .collect(),
                 snapshot: Some(snapshot),
             }),
+            Ok(Raw::Unseeded { index }) => {
+                let scope = scopes[index.min(scopes.len() - 1)];
+                Err(Refusal::Unseeded {
+                    scope: scope.name.clone(),
+                    period_start: scope.budget.map_or(0, |b| b.period_start),
+                })
+            }
             Ok(Raw::Limited {
                 index,
                 which,
@@ -192,6 +243,14 @@ impl Limiter {
                     Which::Requests => scope.limits.rpm,
                     Which::Tokens => scope.limits.tpm,
                     Which::Concurrency => scope.limits.max_concurrency,
+                    Which::Budget => scope.budget.map(|b| b.max.max(0) as u64),
+                };
+                let retry_after = match (which, scope.budget) {
+                    // Until the period ends (a `total` budget never resets: 0).
+                    (Which::Budget, Some(b)) => b.period_end.map_or(Duration::ZERO, |end| {
+                        Duration::from_millis((end - now).max(1) as u64)
+                    }),
+                    _ => retry_after,
                 };
                 Err(Refusal::Limited {
                     scope: scope.name.clone(),
@@ -217,19 +276,36 @@ impl Limiter {
         }
     }
 
-    /// Gives back what `admission` held: its concurrency slot, and the difference between
-    /// the reserved estimate and `used` tokens (`None`: usage unknown, the estimate stays).
-    pub async fn settle(&self, admission: Admission, used: Option<u64>) {
+    /// Starts `scope`'s budget counter for its period at `spent` pico-USD (from the spend
+    /// log), unless another replica did first.
+    pub async fn seed(&self, scope: &Scope, spent: i64) -> Result<(), String> {
+        let Some(budget) = scope.budget else {
+            return Ok(());
+        };
+        match &self.counters {
+            Counters::Local(local) => {
+                local.seed(&scope.name, budget.period_start, spent);
+                Ok(())
+            }
+            Counters::Redis(redis) => redis.seed(&scope.name, budget, spent).await,
+        }
+    }
+
+    /// Gives back what `admission` held: its concurrency slot, the difference between the
+    /// reserved estimate and `used` tokens, and between the reserved and the exact `cost`
+    /// (`None`: unknown, the reservation stays).
+    pub async fn settle(&self, admission: Admission, used: Option<u64>, cost: Option<i64>) {
         if admission.scopes.is_empty() {
             return;
         }
         let delta = used.map_or(0, |u| u as i64 - admission.reserved as i64);
+        let cost_delta = cost.map_or(0, |c| c - admission.cost_reserved);
         let result = match &self.counters {
             Counters::Local(local) => {
-                local.settle(&admission, delta);
+                local.settle(&admission, delta, cost_delta);
                 Ok(())
             }
-            Counters::Redis(redis) => redis.settle(&admission, delta).await,
+            Counters::Redis(redis) => redis.settle(&admission, delta, cost_delta).await,
         };
         if let Err(error) = result {
             self.metrics.store_errors.inc();
@@ -276,5 +352,6 @@ pub(crate) fn snapshot(
         remaining_tokens: limits.tpm.map_or(0, |l| l.saturating_sub(tokens)),
         reset_requests: ms(reset_requests_ms),
         reset_tokens: ms(reset_tokens_ms),
+        budget_spent: None,
     }
 }

@@ -9,8 +9,10 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "keys", include_str!("../../migrations/0001_keys.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "keys", include_str!("../../migrations/0001_keys.sql")),
+    (2, "spend", include_str!("../../migrations/0002_spend.sql")),
+];
 
 #[derive(Debug)]
 struct Embedded;

@@ -128,6 +128,11 @@ impl Store {
         self.backend
     }
 
+    /// The connection pool (for the spend log's queries).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// The URL, password redacted.
     pub fn url(&self) -> &str {
         &self.shown

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row, Transaction};
 
 const COLUMNS: &str = "id, name, secret_hash, secret_hint, models, rpm, tpm, max_concurrency, \
-     expires_at, team, owner, tags, created_at, updated_at, revoked_at, version";
+     expires_at, team, owner, tags, created_at, updated_at, revoked_at, version, budget_usd, \
+     budget_period, budget_soft_usd";
 
 /// Takes the next keys version; holds the row's write lock until the transaction ends, so
 /// versions commit in order.
@@ -34,7 +35,7 @@ pub async fn insert(
 ) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO aigw_keys ({COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     );
     sqlx::query(&sql)
         .bind(&key.id)
@@ -53,9 +54,20 @@ pub async fn insert(
         .bind(key.updated_at)
         .bind(key.revoked_at)
         .bind(version)
+        .bind(budget_usd(key))
+        .bind(key.budget.as_ref().map(|b| b.period.name().to_owned()))
+        .bind(budget_soft(key))
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+fn budget_usd(key: &VirtualKey) -> Option<String> {
+    key.budget.as_ref().map(|b| crate::spend::usd(b.max))
+}
+
+fn budget_soft(key: &VirtualKey) -> Option<String> {
+    key.budget.as_ref()?.soft.map(crate::spend::usd)
 }
 
 pub async fn replace(
@@ -66,7 +78,7 @@ pub async fn replace(
     sqlx::query(
         "UPDATE aigw_keys SET name = $2, models = $3, rpm = $4, tpm = $5, max_concurrency = $6, \
          expires_at = $7, team = $8, owner = $9, tags = $10, updated_at = $11, revoked_at = $12, \
-         version = $13 WHERE id = $1",
+         version = $13, budget_usd = $14, budget_period = $15, budget_soft_usd = $16 WHERE id = $1",
     )
     .bind(&key.id)
     .bind(&key.name)
@@ -81,6 +93,9 @@ pub async fn replace(
     .bind(key.updated_at)
     .bind(key.revoked_at)
     .bind(version)
+    .bind(budget_usd(key))
+    .bind(key.budget.as_ref().map(|b| b.period.name().to_owned()))
+    .bind(budget_soft(key))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -143,6 +158,23 @@ fn key(row: &AnyRow) -> Result<VirtualKey, StoreError> {
             rpm: count("rpm")?,
             tpm: count("tpm")?,
             max_concurrency: count("max_concurrency")?,
+        },
+        budget: {
+            let usd: Option<String> = row.try_get("budget_usd")?;
+            let period: Option<String> = row.try_get("budget_period")?;
+            let soft: Option<String> = row.try_get("budget_soft_usd")?;
+            match (usd, period) {
+                (Some(max_usd), Some(period)) => Some(
+                    crate::budget::BudgetSpec {
+                        max_usd,
+                        period,
+                        soft_usd: soft,
+                    }
+                    .validate()
+                    .map_err(malformed)?,
+                ),
+                _ => None,
+            }
         },
         expires_at: row.try_get("expires_at")?,
         metadata: KeyMetadata {
