@@ -38,6 +38,26 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Usage and cost from the spend log: requests, tokens by kind, USD — by key, model or day.
+    Usage {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The store URL, instead of the configuration's.
+        #[arg(long)]
+        store: Option<String>,
+        /// Only this key's requests.
+        #[arg(long)]
+        key: Option<String>,
+        /// From this time (RFC 3339) or this long ago (`7d`, `24h`); default 30 days.
+        #[arg(long)]
+        since: Option<String>,
+        /// Group by `key`, `model` or `day`.
+        #[arg(long, default_value = "key")]
+        by: aigw_governance::spend::By,
+        /// Print JSON (the shape of `GET /admin/usage`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage virtual keys in the store directly (works with the gateway stopped).
     Keys {
         #[command(subcommand)]
@@ -201,6 +221,32 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Usage {
+            config,
+            store,
+            key,
+            since,
+            by,
+            json,
+        } => {
+            let url = match store {
+                Some(url) => url,
+                None => load(config)?.0.store.url,
+            };
+            let store = aigw_governance::Store::connect(&url).await?;
+            let since = aigw_gateway::admin::parse_since(
+                since.as_deref(),
+                aigw_governance::manage::now_ms(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let report = aigw_governance::spend::report(&store, by, key.as_deref(), since).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_report(&report);
+            }
+            Ok(())
+        }
         Command::Keys {
             command,
             config,
@@ -213,5 +259,78 @@ async fn main() -> anyhow::Result<()> {
             };
             keys_cli::run(&url, *command, json).await
         }
+    }
+}
+
+/// A usage report as a table.
+fn print_report(report: &aigw_governance::spend::Report) {
+    let header = [
+        report.by,
+        "REQUESTS",
+        "ERRORS",
+        "INPUT",
+        "OUTPUT",
+        "CACHE READ",
+        "CACHE WRITE",
+        "REASONING",
+        "COST USD",
+        "UNPRICED",
+    ];
+    let rows: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.group.clone(),
+                r.requests.to_string(),
+                r.errors.to_string(),
+                r.input_tokens.to_string(),
+                r.output_tokens.to_string(),
+                r.cache_read_tokens.to_string(),
+                r.cache_write_tokens.to_string(),
+                r.reasoning_tokens.to_string(),
+                r.cost_usd.clone(),
+                r.unpriced_requests.to_string(),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        println!("{}", text.join("  ").trim_end());
+    };
+    line(
+        header
+            .iter()
+            .map(|h| h.to_uppercase())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    if rows.is_empty() {
+        println!(
+            "(no requests since {})",
+            aigw_governance::manage::rfc3339(report.since_ms)
+        );
     }
 }

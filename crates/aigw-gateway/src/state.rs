@@ -37,6 +37,8 @@ pub struct State {
     pub spend: Option<aigw_governance::spend::SpendLog>,
     /// The latest requests, in memory.
     pub recent: crate::recent::Recent,
+    /// Added to the clock budgets' periods are read from (tests move time with it).
+    pub clock_offset_ms: std::sync::atomic::AtomicI64,
     /// Budget counters seeded from the spend log, by scope and period.
     pub seeded: std::sync::Mutex<std::collections::HashSet<(String, i64)>>,
     pub limits: Limits,
@@ -124,6 +126,7 @@ impl State {
             spend,
             recent: crate::recent::Recent::new(config.server.recent_requests),
             seeded: std::sync::Mutex::default(),
+            clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             routes,
             providers,
             http,
@@ -150,6 +153,14 @@ impl State {
             _permit: permit,
             in_flight: self.metrics.in_flight.clone(),
         })
+    }
+
+    /// Unix ms by the gateway's clock (budget periods).
+    pub fn now_ms(&self) -> i64 {
+        aigw_governance::manage::now_ms()
+            + self
+                .clock_offset_ms
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether clients must present a key.

@@ -13,7 +13,7 @@ use crate::protocol::GatewayError;
 use crate::route::Target;
 use crate::state::State;
 use aigw_governance::limits::{BudgetScope, Which};
-use aigw_governance::manage::{now_ms, rfc3339};
+use aigw_governance::manage::rfc3339;
 use aigw_governance::spend::usd;
 use aigw_governance::{Admission, Caller, Refusal, Scope, Snapshot};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -27,7 +27,7 @@ pub async fn admit(
     inbound: &Inbound,
     targets: &[Target],
 ) -> Result<Admission, GatewayError> {
-    let now = now_ms();
+    let now = state.now_ms();
     let mut scopes: Vec<Scope> = Vec::with_capacity(2);
     if let Some(key) = caller.key() {
         let budget = key.budget.as_ref().map(|b| {
@@ -175,7 +175,7 @@ fn soft_threshold(state: &State, caller: &Caller, admission: &Admission) {
             key: key.id.clone(),
         })
         .inc();
-    let period = budget.period.bounds(now_ms()).0;
+    let period = budget.period.bounds(state.now_ms()).0;
     let first = state
         .seeded
         .lock()
@@ -198,10 +198,18 @@ fn refused(state: &State, caller: &Caller, refusal: Refusal) -> GatewayError {
         Refusal::Limited {
             which: Which::Budget,
             limit,
-            retry_after,
             snapshot,
             ..
         } => {
+            // Until the period ends by the gateway's clock (a `total` budget never resets).
+            let now = state.now_ms();
+            let retry_after = caller
+                .key()
+                .and_then(|k| k.budget.as_ref())
+                .and_then(|b| b.period.bounds(now).1)
+                .map_or(Duration::ZERO, |end| {
+                    Duration::from_millis((end - now).max(1) as u64)
+                });
             state
                 .metrics
                 .rate_limited
@@ -216,7 +224,7 @@ fn refused(state: &State, caller: &Caller, refusal: Refusal) -> GatewayError {
             } else {
                 format!(
                     "it resets at {}",
-                    rfc3339(now_ms() + retry_after.as_millis() as i64)
+                    rfc3339(now + retry_after.as_millis() as i64)
                 )
             };
             let mut error = GatewayError::new(
