@@ -399,7 +399,8 @@ async fn a_key_revoked_on_one_replica_is_refused_by_another_within_a_second() {
 }
 
 /// `aigw check` names what is wrong: an unsupported store URL, a `[[keys]]` entry whose
-/// secret is missing, a limit of zero, a counters URL that is not Redis.
+/// secret is missing, a limit of zero, a counters URL that is not Redis, a budget period
+/// typo, a price file with a negative or a missing price.
 #[test]
 fn aigw_check_names_a_bad_store_or_key_entry() {
     let dir = tempfile::tempdir().unwrap();
@@ -419,6 +420,20 @@ fn aigw_check_names_a_bad_store_or_key_entry() {
         )
     };
     let sqlite = format!("sqlite://{}", dir.path().join("ok.db").display());
+    let negative = dir.path().join("negative.toml");
+    std::fs::write(
+        &negative,
+        "[[price]]\nprovider = \"oa\"\nmodel = \"m\"\nsince = \"2026-01-01\"\ninput = -1.0\noutput = 2.0\n",
+    )
+    .unwrap();
+    let negative = negative.display();
+    let missing = dir.path().join("missing.toml");
+    std::fs::write(
+        &missing,
+        "[[price]]\nprovider = \"oa\"\nmodel = \"m\"\nsince = \"2026-01-01\"\ninput = 1.0\n",
+    )
+    .unwrap();
+    let missing = missing.display();
     let cases = [
         ("[store]\nurl = \"mysql://x\"\n".to_owned(), "[store] url"),
         (
@@ -441,6 +456,21 @@ fn aigw_check_names_a_bad_store_or_key_entry() {
             format!("[store]\nurl = \"{sqlite}\"\n[limits]\non_store_error = \"maybe\"\n"),
             "on_store_error",
         ),
+        (
+            format!(
+                "[store]\nurl = \"{sqlite}\"\n[[keys]]\nname = \"b\"\nsecret_env = \"OA_KEY\"\n\
+                 budget = {{ max_usd = \"5\", period = \"dayly\" }}\n"
+            ),
+            "keys[0] (\"b\"): budget.period: \"dayly\" is not one of daily, weekly, monthly, total",
+        ),
+        (
+            format!("[store]\nurl = \"{sqlite}\"\n[pricing]\nfile = \"{negative}\"\n"),
+            "price[0] (oa/m): input: must not be negative",
+        ),
+        (
+            format!("[store]\nurl = \"{sqlite}\"\n[pricing]\nfile = \"{missing}\"\n"),
+            "output",
+        ),
     ];
     for (extra, says) in cases {
         let (ok, stderr) = base(&extra);
@@ -449,4 +479,122 @@ fn aigw_check_names_a_bad_store_or_key_entry() {
     }
     let (ok, stderr) = base(&format!("[store]\nurl = \"{sqlite}\"\n"));
     assert!(ok, "{stderr}");
+}
+
+/// Rows in the spend log of the SQLite store at `url`, through `aigw usage --json`.
+fn spend_rows(config: &str) -> i64 {
+    let out = command("usage", config)
+        .args(["--since", "1h", "--by", "day", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["requests"].as_i64().unwrap())
+        .sum()
+}
+
+/// Sends requests, 32 at a time, until `stop`; the number answered 200.
+async fn load(url: String, key: String, stop: Arc<std::sync::atomic::AtomicBool>) -> usize {
+    use futures_util::StreamExt;
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = answered.clone();
+    futures_util::stream::iter(0..)
+        .take_while(|_| {
+            let go = !stop.load(std::sync::atomic::Ordering::Relaxed);
+            async move { go }
+        })
+        .for_each_concurrent(32, |_| {
+            let (url, key, counter) = (url.clone(), key.clone(), counter.clone());
+            async move {
+                if let Ok(r) = chat(&url, &key).send().await
+                    && r.status() == 200
+                    && r.bytes().await.is_ok()
+                {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        })
+        .await;
+    answered.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The spend log holds a row for every answered request after a graceful stop, and after a
+/// `kill -9` loses at most one batch (what was not yet flushed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spend_log_holds_every_request_and_a_kill_loses_at_most_a_batch() {
+    let test = "the_spend_log_holds_every_request";
+    let Some(f) = fleet(test, None, Duration::ZERO).await else {
+        return;
+    };
+    let created = keys(&f.config, &["create", "--name", "spender"]);
+    let key = created["secret"].as_str().unwrap().to_owned();
+
+    // Graceful: SIGTERM after 3 s of load; every answered request has its row.
+    let g = replica(&f.config);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = tokio::spawn(load(g.url.clone(), key.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answered = running.await.unwrap();
+    let pid = g.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut g = g;
+    let exited = g.child.wait().unwrap();
+    assert!(exited.success(), "{exited:?}");
+    assert!(g.log.lock().unwrap().contains("spend log flushed"));
+    let rows = spend_rows(&f.config);
+    figure(&format!(
+        "spend log, graceful stop: {answered} requests answered, {rows} rows written"
+    ));
+    assert!(answered > 100);
+    assert_eq!(rows as usize, answered);
+
+    // kill -9 in the middle of the load.
+    let before = rows as usize;
+    let g = replica(&f.config);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = tokio::spawn(load(g.url.clone(), key.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pid = g.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answered = running.await.unwrap();
+    for line in g
+        .log
+        .lock()
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("spend batch"))
+    {
+        eprintln!("{line}");
+    }
+    drop(g);
+    let rows = spend_rows(&f.config) as usize - before;
+    let lost = answered.saturating_sub(rows);
+    figure(&format!(
+        "spend log, kill -9 under load: {answered} requests answered, {rows} rows written, \
+         {lost} lost (batch 500, flush every 200 ms)"
+    ));
+    assert!(answered > 100);
+    assert!(lost <= 500, "{lost} rows lost");
 }

@@ -183,8 +183,14 @@ async fn write_loop(
         }
         while !pending.is_empty() {
             let n = pending.len().min(config.batch);
+            let started = std::time::Instant::now();
             match rows::insert(&store, &pending[..n]).await {
                 Ok(()) => {
+                    tracing::debug!(
+                        rows = n,
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        "spend batch written"
+                    );
                     metrics.written.inc_by(n as u64);
                     pending.drain(..n);
                     if failing {

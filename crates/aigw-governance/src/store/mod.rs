@@ -92,8 +92,14 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
-                            .await?;
+                        // WAL with `synchronous = NORMAL`: a committed write survives the
+                        // process being killed (not a power cut), at a fraction of the
+                        // fsyncs.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
