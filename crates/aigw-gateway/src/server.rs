@@ -176,8 +176,9 @@ async fn models(
     };
     let response = match pipeline::authenticate(&state, wire, &headers, query.as_deref()).await {
         Ok(caller) => {
+            let response = models_list(&state, &caller, anthropic);
             outcome.caller = Some(caller);
-            models_list(&state, anthropic)
+            response
         }
         Err(e) => e.into_response(wire),
     };
@@ -187,8 +188,19 @@ async fn models(
 }
 
 /// The model list in OpenAI's shape, or Anthropic's.
-fn models_list(state: &State, anthropic: bool) -> Response {
-    let models = state.routes.models();
+/// The model names the caller may use (a key's allow-list leaves out routes none of whose
+/// targets it may use).
+fn models_list(state: &State, caller: &aigw_governance::Caller, anthropic: bool) -> Response {
+    let mut models = state.routes.models();
+    if let Some(key) = caller.key().filter(|k| !k.models.is_empty()) {
+        models.retain(|(name, _)| {
+            state
+                .routes
+                .resolve(name)
+                .iter()
+                .any(|t| key.allows(name, &format!("{}/{}", t.provider.name, t.model)))
+        });
+    }
     let body = if anthropic {
         let data: Vec<Value> = models
             .iter()

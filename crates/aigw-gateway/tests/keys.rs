@@ -98,6 +98,21 @@ async fn keys_from_the_file_work_in_every_protocol_and_refusals_are_in_its_shape
     assert!(state.requires_key());
     let gateway = Gateway::start_state(std::sync::Arc::new(state)).await;
     let url = &gateway.url;
+    // The model list shows what the key may use.
+    let (status, list, _) = send(
+        http()
+            .get(format!("{url}/v1/models"))
+            .bearer_auth("sk-aigw-team-a-secret"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["allowed"], "{list}");
     for client in CLIENTS {
         let (status, body, _) = send(keyed(url, client, "allowed", "sk-aigw-team-a-secret")).await;
         assert_eq!(status, 200, "{client:?} {body}");
