@@ -37,14 +37,7 @@ fn keyed(gateway: &str, client: Client, model: &str, key: &str) -> reqwest::Requ
     .body(body.to_string())
 }
 
-/// Status, body and headers.
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value, reqwest::header::HeaderMap) {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body, headers)
-}
+use common::send_read as send;
 
 /// The error's message and type as the client's SDK would read them.
 fn error_of(client: Client, body: &Value) -> (String, String) {
@@ -350,14 +343,7 @@ async fn limits_answer_429_in_the_client_s_shape_with_retry_after() {
             .unwrap()
             .contains("route scarce")
     );
-    let metrics = http()
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(url).await;
     assert!(
         metrics.contains("aigw_rate_limited_total{limit=\"requests\"} 5"),
         "{metrics}"
@@ -438,14 +424,7 @@ async fn a_redis_outage_is_503_when_closed_and_served_when_open() {
         let (status, body, _) = send(keyed(&open.url, Client::Gemini, "allowed", &open_key)).await;
         assert_eq!(status, 200, "{body}");
     }
-    let metrics = http()
-        .get(format!("{}/metrics", open.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&open.url).await;
     assert!(
         metrics.contains("aigw_limiter_failed_open_total 4"),
         "{metrics}"

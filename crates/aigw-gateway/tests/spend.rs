@@ -137,14 +137,7 @@ async fn costs_equal_figures_computed_by_hand() {
     let unpriced = Gateway::start(&standard_config(&mock.url(), &compat.url(), "")).await;
     let (header, pico) = cost_of(&unpriced, Client::Chat, "oa/replay:0108").await;
     assert_eq!((header.as_str(), pico), ("unknown", None));
-    let metrics = http()
-        .get(format!("{}/metrics", unpriced.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&unpriced.url).await;
     assert!(
         metrics
             .contains("aigw_cost_unknown_total{key=\"-\",provider=\"oa\",model=\"replay:0108\"} 1"),
@@ -282,14 +275,7 @@ async fn a_budget_shared_by_two_replicas_pays_for_exactly_its_requests() {
         (Some("error"), Some("budget_exceeded"))
     );
     // The soft threshold ($0.01) was passed: counted.
-    let metrics = http()
-        .get(format!("{}/metrics", a.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&a.url).await;
     assert!(
         metrics.contains("aigw_budget_soft_exceeded_total"),
         "{metrics}"

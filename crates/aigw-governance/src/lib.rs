@@ -14,6 +14,7 @@ pub mod ring;
 pub mod secret;
 pub mod spend;
 pub mod store;
+pub mod throttle;
 
 use key::{Unusable, VirtualKey};
 use ring::{KeyRing, Lookup};

@@ -247,6 +247,29 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// The gateway's `/metrics` text.
+pub async fn metrics_text(gateway: &str) -> String {
+    http()
+        .get(format!("{gateway}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Sends `request`: the status, the body as JSON (`null` if it is not), the headers.
+pub async fn send_read(
+    request: reqwest::RequestBuilder,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, headers)
+}
+
 /// Sends `request` and reads its answer as JSON.
 pub async fn json_answer(request: reqwest::RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()

@@ -14,7 +14,6 @@ mod redis;
 
 use crate::key::KeyLimits;
 use prometheus_client::metrics::counter::Counter;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 pub use local::LocalCounters;
@@ -168,8 +167,8 @@ pub struct Limiter {
     counters: Counters,
     on_error: OnStoreError,
     metrics: LimiterMetrics,
-    /// Unix ms of the last "store down" log line.
-    last_logged: AtomicI64,
+    /// The "store down" log line, once per 10 s.
+    log_throttle: crate::throttle::Throttle,
 }
 
 impl Limiter {
@@ -178,7 +177,7 @@ impl Limiter {
             counters,
             on_error,
             metrics,
-            last_logged: AtomicI64::new(0),
+            log_throttle: crate::throttle::Throttle::new(),
         }
     }
 
@@ -314,14 +313,7 @@ impl Limiter {
     }
 
     fn log_store_error(&self, error: &str) {
-        let now = now_ms();
-        let last = self.last_logged.load(Ordering::Relaxed);
-        if now - last >= 10_000
-            && self
-                .last_logged
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        if self.log_throttle.ready(10_000) {
             tracing::error!(
                 error,
                 policy = ?self.on_error,

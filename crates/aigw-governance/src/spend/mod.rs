@@ -14,7 +14,6 @@ use crate::store::Store;
 use prometheus_client::metrics::counter::Counter;
 use serde::Serialize;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -95,7 +94,7 @@ pub struct SpendLog {
     closing: std::sync::Arc<Notify>,
     task: Mutex<Option<JoinHandle<()>>>,
     metrics: SpendMetrics,
-    last_logged: AtomicI64,
+    log_throttle: crate::throttle::Throttle,
 }
 
 impl SpendLog {
@@ -115,7 +114,7 @@ impl SpendLog {
             closing,
             task: Mutex::new(Some(task)),
             metrics,
-            last_logged: AtomicI64::new(0),
+            log_throttle: crate::throttle::Throttle::new(),
         }
     }
 
@@ -123,14 +122,7 @@ impl SpendLog {
     pub fn record(&self, record: SpendRecord) {
         if self.tx.try_send(record).is_err() {
             self.metrics.dropped.inc();
-            let now = crate::manage::now_ms();
-            let last = self.last_logged.load(Ordering::Relaxed);
-            if now - last >= 10_000
-                && self
-                    .last_logged
-                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
+            if self.log_throttle.ready(10_000) {
                 tracing::error!(
                     "the spend log's queue is full (the store is slow or down): a request's \
                      record was dropped (counted in aigw_spend_dropped_total; logged once per 10 s)"
