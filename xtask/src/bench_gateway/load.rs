@@ -43,8 +43,9 @@ impl Target {
             .body(self.body.clone())
     }
 
-    /// An OpenAI Chat request for `model` to `{base}/v1/chat/completions`.
-    pub fn chat(base: &str, model: &str, stream: bool) -> Target {
+    /// An OpenAI Chat request for `model` to `{base}/v1/chat/completions`, presenting `key`
+    /// as `Authorization: Bearer`.
+    pub fn chat(base: &str, model: &str, stream: bool, key: &str) -> Target {
         let mut body = serde_json::json!({
             "model": model,
             "messages": [{"role": "user", "content": "Say hi"}],
@@ -55,7 +56,9 @@ impl Target {
         }
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
-        headers.insert("authorization", HeaderValue::from_static("Bearer bench"));
+        let bearer = HeaderValue::from_str(&format!("Bearer {key}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer bench"));
+        headers.insert("authorization", bearer);
         Target {
             url: format!("{base}/v1/chat/completions"),
             headers,
@@ -88,7 +91,7 @@ impl Target {
         }
     }
 
-    /// Why a complete 2xx body is not a valid answer, if it is not.
+    /// Why a complete 200 body is not a valid answer, if it is not.
     pub fn check(&self, body: &[u8]) -> Result<(), String> {
         if self.stream {
             let last = last_event(body);
@@ -173,17 +176,18 @@ fn chain(error: &dyn std::error::Error) -> String {
 /// How one request ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
-    /// A checked 2xx answer; the time to its first body chunk.
+    /// A checked 200 answer; the time to its first body chunk.
     Ok {
         ttfb: Duration,
     },
-    /// A non-2xx status, with the start of the body.
+    /// Any status but 200 (a 401 or 429 from a gateway with keys: its key setup is wrong),
+    /// with the start of the body.
     Status(u16, String),
     /// Connecting or sending failed.
     Connect(String),
     /// The body failed midway.
     Body(String),
-    /// A 2xx body that is not a complete answer (e.g. a stream without its terminal event).
+    /// A 200 body that is not a complete answer (e.g. a stream without its terminal event).
     Incomplete(String),
     Timeout,
 }
@@ -244,7 +248,7 @@ pub async fn send(
             .await
             .map_err(|e| Outcome::Connect(chain(&e)))?;
         let status = response.status();
-        if !status.is_success() {
+        if status != reqwest::StatusCode::OK {
             let body = response.bytes().await.unwrap_or_default();
             return Err(Outcome::Status(status.as_u16(), snippet(&body)));
         }
@@ -316,6 +320,9 @@ pub struct RunResult {
     pub samples: Vec<Sample>,
     /// Requests sent in all, warm-up included.
     pub total_sent: usize,
+    /// Warm-up requests that failed, by kind (`status 401`, `timeout`, ...): not measured,
+    /// but every request is checked.
+    pub warmup_failures: BTreeMap<String, usize>,
     /// The worst delay of a request's start behind its schedule (generator overload).
     pub max_lag: Duration,
     /// Requests started more than 1 ms behind schedule.
@@ -381,14 +388,18 @@ pub async fn open_loop(
     });
     let (total_sent, max_lag, late) = scheduler.await?;
     let mut samples = Vec::with_capacity(total_sent);
+    let mut warmup_failures = BTreeMap::new();
     while let Some((measured, sample)) = rx.recv().await {
         if measured {
             samples.push(sample);
+        } else if !matches!(sample.outcome, Outcome::Ok { .. }) {
+            *warmup_failures.entry(sample.outcome.kind()).or_default() += 1;
         }
     }
     Ok(RunResult {
         samples,
         total_sent,
+        warmup_failures,
         max_lag,
         late,
     })

@@ -2,213 +2,37 @@
 //! loopback. The gateway (`aigw`) and the mock upstream (`aigw-mock`) are built in release
 //! mode and run as child processes — xtask never links them — and an open-loop load generator
 //! here sends OpenAI Chat requests to the mock directly and through the gateway (passthrough
-//! to an OpenAI upstream, and translated to an Anthropic one), plain and streamed. A second
-//! part holds many streams open through the gateway at once and samples its memory.
+//! to an OpenAI upstream, and translated to an Anthropic one), plain and streamed. The same
+//! gateway scenarios run again through gateways whose client must present a virtual key with
+//! limits (high enough never to refuse): once with in-process counters, once with Redis
+//! counters (`AIGW_TEST_REDIS_URL` or `--redis URL`; without one those rows are skipped). A
+//! second part holds many streams open through the gateway at once and samples its memory.
 //!
 //! Output: markdown tables on stdout and in `target/bench-gateway.md`; the children's stderr
 //! and the gateway configurations go to `target/bench-gateway/`.
 
+mod gateways;
 mod load;
 mod procs;
+mod redis;
 mod report;
+mod scenarios;
+mod settings;
 
 use anyhow::{Context, Result, bail};
+use gateways::{Gateways, KeyGate, start_gateway, start_mock};
 use load::{OpenLoop, Progress, Summary, Target};
 use procs::{Proc, ProcSample};
+use redis::Redis;
+pub use scenarios::{BENCH_LIMITS, Keys, Route, SCENARIOS, Scenario};
+use settings::parse;
+pub use settings::{REDIS_ENV, Settings, USAGE};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-pub const USAGE: &str = "\
-usage: cargo xtask bench-gateway [--duration SECS] [--rates R1,R2,...] [--latency-ms MS]
-                                 [--event-delay-ms MS] [--streams N] [--hold-secs SECS]
-                                 [--warmup SECS] [--corpus DIR] [--quick] [--no-build]
-  --duration SECS      measured time of each scenario at each rate (default 10)
-  --rates LIST         arrival rates in requests per second (default 500,2000); `none`
-                       runs only the held-open streams (memory)
-  --latency-ms MS      the mock's delay before every response head (default 20)
-  --event-delay-ms MS  the mock's delay between stream events (default 2)
-  --streams N          streams held open at once through the gateway (default 1000)
-  --hold-secs SECS     how long each of those streams lasts (default 6; sets the slow
-                       mock's event delay)
-  --warmup SECS        unmeasured warm-up before each run (default: 20% of the duration,
-                       between 0.5 and 2 s)
-  --corpus DIR         the recorded exchanges the mock replays (default $AIGW_CORPUS, a
-                       relative path being relative to the workspace root, else
-                       ../shared/corpus/dev)
-  --quick              a smoke check: 2 s, 200 rps, 100 streams held 3 s
-  --no-build           use the binaries in target/release as they are
-Writes target/bench-gateway.md; children's logs in target/bench-gateway/.";
-
-/// The benchmark's settings.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub duration: Duration,
-    pub warmup: Duration,
-    pub rates: Vec<f64>,
-    pub latency_ms: u64,
-    pub event_delay_ms: u64,
-    pub streams: usize,
-    pub hold: Duration,
-    pub corpus: PathBuf,
-    pub build: bool,
-    pub quick: bool,
-}
-
-fn parse(args: &[String], root: &Path) -> Result<Settings> {
-    let quick = args.iter().any(|a| a == "--quick");
-    let mut duration = if quick { 2.0 } else { 10.0 };
-    let mut rates = if quick {
-        vec![200.0]
-    } else {
-        vec![500.0, 2000.0]
-    };
-    let mut latency_ms = 20;
-    let mut event_delay_ms = 2;
-    let mut streams = if quick { 100 } else { 1000 };
-    let mut hold = if quick { 3.0 } else { 6.0 };
-    let mut warmup = None;
-    let mut corpus = None;
-    let mut build = true;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .with_context(|| format!("{flag} needs a value\n\n{USAGE}"))
-        };
-        let number = |v: &String| -> Result<f64> {
-            v.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && *n > 0.0)
-                .with_context(|| format!("{flag}: {v:?} is not a positive number"))
-        };
-        match flag.as_str() {
-            "--quick" => {}
-            "--no-build" => build = false,
-            "--duration" => duration = number(value()?)?,
-            "--warmup" => warmup = Some(value()?.parse::<f64>().context("--warmup")?),
-            "--hold-secs" => hold = number(value()?)?,
-            "--rates" => {
-                let list = value()?;
-                rates = if list == "none" {
-                    Vec::new()
-                } else {
-                    list.split(',')
-                        .map(|r| number(&r.trim().to_owned()))
-                        .collect::<Result<_>>()?
-                };
-            }
-            "--latency-ms" => latency_ms = value()?.parse().context("--latency-ms")?,
-            "--event-delay-ms" => event_delay_ms = value()?.parse().context("--event-delay-ms")?,
-            "--streams" => streams = value()?.parse().context("--streams")?,
-            "--corpus" => corpus = Some(PathBuf::from(value()?)),
-            other => bail!("unknown flag {other}\n\n{USAGE}"),
-        }
-    }
-    let warmup = warmup.unwrap_or_else(|| {
-        if quick {
-            0.5
-        } else {
-            (duration * 0.2).clamp(0.5, 2.0)
-        }
-    });
-    let corpus = match corpus {
-        Some(dir) => dir,
-        None => match std::env::var_os("AIGW_CORPUS") {
-            Some(dir) => root.join(dir),
-            None => root.join("../shared/corpus/dev"),
-        },
-    };
-    if !corpus.is_dir() {
-        bail!(
-            "corpus directory {} not found: pass --corpus DIR or set AIGW_CORPUS (the mock \
-             replays the recorded exchanges there)",
-            corpus.display()
-        );
-    }
-    let corpus = std::path::absolute(&corpus)?;
-    Ok(Settings {
-        duration: Duration::from_secs_f64(duration),
-        warmup: Duration::from_secs_f64(warmup.max(0.0)),
-        rates,
-        latency_ms,
-        event_delay_ms,
-        streams,
-        hold: Duration::from_secs_f64(hold),
-        corpus,
-        build,
-        quick,
-    })
-}
-
-/// How a scenario reaches the mock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    Direct,
-    /// Through aigw, Chat client to an OpenAI upstream.
-    Passthrough,
-    /// Through aigw, Chat client to an Anthropic upstream (translated both ways).
-    Cross,
-}
-
-#[derive(Debug)]
-pub struct Scenario {
-    pub id: usize,
-    pub name: &'static str,
-    pub route: Route,
-    pub stream: bool,
-}
-
-pub const SCENARIOS: [Scenario; 6] = [
-    Scenario {
-        id: 1,
-        name: "direct → mock (chat)",
-        route: Route::Direct,
-        stream: false,
-    },
-    Scenario {
-        id: 2,
-        name: "aigw passthrough (chat → openai)",
-        route: Route::Passthrough,
-        stream: false,
-    },
-    Scenario {
-        id: 3,
-        name: "aigw cross-protocol (chat → anthropic)",
-        route: Route::Cross,
-        stream: false,
-    },
-    Scenario {
-        id: 4,
-        name: "direct → mock (chat, stream)",
-        route: Route::Direct,
-        stream: true,
-    },
-    Scenario {
-        id: 5,
-        name: "aigw passthrough (chat → openai, stream)",
-        route: Route::Passthrough,
-        stream: true,
-    },
-    Scenario {
-        id: 6,
-        name: "aigw cross-protocol (chat → anthropic, stream)",
-        route: Route::Cross,
-        stream: true,
-    },
-];
-
-impl Scenario {
-    fn target(&self, mock: &str, gateway: &str) -> Target {
-        match self.route {
-            Route::Direct => Target::chat(mock, "gpt-4o-mini", self.stream),
-            Route::Passthrough => Target::chat(gateway, "bench-openai", self.stream),
-            Route::Cross => Target::chat(gateway, "bench-anthropic", self.stream),
-        }
-    }
-}
 
 /// One scenario at one rate.
 #[derive(Debug)]
@@ -218,8 +42,15 @@ pub struct Row {
     pub summary: Summary,
     /// The gateway after the run.
     pub gateway: ProcSample,
-    /// CPU time per request sent (warm-up included), µs: load generator, mock, gateway.
+    /// CPU time per request sent (warm-up included), µs: load generator, mock, gateway (the
+    /// row's: each gateway configuration has its own process).
     pub cpu_us: [f64; 3],
+    /// Redis's CPU time per request sent, µs (rows with Redis counters, when `INFO` answers).
+    pub redis_cpu_us: Option<f64>,
+    /// Requests sent during the warm-up (not measured).
+    pub warmup_sent: usize,
+    /// Warm-up requests that did not get a checked 200, by kind.
+    pub warmup_failures: BTreeMap<String, usize>,
     pub late: usize,
     pub max_lag: Duration,
     /// Connections the kernel dropped from a full accept queue during the run.
@@ -229,10 +60,13 @@ pub struct Row {
 /// What one request of each scenario got, before the runs.
 #[derive(Debug)]
 pub struct Probe {
+    /// The scenario probed (none: the extra Anthropic stream probe).
+    pub scenario: Option<&'static Scenario>,
     pub what: String,
     pub bytes: usize,
     pub events: Option<usize>,
-    /// `x-mock-exchange` (direct) or `x-aigw-route` + `x-aigw-adjustments` (gateway).
+    /// `x-mock-exchange` (direct) or `x-aigw-route` + `x-aigw-adjustments` (gateway), and
+    /// `x-ratelimit-limit-requests` (gateway with keys).
     pub note: String,
     pub trailing_comment: bool,
 }
@@ -262,6 +96,10 @@ pub struct MemRow {
 #[derive(Debug)]
 pub struct Results {
     pub settings: Settings,
+    /// The scenarios run (the Redis ones only with a Redis).
+    pub scenarios: Vec<&'static Scenario>,
+    /// `redis_version` of the Redis the Redis rows counted in.
+    pub redis_version: Option<String>,
     pub probes: Vec<Probe>,
     pub rows: Vec<Row>,
     pub mem: Vec<MemRow>,
@@ -373,85 +211,8 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// Loopback only: no proxy may see the children's requests.
-fn no_proxy(command: &mut Command) {
-    for var in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("NO_PROXY", "127.0.0.1,localhost");
-}
-
-fn start_mock(bin: &Path, s: &Settings, event_delay_ms: u64, log: &Path) -> Result<Proc> {
-    let mut command = Command::new(bin);
-    command
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--corpus")
-        .arg(&s.corpus)
-        .arg("--latency-ms")
-        .arg(s.latency_ms.to_string())
-        .arg("--event-delay-ms")
-        .arg(event_delay_ms.to_string());
-    no_proxy(&mut command);
-    Proc::start("aigw-mock", command, "aigw-mock listening on ", log)
-}
-
-fn start_gateway(bin: &Path, mock_url: &str, dir: &Path, name: &str) -> Result<Proc> {
-    let config = format!(
-        r#"# Written by `cargo xtask bench-gateway`: two providers on the loopback mock.
-[server]
-listen = "127.0.0.1:0"
-shutdown_grace_secs = 1
-
-[limits]
-max_concurrency = 100000
-
-[providers.mock-openai]
-kind = "openai"
-base_url = "{mock_url}/v1"
-key_env = "AIGW_BENCH_OPENAI_KEY"
-
-[providers.mock-anthropic]
-kind = "anthropic"
-base_url = "{mock_url}/v1"
-key_env = "AIGW_BENCH_ANTHROPIC_KEY"
-
-[[routes]]
-model = "bench-openai"
-targets = ["mock-openai/gpt-4o-mini"]
-
-[[routes]]
-model = "bench-anthropic"
-targets = ["mock-anthropic/claude-sonnet-4-5"]
-"#
-    );
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, config).with_context(|| format!("writing {}", path.display()))?;
-    let mut command = Command::new(bin);
-    command
-        .arg("serve")
-        .arg("--config")
-        .arg(&path)
-        .env("AIGW_BENCH_OPENAI_KEY", "sk-bench-not-a-key")
-        .env("AIGW_BENCH_ANTHROPIC_KEY", "sk-ant-bench-not-a-key");
-    no_proxy(&mut command);
-    Proc::start(
-        "aigw",
-        command,
-        "aigw listening on ",
-        &dir.join(format!("{name}.log")),
-    )
-}
-
 /// One request, checked; what it got.
-async fn probe(what: &str, target: &Target) -> Result<Probe> {
+async fn probe(scenario: Option<&'static Scenario>, what: &str, target: &Target) -> Result<Probe> {
     let client = load::client()?;
     let response = target
         .request(&client)
@@ -466,7 +227,7 @@ async fn probe(what: &str, target: &Target) -> Result<Probe> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let note = match header("x-mock-exchange") {
+    let mut note = match header("x-mock-exchange") {
         Some(exchange) => format!("exchange `{exchange}`"),
         None => format!(
             "route `{}`, adjustments `{}`",
@@ -474,8 +235,22 @@ async fn probe(what: &str, target: &Target) -> Result<Probe> {
             header("x-aigw-adjustments").unwrap_or_default()
         ),
     };
+    let limit = header("x-ratelimit-limit-requests");
+    if scenario.is_some_and(|sc| sc.keys != Keys::Off) {
+        let expected = BENCH_LIMITS.0.to_string();
+        if limit.as_deref() != Some(expected.as_str()) {
+            bail!(
+                "probe {what}: x-ratelimit-limit-requests is {limit:?}, not the bench key's \
+                 {expected}: the key's limits are not applied"
+            );
+        }
+        note.push_str(&format!(
+            ", x-ratelimit-limit-requests `{expected}`, -remaining-requests `{}`",
+            header("x-ratelimit-remaining-requests").unwrap_or_default()
+        ));
+    }
     let body = response.bytes().await.context("probe: reading the body")?;
-    if !status.is_success() {
+    if status != reqwest::StatusCode::OK {
         bail!(
             "probe {what}: status {status}: {}",
             String::from_utf8_lossy(&body)
@@ -495,6 +270,7 @@ async fn probe(what: &str, target: &Target) -> Result<Probe> {
         last_line.starts_with(':')
     };
     Ok(Probe {
+        scenario,
         what: what.to_owned(),
         bytes: body.len(),
         events: target.stream.then(|| load::count_events(&body)),
@@ -523,42 +299,119 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let ticks = procs::clock_ticks() as f64;
 
+    // Redis first: a URL that does not answer is an error, not rows full of 503s.
+    let redis = s.redis.as_ref().map(|(redis, _)| redis);
+    let redis_version = match redis {
+        Some(redis) => {
+            redis.ping().context(
+                "the Redis for the Redis-counter runs does not answer (`bash tests/services.sh \
+                 up`, then `eval \"$(bash tests/services.sh env)\"`; or pass --redis URL)",
+            )?;
+            redis.version()
+        }
+        None => {
+            eprintln!(
+                "bench-gateway: no {REDIS_ENV} and no --redis URL: the runs with Redis counters \
+                 are skipped"
+            );
+            None
+        }
+    };
+    let scenarios: Vec<&'static Scenario> = SCENARIOS
+        .iter()
+        .filter(|sc| sc.keys != Keys::Redis || redis.is_some())
+        .collect();
+    // A key id of this run's own: counters in a shared Redis outlive the run.
+    let run_id = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let gate = |counters: &str| KeyGate {
+        counters: counters.to_owned(),
+        key_id: format!("bench-{run_id}"),
+    };
+
     let mut mock = start_mock(&mock_bin, &s, s.event_delay_ms, &dir.join("mock.log"))?;
-    let mut gateway = start_gateway(&aigw, &mock.url, &dir, "aigw")?;
+    let mut gateways = Gateways {
+        off: start_gateway(&aigw, &mock.url, &dir, "aigw", None)?,
+        memory: start_gateway(
+            &aigw,
+            &mock.url,
+            &dir,
+            "aigw-keys-memory",
+            Some(&gate("memory")),
+        )?,
+        redis: match redis {
+            Some(redis) => Some(start_gateway(
+                &aigw,
+                &mock.url,
+                &dir,
+                "aigw-keys-redis",
+                Some(&gate(&redis.url)),
+            )?),
+            None => None,
+        },
+    };
     eprintln!(
-        "mock {} (pid {}), gateway {} (pid {})",
+        "mock {} (pid {}), gateways: {} (pid {}), with key + memory counters {} (pid {}){}",
         mock.url,
         mock.pid(),
-        gateway.url,
-        gateway.pid()
+        gateways.off.url,
+        gateways.off.pid(),
+        gateways.memory.url,
+        gateways.memory.pid(),
+        match (&gateways.redis, redis) {
+            (Some(gw), Some(redis)) => format!(
+                ", with key + Redis counters at {} {} (pid {})",
+                redis.shown(),
+                gw.url,
+                gw.pid()
+            ),
+            _ => String::new(),
+        }
     );
 
     // One request per scenario first: every path works before anything is measured.
     let mut probes = Vec::new();
-    for scenario in &SCENARIOS {
-        let target = scenario.target(&mock.url, &gateway.url);
-        probes.push(probe(scenario.name, &target).await?);
+    for &scenario in &scenarios {
+        let target = scenario.target(&mock.url, &gateways.of(scenario)?.url);
+        probes.push(probe(Some(scenario), scenario.name, &target).await?);
+    }
+    // The gateways with keys refuse a request without the bench key: keys are really on.
+    for keys in [Keys::Memory, Keys::Redis] {
+        let Some(gw) = gateways.get(keys) else {
+            continue;
+        };
+        let target = Target::chat(&gw.url, "bench-openai", false, "sk-aigw-not-the-bench-key");
+        let response = target.request(&load::client()?).send().await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            bail!(
+                "the gateway with {} answered {} to a request without the bench key, not 401",
+                keys.label(),
+                response.status()
+            );
+        }
     }
     let anthropic_stream = probe(
+        None,
         "direct → mock (messages, stream)",
         &Target::messages(&mock.url, "claude-sonnet-4-5", true),
     )
     .await?;
     // What the upstream sends (the direct probes), which the slow mock paces.
-    let stream_events = SCENARIOS
+    let stream_events = probes
         .iter()
-        .zip(&probes)
-        .filter(|(sc, _)| sc.route == Route::Direct)
-        .filter_map(|(_, p)| p.events)
+        .filter(|p| p.scenario.is_some_and(|sc| sc.route == Route::Direct))
+        .filter_map(|p| p.events)
         .chain(anthropic_stream.events)
         .min()
         .unwrap_or(2);
     probes.push(anthropic_stream);
-    let gateway_idle = gateway.sample()?;
+    let gateway_idle = gateways.off.sample()?;
 
     let mut rows = Vec::new();
     for &rate in &s.rates {
-        for scenario in &SCENARIOS {
+        for &scenario in &scenarios {
+            let gateway = gateways.of(scenario)?;
             let target = Arc::new(scenario.target(&mock.url, &gateway.url));
             let cfg = OpenLoop {
                 rate,
@@ -567,21 +420,33 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
                 timeout: Duration::from_secs(10),
             };
             eprintln!(
-                "run: {} at {rate} rps for {:.1}+{:.1} s",
+                "run: #{} {} at {rate} rps for {:.1}+{:.1} s",
+                scenario.id,
                 scenario.name,
                 s.warmup.as_secs_f64(),
                 s.duration.as_secs_f64()
             );
+            let redis_cpu = || {
+                redis
+                    .filter(|_| scenario.keys == Keys::Redis)
+                    .and_then(Redis::cpu_seconds)
+            };
             let overflows = procs::listen_overflows();
+            let redis_before = redis_cpu();
             let before = [ProcSample::of("self")?, mock.sample()?, gateway.sample()?];
             let result = load::open_loop(load::client()?, target, cfg).await?;
             let after = [ProcSample::of("self")?, mock.sample()?, gateway.sample()?];
+            let redis_after = redis_cpu();
             mock.ensure_running()?;
-            gateway.ensure_running()?;
+            gateways.ensure_running()?;
             let sent = result.total_sent.max(1) as f64;
             let cpu_us = std::array::from_fn(|i| {
                 after[i].cpu_ticks.saturating_sub(before[i].cpu_ticks) as f64 / ticks * 1e6 / sent
             });
+            let redis_cpu_us = match (redis_before, redis_after) {
+                (Some(b), Some(a)) => Some((a - b).max(0.0) * 1e6 / sent),
+                _ => None,
+            };
             let summary = Summary::of(&result.samples);
             eprintln!(
                 "     {} sent, {} errors, p50 {} ms, p99 {} ms; gateway VmRSS {} kB",
@@ -591,12 +456,27 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
                 report::ms(summary.latency.pct(99.0)),
                 after[2].rss_kb
             );
+            if scenario.keys != Keys::Off
+                && (summary.errors > 0 || !result.warmup_failures.is_empty())
+            {
+                eprintln!(
+                    "     WARNING: not every request got 200 through the gateway with {} \
+                     (measured: {:?}, warm-up: {:?}); a 401 or 429 means the benchmark's key \
+                     setup is wrong",
+                    scenario.keys.label(),
+                    summary.error_kinds,
+                    result.warmup_failures
+                );
+            }
             rows.push(Row {
                 scenario,
                 rate,
                 summary,
                 gateway: after[2],
                 cpu_us,
+                redis_cpu_us,
+                warmup_sent: result.total_sent.saturating_sub(result.samples.len()),
+                warmup_failures: result.warmup_failures,
                 late: result.late,
                 max_lag: result.max_lag,
                 overflows: procs::listen_overflows().saturating_sub(overflows),
@@ -604,7 +484,7 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
-    drop(gateway);
+    drop(gateways);
     drop(mock);
 
     // Streams held open: a slow mock, a fresh gateway per mode (so VmHWM is this run's).
@@ -620,10 +500,10 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
             Route::Cross => "aigw-streams-cross",
             _ => "aigw-streams-passthrough",
         };
-        let mut gw = start_gateway(&aigw, &slow.url, &dir, name)?;
+        let mut gw = start_gateway(&aigw, &slow.url, &dir, name, None)?;
         let scenario = SCENARIOS
             .iter()
-            .find(|sc| sc.route == route && sc.stream)
+            .find(|sc| sc.route == route && sc.stream && sc.keys == Keys::Off)
             .context("no stream scenario")?;
         let target = Arc::new(scenario.target(&slow.url, &gw.url));
         // Twice through the same gateway: what the second round adds is memory the first
@@ -648,6 +528,8 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
 
     let results = Results {
         settings: s,
+        scenarios,
+        redis_version,
         probes,
         rows,
         mem,

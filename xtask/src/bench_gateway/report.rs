@@ -1,6 +1,6 @@
 //! The benchmark's markdown report.
 
-use super::{Results, Route, Row};
+use super::{BENCH_LIMITS, Keys, REDIS_ENV, Results, Route, Row};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -132,10 +132,49 @@ pub fn markdown(r: &Results, root: &Path) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let (rpm, tpm, concurrency) = BENCH_LIMITS;
     let _ = writeln!(
         out,
-        "- the load generator, the mock and the gateway share the machine's {cores} cores; gateway \
-         log level `{}` (AIGW_LOG), its stderr to `target/bench-gateway/`; open-file limit {}",
+        "- gateways: one per configuration, each with its own process and key store (a fresh \
+         SQLite file in `target/bench-gateway/`): **no keys** (the client presents none); **key \
+         + limits** — a `[[keys]]` virtual key the client presents as `Authorization: Bearer`, \
+         limits rpm {rpm}, tpm {tpm}, max_concurrency {concurrency} (never reached: a 401 or \
+         429 would be a setup error), counted in the gateway's process (`[limits] counters = \
+         \"memory\"`) or in Redis (one Lua script round trip before the request goes upstream, \
+         a second after the response)"
+    );
+    let shares = match &s.redis {
+        Some((redis, from)) => {
+            let _ = writeln!(
+                out,
+                "- Redis counters: {} (from {from}), Redis {}{}",
+                redis.shown(),
+                r.redis_version.as_deref().unwrap_or("version unknown"),
+                if redis.is_loopback() {
+                    ", on this machine"
+                } else {
+                    ", on another machine"
+                }
+            );
+            if redis.is_loopback() {
+                "the mock, the gateways and Redis"
+            } else {
+                "the mock and the gateways"
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "- Redis counters: **not measured** — no `{REDIS_ENV}` and no `--redis URL`, so \
+                 the rows with Redis counters were skipped"
+            );
+            "the mock and the gateways"
+        }
+    };
+    let _ = writeln!(
+        out,
+        "- the load generator, {shares} share the machine's {cores} cores; gateway log level \
+         `{}` (AIGW_LOG), their stderr to `target/bench-gateway/`; open-file limit {}",
         r.log_level, r.nofile
     );
     let _ = writeln!(
@@ -260,16 +299,25 @@ pub fn markdown(r: &Results, root: &Path) -> String {
             al(99.9)
         );
     }
+    let direct_id = |stream: bool| {
+        r.scenarios
+            .iter()
+            .find(|sc| sc.route == Route::Direct && sc.stream == stream)
+            .map_or("–".into(), |sc| sc.id.to_string())
+    };
     let _ = writeln!(
         out,
-        "\n\"added\" = gateway percentile − direct percentile at the same rate (scenario 1 for \
-         plain, 4 for streams): a difference of percentiles, not a percentile of per-request \
-         differences. Percentiles are nearest-rank over the successful requests; errors are \
-         counted apart (non-2xx, connection errors, timeouts, a body without `choices`, a \
-         stream whose last event is not `data: [DONE]`). The mock paces events with tokio \
-         timers (1 ms resolution): a {} ms gap takes up to ~2 ms more, and how much can change \
-         from one run to the next, so a stream's total can move by a few ms between runs, \
-         direct ones included, whatever the gateway does; TTFB does not depend on the pacing.",
+        "\n\"added\" = gateway percentile − direct percentile at the same rate in the same run \
+         (scenario {} for plain, {} for streams): a difference of percentiles, not a percentile \
+         of per-request differences. Percentiles are nearest-rank over the successful requests; \
+         errors are counted apart (any status but 200, connection errors, timeouts, a body \
+         without `choices`, a stream whose last event is not `data: [DONE]`). The mock paces \
+         events with tokio timers (1 ms resolution): a {} ms gap takes up to ~2 ms more, and how \
+         much can change from one run to the next, so a stream's total can move by a few ms \
+         between runs, direct ones included, whatever the gateway does; TTFB does not depend on \
+         the pacing.",
+        direct_id(false),
+        direct_id(true),
         s.event_delay_ms
     );
     // The mock's pacing bounds a direct stream's total from below; far above it, something on
@@ -277,9 +325,11 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     let direct_events = r
         .probes
         .iter()
-        .zip(&super::SCENARIOS)
-        .find(|(_, sc)| sc.route == Route::Direct && sc.stream)
-        .and_then(|(p, _)| p.events);
+        .find(|p| {
+            p.scenario
+                .is_some_and(|sc| sc.route == Route::Direct && sc.stream)
+        })
+        .and_then(|p| p.events);
     for row in r
         .rows
         .iter()
@@ -309,19 +359,20 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     let _ = writeln!(out, "\n## CPU and gateway memory per run\n");
     let _ = writeln!(
         out,
-        "| # | scenario | rate | CPU µs per request: load generator / mock / aigw | aigw VmRSS after (MiB) | aigw VmHWM (MiB) | starts >1 ms late | max start lag (ms) | accept-queue drops |"
+        "| # | scenario | rate | CPU µs per request: load generator / mock / aigw | Redis CPU µs per request | aigw VmRSS after (MiB) | aigw VmHWM (MiB) | starts >1 ms late | max start lag (ms) | accept-queue drops |"
     );
-    let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for row in &r.rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} / {:.0} / {:.0} | {} | {} | {} | {:.2} | {} |",
+            "| {} | {} | {} | {:.0} / {:.0} / {:.0} | {} | {} | {} | {} | {:.2} | {} |",
             row.scenario.id,
             row.scenario.name,
             rate(row.rate),
             row.cpu_us[0],
             row.cpu_us[1],
             row.cpu_us[2],
+            row.redis_cpu_us.map_or("–".into(), |us| format!("{us:.0}")),
             mib(row.gateway.rss_kb),
             mib(row.gateway.hwm_kb),
             row.late,
@@ -332,8 +383,11 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     let _ = writeln!(
         out,
         "\nCPU time (user + system, from `/proc/PID/stat`) over the run including warm-up, divided \
-         by the requests sent; VmHWM is the gateway's peak since it started (one gateway serves \
-         every run above). A start is late when the generator's scheduling thread wakes more than \
+         by the requests sent; the aigw figures are the row's gateway's (a direct row: the idle \
+         gateway without keys). Redis: `used_cpu_user + used_cpu_sys` from its `INFO cpu` \
+         around the run (whatever else uses that Redis at the time counts too). VmHWM is the \
+         gateway's peak since it started (one gateway per configuration serves every run of it \
+         above). A start is late when the generator's scheduling thread wakes more than \
          1 ms after a request's slot (its latency still counts from the slot). Accept-queue drops: \
          the kernel's `ListenOverflows` over the run (machine-wide; a dropped client retries its \
          SYN after ~1 s)."
@@ -389,7 +443,7 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     }
 
     let _ = writeln!(out, "\n## Goals\n");
-    // p99 added < 1 ms at 2k rps: the plain gateway rows at 2000 rps.
+    // p99 added < 1 ms at 2k rps: the plain gateway rows at 2000 rps, per configuration.
     let at_2k: Vec<&Row> = r
         .rows
         .iter()
@@ -400,16 +454,34 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     } else {
         format!(" (this machine has {cores} cores)")
     };
+    let signed = |d: Option<i64>| d.map_or("–".into(), |d| format!("{:+.2}", d as f64 / 1000.0));
     if at_2k.is_empty() {
         let _ = writeln!(
             out,
             "- p99 added latency < 1 ms at 2,000 rps on 2 cores: **not measured** (2000 is not \
              among the rates){cores_note}"
         );
-    } else {
+    }
+    for keys in [Keys::Off, Keys::Memory, Keys::Redis] {
+        let rows: Vec<&&Row> = at_2k
+            .iter()
+            .filter(|row| row.scenario.keys == keys)
+            .collect();
+        if at_2k.is_empty() {
+            break;
+        }
+        if rows.is_empty() {
+            let _ = writeln!(
+                out,
+                "- p99 added latency < 1 ms at 2,000 rps, {}: **not measured** (no Redis: \
+                 `{REDIS_ENV}` or `--redis URL`)",
+                keys.label()
+            );
+            continue;
+        }
         let mut parts = Vec::new();
         let mut met = true;
-        for row in at_2k.iter().filter(|row| !row.scenario.stream) {
+        for row in rows.iter().filter(|row| !row.scenario.stream) {
             let d = baseline(&r.rows, row)
                 .and_then(|b| diff(row.summary.latency.pct(99.0), b.summary.latency.pct(99.0)));
             met &= d.is_some_and(|d| d < ADDED_GOAL_US) && row.summary.errors == 0;
@@ -417,7 +489,7 @@ pub fn markdown(r: &Results, root: &Path) -> String {
                 "#{} {}: {} ms{}",
                 row.scenario.id,
                 row.scenario.name,
-                d.map_or("–".into(), |d| format!("{:+.2}", d as f64 / 1000.0)),
+                signed(d),
                 if row.summary.errors > 0 {
                     format!(", {} errors", row.summary.errors)
                 } else {
@@ -426,27 +498,60 @@ pub fn markdown(r: &Results, root: &Path) -> String {
             ));
         }
         let mut streams = Vec::new();
-        for row in at_2k.iter().filter(|row| row.scenario.stream) {
+        for row in rows.iter().filter(|row| row.scenario.stream) {
             let b = baseline(&r.rows, row);
             let t = b.and_then(|b| diff(row.summary.ttfb.pct(99.0), b.summary.ttfb.pct(99.0)));
             let l =
                 b.and_then(|b| diff(row.summary.latency.pct(99.0), b.summary.latency.pct(99.0)));
-            let f =
-                |d: Option<i64>| d.map_or("–".into(), |d| format!("{:+.2}", d as f64 / 1000.0));
             streams.push(format!(
                 "#{} TTFB {} ms, total {} ms",
                 row.scenario.id,
-                f(t),
-                f(l)
+                signed(t),
+                signed(l)
             ));
         }
         let _ = writeln!(
             out,
-            "- p99 added latency < 1 ms at 2,000 rps on 2 cores{cores_note}: **{}** — plain \
+            "- p99 added latency < 1 ms at 2,000 rps on 2 cores{cores_note}, {}: **{}** — plain \
              requests: {}. (Streams, for reference, p99 added: {}.)",
+            keys.label(),
             if met { "met" } else { "not met" },
             parts.join("; "),
             streams.join("; ")
+        );
+    }
+    // Every request through a gateway with keys got 200: the key and its limits let all through.
+    let keyed: Vec<&Row> = r
+        .rows
+        .iter()
+        .filter(|row| row.scenario.keys != Keys::Off)
+        .collect();
+    if !keyed.is_empty() {
+        let measured: usize = keyed.iter().map(|row| row.summary.sent).sum();
+        let warmup: usize = keyed.iter().map(|row| row.warmup_sent).sum();
+        let mut refused = std::collections::BTreeMap::<String, usize>::new();
+        for row in &keyed {
+            for (kind, n) in row.summary.error_kinds.iter().chain(&row.warmup_failures) {
+                *refused.entry(kind.clone()).or_default() += n;
+            }
+        }
+        let _ = writeln!(
+            out,
+            "- every request through the gateways with keys answered 200 (a checked, complete \
+             answer): **{}** — {measured} measured + {warmup} warm-up requests{}",
+            if refused.is_empty() { "yes" } else { "no" },
+            if refused.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; not 200: {} (a 401 or 429 means the benchmark's key setup is wrong)",
+                    refused
+                        .iter()
+                        .map(|(k, n)| format!("{n} {k}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         );
     }
     let worst = r
