@@ -24,6 +24,8 @@ pub struct Provider {
     /// the preset (`groq`, …); a configured `[pricing]` table may also list the provider's
     /// own name.
     pub pricing: String,
+    /// For `azure`: the `api-version` query of every call (checked: URL-safe).
+    api_version: Option<String>,
 }
 
 /// A call an upstream gets.
@@ -86,12 +88,19 @@ impl Provider {
                 (Some(p.base_url.as_str()), Some(p.key_var), p.key_optional)
             }
             (ProviderKind::OpenaiCompat, None) => (None, None, true),
+            (ProviderKind::Azure, _) => (None, Some("AZURE_OPENAI_API_KEY"), false),
         };
+        let api_version = azure_api_version(name, config)?;
         let base_url = config
             .base_url
             .as_deref()
             .or(default_url)
-            .ok_or_else(|| format!("provider {name}: `base_url` is required without a preset"))?
+            .ok_or_else(|| match config.kind {
+                ProviderKind::Azure => format!(
+                    "provider {name}: kind = \"azure\" needs `base_url` (https://NAME.openai.azure.com)"
+                ),
+                _ => format!("provider {name}: `base_url` is required without a preset"),
+            })?
             .trim_end_matches('/')
             .to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
@@ -125,6 +134,11 @@ impl Provider {
                 name: HeaderName::from_static("x-goog-api-key"),
                 key,
             },
+            // Azure's key header (never `Authorization`, which Azure reads as an Entra token).
+            (ProviderKind::Azure, Some(key)) => Auth::Header {
+                name: HeaderName::from_static("api-key"),
+                key,
+            },
             (_, Some(key)) => Auth::Bearer(key),
         };
         Ok(Provider {
@@ -133,7 +147,9 @@ impl Provider {
             base_url,
             auth,
             pricing: match config.kind {
-                ProviderKind::Openai => "openai".to_owned(),
+                // Azure bills OpenAI's models at OpenAI's list prices (found when the
+                // deployment is named after its model; else `[pricing]` under the provider's name).
+                ProviderKind::Openai | ProviderKind::Azure => "openai".to_owned(),
                 ProviderKind::Anthropic => "anthropic".to_owned(),
                 ProviderKind::Gemini => "gemini".to_owned(),
                 ProviderKind::OpenaiCompat => {
@@ -141,6 +157,7 @@ impl Provider {
                 }
             },
             quirks: preset.map(|p| p.quirks).unwrap_or_default(),
+            api_version,
         })
     }
 
@@ -149,7 +166,7 @@ impl Provider {
         match self.kind {
             ProviderKind::Anthropic => Api::Messages,
             ProviderKind::Gemini => Api::Gemini,
-            ProviderKind::Openai => match client {
+            ProviderKind::Openai | ProviderKind::Azure => match client {
                 Api::Responses => Api::Responses,
                 _ => Api::Chat,
             },
@@ -162,12 +179,18 @@ impl Provider {
 
     /// Whether the provider has an OpenAI-style embeddings endpoint.
     pub fn speaks_openai(&self) -> bool {
-        matches!(self.kind, ProviderKind::Openai | ProviderKind::OpenaiCompat)
+        matches!(
+            self.kind,
+            ProviderKind::Openai | ProviderKind::OpenaiCompat | ProviderKind::Azure
+        )
     }
 
     /// The URL of `call` for `model`.
     pub fn url(&self, call: Call, model: &str) -> String {
         let base = &self.base_url;
+        if let (ProviderKind::Azure, Some(version)) = (self.kind, &self.api_version) {
+            return azure_url(base, version, call, model);
+        }
         match (self.kind, call) {
             (ProviderKind::Gemini, Call::Generate { stream: false, .. }) => {
                 format!("{base}/models/{}:generateContent", segment(model))
@@ -236,4 +259,50 @@ impl Provider {
             _ => text.to_owned(),
         }
     }
+}
+
+/// An Azure provider's `api-version`: required, and only for `azure`; URL-safe as written.
+fn azure_api_version(name: &str, config: &ProviderConfig) -> Result<Option<String>, String> {
+    match (config.kind, config.api_version.as_deref().map(str::trim)) {
+        (ProviderKind::Azure, None | Some("")) => Err(format!(
+            "provider {name}: kind = \"azure\" needs `api_version` (the `api-version` query \
+             Azure OpenAI requires, e.g. \"2024-10-21\")"
+        )),
+        (ProviderKind::Azure, Some(version)) => {
+            if version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+            {
+                Ok(Some(version.to_owned()))
+            } else {
+                Err(format!(
+                    "provider {name}: api_version {version:?} is not an API version \
+                     (letters, digits, `-`, `.`, `_`)"
+                ))
+            }
+        }
+        (_, Some(_)) => Err(format!(
+            "provider {name}: `api_version` is only for kind = \"azure\""
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Azure OpenAI's URLs: the model is the deployment. Chat and embeddings take it in the path
+/// (`/openai/deployments/{deployment}/chat/completions?api-version=V`). Responses uses the
+/// documented `POST {endpoint}/openai/responses?api-version=V` with the deployment as the
+/// body's `model` (Azure's Responses API reference: "model: the deployment name"), which the
+/// body already carries: the target's model is written into every upstream body.
+fn azure_url(base: &str, version: &str, call: Call, model: &str) -> String {
+    let deployment = segment(model);
+    let path = match call {
+        Call::Generate {
+            api: Api::Responses,
+            ..
+        } => "responses".to_owned(),
+        Call::Embeddings => format!("deployments/{deployment}/embeddings"),
+        Call::Models => "models".to_owned(),
+        _ => format!("deployments/{deployment}/chat/completions"),
+    };
+    format!("{base}/openai/{path}?api-version={version}")
 }
