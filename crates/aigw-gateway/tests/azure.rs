@@ -151,11 +151,17 @@ async fn openai_responses_client_passes_through_to_azure_responses_plain_and_str
         let (stem, exchange) = responses_stem(&corpus, stream);
         let model = format!("replay:{stem}");
         let body = request_body(Client::Responses, &model, stream, false);
-        let response =
-            client_request(&http(), &gateway.url, Client::Responses, &model, stream, &body)
-                .send()
-                .await
-                .unwrap();
+        let response = client_request(
+            &http(),
+            &gateway.url,
+            Client::Responses,
+            &model,
+            stream,
+            &body,
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(response.status(), 200, "{stem}");
         let text = response.text().await.unwrap();
         let sent = assert_azure_call(&mock, &responses_path());
@@ -197,11 +203,17 @@ async fn an_anthropic_client_is_translated_onto_the_azure_deployment() {
     for (stem, stream) in [(CHAT_PLAIN, false), (CHAT_STREAM, true)] {
         let model = format!("replay:{stem}");
         let body = request_body(Client::Messages, &model, stream, false);
-        let response =
-            client_request(&http(), &gateway.url, Client::Messages, &model, stream, &body)
-                .send()
-                .await
-                .unwrap();
+        let response = client_request(
+            &http(),
+            &gateway.url,
+            Client::Messages,
+            &model,
+            stream,
+            &body,
+        )
+        .send()
+        .await
+        .unwrap();
         assert_eq!(response.status(), 200, "{stem}");
         let text = response.text().await.unwrap();
         let answer = if stream {
@@ -254,7 +266,10 @@ async fn azure_shaped_client_requests_are_served_with_the_deployment_as_the_mode
         assert!(!said(Client::Chat, &answer).text.is_empty());
         assert_azure_call(&mock, &deployment_path("my-deploy"));
     }
-    for path in ["/openai/responses?api-version=preview", "/openai/v1/responses"] {
+    for path in [
+        "/openai/responses?api-version=preview",
+        "/openai/v1/responses",
+    ] {
         let body = request_body(Client::Responses, "gpt-az", false, false);
         let (status, answer, _) = send_read(
             http()
@@ -291,7 +306,10 @@ async fn azure_errors_are_handled_like_openais() {
     let body = request_body(Client::Chat, "d", false, false);
     let (status, error, _) =
         send_read(http().post(&direct).header("api-key", "k").json(&body)).await;
-    assert_eq!((status, error["error"]["code"].clone()), (404, json!("404")));
+    assert_eq!(
+        (status, error["error"]["code"].clone()),
+        (404, json!("404"))
+    );
     let with_version = format!("{direct}?api-version={VERSION}");
     let (status, _, _) = send_read(
         http()
@@ -307,9 +325,15 @@ async fn azure_errors_are_handled_like_openais() {
     mock.set_fault(Some(Fault::Status(429)));
     for client in [Client::Chat, Client::Responses, Client::Messages] {
         let body = request_body(client, "gpt-az", false, false);
-        let (status, error, _) =
-            send_read(client_request(&http(), &gateway.url, client, "gpt-az", false, &body))
-                .await;
+        let (status, error, _) = send_read(client_request(
+            &http(),
+            &gateway.url,
+            client,
+            "gpt-az",
+            false,
+            &body,
+        ))
+        .await;
         assert_eq!(status, 429, "{client:?}: {error}");
         match client {
             Client::Messages => assert_eq!(error["error"]["type"], "rate_limit_error"),
@@ -355,9 +379,7 @@ fn an_azure_provider_without_api_version_is_refused_by_name() {
     let store = format!("sqlite://{}", dir.path().join("keys.db").display());
     std::fs::write(
         &path,
-        format!(
-            "[store]\nurl = \"{store}\"\n\n[providers.east]\n{base}\nkey_env = \"AZ_KEY\"\n"
-        ),
+        format!("[store]\nurl = \"{store}\"\n\n[providers.east]\n{base}\nkey_env = \"AZ_KEY\"\n"),
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_aigw"))

@@ -71,8 +71,10 @@ async fn serve(
     deployment: Option<&str>,
 ) -> Response {
     let has_version = query.as_deref().is_some_and(|q| {
-        q.split('&')
-            .any(|pair| pair.strip_prefix("api-version=").is_some_and(|v| !v.is_empty()))
+        q.split('&').any(|pair| {
+            pair.strip_prefix("api-version=")
+                .is_some_and(|v| !v.is_empty())
+        })
     });
     if !has_version {
         return refusal(shared, 404, "Resource not found");
