@@ -103,6 +103,11 @@ impl Provider {
             })?
             .trim_end_matches('/')
             .to_owned();
+        // Azure's endpoint is the resource's: `/openai` is part of every path written here.
+        let base_url = match config.kind {
+            ProviderKind::Azure => base_url.trim_end_matches("/openai").to_owned(),
+            _ => base_url,
+        };
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(format!(
                 "provider {name}: base_url {base_url:?} is not an http(s) URL"
@@ -289,10 +294,13 @@ fn azure_api_version(name: &str, config: &ProviderConfig) -> Result<Option<Strin
 }
 
 /// Azure OpenAI's URLs: the model is the deployment. Chat and embeddings take it in the path
-/// (`/openai/deployments/{deployment}/chat/completions?api-version=V`). Responses uses the
-/// documented `POST {endpoint}/openai/responses?api-version=V` with the deployment as the
-/// body's `model` (Azure's Responses API reference: "model: the deployment name"), which the
-/// body already carries: the target's model is written into every upstream body.
+/// (`/openai/deployments/{deployment}/chat/completions?api-version=V`). Responses has no
+/// deployment path: Azure documents it (learn.microsoft.com, "Azure OpenAI Responses API",
+/// REST examples) as `POST {endpoint}/openai/responses?api-version=2025-03-01-preview` or
+/// later, with the deployment's name as the body's `model` — which the body already carries:
+/// the target's model is written into every upstream body. (Azure's newer v1 form,
+/// `{endpoint}/openai/v1/responses`, takes the same body; the dated form is the one that goes
+/// with a configured `api_version`.)
 fn azure_url(base: &str, version: &str, call: Call, model: &str) -> String {
     let deployment = segment(model);
     let path = match call {
@@ -305,4 +313,53 @@ fn azure_url(base: &str, version: &str, call: Call, model: &str) -> String {
         _ => format!("deployments/{deployment}/chat/completions"),
     };
     format!("{base}/openai/{path}?api-version={version}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azure_urls_put_the_deployment_in_the_path_and_the_version_in_the_query() {
+        let config = ProviderConfig {
+            kind: ProviderKind::Azure,
+            preset: None,
+            base_url: Some("https://east.openai.azure.com/openai/".into()),
+            key_env: Some("K".into()),
+            api_version: Some("2024-10-21".into()),
+        };
+        let provider =
+            Provider::new("east", &config, &|_: &str| Some("k".into())).unwrap_or_else(|e| {
+                panic!("{e}");
+            });
+        let base = "https://east.openai.azure.com/openai";
+        let chat = Call::Generate {
+            api: Api::Chat,
+            stream: true,
+        };
+        let responses = Call::Generate {
+            api: Api::Responses,
+            stream: false,
+        };
+        assert_eq!(
+            provider.url(chat, "gpt 4o"),
+            format!("{base}/deployments/gpt%204o/chat/completions?api-version=2024-10-21")
+        );
+        assert_eq!(
+            provider.url(responses, "d"),
+            format!("{base}/responses?api-version=2024-10-21")
+        );
+        assert_eq!(
+            provider.url(Call::Embeddings, "emb"),
+            format!("{base}/deployments/emb/embeddings?api-version=2024-10-21")
+        );
+        assert_eq!(provider.api_for(Api::Messages), Api::Chat);
+        assert_eq!(provider.api_for(Api::Responses), Api::Responses);
+        let mut headers = provider.headers(&HeaderMap::new()).unwrap_or_default();
+        assert!(headers.remove("authorization").is_none());
+        assert_eq!(
+            headers.get("api-key").map(|v| v.as_bytes()),
+            Some(&b"k"[..])
+        );
+    }
 }

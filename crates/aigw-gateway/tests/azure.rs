@@ -195,6 +195,27 @@ async fn openai_responses_client_passes_through_to_azure_responses_plain_and_str
 }
 
 #[tokio::test]
+async fn embeddings_go_to_the_deployment() {
+    let Some(corpus) = corpus("azure embeddings") else {
+        return;
+    };
+    let (mock, gateway) = start(&corpus).await;
+    let (status, answer, _) = send_read(
+        http()
+            .post(format!("{}/v1/embeddings", gateway.url))
+            .bearer_auth(CLIENT)
+            .json(&json!({"model": "gpt-az", "input": "hello"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["object"], "list");
+    assert_azure_call(
+        &mock,
+        &format!("/openai/deployments/my-deploy/embeddings?api-version={VERSION}"),
+    );
+}
+
+#[tokio::test]
 async fn an_anthropic_client_is_translated_onto_the_azure_deployment() {
     let Some(corpus) = corpus("azure anthropic") else {
         return;
