@@ -115,6 +115,7 @@ export AIGW_SDK_OPENAI_KEY=sk-mock-openai
 export AIGW_SDK_ANTHROPIC_KEY=sk-ant-mock
 export AIGW_SDK_GEMINI_KEY=mock-gemini-key
 export AIGW_SDK_GROQ_KEY=gsk-mock
+export AIGW_SDK_AZURE_KEY=azure-mock-key
 export AIGW_TEST_KEY="aigw-sdk-test-$RANDOM$RANDOM"
 # The admin key ([admin] key_env), read by the gateway and by sdk_test.py.
 AIGW_ADMIN_KEY="aigw-sdk-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
@@ -159,6 +160,12 @@ preset = "groq"
 base_url = "$mock_url/v1"
 key_env = "AIGW_SDK_GROQ_KEY"
 
+[providers.azure]
+kind = "azure"
+base_url = "$mock_url"
+api_version = "2025-04-01-preview"
+key_env = "AIGW_SDK_AZURE_KEY"
+
 [[routes]]
 model = "gpt-test"
 targets = ["openai/gpt-4o-mini"]
@@ -174,6 +181,10 @@ targets = ["gemini/gemini-2.5-flash"]
 [[routes]]
 model = "groq-test"
 targets = ["groq/llama-3.1-8b-instant"]
+
+[[routes]]
+model = "azure-test"
+targets = ["azure/gpt-4o-mini"]
 
 [[routes]]
 model = "embed-test"

@@ -6,7 +6,8 @@ URL, against a running `aigw` gateway whose upstreams are `aigw-mock` replaying 
 
 `tests/sdk/run.sh` starts the mock and the gateway with the configuration this file expects:
 routes `gpt-test` -> openai, `claude-test` -> anthropic, `gemini-test` -> gemini,
-`groq-test` -> groq (openai-compat preset), `embed-test` -> openai, the gateway key in
+`groq-test` -> groq (openai-compat preset), `embed-test` -> openai, `azure-test` -> azure
+(kind = "azure": the mock's Azure paths; also asked for with the AzureOpenAI client), the gateway key in
 `AIGW_TEST_KEY`, and a key store with the admin key in `AIGW_ADMIN_KEY`. Tool-call cases ask
 for `PROVIDER/replay:STEM` (the gateway's provider/model form, the mock's replay selector)
 with a recorded tool call picked from the corpus, and check that the SDK sees exactly the
@@ -43,7 +44,10 @@ MODEL = {
     "anthropic": "claude-test",
     "gemini": "gemini-test",
     "groq": "groq-test",
+    "azure": "azure-test",
 }
+# The `api-version` the AzureOpenAI client sends (the gateway accepts any).
+AZURE_API_VERSION = "2025-04-01-preview"
 EMBED_MODEL = "embed-test"
 UNKNOWN_MODEL = "no-such-model-anywhere"
 
@@ -84,6 +88,13 @@ class Ctx:
     def openai(self, key: str | None = None) -> openai.OpenAI:
         return self._client("openai", key, self._make_openai)
 
+    def azure_openai(self, key: str | None = None) -> openai.AzureOpenAI:
+        return self._client("azure_openai", key, self._make_azure_openai)
+
+    def sdk(self, name: str) -> openai.OpenAI:
+        """The OpenAI SDK's client: `openai.OpenAI` or `openai.AzureOpenAI`."""
+        return self.azure_openai() if name == "azure" else self.openai()
+
     def anthropic(self, key: str | None = None) -> anthropic.Anthropic:
         return self._client("anthropic", key, self._make_anthropic)
 
@@ -94,6 +105,17 @@ class Ctx:
         return openai.OpenAI(
             api_key=key,
             base_url=f"{self.gateway}/v1",
+            max_retries=0,
+            timeout=TIMEOUT_S,
+        )
+
+    def _make_azure_openai(self, key: str) -> openai.AzureOpenAI:
+        # As for Azure itself: the endpoint (the SDK adds /openai/deployments/{model}/… or
+        # /openai/responses and ?api-version=), the key sent as `api-key`.
+        return openai.AzureOpenAI(
+            azure_endpoint=self.gateway,
+            api_key=key,
+            api_version=AZURE_API_VERSION,
             max_retries=0,
             timeout=TIMEOUT_S,
         )
@@ -257,9 +279,9 @@ OPENAI_TOOLS = [
 ]
 
 
-def openai_chat_plain(provider: str) -> Callable[[Ctx], None]:
+def openai_chat_plain(provider: str, sdk: str = "openai") -> Callable[[Ctx], None]:
     def run(ctx: Ctx) -> None:
-        raw = ctx.openai().chat.completions.with_raw_response.create(
+        raw = ctx.sdk(sdk).chat.completions.with_raw_response.create(
             model=MODEL[provider], messages=CHAT_MESSAGES, max_completion_tokens=200
         )
         check_route(raw.headers, provider)
@@ -288,9 +310,9 @@ def openai_chat_plain(provider: str) -> Callable[[Ctx], None]:
     return run
 
 
-def openai_chat_stream(provider: str) -> Callable[[Ctx], None]:
+def openai_chat_stream(provider: str, sdk: str = "openai") -> Callable[[Ctx], None]:
     def run(ctx: Ctx) -> None:
-        raw = ctx.openai().chat.completions.with_raw_response.create(
+        raw = ctx.sdk(sdk).chat.completions.with_raw_response.create(
             model=MODEL[provider],
             messages=CHAT_MESSAGES,
             stream=True,
@@ -424,9 +446,13 @@ def openai_chat_tool_result(provider: str) -> Callable[[Ctx], None]:
     return run
 
 
-for _p in ["openai", "anthropic", "gemini", "groq"]:
+for _p in ["openai", "anthropic", "gemini", "groq", "azure"]:
     case(f"openai.chat plain via {_p}")(openai_chat_plain(_p))
     case(f"openai.chat stream via {_p}")(openai_chat_stream(_p))
+# The AzureOpenAI client (gateway as its endpoint: /openai/deployments/{model}/…, `api-key`).
+for _p in ["azure", "openai", "anthropic"]:
+    case(f"AzureOpenAI chat plain via {_p}")(openai_chat_plain(_p, "azure"))
+    case(f"AzureOpenAI chat stream via {_p}")(openai_chat_stream(_p, "azure"))
 for _p in ["openai", "anthropic", "gemini"]:
     case(f"openai.chat tool call via {_p}")(openai_chat_tool(_p))
 for _p in ["openai", "anthropic", "gemini"]:
@@ -439,9 +465,9 @@ for _p in ["openai", "anthropic", "gemini"]:
 # OpenAI SDK: responses
 
 
-def openai_responses_plain(provider: str) -> Callable[[Ctx], None]:
+def openai_responses_plain(provider: str, sdk: str = "openai") -> Callable[[Ctx], None]:
     def run(ctx: Ctx) -> None:
-        raw = ctx.openai().responses.with_raw_response.create(
+        raw = ctx.sdk(sdk).responses.with_raw_response.create(
             model=MODEL[provider], input="What is the capital of France? One sentence."
         )
         check_route(raw.headers, provider)
@@ -458,9 +484,9 @@ def openai_responses_plain(provider: str) -> Callable[[Ctx], None]:
     return run
 
 
-def openai_responses_stream(provider: str) -> Callable[[Ctx], None]:
+def openai_responses_stream(provider: str, sdk: str = "openai") -> Callable[[Ctx], None]:
     def run(ctx: Ctx) -> None:
-        raw = ctx.openai().responses.with_raw_response.create(
+        raw = ctx.sdk(sdk).responses.with_raw_response.create(
             model=MODEL[provider], input="What is the capital of France? One sentence.", stream=True
         )
         check_route(raw.headers, provider)
@@ -472,7 +498,7 @@ def openai_responses_stream(provider: str) -> Callable[[Ctx], None]:
         # Recordings older than `sequence_number` pass through without it; a translated
         # stream is the gateway's own and must number its events.
         numbers = [getattr(e, "sequence_number", None) for e in events]
-        if provider != "openai" or any(n is not None for n in numbers):
+        if provider not in ("openai", "azure") or any(n is not None for n in numbers):
             check(None not in numbers, f"events without sequence_number: {numbers}")
             check(
                 all(a < b for a, b in zip(numbers, numbers[1:])),
@@ -521,9 +547,12 @@ def openai_responses_tool(provider: str) -> Callable[[Ctx], None]:
     return run
 
 
-for _p in ["openai", "anthropic", "gemini"]:
+for _p in ["openai", "anthropic", "gemini", "azure"]:
     case(f"openai.responses plain via {_p}")(openai_responses_plain(_p))
     case(f"openai.responses stream via {_p}")(openai_responses_stream(_p))
+for _p in ["azure", "openai"]:
+    case(f"AzureOpenAI responses plain via {_p}")(openai_responses_plain(_p, "azure"))
+    case(f"AzureOpenAI responses stream via {_p}")(openai_responses_stream(_p, "azure"))
 for _p in ["openai", "anthropic", "gemini"]:
     case(f"openai.responses tool call via {_p}")(openai_responses_tool(_p))
 
@@ -658,7 +687,7 @@ def anthropic_tool_stream(provider: str) -> Callable[[Ctx], None]:
     return run
 
 
-for _p in ["anthropic", "openai", "gemini"]:
+for _p in ["anthropic", "openai", "gemini", "azure"]:
     case(f"anthropic.messages plain via {_p}")(anthropic_plain(_p))
     case(f"anthropic.messages stream via {_p}")(anthropic_stream(_p))
 for _p in ["anthropic", "openai", "gemini"]:

@@ -199,6 +199,8 @@ pub enum ProviderKind {
     Gemini,
     /// An OpenAI-compatible provider; `preset` names its quirks (and default URL and key).
     OpenaiCompat,
+    /// Azure OpenAI: OpenAI's protocol, deployments in the path, `api-key`, `api-version`.
+    Azure,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -210,13 +212,17 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub preset: Option<String>,
     /// Base URL including the version segment (`https://api.openai.com/v1`); default: the
-    /// kind's or preset's.
+    /// kind's or preset's. For `azure` (required there): the resource's endpoint,
+    /// `https://NAME.openai.azure.com`, without `/openai`.
     #[serde(default)]
     pub base_url: Option<String>,
     /// The environment variable holding the key; default: the kind's or preset's
     /// (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GROQ_API_KEY`, …).
     #[serde(default)]
     pub key_env: Option<String>,
+    /// For `azure` (required there): the `api-version` query every call carries.
+    #[serde(default)]
+    pub api_version: Option<String>,
 }
 
 /// A model route.
@@ -295,6 +301,7 @@ impl Config {
                     preset: preset.map(str::to_owned),
                     base_url: None,
                     key_env: Some(key_env.to_owned()),
+                    api_version: None,
                 },
             );
         };

@@ -40,7 +40,7 @@ pub fn prepare_embeddings(
     value: &Value,
 ) -> Result<Prepared, ConvertError> {
     match provider.kind {
-        ProviderKind::Openai | ProviderKind::OpenaiCompat => Ok(Prepared {
+        ProviderKind::Openai | ProviderKind::OpenaiCompat | ProviderKind::Azure => Ok(Prepared {
             body: with_model(raw, value, model),
             losses: LossReport::default(),
             passthrough: true,

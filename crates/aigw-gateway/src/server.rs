@@ -32,6 +32,7 @@ pub fn router(state: Arc<State>) -> Router {
         // The Gemini API answers under v1 too (google-genai's default version).
         .route("/v1/models/{*rest}", post(gemini))
         .merge(crate::admin::routes())
+        .merge(crate::azure::routes())
         .fallback(not_found)
         .with_state(state)
 }
@@ -60,17 +61,17 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         .into_response(wire)
 }
 
-const CHAT: Endpoint = Endpoint {
+pub(crate) const CHAT: Endpoint = Endpoint {
     api: Api::Chat,
     op: Op::Generate,
     label: "chat",
 };
-const RESPONSES: Endpoint = Endpoint {
+pub(crate) const RESPONSES: Endpoint = Endpoint {
     api: Api::Responses,
     op: Op::Generate,
     label: "responses",
 };
-const EMBEDDINGS: Endpoint = Endpoint {
+pub(crate) const EMBEDDINGS: Endpoint = Endpoint {
     api: Api::Chat,
     op: Op::Embeddings,
     label: "embeddings",
@@ -97,13 +98,14 @@ const GEMINI_COUNT: Endpoint = Endpoint {
 };
 
 /// A JSON `POST` endpoint whose model is in the body.
-fn json_post(endpoint: Endpoint) -> MethodRouter<Arc<State>> {
+pub(crate) fn json_post(endpoint: Endpoint) -> MethodRouter<Arc<State>> {
     post(
         move |Shared(state): AppState, headers: HeaderMap, body: Body| {
             let incoming = Incoming {
                 headers,
                 query: None,
                 path_model: None,
+                deployment: None,
                 framing: Framing::Sse,
                 body,
             };
@@ -154,6 +156,7 @@ async fn gemini(
         headers,
         query,
         path_model: Some((model, stream)),
+        deployment: None,
         framing,
         body,
     };

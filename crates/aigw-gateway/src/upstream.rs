@@ -24,6 +24,8 @@ pub struct Provider {
     /// the preset (`groq`, …); a configured `[pricing]` table may also list the provider's
     /// own name.
     pub pricing: String,
+    /// For `azure`: the `api-version` query of every call (checked: URL-safe).
+    api_version: Option<String>,
 }
 
 /// A call an upstream gets.
@@ -86,14 +88,26 @@ impl Provider {
                 (Some(p.base_url.as_str()), Some(p.key_var), p.key_optional)
             }
             (ProviderKind::OpenaiCompat, None) => (None, None, true),
+            (ProviderKind::Azure, _) => (None, Some("AZURE_OPENAI_API_KEY"), false),
         };
+        let api_version = azure_api_version(name, config)?;
         let base_url = config
             .base_url
             .as_deref()
             .or(default_url)
-            .ok_or_else(|| format!("provider {name}: `base_url` is required without a preset"))?
+            .ok_or_else(|| match config.kind {
+                ProviderKind::Azure => format!(
+                    "provider {name}: kind = \"azure\" needs `base_url` (https://NAME.openai.azure.com)"
+                ),
+                _ => format!("provider {name}: `base_url` is required without a preset"),
+            })?
             .trim_end_matches('/')
             .to_owned();
+        // Azure's endpoint is the resource's: `/openai` is part of every path written here.
+        let base_url = match config.kind {
+            ProviderKind::Azure => base_url.trim_end_matches("/openai").to_owned(),
+            _ => base_url,
+        };
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(format!(
                 "provider {name}: base_url {base_url:?} is not an http(s) URL"
@@ -125,6 +139,11 @@ impl Provider {
                 name: HeaderName::from_static("x-goog-api-key"),
                 key,
             },
+            // Azure's key header (never `Authorization`, which Azure reads as an Entra token).
+            (ProviderKind::Azure, Some(key)) => Auth::Header {
+                name: HeaderName::from_static("api-key"),
+                key,
+            },
             (_, Some(key)) => Auth::Bearer(key),
         };
         Ok(Provider {
@@ -133,7 +152,9 @@ impl Provider {
             base_url,
             auth,
             pricing: match config.kind {
-                ProviderKind::Openai => "openai".to_owned(),
+                // Azure bills OpenAI's models at OpenAI's list prices (found when the
+                // deployment is named after its model; else `[pricing]` under the provider's name).
+                ProviderKind::Openai | ProviderKind::Azure => "openai".to_owned(),
                 ProviderKind::Anthropic => "anthropic".to_owned(),
                 ProviderKind::Gemini => "gemini".to_owned(),
                 ProviderKind::OpenaiCompat => {
@@ -141,6 +162,7 @@ impl Provider {
                 }
             },
             quirks: preset.map(|p| p.quirks).unwrap_or_default(),
+            api_version,
         })
     }
 
@@ -149,7 +171,7 @@ impl Provider {
         match self.kind {
             ProviderKind::Anthropic => Api::Messages,
             ProviderKind::Gemini => Api::Gemini,
-            ProviderKind::Openai => match client {
+            ProviderKind::Openai | ProviderKind::Azure => match client {
                 Api::Responses => Api::Responses,
                 _ => Api::Chat,
             },
@@ -162,12 +184,18 @@ impl Provider {
 
     /// Whether the provider has an OpenAI-style embeddings endpoint.
     pub fn speaks_openai(&self) -> bool {
-        matches!(self.kind, ProviderKind::Openai | ProviderKind::OpenaiCompat)
+        matches!(
+            self.kind,
+            ProviderKind::Openai | ProviderKind::OpenaiCompat | ProviderKind::Azure
+        )
     }
 
     /// The URL of `call` for `model`.
     pub fn url(&self, call: Call, model: &str) -> String {
         let base = &self.base_url;
+        if let (ProviderKind::Azure, Some(version)) = (self.kind, &self.api_version) {
+            return azure_url(base, version, call, model);
+        }
         match (self.kind, call) {
             (ProviderKind::Gemini, Call::Generate { stream: false, .. }) => {
                 format!("{base}/models/{}:generateContent", segment(model))
@@ -235,5 +263,103 @@ impl Provider {
             }
             _ => text.to_owned(),
         }
+    }
+}
+
+/// An Azure provider's `api-version`: required, and only for `azure`; URL-safe as written.
+fn azure_api_version(name: &str, config: &ProviderConfig) -> Result<Option<String>, String> {
+    match (config.kind, config.api_version.as_deref().map(str::trim)) {
+        (ProviderKind::Azure, None | Some("")) => Err(format!(
+            "provider {name}: kind = \"azure\" needs `api_version` (the `api-version` query \
+             Azure OpenAI requires, e.g. \"2024-10-21\")"
+        )),
+        (ProviderKind::Azure, Some(version)) => {
+            if version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+            {
+                Ok(Some(version.to_owned()))
+            } else {
+                Err(format!(
+                    "provider {name}: api_version {version:?} is not an API version \
+                     (letters, digits, `-`, `.`, `_`)"
+                ))
+            }
+        }
+        (_, Some(_)) => Err(format!(
+            "provider {name}: `api_version` is only for kind = \"azure\""
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
+/// Azure OpenAI's URLs: the model is the deployment. Chat and embeddings take it in the path
+/// (`/openai/deployments/{deployment}/chat/completions?api-version=V`). Responses has no
+/// deployment path: Azure documents it (learn.microsoft.com, "Azure OpenAI Responses API",
+/// REST examples) as `POST {endpoint}/openai/responses?api-version=2025-03-01-preview` or
+/// later, with the deployment's name as the body's `model` — which the body already carries:
+/// the target's model is written into every upstream body. (Azure's newer v1 form,
+/// `{endpoint}/openai/v1/responses`, takes the same body; the dated form is the one that goes
+/// with a configured `api_version`.)
+fn azure_url(base: &str, version: &str, call: Call, model: &str) -> String {
+    let deployment = segment(model);
+    let path = match call {
+        Call::Generate {
+            api: Api::Responses,
+            ..
+        } => "responses".to_owned(),
+        Call::Embeddings => format!("deployments/{deployment}/embeddings"),
+        Call::Models => "models".to_owned(),
+        _ => format!("deployments/{deployment}/chat/completions"),
+    };
+    format!("{base}/openai/{path}?api-version={version}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azure_urls_put_the_deployment_in_the_path_and_the_version_in_the_query() {
+        let config = ProviderConfig {
+            kind: ProviderKind::Azure,
+            preset: None,
+            base_url: Some("https://east.openai.azure.com/openai/".into()),
+            key_env: Some("K".into()),
+            api_version: Some("2024-10-21".into()),
+        };
+        let provider =
+            Provider::new("east", &config, &|_: &str| Some("k".into())).unwrap_or_else(|e| {
+                panic!("{e}");
+            });
+        let base = "https://east.openai.azure.com/openai";
+        let chat = Call::Generate {
+            api: Api::Chat,
+            stream: true,
+        };
+        let responses = Call::Generate {
+            api: Api::Responses,
+            stream: false,
+        };
+        assert_eq!(
+            provider.url(chat, "gpt 4o"),
+            format!("{base}/deployments/gpt%204o/chat/completions?api-version=2024-10-21")
+        );
+        assert_eq!(
+            provider.url(responses, "d"),
+            format!("{base}/responses?api-version=2024-10-21")
+        );
+        assert_eq!(
+            provider.url(Call::Embeddings, "emb"),
+            format!("{base}/deployments/emb/embeddings?api-version=2024-10-21")
+        );
+        assert_eq!(provider.api_for(Api::Messages), Api::Chat);
+        assert_eq!(provider.api_for(Api::Responses), Api::Responses);
+        let mut headers = provider.headers(&HeaderMap::new()).unwrap_or_default();
+        assert!(headers.remove("authorization").is_none());
+        assert_eq!(
+            headers.get("api-key").map(|v| v.as_bytes()),
+            Some(&b"k"[..])
+        );
     }
 }

@@ -101,6 +101,20 @@ pub(crate) fn replaying(
     )
 }
 
+/// Replays `openai`/`api` for an endpoint outside `/v1` (Azure's), the model from the path
+/// when it has one.
+pub(crate) async fn replay_openai(
+    shared: &Shared,
+    api: &str,
+    stream: StreamFlag,
+    headers: &HeaderMap,
+    body: &Bytes,
+    path_model: Option<&str>,
+) -> Response {
+    let ep = Endpoint::new(Family::OpenAi, "openai", api, stream);
+    serve(shared, ep, headers, body, path_model).await
+}
+
 /// `GET /v1/models`: OpenAI's list (recorded if the corpus has one, else synthesized), or
 /// Anthropic's (synthesized) when the request carries `anthropic-version`.
 pub(crate) async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {

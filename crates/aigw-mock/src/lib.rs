@@ -2,7 +2,9 @@
 //! exchanges from the corpus (`<corpus>/<provider>/<api>/<NNNN>-<slug>.json`, see the
 //! corpus's `FORMAT.md`), for the gateway's integration tests, SDK tests and benchmarks.
 //!
-//! Base URLs: `{url}/v1` for OpenAI-style APIs and Anthropic, `{url}/v1beta` for Gemini.
+//! Base URLs: `{url}/v1` for OpenAI-style APIs and Anthropic, `{url}/v1beta` for Gemini,
+//! `{url}` as an Azure OpenAI endpoint (`/openai/deployments/{deployment}/…?api-version=`,
+//! replaying the OpenAI exchanges; see `azure.rs`).
 //!
 //! Which exchange a request gets, in order:
 //! 1. the request header `x-mock-exchange: <file stem>` (e.g. `0012-tool-call`);
@@ -27,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+mod azure;
 mod corpus;
 mod error;
 mod family;

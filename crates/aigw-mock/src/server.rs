@@ -242,6 +242,7 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1beta/models", get(handlers::gemini_models))
         .route("/v1beta/models/{*rest}", post(handlers::gemini))
+        .merge(crate::azure::routes())
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))

@@ -1,5 +1,5 @@
 //! Who is calling: the key a client presents, in its protocol's way (`Authorization:
-//! Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`), checked against the gateway's keys —
+//! Bearer` or Azure's `api-key`, `x-api-key`, `x-goog-api-key` or `?key=`), checked against the gateway's keys —
 //! the configuration's and the store's (`aigw_governance`). Refusals are in the client's
 //! shape: 401 for a missing, unknown, revoked or expired key; 503 when the key store has been
 //! unreachable for longer than it may be trusted.
@@ -55,7 +55,8 @@ fn presented_key<'a>(
     };
     let named = |name: &str| headers.get(name)?.to_str().ok();
     match wire {
-        Wire::Openai => bearer(),
+        // `api-key`: how Azure OpenAI clients (the SDKs' `AzureOpenAI`) send their key.
+        Wire::Openai => bearer().or_else(|| named("api-key")),
         Wire::Anthropic => named("x-api-key").or_else(bearer),
         Wire::Gemini => named("x-goog-api-key")
             .or_else(|| query?.split('&').find_map(|pair| pair.strip_prefix("key="))),

@@ -74,6 +74,9 @@ pub struct Incoming {
     pub query: Option<String>,
     /// The model (and whether to stream) when the URL gives them (Gemini).
     pub path_model: Option<(String, bool)>,
+    /// The model when the URL names it but the body says whether to stream (Azure-style
+    /// `/openai/deployments/{deployment}/…`).
+    pub deployment: Option<String>,
     pub framing: Framing,
     pub body: Body,
 }
@@ -119,6 +122,7 @@ async fn run(
         headers,
         query,
         path_model,
+        deployment,
         framing,
         body,
     } = incoming;
@@ -128,9 +132,10 @@ async fn run(
         .map_err(GatewayError::closing)?;
     outcome.caller = Some(caller.clone());
     let body = admit::json_body(state, &headers, body).await?;
-    let (model, stream) = match path_model {
-        Some(requested) => requested,
-        None => requested(op, &body.value)?,
+    let (model, stream) = match (path_model, deployment) {
+        (Some(requested), _) => requested,
+        (None, Some(deployment)) => (deployment, asks_stream(op, &body.value)),
+        (None, None) => requested(op, &body.value)?,
     };
     outcome.model.clone_from(&model);
     let targets = allowed::allowed(&caller, &model, route(state, &model)?)?;
@@ -157,8 +162,12 @@ fn requested(op: Op, value: &Value) -> Result<(String, bool), GatewayError> {
         .filter(|m| !m.is_empty())
         .ok_or_else(|| GatewayError::bad_request("the request has no `model`"))?
         .to_owned();
-    let stream = op == Op::Generate && value.get("stream").and_then(Value::as_bool) == Some(true);
-    Ok((model, stream))
+    Ok((model, asks_stream(op, value)))
+}
+
+/// Whether a body asks for a stream.
+fn asks_stream(op: Op, value: &Value) -> bool {
+    op == Op::Generate && value.get("stream").and_then(Value::as_bool) == Some(true)
 }
 
 /// The targets for `model`, in fallback order (none: 404).
