@@ -17,23 +17,31 @@ local from = now - 59
 local id, estimate, lease, cost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = #KEYS / 4
 
+-- The window's total and its oldest second (nil: empty); stale seconds are removed. No
+-- sorting on the admitting path: the buckets in order are read only for a refusal.
 local function window(key)
   local all = redis.call('HGETALL', key)
-  local buckets, total = {}, 0
+  local total, oldest = 0, nil
   for i = 1, #all, 2 do
-    local s, v = tonumber(all[i]), tonumber(all[i + 1])
+    local s = tonumber(all[i])
     if s < from then
       redis.call('HDEL', key, all[i])
     else
-      total = total + v
-      buckets[#buckets + 1] = {s, v}
+      total = total + tonumber(all[i + 1])
+      if oldest == nil or s < oldest then oldest = s end
     end
   end
-  table.sort(buckets, function(a, b) return a[1] < b[1] end)
-  return total, buckets
+  return total, oldest
 end
 
-local function wait_ms(buckets, total, limit)
+-- How long until the window's total falls below `limit` (a refusal's retry-after).
+local function wait_ms(key, total, limit)
+  local all = redis.call('HGETALL', key)
+  local buckets = {}
+  for i = 1, #all, 2 do
+    buckets[#buckets + 1] = {tonumber(all[i]), tonumber(all[i + 1])}
+  end
+  table.sort(buckets, function(a, b) return a[1] < b[1] end)
   local left = total
   for _, b in ipairs(buckets) do
     left = left - b[2]
@@ -42,9 +50,10 @@ local function wait_ms(buckets, total, limit)
   return 60000
 end
 
-local function reset_ms(buckets)
-  if #buckets == 0 then return 0 end
-  return (buckets[1][1] + 60) * 1000 - now_ms
+-- When the window's oldest second leaves it (empty: `empty`).
+local function reset_ms(oldest, empty)
+  if oldest == nil then return empty end
+  return (oldest + 60) * 1000 - now_ms
 end
 
 local counts = {}
@@ -58,24 +67,24 @@ for i = 0, n - 1 do
     if not v then return {2, i} end
     spent = tonumber(v)
   end
-  local reqs, rb = window(rk)
-  local toks, tb = window(tk)
+  local reqs, ro = window(rk)
+  local toks, to = window(tk)
   redis.call('ZREMRANGEBYSCORE', ck, '-inf', now_ms)
   local active = redis.call('ZCARD', ck)
   local which, wait = 0, 0
   if bmax >= 0 and spent >= bmax then
     which, wait = 4, 0
   elseif rpm >= 0 and reqs >= rpm then
-    which, wait = 1, wait_ms(rb, reqs, rpm)
+    which, wait = 1, wait_ms(rk, reqs, rpm)
   elseif tpm >= 0 and toks >= tpm then
-    which, wait = 2, wait_ms(tb, toks, tpm)
+    which, wait = 2, wait_ms(tk, toks, tpm)
   elseif open >= 0 and active >= open then
     which, wait = 3, 1000
   end
   if which > 0 then
-    return {0, i, which, wait, reqs, toks, reset_ms(rb), reset_ms(tb), spent}
+    return {0, i, which, wait, reqs, toks, reset_ms(ro, 0), reset_ms(to, 0), spent}
   end
-  counts[i + 1] = {reqs, toks, rb, tb, spent}
+  counts[i + 1] = {reqs, toks, ro, to, spent}
 end
 
 for i = 0, n - 1 do
@@ -91,7 +100,5 @@ for i = 0, n - 1 do
   end
 end
 local c = counts[1]
-local rr, rt = reset_ms(c[3]), reset_ms(c[4])
-if #c[3] == 0 then rr = 60000 end
-if #c[4] == 0 then rt = 60000 end
+local rr, rt = reset_ms(c[3], 60000), reset_ms(c[4], 60000)
 return {1, now, c[1] + 1, c[2] + estimate, rr, rt, c[5]}
