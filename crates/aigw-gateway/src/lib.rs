@@ -7,6 +7,7 @@
 //! with `x-aigw-strict: true`); Prometheus metrics; graceful shutdown.
 
 pub mod admin;
+mod balance;
 pub mod config;
 mod convert;
 mod extra;
