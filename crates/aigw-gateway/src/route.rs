@@ -145,10 +145,15 @@ impl Routes {
         })
     }
 
+    /// [`Routes::plan`], empty when there is no route.
+    pub fn resolve(&self, model: &str) -> Vec<Target> {
+        self.plan(model).unwrap_or_default()
+    }
+
     /// The targets for `model`, in the order to try them: the first route whose name, alias
     /// or prefix matches; else `provider/model` for a configured provider. `None`: no route;
     /// empty: every member is out and `when_all_open = "fail"`.
-    pub fn resolve(&self, model: &str) -> Option<Vec<Target>> {
+    pub fn plan(&self, model: &str) -> Option<Vec<Target>> {
         if let Some(route) = self.route(model) {
             return Some(balance::plan(&route.groups, model, &self.members.settings));
         }

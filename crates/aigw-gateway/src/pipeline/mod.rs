@@ -166,7 +166,7 @@ fn requested(op: Op, value: &Value) -> Result<(String, bool), GatewayError> {
 /// The targets for `model`, in the order to try them (no route: 404; every member out with
 /// `when_all_open = "fail"`: 503).
 fn route(state: &State, model: &str) -> Result<Vec<Target>, GatewayError> {
-    let Some(targets) = state.routes.resolve(model) else {
+    let Some(targets) = state.routes.plan(model) else {
         return Err(GatewayError::new(
             StatusCode::NOT_FOUND,
             format!("the gateway has no route for model {model:?}"),
