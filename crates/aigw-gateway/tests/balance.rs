@@ -2,6 +2,7 @@
 //! following a slowdown, a circuit breaker opening, probing and closing, a rate-limited key
 //! cooling down for its `retry-after`, a refused key taken out (and named in the log), and
 //! bad configuration named by its path. Each test prints its figures (`--nocapture`).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
