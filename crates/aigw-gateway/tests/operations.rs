@@ -29,14 +29,25 @@ fn the_example_configuration_is_valid() {
     let models: Vec<String> = state.routes.models().into_iter().map(|(m, _)| m).collect();
     assert_eq!(
         models,
-        ["gpt-4o-mini", "claude-sonnet-4-5", "sonnet", "fast", "gpt-4o"]
+        [
+            "gpt-4o-mini",
+            "claude-sonnet-4-5",
+            "sonnet",
+            "fast",
+            "gpt-4o"
+        ]
     );
     // The group's members (each of openai-eu's two keys), then the fallback.
     let mut targets: Vec<String> = state
         .routes
         .resolve("gpt-4o")
         .iter()
-        .map(|t| format!("{}/{}#{}", t.provider.name, t.model, t.provider.keys[t.key].env))
+        .map(|t| {
+            format!(
+                "{}/{}#{}",
+                t.provider.name, t.model, t.provider.keys[t.key].env
+            )
+        })
         .collect();
     assert_eq!(
         targets.pop().as_deref(),
