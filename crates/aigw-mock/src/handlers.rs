@@ -195,7 +195,7 @@ async fn serve(
             Ok(fault) => fault,
             Err(()) => {
                 let message = format!(
-                    "aigw-mock: invalid {FAULT_HEADER} {value:?}: expected status:CODE, cut:N, stall:N, hang or none"
+                    "aigw-mock: invalid {FAULT_HEADER} {value:?}: expected status:CODE, retry-after:N, cut:N, stall:N, hang or none"
                 );
                 return finish(shared, family, Reply::error(family, 400, &message), None);
             }
