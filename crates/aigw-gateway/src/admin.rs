@@ -1,5 +1,5 @@
 //! The admin API under `/admin/` (JSON): create a key (its secret answered once), list, show,
-//! update, revoke. Guarded by the admin key (`Authorization: Bearer`, from the environment
+//! update, revoke; usage, the latest requests, the balancer's health. Guarded by the admin key (`Authorization: Bearer`, from the environment
 //! variable `[admin] key_env`); a virtual key never opens it; without an admin key the API is
 //! off (404). Errors are OpenAI-shaped JSON; bad bodies name the field.
 
@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/admin/keys/{id}/revoke", post(revoke))
         .route("/admin/usage", get(usage))
         .route("/admin/requests", get(requests))
+        .route("/admin/health", get(health))
         .route("/admin/{*rest}", axum::routing::any(unknown))
 }
 
@@ -37,8 +38,19 @@ fn error(status: StatusCode, message: impl Into<String>) -> GatewayError {
     GatewayError::new(status, message)
 }
 
-/// The admin key check, and the store every admin operation needs.
+/// The admin key check, and the store every admin operation on keys and usage needs.
 fn guard<'s>(state: &'s State, headers: &HeaderMap) -> Result<&'s Store, GatewayError> {
+    admin_key(state, headers)?;
+    state.governance.store.as_ref().ok_or_else(|| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this gateway runs without a key store",
+        )
+    })
+}
+
+/// The admin key check.
+fn admin_key(state: &State, headers: &HeaderMap) -> Result<(), GatewayError> {
     let governance = &state.governance;
     if !governance.admin_enabled() {
         return Err(error(
@@ -67,12 +79,7 @@ fn guard<'s>(state: &'s State, headers: &HeaderMap) -> Result<&'s Store, Gateway
             .code("invalid_api_key"));
         }
     }
-    governance.store.as_ref().ok_or_else(|| {
-        error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "this gateway runs without a key store",
-        )
-    })
+    Ok(())
 }
 
 fn store_error(e: StoreError) -> GatewayError {
@@ -317,4 +324,13 @@ async fn requests(
         })
         .collect();
     json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
+}
+
+/// `GET /admin/health`: each route's groups, their strategy, and each member's breaker,
+/// key status, latency estimate, requests in flight and recent error rate — this replica's.
+async fn health(Shared(state): AppState, headers: HeaderMap) -> Response {
+    if let Err(e) = admin_key(&state, &headers) {
+        return e.into_response(Wire::Openai);
+    }
+    json_response(StatusCode::OK, &state.routes.health())
 }

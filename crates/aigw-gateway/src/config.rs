@@ -1,6 +1,9 @@
 //! The gateway's configuration file (TOML), and the configuration built from the environment
 //! when there is no file. `aigw.example.toml` at the repository root documents every key.
 
+pub use crate::balance::config::{
+    GroupConfig, HealthConfig, KeyConfig, KeyEnvConfig, MemberConfig, TargetConfig, WhenAllOpen,
+};
 use aigw_governance::OnStoreError;
 use aigw_governance::config::{AdminConfig, StaticKeyConfig, StoreConfig};
 use aigw_governance::key::KeyLimits;
@@ -36,6 +39,9 @@ pub struct Config {
     /// Prices beyond (or instead of) the built-in table.
     #[serde(default)]
     pub pricing: PricingConfig,
+    /// Circuit breakers, key cooldowns, the latency average (per replica).
+    #[serde(default)]
+    pub health: HealthConfig,
 }
 
 /// `[pricing]`.
@@ -217,9 +223,11 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub base_url: Option<String>,
     /// The environment variable holding the key; default: the kind's or preset's
-    /// (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GROQ_API_KEY`, …).
+    /// (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GROQ_API_KEY`, …). A list
+    /// (`["KEY_A", { env = "KEY_B", weight = 2 }]`) spreads requests over several keys,
+    /// each its own member for health.
     #[serde(default)]
-    pub key_env: Option<String>,
+    pub key_env: Option<KeyEnvConfig>,
     /// For `azure` (required there): the `api-version` query every call carries.
     #[serde(default)]
     pub api_version: Option<String>,
@@ -238,9 +246,11 @@ pub struct RouteConfig {
     /// Matches every model name starting with this (e.g. `claude-`).
     #[serde(default)]
     pub prefix: Option<String>,
-    /// `provider/model`, tried in order (the next on connect error, timeout, 429 or 5xx,
-    /// before anything was sent to the client). `provider/*` sends the requested name.
-    pub targets: Vec<String>,
+    /// `provider/model` or groups (`{ strategy = "weighted", members = [{ to =
+    /// "provider/model", weight = 3 }, …] }`), tried in order (the next on connect error,
+    /// timeout, 429, 401/403 or 5xx, before anything was sent to the client); a group's
+    /// members in the order its strategy picks. `provider/*` sends the requested name.
+    pub targets: Vec<TargetConfig>,
     /// Limits for every request of this route, whoever sends it (counted like a key's).
     #[serde(default)]
     pub limits: Option<KeyLimits>,
@@ -300,7 +310,7 @@ impl Config {
                     kind,
                     preset: preset.map(str::to_owned),
                     base_url: None,
-                    key_env: Some(key_env.to_owned()),
+                    key_env: Some(KeyEnvConfig::from(key_env)),
                     api_version: None,
                 },
             );
@@ -348,7 +358,7 @@ impl Config {
                         model: None,
                         aliases: Vec::new(),
                         prefix: Some((*prefix).to_owned()),
-                        targets: vec![format!("{provider}/*")],
+                        targets: vec![TargetConfig::One(format!("{provider}/*"))],
                         limits: None,
                     });
                 }

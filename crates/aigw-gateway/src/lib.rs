@@ -8,6 +8,7 @@
 
 pub mod admin;
 mod azure;
+mod balance;
 pub mod config;
 mod convert;
 mod extra;

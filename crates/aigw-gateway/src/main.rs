@@ -217,7 +217,8 @@ async fn main() -> anyhow::Result<()> {
                     .clone()
                     .or_else(|| route.prefix.as_ref().map(|p| format!("{p}*")))
                     .unwrap_or_default();
-                println!("route {name} -> {}", route.targets.join(", "));
+                let targets: Vec<String> = route.targets.iter().map(|t| t.to_string()).collect();
+                println!("route {name} -> {}", targets.join(", "));
             }
             Ok(())
         }

@@ -65,6 +65,23 @@ pub struct BudgetLabels {
     pub key: String,
 }
 
+/// A balancing member: provider, model (as configured) and key (its variable's name).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MemberLabels {
+    pub provider: String,
+    pub model: String,
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KeyCooldownLabels {
+    pub provider: String,
+    /// The key's variable name.
+    pub key: String,
+    /// `rate_limited` (429) or `refused` (401/403).
+    pub reason: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.5 ms … ~65 s.
     Histogram::new(exponential_buckets(0.0005, 2.0, 18))
@@ -87,6 +104,10 @@ pub struct Metrics {
     pub cost_unknown: Family<CostLabels, Counter>,
     pub budget_soft: Family<BudgetLabels, Counter>,
     pub spend: aigw_governance::spend::SpendMetrics,
+    pub balance_member_state: Family<MemberLabels, Gauge>,
+    pub balance_breaker_opens: Family<MemberLabels, Counter>,
+    pub balance_probes: Family<MemberLabels, Counter>,
+    pub balance_key_cooldowns: Family<KeyCooldownLabels, Counter>,
 }
 
 impl Metrics {
@@ -192,8 +213,37 @@ impl Metrics {
             "Times the store refused a batch of the spend log (kept and retried)",
             spend.store_errors.clone(),
         );
+        let balance_member_state = Family::<MemberLabels, Gauge>::default();
+        registry.register(
+            "balance_member_state",
+            "Each member's circuit breaker (this replica): 0 closed, 1 half-open, 2 open",
+            balance_member_state.clone(),
+        );
+        let balance_breaker_opens = Family::<MemberLabels, Counter>::default();
+        registry.register(
+            "balance_breaker_opens",
+            "Times a member's circuit breaker opened (failures in the window, or a failed probe)",
+            balance_breaker_opens.clone(),
+        );
+        let balance_probes = Family::<MemberLabels, Counter>::default();
+        registry.register(
+            "balance_probes",
+            "Requests let through to a member whose breaker was open (half-open probes, and \
+             the soonest member when all were open)",
+            balance_probes.clone(),
+        );
+        let balance_key_cooldowns = Family::<KeyCooldownLabels, Counter>::default();
+        registry.register(
+            "balance_key_cooldowns",
+            "Times an upstream key was cooled down (429) or taken out (401/403)",
+            balance_key_cooldowns.clone(),
+        );
         Metrics {
             registry,
+            balance_member_state,
+            balance_breaker_opens,
+            balance_probes,
+            balance_key_cooldowns,
             rate_limited,
             limiter,
             cost,

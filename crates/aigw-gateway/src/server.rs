@@ -199,9 +199,9 @@ fn models_list(state: &State, caller: &aigw_governance::Caller, anthropic: bool)
         models.retain(|(name, _)| {
             state
                 .routes
-                .resolve(name)
+                .candidates(name)
                 .iter()
-                .any(|t| key.allows(name, &format!("{}/{}", t.provider.name, t.model)))
+                .any(|(provider, model)| key.allows(name, &format!("{provider}/{model}")))
         });
     }
     let body = if anthropic {

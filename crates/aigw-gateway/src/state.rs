@@ -100,7 +100,15 @@ impl State {
             let provider = Provider::new(name, provider, lookup).map_err(invalid)?;
             providers.insert(name.clone(), Arc::new(provider));
         }
-        let routes = Routes::new(&config.routes, &providers).map_err(invalid)?;
+        let settings = crate::balance::Settings::new(&config.health).map_err(invalid)?;
+        let routes = Routes::new(&config.routes, &providers, settings).map_err(invalid)?;
+        for member in routes.members() {
+            // Every member's state shows from the start (0: closed).
+            metrics
+                .balance_member_state
+                .get_or_create(&crate::balance::labels(member))
+                .set(0);
+        }
         if !governance.requires_key() && !config.server.listen.ip().is_loopback() {
             return Err(invalid(format!(
                 "no client keys configured (server.client_key_env, [[keys]] or the store), so \

@@ -1,6 +1,8 @@
 //! Upstream providers as the gateway calls them: base URL, key, quirks, and the URL and
 //! headers of each call.
 
+use crate::balance::Key;
+use crate::balance::config::KeyEnvConfig;
 use crate::config::{ProviderConfig, ProviderKind};
 use crate::protocol::Api;
 use aigw_http::{Auth, SecretString, segment};
@@ -17,7 +19,8 @@ pub struct Provider {
     pub kind: ProviderKind,
     /// Without a trailing `/`.
     pub base_url: String,
-    auth: Auth,
+    /// At least one (without a key: one that sends none); each its own balancing member.
+    pub keys: Vec<Key>,
     /// For `openai-compat`: what the provider accepts (OpenAI's own for `openai`).
     pub quirks: Quirks,
     /// The name its prices are listed under: the kind (`openai`, `anthropic`, `gemini`) or
@@ -113,44 +116,12 @@ impl Provider {
                 "provider {name}: base_url {base_url:?} is not an http(s) URL"
             ));
         }
-        let key_env = config.key_env.as_deref().or(default_key);
-        let key = key_env.and_then(|var| lookup(var).filter(|v| !v.trim().is_empty()));
-        let key = match (key, key_env) {
-            (Some(key), _) => Some(SecretString::from(key)),
-            (None, _) if key_optional => None,
-            (None, Some(var)) => {
-                return Err(format!(
-                    "provider {name}: environment variable {var} is not set (or empty): it should hold the API key"
-                ));
-            }
-            (None, None) => {
-                return Err(format!(
-                    "provider {name}: `key_env` is required (or a preset of a local server)"
-                ));
-            }
-        };
-        let auth = match (config.kind, key) {
-            (_, None) => Auth::None,
-            (ProviderKind::Anthropic, Some(key)) => Auth::Header {
-                name: HeaderName::from_static("x-api-key"),
-                key,
-            },
-            (ProviderKind::Gemini, Some(key)) => Auth::Header {
-                name: HeaderName::from_static("x-goog-api-key"),
-                key,
-            },
-            // Azure's key header (never `Authorization`, which Azure reads as an Entra token).
-            (ProviderKind::Azure, Some(key)) => Auth::Header {
-                name: HeaderName::from_static("api-key"),
-                key,
-            },
-            (_, Some(key)) => Auth::Bearer(key),
-        };
+        let keys = keys(name, config, default_key, key_optional, lookup)?;
         Ok(Provider {
             name: name.to_owned(),
             kind: config.kind,
             base_url,
-            auth,
+            keys,
             pricing: match config.kind {
                 // Azure bills OpenAI's models at OpenAI's list prices (found when the
                 // deployment is named after its model; else `[pricing]` under the provider's name).
@@ -232,11 +203,13 @@ impl Provider {
         }
     }
 
-    /// The headers of every call: the key, the content type, and for Anthropic the version
+    /// The headers of every call: key number `key`, the content type, and for Anthropic the version
     /// and beta flags (the client's own when it is an Anthropic client).
-    pub fn headers(&self, client_headers: &HeaderMap) -> Result<HeaderMap, String> {
+    pub fn headers(&self, key: usize, client_headers: &HeaderMap) -> Result<HeaderMap, String> {
         let mut headers = HeaderMap::new();
-        self.auth.apply(&mut headers)?;
+        if let Some(key) = self.keys.get(key) {
+            key.auth.apply(&mut headers)?;
+        }
         headers.insert(
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
@@ -254,15 +227,100 @@ impl Provider {
         Ok(headers)
     }
 
-    /// `text` with this provider's key cut out (an upstream may echo it in an error).
+    /// `text` with this provider's keys cut out (an upstream may echo one in an error).
     pub fn redact(&self, text: &str) -> String {
         use aigw_http::ExposeSecret;
-        match self.auth.key() {
-            Some(key) if !key.expose_secret().is_empty() => {
-                text.replace(key.expose_secret(), "[REDACTED]")
+        let mut text = text.to_owned();
+        for key in self.keys.iter().filter_map(|k| k.auth.key()) {
+            if !key.expose_secret().is_empty() {
+                text = text.replace(key.expose_secret(), "[REDACTED]");
             }
-            _ => text.to_owned(),
         }
+        text
+    }
+}
+
+/// A provider's keys from `key_env` (one variable or a list; default: the kind's or preset's
+/// variable), each read from the environment and sent the provider's way.
+fn keys(
+    name: &str,
+    config: &ProviderConfig,
+    default_key: Option<&str>,
+    key_optional: bool,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<Key>, String> {
+    let auth = |key: SecretString| match config.kind {
+        ProviderKind::Anthropic => Auth::Header {
+            name: HeaderName::from_static("x-api-key"),
+            key,
+        },
+        ProviderKind::Gemini => Auth::Header {
+            name: HeaderName::from_static("x-goog-api-key"),
+            key,
+        },
+        // Azure's key header (never `Authorization`, which Azure reads as an Entra token).
+        ProviderKind::Azure => Auth::Header {
+            name: HeaderName::from_static("api-key"),
+            key,
+        },
+        _ => Auth::Bearer(key),
+    };
+    let read = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+    let configured = match (&config.key_env, default_key) {
+        (Some(KeyEnvConfig::Many(list)), _) => list.clone(),
+        (Some(one), _) => one.keys(),
+        (None, Some(var)) => KeyEnvConfig::from(var).keys(),
+        (None, None) => Vec::new(),
+    };
+    if let Some(KeyEnvConfig::Many(list)) = &config.key_env {
+        if list.is_empty() {
+            return Err(format!(
+                "providers.{name}.key_env: the list is empty (name at least one variable)"
+            ));
+        }
+        let mut keys = Vec::new();
+        for (i, k) in list.iter().enumerate() {
+            let here = format!("providers.{name}.key_env[{i}]");
+            if !(k.weight.is_finite() && k.weight > 0.0) {
+                return Err(format!(
+                    "{here}.weight: must be a number above 0, got {}",
+                    k.weight
+                ));
+            }
+            if list[..i].iter().any(|o| o.env == k.env) {
+                return Err(format!("{here}: {} is listed twice", k.env));
+            }
+            let key = read(&k.env).ok_or_else(|| {
+                format!(
+                    "{here}: environment variable {} is not set (or empty): it should hold an API key",
+                    k.env
+                )
+            })?;
+            keys.push(Key::new(
+                k.env.clone(),
+                k.weight,
+                auth(SecretString::from(key)),
+            ));
+        }
+        return Ok(keys);
+    }
+    match configured.first() {
+        Some(k) => match read(&k.env) {
+            Some(key) => Ok(vec![Key::new(
+                k.env.clone(),
+                1.0,
+                auth(SecretString::from(key)),
+            )]),
+            None if key_optional => Ok(vec![Key::new("-".into(), 1.0, Auth::None)]),
+            None => Err(format!(
+                "provider {name}: environment variable {} is not set (or empty): it should hold the API key",
+                k.env
+            )),
+        },
+        None if key_optional => Ok(vec![Key::new("-".into(), 1.0, Auth::None)]),
+        None => Err(format!(
+            "provider {name}: `key_env` is required (or a preset of a local server)"
+        )),
     }
 }
 

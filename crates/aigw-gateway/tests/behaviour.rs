@@ -307,7 +307,10 @@ async fn fallback_on_connect_error_timeout_429_and_5xx_in_order() {
         metrics.contains("aigw_fallbacks_total{provider=\"limited\",reason=\"status_429\"} 1"),
         "{metrics}"
     );
-    assert!(!metrics.contains("provider=\"failing\""), "{metrics}");
+    assert!(
+        !metrics.contains("aigw_fallbacks_total{provider=\"failing\""),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

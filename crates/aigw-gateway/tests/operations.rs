@@ -21,13 +21,46 @@ fn the_example_configuration_is_valid() {
         ("ANTHROPIC_API_KEY", "b"),
         ("GEMINI_API_KEY", "c"),
         ("GROQ_API_KEY", "d"),
+        ("OPENAI_EU_KEY_A", "e"),
+        ("OPENAI_EU_KEY_B", "f"),
     ]
     .into();
     let state = State::new(&config, |v| env.get(v).map(|s| s.to_string())).unwrap();
     let models: Vec<String> = state.routes.models().into_iter().map(|(m, _)| m).collect();
     assert_eq!(
         models,
-        ["gpt-4o-mini", "claude-sonnet-4-5", "sonnet", "fast"]
+        [
+            "gpt-4o-mini",
+            "claude-sonnet-4-5",
+            "sonnet",
+            "fast",
+            "gpt-4o"
+        ]
+    );
+    // The group's members (each of openai-eu's two keys), then the fallback.
+    let mut targets: Vec<String> = state
+        .routes
+        .resolve("gpt-4o")
+        .iter()
+        .map(|t| {
+            format!(
+                "{}/{}#{}",
+                t.provider.name, t.model, t.provider.keys[t.key].env
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets.pop().as_deref(),
+        Some("groq/llama-3.3-70b-versatile#GROQ_API_KEY")
+    );
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "openai-eu/gpt-4o#OPENAI_EU_KEY_A",
+            "openai-eu/gpt-4o#OPENAI_EU_KEY_B",
+            "openai/gpt-4o#OPENAI_API_KEY"
+        ]
     );
     let targets: Vec<String> = state
         .routes

@@ -38,8 +38,11 @@ pub enum MockError {
         /// The file stem asked for.
         stem: String,
     },
-    /// A fault specification that is not `status:CODE`, `cut:N`, `stall:N` or `hang`.
-    #[error("invalid fault {0:?}: expected status:CODE (400-599), cut:N, stall:N, hang or none")]
+    /// A fault specification that is not `status:CODE`, `retry-after:N`, `cut:N`, `stall:N`
+    /// or `hang`.
+    #[error(
+        "invalid fault {0:?}: expected status:CODE (400-599), retry-after:N, cut:N, stall:N, hang or none"
+    )]
     InvalidFault(String),
     /// The listening socket could not be bound.
     #[error("binding {addr}: {source}")]

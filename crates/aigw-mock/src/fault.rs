@@ -12,12 +12,14 @@ pub const FAULT_HEADER: &str = "x-mock-fault";
 /// A fault injected into a response.
 ///
 /// The text form (`FromStr` / `Display`) is the one of the `x-mock-fault` header and the
-/// `--fault` flag: `status:429`, `cut:3`, `stall:2`, `hang`.
+/// `--fault` flag: `status:429`, `retry-after:2`, `cut:3`, `stall:2`, `hang`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Fault {
     /// Answer this status (400–599) with the provider's error body shape; `429` also sends
     /// `retry-after: 0`.
     Status(u16),
+    /// Answer 429 with `retry-after: N` (seconds).
+    RetryAfter(u64),
     /// Send the response head and the first `N` events of a stream (the first `N` bytes of a
     /// JSON body), then abort the connection mid-body, so the client sees a body error.
     Cut(usize),
@@ -58,6 +60,7 @@ impl FromStr for Fault {
                     Err(invalid())
                 }
             }
+            "retry-after" => arg.parse().map(Fault::RetryAfter).map_err(|_| invalid()),
             "cut" => arg.parse().map(Fault::Cut).map_err(|_| invalid()),
             "stall" => arg.parse().map(Fault::Stall).map_err(|_| invalid()),
             _ => Err(invalid()),
@@ -69,6 +72,7 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::Status(code) => write!(f, "status:{code}"),
+            Fault::RetryAfter(secs) => write!(f, "retry-after:{secs}"),
             Fault::Cut(n) => write!(f, "cut:{n}"),
             Fault::Stall(n) => write!(f, "stall:{n}"),
             Fault::Hang => f.write_str("hang"),
@@ -85,6 +89,7 @@ mod tests {
     fn parses_and_displays_every_form() {
         for (text, fault) in [
             ("status:429", Fault::Status(429)),
+            ("retry-after:2", Fault::RetryAfter(2)),
             ("cut:3", Fault::Cut(3)),
             ("stall:0", Fault::Stall(0)),
             ("hang", Fault::Hang),

@@ -200,7 +200,7 @@ async fn serve(
 ) -> Response {
     let family = ep.family;
     let fault = match headers.get(FAULT_HEADER) {
-        None => shared.fault(),
+        None => shared.control.key_fault(headers).or_else(|| shared.fault()),
         Some(value) => match value
             .to_str()
             .map_err(|_| ())
@@ -209,14 +209,15 @@ async fn serve(
             Ok(fault) => fault,
             Err(()) => {
                 let message = format!(
-                    "aigw-mock: invalid {FAULT_HEADER} {value:?}: expected status:CODE, cut:N, stall:N, hang or none"
+                    "aigw-mock: invalid {FAULT_HEADER} {value:?}: expected status:CODE, retry-after:N, cut:N, stall:N, hang or none"
                 );
                 return finish(shared, family, Reply::error(family, 400, &message), None);
             }
         },
     };
-    if !shared.latency.is_zero() {
-        tokio::time::sleep(shared.latency).await;
+    let latency = shared.control.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     match fault {
         Some(Fault::Hang) => {
@@ -227,6 +228,11 @@ async fn serve(
         Some(Fault::Status(code)) => {
             let message = format!("aigw-mock: injected fault status:{code}");
             finish(shared, family, Reply::error(family, code, &message), None)
+        }
+        Some(Fault::RetryAfter(secs)) => {
+            let message = format!("aigw-mock: injected fault retry-after:{secs}");
+            let reply = Reply::error(family, 429, &message).retry_after(secs);
+            finish(shared, family, reply, None)
         }
         _ => match choose(shared, &ep, headers, body, path_model) {
             Ok(reply) => finish(shared, family, reply, fault),

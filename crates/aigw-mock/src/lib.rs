@@ -16,8 +16,11 @@
 //! A stem of digits only (`0012`) also finds the one file named `0012-*`. The recorded form
 //! wins: an exchange recorded as a stream is replayed as a stream whatever the request said.
 //!
-//! Faults (`status:CODE`, `cut:N`, `stall:N`, `hang`) come from [`MockConfig::fault`],
-//! [`MockServer::set_fault`] or, per request, the `x-mock-fault` header (`none` clears).
+//! Faults (`status:CODE`, `retry-after:N`, `cut:N`, `stall:N`, `hang`) come from
+//! [`MockConfig::fault`], [`MockServer::set_fault`], by the upstream key presented
+//! ([`MockServer::set_key_fault`]) or, per request, the `x-mock-fault` header (`none`
+//! clears). The latency changes at runtime with [`MockServer::set_latency`] or
+//! `PUT /mock/latency/{ms}`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), aigw_mock::MockError> {
@@ -30,6 +33,7 @@
 //! ```
 
 mod azure;
+mod control;
 mod corpus;
 mod error;
 mod family;

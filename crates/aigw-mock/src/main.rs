@@ -27,7 +27,7 @@ struct Args {
     /// Delay between stream events, in milliseconds.
     #[arg(long, default_value_t = 0)]
     event_delay_ms: u64,
-    /// Fault for every request: status:CODE, cut:N, stall:N or hang.
+    /// Fault for every request: status:CODE, retry-after:N, cut:N, stall:N or hang.
     #[arg(long)]
     fault: Option<Fault>,
     /// Replay openai-compat exchanges on the OpenAI-style endpoints it covers.

@@ -69,6 +69,13 @@ impl Reply {
         reply
     }
 
+    /// Sets `retry-after` (seconds).
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
+        self.headers.retain(|(name, _)| *name != "retry-after");
+        self.headers.push(("retry-after", secs.to_string()));
+        self
+    }
+
     /// Adds a header.
     pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));

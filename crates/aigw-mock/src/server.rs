@@ -1,5 +1,6 @@
 //! The running server: shared state, the router, request recording, start and stop.
 
+use crate::control::{self, Control};
 use crate::corpus::Corpus;
 use crate::handlers;
 use crate::reply::shutdown_signal;
@@ -49,7 +50,7 @@ impl Recorded {
 /// State shared by every request of one server.
 pub(crate) struct Shared {
     pub(crate) corpus: Arc<Corpus>,
-    pub(crate) latency: Duration,
+    pub(crate) control: Control,
     pub(crate) event_delay: Duration,
     pub(crate) compat: bool,
     fault: Mutex<Option<Fault>>,
@@ -112,7 +113,7 @@ impl MockServer {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             corpus,
-            latency: config.latency,
+            control: Control::new(config.latency),
             event_delay: config.event_delay,
             compat: config.compat,
             fault: Mutex::new(config.fault),
@@ -185,6 +186,18 @@ impl MockServer {
             .unwrap_or_else(PoisonError::into_inner) = fault;
     }
 
+    /// Changes the delay before every response head (also `PUT /mock/latency/{ms}`).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.control.set_latency(latency);
+    }
+
+    /// Sets (or, with `None`, clears) the fault for requests presenting upstream key `key`
+    /// (`Authorization: Bearer`, `x-api-key` or `x-goog-api-key`); it wins over the fault
+    /// of every request, a request's `x-mock-fault` header wins over it.
+    pub fn set_key_fault(&self, key: &str, fault: Option<Fault>) {
+        self.shared.control.set_key_fault(key, fault);
+    }
+
     /// Stops accepting connections, ends stalled and hanging responses, and waits until
     /// the responses in flight are done.
     pub async fn shutdown(mut self) {
@@ -211,6 +224,10 @@ fn router(shared: Arc<Shared>) -> Router {
     use handlers::replaying as replay;
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/mock/latency/{ms}",
+            axum::routing::put(control::put_latency),
+        )
         .route(
             "/v1/chat/completions",
             replay(OpenAi, "openai", "chat.completions", FromBody),

@@ -3,6 +3,7 @@
 //! chunk — or why it did not.
 
 use super::Inbound;
+use crate::balance::{Verdict, retry_after};
 use crate::convert::{ConvertError, Prepared};
 use crate::metrics::ProviderLabels;
 use crate::protocol::Api;
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 use tokio::time::Instant as Deadline;
 
 /// Why one target did not answer.
@@ -32,13 +33,30 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// Whether the next target may be tried.
+    /// Whether the next target may be tried: the request may succeed elsewhere (a refused
+    /// key is the key's fault, not the request's).
     pub fn falls_back(&self) -> bool {
         match self {
             Failure::Status(status, ..) => {
-                *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+                *status == StatusCode::TOO_MANY_REQUESTS
+                    || refused(*status)
+                    || status.is_server_error()
             }
             _ => true,
+        }
+    }
+
+    /// What the failure says about the target's member (`took`: how long it took).
+    pub fn verdict(&self, took: Duration) -> Verdict {
+        match self {
+            Failure::Connect(_) | Failure::Timeout | Failure::Body(_) => Verdict::Failed(took),
+            Failure::Status(s, headers, _) if *s == StatusCode::TOO_MANY_REQUESTS => {
+                Verdict::RateLimited(retry_after(headers, SystemTime::now()))
+            }
+            Failure::Status(s, ..) if refused(*s) => Verdict::Refused,
+            Failure::Status(s, ..) if s.is_server_error() => Verdict::Failed(took),
+            Failure::Status(..) => Verdict::Rejected,
+            Failure::Skipped(_) => Verdict::Released,
         }
     }
 
@@ -47,11 +65,17 @@ impl Failure {
             Failure::Connect(_) => "connect",
             Failure::Timeout => "timeout",
             Failure::Status(s, ..) if *s == StatusCode::TOO_MANY_REQUESTS => "status_429",
+            Failure::Status(s, ..) if refused(*s) => "key_refused",
             Failure::Status(..) => "status_5xx",
             Failure::Body(_) => "body",
             Failure::Skipped(_) => "skipped",
         }
     }
+}
+
+/// 401 and 403: the upstream refuses the key.
+fn refused(status: StatusCode) -> bool {
+    status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
 }
 
 /// One target being tried with its prepared request.
@@ -94,7 +118,7 @@ impl Attempt<'_> {
     pub async fn send(&self) -> Result<Reply, Failure> {
         let provider = self.provider();
         let headers = provider
-            .headers(&self.inbound.headers)
+            .headers(self.target.key, &self.inbound.headers)
             .map_err(Failure::Connect)?;
         let sent = Instant::now();
         let deadline = Deadline::now() + self.state.limits.request_timeout;
@@ -237,7 +261,8 @@ mod tests {
         assert!(status(500).falls_back());
         assert!(status(529).falls_back());
         assert!(!status(400).falls_back());
-        assert!(!status(401).falls_back());
+        assert!(status(401).falls_back(), "a refused key: the next one");
+        assert!(status(403).falls_back());
         assert!(!status(404).falls_back());
         assert!(Failure::Timeout.falls_back());
         assert!(Failure::Connect("refused".into()).falls_back());

@@ -1,11 +1,13 @@
-//! The targets in fallback order: prepare the request for each, try it, and fall back on
-//! connect errors, timeouts, 429 and 5xx (only before anything went to the client); when none
-//! answers, the last failure in the client's shape.
+//! The targets in order: prepare the request for each, let its member's health admit it,
+//! try it, record the outcome to the member, and fall back on connect errors, timeouts, 429,
+//! 401/403 and 5xx (only before anything went to the client); when none answers, the last
+//! failure in the client's shape.
 
 use super::answer::{self, Answer, forwarded};
 use super::attempt::{Attempt, Failure};
 use super::finish::Outcome;
 use super::{Inbound, Op};
+use crate::balance::{self, Verdict};
 use crate::convert::{self, ConvertError, Prepared};
 use crate::extra;
 use crate::metrics::FallbackLabels;
@@ -17,7 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Runs `inbound` through `targets`: the first answer, or why none came.
 pub async fn forward(
@@ -44,6 +46,11 @@ pub async fn forward(
                 continue;
             }
         };
+        // A member that went out since the plan was made (or whose probe another request
+        // took) is passed over.
+        let Some(admitted) = balance::admit(&target, &state.metrics) else {
+            continue;
+        };
         let attempt = Attempt {
             state,
             inbound,
@@ -52,8 +59,10 @@ pub async fn forward(
             prepared,
             opts: &opts,
         };
+        let started = Instant::now();
         match attempt.send().await {
             Ok(reply) => {
+                admitted.finish(Verdict::Answered(started.elapsed()));
                 outcome.fallbacks = failures.len() as u32;
                 let answer = answer::answer(&attempt, reply, outcome);
                 state
@@ -62,10 +71,12 @@ pub async fn forward(
                 return answer;
             }
             Err(failure) => {
+                admitted.finish(failure.verdict(started.elapsed()));
                 let fall_back = failure.falls_back();
                 tracing::warn!(
                     provider = %provider.name,
                     model = %target.model,
+                    key_env = %provider.keys[target.key].env,
                     reason = failure.reason(),
                     fall_back,
                     "target failed"
@@ -89,6 +100,18 @@ pub async fn forward(
         }
     }
     outcome.fallbacks = failures.len() as u32;
+    if failures.is_empty() {
+        // Every target was passed over: each went out of rotation after the plan was made.
+        return Answer::Plain(
+            GatewayError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "every upstream for this model is out of rotation (circuit breaker open or key \
+                 cooling down); try again shortly",
+            )
+            .code("upstreams_unavailable")
+            .into_response(inbound.api.wire()),
+        );
+    }
     Answer::Plain(no_target_answered(inbound.api.wire(), failures))
 }
 

@@ -3,9 +3,11 @@
 //! 1. [`admit`] — a slot under the concurrency limit;
 //! 2. [`auth`] — the key the client presents, in its protocol's way: the [`auth::Caller`];
 //! 3. [`admit`] — the body, within the size limit, a JSON object; the model it asks for;
-//! 4. route — the model's targets in fallback order (`crate::route`);
-//! 5. [`forward`] — the targets tried in turn, each by an [`attempt`] (send, classify the
-//!    failure), until one answers;
+//! 4. route — the model's targets in the order to try them (`crate::route`, ordered by
+//!    `crate::balance`: groups, strategies, health);
+//! 5. [`forward`] — the targets tried in turn, each admitted by its member's health, sent
+//!    by an [`attempt`] (send, classify the failure) and its outcome recorded to the
+//!    member, until one answers;
 //! 6. [`answer`] — the answer in the client's protocol, plain or streamed;
 //! 7. [`finish`] — the request's one [`finish::Outcome`] recorded: at once for a plain
 //!    answer, at its end for a stream (however it ends).
@@ -170,15 +172,25 @@ fn asks_stream(op: Op, value: &Value) -> bool {
     op == Op::Generate && value.get("stream").and_then(Value::as_bool) == Some(true)
 }
 
-/// The targets for `model`, in fallback order (none: 404).
+/// The targets for `model`, in the order to try them (no route: 404; every member out with
+/// `when_all_open = "fail"`: 503).
 fn route(state: &State, model: &str) -> Result<Vec<Target>, GatewayError> {
-    let targets = state.routes.resolve(model);
-    if targets.is_empty() {
+    let Some(targets) = state.routes.plan(model) else {
         return Err(GatewayError::new(
             StatusCode::NOT_FOUND,
             format!("the gateway has no route for model {model:?}"),
         )
         .code("model_not_found"));
+    };
+    if targets.is_empty() {
+        return Err(GatewayError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "every upstream for model {model:?} is out of rotation (circuit breaker open or \
+                 key cooling down); try again shortly"
+            ),
+        )
+        .code("upstreams_unavailable"));
     }
     Ok(targets)
 }
