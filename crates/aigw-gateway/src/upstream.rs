@@ -413,7 +413,7 @@ mod tests {
         );
         assert_eq!(provider.api_for(Api::Messages), Api::Chat);
         assert_eq!(provider.api_for(Api::Responses), Api::Responses);
-        let mut headers = provider.headers(&HeaderMap::new()).unwrap_or_default();
+        let mut headers = provider.headers(0, &HeaderMap::new()).unwrap_or_default();
         assert!(headers.remove("authorization").is_none());
         assert_eq!(
             headers.get("api-key").map(|v| v.as_bytes()),

@@ -82,7 +82,7 @@ limits = {{ rpm = {rpm}, tpm = {tpm}, max_concurrency = {concurrency} }}
         }
     };
     let config = format!(
-        r#"# Written by `cargo xtask bench-gateway`: two providers on the loopback mock.
+        r#"# Written by `cargo xtask bench-gateway`: providers on the loopback mock.
 [server]
 listen = "127.0.0.1:0"
 shutdown_grace_secs = 1
@@ -110,6 +110,16 @@ targets = ["mock-openai/gpt-4o-mini"]
 [[routes]]
 model = "bench-anthropic"
 targets = ["mock-anthropic/claude-sonnet-4-5"]
+
+# A second OpenAI provider on the same mock: the two members of a least-latency group.
+[providers.mock-openai-b]
+kind = "openai"
+base_url = "{mock_url}/v1"
+key_env = "AIGW_BENCH_OPENAI_KEY"
+
+[[routes]]
+model = "bench-group"
+targets = [{{ strategy = "least-latency", members = ["mock-openai/gpt-4o-mini", "mock-openai-b/gpt-4o-mini"] }}]
 {key}"#,
         db = db.display()
     );

@@ -10,6 +10,9 @@ pub enum Route {
     Passthrough,
     /// Through aigw, Chat client to an Anthropic upstream (translated both ways).
     Cross,
+    /// Through aigw, Chat client to a least-latency group of two OpenAI upstreams (two
+    /// providers on the same mock): passthrough with the balancer's choice and bookkeeping.
+    Group,
 }
 
 /// The client's key and the gateway's rate-limit counters.
@@ -60,7 +63,7 @@ const fn scenario(
 }
 
 /// In the order they run at each rate: each form's direct baseline first.
-pub const SCENARIOS: [Scenario; 14] = [
+pub const SCENARIOS: [Scenario; 16] = [
     scenario(1, "direct → mock (chat)", Route::Direct, false, Keys::Off),
     scenario(
         2,
@@ -106,52 +109,66 @@ pub const SCENARIOS: [Scenario; 14] = [
     ),
     scenario(
         8,
+        "aigw passthrough via a 2-member least-latency group + key, memory counters",
+        Route::Group,
+        false,
+        Keys::Memory,
+    ),
+    scenario(
+        9,
         "direct → mock (chat, stream)",
         Route::Direct,
         true,
         Keys::Off,
     ),
     scenario(
-        9,
+        10,
         "aigw passthrough (chat → openai, stream)",
         Route::Passthrough,
         true,
         Keys::Off,
     ),
     scenario(
-        10,
+        11,
         "aigw cross-protocol (chat → anthropic, stream)",
         Route::Cross,
         true,
         Keys::Off,
     ),
     scenario(
-        11,
+        12,
         "aigw passthrough (chat → openai, stream) + key, memory counters",
         Route::Passthrough,
         true,
         Keys::Memory,
     ),
     scenario(
-        12,
+        13,
         "aigw cross-protocol (chat → anthropic, stream) + key, memory counters",
         Route::Cross,
         true,
         Keys::Memory,
     ),
     scenario(
-        13,
+        14,
         "aigw passthrough (chat → openai, stream) + key, Redis counters",
         Route::Passthrough,
         true,
         Keys::Redis,
     ),
     scenario(
-        14,
+        15,
         "aigw cross-protocol (chat → anthropic, stream) + key, Redis counters",
         Route::Cross,
         true,
         Keys::Redis,
+    ),
+    scenario(
+        16,
+        "aigw passthrough via a 2-member least-latency group (stream) + key, memory counters",
+        Route::Group,
+        true,
+        Keys::Memory,
     ),
 ];
 
@@ -174,6 +191,7 @@ impl Scenario {
             Route::Direct => Target::chat(mock, "gpt-4o-mini", self.stream, key),
             Route::Passthrough => Target::chat(gateway, "bench-openai", self.stream, key),
             Route::Cross => Target::chat(gateway, "bench-anthropic", self.stream, key),
+            Route::Group => Target::chat(gateway, "bench-group", self.stream, key),
         }
     }
 }

@@ -18,6 +18,7 @@ fn provider(name: &str, keys: &[(&str, f64)]) -> Arc<Provider> {
                 })
                 .collect(),
         )),
+        api_version: None,
     };
     Arc::new(Provider::new(name, &config, &|_: &str| Some("sk-test".to_owned())).unwrap())
 }
