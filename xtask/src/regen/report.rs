@@ -288,7 +288,11 @@ pub fn text(reports: &[CrateReport]) -> String {
                 group_label(&g.group)
             );
             for ch in &g.changes {
-                let class = if ch.breaking { "breaking  " } else { "compatible" };
+                let class = if ch.breaking {
+                    "breaking  "
+                } else {
+                    "compatible"
+                };
                 let _ = writeln!(out, "    {class} {}: {}", ch.item, ch.what);
             }
         }
