@@ -10,6 +10,11 @@
 //! - type added, new optional field, a field becoming optional (every field is already a
 //!   `Maybe`), enum value added (enums are open: the value was `Other` before), union variant
 //!   added (the value was the union's `Unknown` before): **compatible**.
+//!
+//! A type now reached by a feature that did not reach it before is compatible for that
+//! feature; one no longer reached by a feature is breaking for it (the type is not compiled
+//! with that feature alone any more). Types of the always-built `error` group are available
+//! whatever the features, so moving into or out of it changes nothing for any feature.
 
 use super::summary::{ApiSummary, TypeSummary};
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,19 +84,59 @@ pub fn diff(
         }
     }
     for group in names {
-        let in_group = |s: &ApiSummary| -> BTreeMap<String, TypeSummary> {
-            s.types
-                .iter()
-                .filter(|(_, t)| t.groups.contains(&group))
-                .map(|(n, t)| (n.clone(), t.clone()))
-                .collect()
-        };
-        let changes = diff_types(&in_group(old), &in_group(new));
+        let changes = diff_group(old, new, &group);
         if !changes.is_empty() {
             report.groups.push(GroupReport { group, changes });
         }
     }
     report
+}
+
+/// The changes one group's users see. Types of the always-built group are available whatever
+/// features are on, so a type moving into or out of it is not added to or removed from the
+/// features; a type only reached by other features now (or before) is reported as such.
+fn diff_group(old: &ApiSummary, new: &ApiSummary, group: &str) -> Vec<Change> {
+    let always = super::emit::ALWAYS;
+    let members = |s: &ApiSummary| -> BTreeMap<String, TypeSummary> {
+        s.types
+            .iter()
+            .filter(|(_, t)| {
+                t.groups.contains(group) && (group == always || !t.groups.contains(always))
+            })
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect()
+    };
+    let (before, after) = (members(old), members(new));
+    let mut changes = diff_types(&before, &after);
+    changes.retain_mut(|ch| {
+        // Only whole-type changes (the item is a type name) are about membership.
+        let item = ch.item.clone();
+        let elsewhere = |s: &ApiSummary| s.types.get(&item).map(|t| t.groups.clone());
+        if before.contains_key(&ch.item) && !after.contains_key(&ch.item) {
+            // Gone from this group: still built for it (always-built), or only for others?
+            match elsewhere(new) {
+                Some(gs) if gs.contains(always) => return false,
+                Some(gs) => {
+                    ch.what = format!("no longer used by this feature (still in: {})", join(&gs))
+                }
+                None => {}
+            }
+        } else if after.contains_key(&ch.item) && !before.contains_key(&ch.item) {
+            match elsewhere(old) {
+                Some(gs) if gs.contains(always) => return false,
+                Some(gs) => {
+                    ch.what = format!("now used by this feature too (was in: {})", join(&gs))
+                }
+                None => {}
+            }
+        }
+        true
+    });
+    changes
+}
+
+fn join(groups: &BTreeSet<String>) -> String {
+    groups.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
 /// The changes between two sets of types (one API group's).
@@ -330,17 +375,19 @@ pub fn markdown(reports: &[CrateReport]) -> String {
             let (gb, gc) = counts(&g.changes);
             let _ = write!(
                 out,
-                "\n### {}: {gb} breaking, {gc} compatible\n\n",
+                "\n### {}: {gb} breaking, {gc} compatible\n",
                 group_label(&g.group)
             );
             for (title, breaking) in [("Breaking", true), ("Compatible", false)] {
                 let mut lines = g.changes.iter().filter(|ch| ch.breaking == breaking);
                 let Some(first) = lines.next() else { continue };
-                let _ = writeln!(out, "{title}:");
+                if !out.ends_with("\n\n") {
+                    out.push('\n');
+                }
+                let _ = write!(out, "{title}:\n\n");
                 for ch in std::iter::once(first).chain(lines) {
                     let _ = writeln!(out, "- `{}`: {}", ch.item, ch.what);
                 }
-                out.push('\n');
             }
         }
     }

@@ -178,9 +178,12 @@ fn changes_are_reported_per_feature_and_counted_once_per_crate() {
         .iter()
         .map(|g| (g.group.as_str(), g.changes.len()))
         .collect();
-    // For `chat` a field was added; for `responses` the whole type is new.
+    // For `chat` a field was added; for `responses` the type is new.
     assert_eq!(groups, vec![("chat", 1), ("responses", 1)]);
-    assert_eq!(report.groups[1].changes[0].what, "struct added");
+    assert_eq!(
+        report.groups[1].changes[0].what,
+        "now used by this feature too (was in: chat)"
+    );
     assert_eq!(report.counts(), (0, 2));
 
     let md = markdown(std::slice::from_ref(&report));
@@ -207,4 +210,46 @@ fn without_a_previous_summary_there_is_a_baseline_only() {
     let report = diff("aigw-demo", None, &new, &["chat"]);
     assert!(report.groups.is_empty());
     assert!(text(&[report]).contains("no previous api-summary.json"));
+}
+
+#[test]
+fn moves_between_features_and_the_always_built_group() {
+    let one = |groups: Value| {
+        let mut o = object(json!({"x": {"type": "string"}}), &[]);
+        o["x-groups"] = groups;
+        o
+    };
+    let old = json!({"Moved": one(json!(["chat"])), "Err": one(json!(["error"]))});
+    let new = json!({"Moved": one(json!(["responses"])), "Err": one(json!(["error", "chat"]))});
+    let report = diff(
+        "aigw-demo",
+        Some(&summary(old)),
+        &summary(new),
+        &["error", "chat", "responses"],
+    );
+    let found: Vec<(&str, &str, &str)> = report
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.changes
+                .iter()
+                .map(|c| (g.group.as_str(), c.item.as_str(), c.what.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "chat",
+                "Moved",
+                "no longer used by this feature (still in: responses)"
+            ),
+            (
+                "responses",
+                "Moved",
+                "now used by this feature too (was in: chat)"
+            ),
+        ]
+    );
+    assert!(report.groups[0].changes[0].breaking);
 }
