@@ -19,7 +19,13 @@ cargo xtask <task>
 tasks:
   specs [--from DIR]    fill specs/vendor/ from DIR (offline) or from the pinned URLs,
                         verifying each file's sha256 against specs/sources.toml
-  regen [--check]       regenerate the provider crates' wire types from specs/vendor/;
+  specs --update NAME [--url URL | --file PATH [--url URL]]
+                        move one pin: fetch the source's `follow` URL (or URL, or copy
+                        PATH), check it parses, vendor it, rewrite url + sha256 in
+                        specs/sources.toml; then `regen` reports what changed
+  regen [--check]       regenerate the provider crates' wire types from specs/vendor/ and
+                        report API changes against the previous generation (breaking /
+                        compatible, per crate and feature; also target/regen-report.md);
                         --check compares instead of writing and fails if anything differs
   conformance [ARGS]    run the corpus conformance harness
                         (--corpus DIR [--provider P] [--api A] [--verbose])
@@ -47,6 +53,7 @@ fn run() -> Result<()> {
     let task = args.next().unwrap_or_else(|| "help".to_owned());
     let rest: Vec<String> = args.collect();
     match task.as_str() {
+        "specs" if rest.first().is_some_and(|a| a == "--update") => specs::update::run(&rest[1..]),
         "specs" => specs::run(&parse_specs_args(&rest)?),
         "regen" => {
             let check = match rest.as_slice() {
@@ -75,7 +82,10 @@ fn parse_specs_args(rest: &[String]) -> Result<specs::Source> {
     match rest {
         [] => Ok(specs::Source::Download),
         [flag, dir] if flag == "--from" => Ok(specs::Source::Dir(PathBuf::from(dir))),
-        _ => bail!("usage: cargo xtask specs [--from DIR]"),
+        _ => bail!(
+            "usage: cargo xtask specs [--from DIR]\n{}",
+            specs::update::USAGE
+        ),
     }
 }
 

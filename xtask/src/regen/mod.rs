@@ -20,31 +20,84 @@ mod names;
 mod openai;
 mod passes;
 mod pipeline;
+mod report;
 mod schema;
+mod summary;
 
 use crate::codegen::Output;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub fn run(check: bool) -> Result<()> {
     let mut output = Output::new(check);
+    let mut reports = Vec::new();
     for api in [&openai::API, &anthropic::API, &gemini::API] {
-        let files = pipeline::generate(api)?;
-        write_crate(&mut output, api.crate_dir, files)?;
+        let generated = pipeline::generate(api)?;
+        let dir = generated_dir(api.crate_dir);
+        let previous = previous_summary(&dir.join(summary::FILE))?;
+        let groups: Vec<&str> = api.groups.iter().map(|g| g.name).collect();
+        reports.push(report::diff(
+            crate_name(api.crate_dir),
+            previous.as_ref(),
+            &generated.summary,
+            &groups,
+        ));
+        let mut files = generated.files;
+        files.push((summary::FILE.to_owned(), generated.summary.to_json()));
+        write_crate(&mut output, &dir, files)?;
+    }
+    print!("{}", report::text(&reports));
+    if !check {
+        let path = crate::project_root().join("target/regen-report.md");
+        std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+        std::fs::write(&path, report::markdown(&reports))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("report: written to {}", path.display());
     }
     output.finish()
 }
 
-fn write_crate(output: &mut Output, crate_dir: &str, files: Vec<(String, String)>) -> Result<()> {
-    let dir: PathBuf = crate::project_root().join(crate_dir).join("src/generated");
+/// The front end for a spec name of `specs/sources.toml`, if regen generates code from it.
+pub fn front_end(spec: &str) -> Option<&'static pipeline::ApiSpec> {
+    [&openai::API, &anthropic::API, &gemini::API]
+        .into_iter()
+        .find(|api| api.spec == spec)
+}
+
+/// Runs the pipeline up to the IR on a spec regen has not vendored yet (`specs --update`):
+/// the number of types it would generate, or why it cannot.
+pub fn check_spec(api: &pipeline::ApiSpec, spec: &serde_json::Value) -> Result<usize> {
+    Ok(pipeline::build_ir(api, spec)?.len())
+}
+
+fn generated_dir(crate_dir: &str) -> PathBuf {
+    crate::project_root().join(crate_dir).join("src/generated")
+}
+
+fn crate_name(crate_dir: &str) -> &str {
+    crate_dir.rsplit('/').next().unwrap_or(crate_dir)
+}
+
+/// The summary committed with the previous generation; `None` when there is none yet.
+fn previous_summary(path: &Path) -> Result<Option<summary::ApiSummary>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => summary::ApiSummary::from_json(&text)
+            .map(Some)
+            .with_context(|| format!("{} (delete it to start a new baseline)", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn write_crate(output: &mut Output, dir: &Path, files: Vec<(String, String)>) -> Result<()> {
     let mut produced = BTreeSet::new();
     for (name, text) in files {
         let path = dir.join(&name);
         output.ensure(&path, &text)?;
         produced.insert(path);
     }
-    output.remove_others(&dir, &produced)
+    output.remove_others(dir, &produced)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::ir::{Def, TypeDef};
 use super::lower;
 use super::passes::{self, Schemas};
 use super::schema::refs;
+use super::summary::ApiSummary;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -183,29 +184,43 @@ fn schemas_of(api: &ApiSpec, spec: &Value) -> Result<Schemas> {
     }
 }
 
-/// Runs the pipeline; returns formatted files for `src/generated/`.
-pub fn generate(api: &ApiSpec) -> Result<Vec<(String, String)>> {
-    let (source, bytes) = crate::specs::read_vendored(api.spec)?;
-    let spec: Value =
-        serde_json::from_slice(&bytes).with_context(|| format!("parsing the {} spec", api.spec))?;
-    let mut schemas = schemas_of(api, &spec)?;
+/// The pipeline up to the IR: the spec's schemas, normalized, with the front end's additions
+/// and overlays, lowered for every type some API group reaches (hand-written types left out).
+pub fn build_ir(api: &ApiSpec, spec: &Value) -> Result<Vec<TypeDef>> {
+    let mut schemas = schemas_of(api, spec)?;
     for (name, schema) in (api.additions)() {
         schemas.insert(name.to_owned(), schema);
     }
-    println!(
-        "{}: {} schemas; passes: {}",
-        api.spec,
-        schemas.len(),
-        passes::names().join(", ")
-    );
     passes::run_all(&mut schemas);
     apply_overlays(api, &mut schemas)?;
     // Overlays are written in spec terms; normalize what they introduced too.
     passes::run_all(&mut schemas);
 
-    let reach = reachability(api, &spec, &schemas)?;
+    let reach = reachability(api, spec, &schemas)?;
     let mut types = lower::lower(&schemas, &reach);
     types.retain(|t| !api.hand_written.iter().any(|(name, _)| *name == t.origin));
+    Ok(types)
+}
+
+/// What one front end produces: formatted files for `src/generated/` and the API summary the
+/// change report compares.
+pub struct Generated {
+    pub files: Vec<(String, String)>,
+    pub summary: ApiSummary,
+}
+
+/// Runs the pipeline on the vendored spec.
+pub fn generate(api: &ApiSpec) -> Result<Generated> {
+    let (source, bytes) = crate::specs::read_vendored(api.spec)?;
+    let spec: Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing the {} spec", api.spec))?;
+    println!(
+        "{}: {} schemas; passes: {}",
+        api.spec,
+        schemas_of(api, &spec)?.len(),
+        passes::names().join(", ")
+    );
+    let types = build_ir(api, &spec)?;
     report(api, &types);
     let prov = Provenance {
         spec_file: &source.file,
@@ -213,7 +228,7 @@ pub fn generate(api: &ApiSpec) -> Result<Vec<(String, String)>> {
         doc_link_base: api.doc_link_base,
         hand_written: api.hand_written,
     };
-    emit::render(&types, &prov)
+    let files = emit::render(&types, &prov)
         .into_iter()
         .map(|(name, text)| {
             Ok((
@@ -221,7 +236,11 @@ pub fn generate(api: &ApiSpec) -> Result<Vec<(String, String)>> {
                 emit::rustfmt(&text).with_context(|| format!("formatting {name}"))?,
             ))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Generated {
+        files,
+        summary: ApiSummary::of(&source.file, &source.sha256, &types),
+    })
 }
 
 fn report(api: &ApiSpec, types: &[TypeDef]) {

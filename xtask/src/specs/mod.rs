@@ -1,4 +1,7 @@
-//! `cargo xtask specs`: fill `specs/vendor/` with the pinned upstream specs, verified by sha256.
+//! `cargo xtask specs`: fill `specs/vendor/` with the pinned upstream specs, verified by sha256;
+//! `--update` moves one pin ([`update`]).
+
+pub mod update;
 
 use crate::project_root;
 use anyhow::{Context, Result, bail};
