@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("AIGW_CORPUS").map(PathBuf::from)?;
     let dir = if dir.is_relative() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir)
     } else {
         dir
     };
@@ -116,7 +118,11 @@ fn every_recorded_200_is_sent_unchanged_by_its_preset() {
             unchanged += 1;
             entry.1 += 1;
         } else {
-            let name = file.strip_prefix(&dir).unwrap_or(file).display().to_string();
+            let name = file
+                .strip_prefix(&dir)
+                .unwrap_or(file)
+                .display()
+                .to_string();
             failures.push(format!("{name} ({vendor}): {}", lines.join("; ")));
         }
     }
@@ -188,5 +194,8 @@ fn supports_responses_api_follows_the_recordings() {
             );
         }
     }
-    eprintln!("vendors recorded serving /responses: {}", vendors.join(", "));
+    eprintln!(
+        "vendors recorded serving /responses: {}",
+        vendors.join(", ")
+    );
 }

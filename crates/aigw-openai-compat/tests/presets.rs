@@ -294,7 +294,10 @@ fn recorded_parameters_pass_unchanged() {
     assert!(adjust_chat(openrouter.name, &openrouter.quirks, &mut body).is_empty());
     assert_eq!(body["max_completion_tokens"], 100);
     for preset in [Preset::DeepSeek, Preset::OpenRouter] {
-        assert!(preset.provider().quirks.supports_responses_api, "{preset:?}");
+        assert!(
+            preset.provider().quirks.supports_responses_api,
+            "{preset:?}"
+        );
     }
 }
 

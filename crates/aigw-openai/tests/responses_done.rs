@@ -43,8 +43,10 @@ async fn stream_of(
         .timeouts(timeouts(Duration::from_secs(2), Duration::from_millis(500)))
         .build()
         .expect("client");
-    let request = serde_json::from_value(json!({"model": "vendor-model", "input": "Capital of France?", "stream": true}))
-        .expect("request");
+    let request = serde_json::from_value(
+        json!({"model": "vendor-model", "input": "Capital of France?", "stream": true}),
+    )
+    .expect("request");
     let stream = client.responses_stream(&request).await.expect("stream");
     tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
         .await
