@@ -360,5 +360,6 @@ pub fn message_shape() -> aigw_http::StreamShape<crate::MessageStreamEvent> {
         parse: |event| crate::stream::message_event(event).map_err(Into::into),
         is_terminal: |event| matches!(event, E::MessageStop(_) | E::Error(_)),
         terminal: Some("message_stop"),
+        sentinel: None,
     }
 }

@@ -146,6 +146,11 @@ impl ClientStream {
         for frame in frames {
             let Frame::Event(event) = frame else { continue };
             self.observe(&event);
+            if self.sentinel(&event) {
+                // Passthrough forwards its bytes as they came; a translation has nothing
+                // to make of it.
+                continue;
+            }
             if let Some(pipe) = self.ctx.pipe.as_mut() {
                 let translated = pipe.push(&event)?;
                 for event in &translated {
@@ -180,6 +185,20 @@ impl ClientStream {
         }
     }
 
+    /// Whether `event` is a Chat-style `data: [DONE]` line in a Responses stream: some
+    /// OpenAI-compatible vendors end their Responses stream with one. It is the end of the
+    /// stream (see [`terminal`]), noted, not an event to translate and not an error.
+    fn sentinel(&self, event: &aigw_sse::Event) -> bool {
+        let done = self.ctx.upstream == Api::Responses && aigw_openai::stream::is_done(event);
+        if done {
+            tracing::debug!(
+                provider = %self.ctx.provider,
+                "the upstream's Responses stream ended with a Chat-style [DONE] line"
+            );
+        }
+        done
+    }
+
     /// The upstream ended: what the client still gets.
     fn end(&mut self) -> Result<Option<Bytes>, String> {
         if self.raw {
@@ -193,6 +212,9 @@ impl ClientStream {
         for frame in frames {
             if let Frame::Event(event) = frame {
                 self.observe(&event);
+                if self.sentinel(&event) {
+                    continue;
+                }
                 if let Some(pipe) = self.ctx.pipe.as_mut() {
                     let translated = pipe.push(&event)?;
                     for event in &translated {
@@ -300,10 +322,13 @@ impl ClientStream {
 fn terminal(api: Api, event: &aigw_sse::Event) -> bool {
     match api {
         Api::Chat => event.data == "[DONE]",
-        Api::Responses => matches!(
-            event.event.as_deref(),
-            Some("response.completed" | "response.failed" | "response.incomplete" | "error")
-        ),
+        // Or a Chat-style `[DONE]`, which some OpenAI-compatible vendors end it with.
+        Api::Responses => {
+            matches!(
+                event.event.as_deref(),
+                Some("response.completed" | "response.failed" | "response.incomplete" | "error")
+            ) || aigw_openai::stream::is_done(event)
+        }
         Api::Messages => matches!(event.event.as_deref(), Some("message_stop" | "error")),
         Api::Gemini => true,
     }
@@ -396,6 +421,71 @@ mod tests {
         let slot = state.slot().expect("a free slot");
         ClientStream::new(ctx, rest.boxed(), first, false)
             .ends_with(Outcome::new("chat", Instant::now()), slot)
+    }
+
+    /// A Responses stream ending with a Chat-style `data: [DONE]` (hand-written fixture).
+    const DONE_FIXTURE: &str =
+        include_str!("../../aigw-openai/tests/fixtures/responses-stream-done.sse");
+
+    /// What the client of `client` reads when a Responses upstream sends `body`.
+    async fn responses_upstream(client: Api, body: &str) -> String {
+        let state = Arc::new(State::new(&Config::default(), |_| None).expect("a state"));
+        let pipe = crate::convert::stream_pipe(
+            Api::Responses,
+            client,
+            "m",
+            true,
+            &aigw_translate::Options::default(),
+        );
+        let ctx = StreamContext {
+            state: state.clone(),
+            client,
+            upstream: Api::Responses,
+            provider: "deepseek".into(),
+            pricing: "deepseek".into(),
+            model: "m".into(),
+            framing: Framing::Sse,
+            pipe,
+            want_cost: false,
+        };
+        // Two chunks, split inside an event.
+        let (a, b) = body.split_at(body.len() / 2);
+        let rest = futures_util::stream::iter([Ok(Bytes::from(b.to_owned()))]);
+        let slot = state.slot().expect("a free slot");
+        let stream = ClientStream::new(ctx, rest.boxed(), Bytes::from(a.to_owned()), false)
+            .ends_with(Outcome::new(client.name(), Instant::now()), slot);
+        let chunks: Vec<_> = stream.collect().await;
+        let bytes: Vec<u8> = chunks
+            .into_iter()
+            .flat_map(|c| c.expect("no transport error").to_vec())
+            .collect();
+        String::from_utf8(bytes).expect("UTF-8")
+    }
+
+    /// Passthrough forwards the vendor's stream byte for byte, `[DONE]` included, and adds
+    /// no error event — also when `[DONE]` stands in for `response.completed`.
+    #[tokio::test]
+    async fn a_responses_stream_may_end_with_done() {
+        assert!(DONE_FIXTURE.ends_with("data: [DONE]\n\n"));
+        assert_eq!(
+            responses_upstream(Api::Responses, DONE_FIXTURE).await,
+            DONE_FIXTURE
+        );
+        let without_completed: String = DONE_FIXTURE
+            .split_inclusive("\n\n")
+            .filter(|e| !e.starts_with("event: response.completed\n"))
+            .collect();
+        assert_eq!(
+            responses_upstream(Api::Responses, &without_completed).await,
+            without_completed
+        );
+        // Translated, `[DONE]` is not an event to translate: the Chat client gets the text
+        // and its own `[DONE]`, no error.
+        let chat = responses_upstream(Api::Chat, DONE_FIXTURE).await;
+        assert!(!chat.contains("\"error\""), "{chat}");
+        assert!(chat.contains("Paris"), "{chat}");
+        assert_eq!(chat.matches("data: [DONE]").count(), 1, "{chat}");
+        assert!(chat.ends_with("data: [DONE]\n\n"), "{chat}");
     }
 
     #[tokio::test]

@@ -377,6 +377,31 @@ fn azure_url(base: &str, version: &str, call: Call, model: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Vendors recorded serving `/responses` get Responses clients' requests passed through
+    /// (same API, `{base}/responses`); the others translate to Chat.
+    #[test]
+    fn compat_presets_that_serve_responses_get_responses() {
+        for (preset, api) in [
+            ("deepseek", Api::Responses),
+            ("openrouter", Api::Responses),
+            ("groq", Api::Responses),
+            ("mistral", Api::Chat),
+            ("together", Api::Chat),
+        ] {
+            let config = ProviderConfig {
+                kind: ProviderKind::OpenaiCompat,
+                preset: Some(preset.into()),
+                base_url: None,
+                key_env: None,
+                api_version: None,
+            };
+            let provider = Provider::new(preset, &config, &|_: &str| Some("k".into()))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(provider.api_for(Api::Responses), api, "{preset}");
+            assert_eq!(provider.api_for(Api::Chat), Api::Chat, "{preset}");
+        }
+    }
+
     #[test]
     fn azure_urls_put_the_deployment_in_the_path_and_the_version_in_the_query() {
         let config = ProviderConfig {

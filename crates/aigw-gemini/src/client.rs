@@ -433,6 +433,7 @@ pub fn content_shape() -> aigw_http::StreamShape<crate::GenerateContentResponse>
         parse: |event| crate::stream::chunk(event).map_err(Into::into),
         is_terminal: |_| false,
         terminal: None,
+        sentinel: None,
     }
 }
 

@@ -171,6 +171,11 @@ pub struct StreamShape<T> {
     /// The terminal event a complete stream ends with (`None`: the stream just ends). A
     /// stream that closes without it yields [`Error::Incomplete`] naming this.
     pub terminal: Option<&'static str>,
+    /// An event `data` that ends the stream without being one of its events: the Chat-style
+    /// `[DONE]` line some OpenAI-compatible vendors also send at the end of a Responses
+    /// stream. The stream ends there, as after its terminal event; the sentinel is noted in
+    /// the trace, not yielded and not an error (`None`: no such line).
+    pub sentinel: Option<&'static str>,
 }
 
 /// Typed events of a stream: each event parsed, comments (keep-alives) skipped, ended by
@@ -213,6 +218,20 @@ impl<T, E> Stream for EventStream<T, E> {
             };
             let item = match next {
                 Some(Ok(Frame::Comment(_))) => continue,
+                Some(Ok(Frame::Event(event)))
+                    if this.shape.sentinel.is_some_and(|s| s == event.data) =>
+                {
+                    this.ended = true;
+                    this.frames.span.in_scope(|| {
+                        tracing::debug!(
+                            provider = this.frames.provider,
+                            api = this.frames.api,
+                            sentinel = %event.data,
+                            "the stream ended with a sentinel line"
+                        );
+                    });
+                    return Poll::Ready(None);
+                }
                 Some(Ok(Frame::Event(event))) => match (this.shape.parse)(&event) {
                     Ok(typed) => {
                         this.ended = (this.shape.is_terminal)(&typed);

@@ -12,8 +12,8 @@ use std::fmt;
 pub enum Action {
     /// Removed: the provider does not take it. A loss: strict mode refuses it.
     Stripped,
-    /// Removed, but it only restated what the provider does anyway (`n: 1`,
-    /// `logprobs: false`, `tool_choice: "auto"`): nothing is lost.
+    /// Removed, but it only restated what the provider does anyway (`logprobs: false`,
+    /// `tool_choice: "auto"` where the provider has no such parameter): nothing is lost.
     RemovedDefault,
     /// Sent under another name, same value.
     Renamed { to: String },
@@ -176,8 +176,10 @@ pub fn adjust_chat(provider: &str, quirks: &Quirks, body: &mut Value) -> Adjustm
         );
         fit.strip(object, "top_logprobs", None, "does not return logprobs");
     }
-    if !quirks.supports_n {
-        fit.strip(object, "n", Some(&json!(1)), "returns one choice only");
+    // `n: 1` asks for what every provider returns and is accepted where `n` > 1 is not (Groq
+    // documents "n must equal 1"; its recordings send `n: 1` and are answered): it stays.
+    if !quirks.supports_n && object.get("n").is_some_and(|n| n != &json!(1)) {
+        fit.strip(object, "n", None, "returns one choice only");
     }
     if !quirks.supports_tools {
         for key in [

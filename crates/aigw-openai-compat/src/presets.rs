@@ -107,7 +107,11 @@ impl Preset {
     pub fn provider(self) -> Provider {
         let base = Quirks::default();
         let (name, base_url, key_var, key_optional, quirks) = match self {
-            // Groq: `logprobs`, `logit_bias`, `top_logprobs` unsupported, `n` must be 1.
+            // Groq's OpenAI-compatibility page: `logprobs`, `logit_bias`, `top_logprobs` are
+            // rejected (400), `n` must be 1 (`n: 1` itself is sent: 52 recorded 200s carry
+            // it). `service_tier` is Groq's own parameter (`on_demand`, `flex`, …; recorded
+            // 200s: openai-compat/chat.completions/0232-…, 0235-…), so it is not stripped.
+            // `tests/evidence.rs` checks every recorded request goes through unchanged.
             Preset::Groq => (
                 "groq",
                 "https://api.groq.com/openai/v1",
@@ -120,7 +124,6 @@ impl Preset {
                     params: Params::AllExcept(&[
                         "logit_bias",
                         "store",
-                        "service_tier",
                         "modalities",
                         "audio",
                         "prediction",
@@ -243,14 +246,15 @@ impl Preset {
                     ..base
                 },
             ),
-            // DeepSeek: JSON mode but no json_schema, no images, one choice.
+            // DeepSeek: JSON mode but no json_schema, no images, one choice. It serves
+            // `POST /responses` itself (recorded 200s: openai-compat/responses/0002-… to
+            // 0015-…, three of them streamed), so Responses clients get passthrough.
             Preset::DeepSeek => (
                 "deepseek",
                 "https://api.deepseek.com/v1",
                 "DEEPSEEK_API_KEY",
                 false,
                 Quirks {
-                    supports_responses_api: false,
                     supports_parallel_tool_calls: false,
                     supports_vision: false,
                     supports_json_schema: false,
@@ -271,17 +275,18 @@ impl Preset {
                     ..base
                 },
             ),
-            // OpenRouter normalizes across upstreams; it does not fan out `n`.
+            // OpenRouter normalizes across upstreams; it does not fan out `n`. It takes
+            // `max_completion_tokens` as sent (recorded 200s: openai-compat/chat.completions/
+            // 0195-… to 0209-…) and serves `POST /responses` itself (recorded 200:
+            // openai-compat/responses/0017-…).
             Preset::OpenRouter => (
                 "openrouter",
                 "https://openrouter.ai/api/v1",
                 "OPENROUTER_API_KEY",
                 false,
                 Quirks {
-                    supports_responses_api: false,
                     supports_developer_role: false,
                     supports_n: false,
-                    max_tokens_field: MaxTokensField::MaxTokens,
                     params: Params::AllExcept(&[
                         "store",
                         "service_tier",

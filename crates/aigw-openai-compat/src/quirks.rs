@@ -46,7 +46,7 @@ pub struct Quirks {
     pub supports_logprobs: bool,
     /// The `developer` role (else mapped to `system`).
     pub supports_developer_role: bool,
-    /// `n` > 1.
+    /// `n` > 1 (`n: 1` is always sent as given).
     pub supports_n: bool,
     /// The name of the sampling seed parameter (`seed`, or Mistral's `random_seed`); `None`
     /// when there is none.

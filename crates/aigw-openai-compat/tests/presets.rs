@@ -217,7 +217,6 @@ fn the_other_presets_strip_what_they_document() {
         (
             Preset::OpenRouter,
             &[
-                "rename /max_completion_tokens max_tokens",
                 "strip /n",
                 "map /messages/0/role \"system\"",
                 "strip /store",
@@ -248,9 +247,58 @@ fn restating_a_default_is_not_a_loss() {
     let provider = Preset::Ollama.provider();
     let mut body = json!({"model": "m", "messages": [], "n": 1, "logprobs": false, "tool_choice": "auto", "parallel_tool_calls": true, "max_completion_tokens": 5});
     let adjustments = adjust_chat(provider.name, &provider.quirks, &mut body);
-    assert_eq!(adjustments.0.len(), 5, "{adjustments}");
+    assert_eq!(adjustments.0.len(), 4, "{adjustments}");
     assert_eq!(adjustments.losses().count(), 0, "{adjustments}");
-    assert_eq!(body, json!({"model": "m", "messages": [], "max_tokens": 5}));
+    // `n: 1` is sent as given: it is what a one-choice provider accepts.
+    assert_eq!(
+        body,
+        json!({"model": "m", "messages": [], "n": 1, "max_tokens": 5})
+    );
+}
+
+/// A provider with one choice only gets `n: 1` as sent (Groq: "n must equal 1"; 52 recorded
+/// 200s carry it); only `n` > 1 is stripped, as a loss.
+#[test]
+fn one_choice_providers_keep_n_1_and_lose_more() {
+    for preset in Preset::ALL {
+        let provider = preset.provider();
+        if provider.quirks.supports_n {
+            continue;
+        }
+        let mut body = json!({"model": "m", "messages": [], "n": 1});
+        let before = body.clone();
+        assert!(adjust_chat(provider.name, &provider.quirks, &mut body).is_empty());
+        assert_eq!(body, before, "{preset:?}");
+        let mut body = json!({"model": "m", "messages": [], "n": 3});
+        let adjustments = adjust_chat(provider.name, &provider.quirks, &mut body);
+        assert_eq!(
+            adjustments.iter().map(line).collect::<Vec<_>>(),
+            ["strip /n"],
+            "{preset:?}"
+        );
+        assert_eq!(adjustments.losses().count(), 1);
+        assert!(body.get("n").is_none());
+    }
+}
+
+/// Groq takes its own `service_tier` values; OpenRouter takes `max_completion_tokens` under
+/// that name (both recorded answered with 200).
+#[test]
+fn recorded_parameters_pass_unchanged() {
+    let groq = Preset::Groq.provider();
+    let mut body = json!({"model": "m", "messages": [], "n": 1, "service_tier": "on_demand"});
+    assert!(adjust_chat(groq.name, &groq.quirks, &mut body).is_empty());
+    assert_eq!(body["service_tier"], "on_demand");
+    let openrouter = Preset::OpenRouter.provider();
+    let mut body = json!({"model": "m", "messages": [], "max_completion_tokens": 100});
+    assert!(adjust_chat(openrouter.name, &openrouter.quirks, &mut body).is_empty());
+    assert_eq!(body["max_completion_tokens"], 100);
+    for preset in [Preset::DeepSeek, Preset::OpenRouter] {
+        assert!(
+            preset.provider().quirks.supports_responses_api,
+            "{preset:?}"
+        );
+    }
 }
 
 #[test]

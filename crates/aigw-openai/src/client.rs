@@ -413,10 +413,14 @@ pub fn chat_shape() -> StreamShape<crate::stream::ChatStreamEvent> {
         parse: |event| ChatStreamEvent::from_sse(event).map_err(Into::into),
         is_terminal: |event| matches!(event, ChatStreamEvent::Done | ChatStreamEvent::Error(_)),
         terminal: Some("data: [DONE]"),
+        // `[DONE]` is the Chat stream's own terminal event.
+        sentinel: None,
     }
 }
 
-/// How a Responses stream is typed and ends.
+/// How a Responses stream is typed and ends: at `response.completed`, `response.failed`,
+/// `response.incomplete` or `error`; a Chat-style `data: [DONE]` (some OpenAI-compatible
+/// vendors end their Responses stream with one) ends it too, noted, not an error.
 #[cfg(feature = "responses")]
 pub fn responses_shape() -> StreamShape<crate::ResponseStreamEvent> {
     use crate::ResponseStreamEvent as E;
@@ -432,5 +436,6 @@ pub fn responses_shape() -> StreamShape<crate::ResponseStreamEvent> {
             )
         },
         terminal: Some("response.completed, response.failed, response.incomplete or error"),
+        sentinel: Some(crate::stream::DONE),
     }
 }

@@ -64,7 +64,7 @@ impl ChatStreamEvent {
 
     /// Types one SSE event.
     pub fn from_sse(event: &Event) -> Result<Self, StreamError> {
-        if event.data == "[DONE]" {
+        if is_done(event) {
             return Ok(ChatStreamEvent::Done);
         }
         // Which body it is, from a scan that builds nothing; then one typed parse.
@@ -90,7 +90,18 @@ impl ChatStreamEvent {
     }
 }
 
+/// The `data` of the Chat stream's closing line, `data: [DONE]`.
+pub const DONE: &str = "[DONE]";
+
+/// Whether `event` is the Chat-style `data: [DONE]` line. A Chat stream ends with it; some
+/// OpenAI-compatible vendors end their Responses stream with one too, where it is the end
+/// of the stream rather than an event (check this before [`responses_event`]).
+pub fn is_done(event: &Event) -> bool {
+    event.data == DONE
+}
+
 /// Types one Responses SSE event (an unknown `type` is kept as `ResponseStreamEvent::Unknown`).
+/// A `[DONE]` line is not an event (see [`is_done`]).
 #[cfg(feature = "responses")]
 pub fn responses_event(event: &Event) -> Result<crate::ResponseStreamEvent, StreamError> {
     serde_json::from_str(&event.data).map_err(json_error(event))
