@@ -124,11 +124,15 @@ fn keys(config: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A Chat request. Its `max_tokens` makes the token reservation (input estimate + max output)
+/// at least what the mock's recording reports using (922 tokens, most of them a prompt far
+/// longer than this one): a reservation below the real use lets a request in while another is
+/// in flight at the limit's edge, and the tpm test counts exactly.
 fn chat(url: &str, key: &str) -> reqwest::RequestBuilder {
     common::http()
         .post(format!("{url}/v1/chat/completions"))
         .bearer_auth(key)
-        .json(&json!({"model": "gpt-4o-mini", "max_tokens": 64,
+        .json(&json!({"model": "gpt-4o-mini", "max_tokens": 2000,
                       "messages": [{"role": "user", "content": "Say hello."}]}))
 }
 

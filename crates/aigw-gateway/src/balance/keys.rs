@@ -2,9 +2,8 @@
 //! 429 cools it down for the upstream's `retry-after`, a 401/403 takes it out.
 
 use aigw_http::Auth;
-use axum::http::HeaderMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// One upstream key of a provider. Its `Debug` shows the variable's name, never the key.
 pub struct Key {
@@ -104,60 +103,10 @@ impl Key {
     }
 }
 
-/// How long a 429 asks to wait: `retry-after-ms`, else `retry-after` in seconds or as an
-/// HTTP date; `None` when it says neither.
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
-    {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
-    }
-    let value = text("retry-after")?;
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn retry_after_in_seconds_milliseconds_or_a_date() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        fn at(h: &[(&'static str, &str)]) -> Option<Duration> {
-            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-            retry_after(&headers(h), now)
-        }
-        assert_eq!(at(&[("retry-after", "2")]), Some(Duration::from_secs(2)));
-        assert_eq!(
-            at(&[("retry-after-ms", "1500"), ("retry-after", "9")]),
-            Some(Duration::from_millis(1500))
-        );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        assert_eq!(at(&[("retry-after", &date)]), Some(Duration::from_secs(7)));
-        assert_eq!(at(&[("retry-after", "soon")]), None);
-        assert_eq!(at(&[]), None);
-    }
 
     #[test]
     fn cooling_and_refusal() {

@@ -20,7 +20,8 @@ mod record;
 mod report;
 mod weighted;
 
-pub use keys::{Key, retry_after};
+pub use aigw_http::retry_after;
+pub use keys::Key;
 pub use member::{Member, Verdict};
 pub use record::{admit, labels};
 pub use report::group_json;
