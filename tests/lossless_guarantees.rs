@@ -42,7 +42,7 @@ fn unknown_fields_survive_in_extra_at_every_level() {
 }
 
 #[test]
-fn string_enums_are_open_and_tags_are_closed() {
+fn string_enums_are_open_and_only_union_tags_are_closed() {
     let (typed, back): (o::CreateChatCompletionResponse, _) =
         reparse(r#"{"service_tier":"on_demand","object":"chat.completion"}"#);
     assert_eq!(
@@ -60,13 +60,22 @@ fn string_enums_are_open_and_tags_are_closed() {
     let known: o::ServiceTier = serde_json::from_str(r#""flex""#).expect("known value");
     assert_eq!(known, o::ServiceTier::Flex);
 
-    // A single-value tag is closed: `object` must be `chat.completion`.
-    let wrong = serde_json::from_str::<o::CreateChatCompletionResponse>(r#"{"object":"list"}"#);
+    // A single-value tag no union dispatches on is open too (no closed doors): an `object`
+    // other than `chat.completion` is kept as `Other`.
+    let (typed, back): (o::CreateChatCompletionResponse, _) = reparse(r#"{"object":"list"}"#);
+    assert_eq!(
+        typed.object,
+        Maybe::Present(o::CreateChatCompletionResponseObject::Other("list".into()))
+    );
+    assert_eq!(back, canonical(r#"{"object":"list"}"#));
+    // A tag that only unions use stays closed: that is how they dispatch (a value of another
+    // tag ends in the union's `Unknown`).
+    let wrong = serde_json::from_str::<o::ChatCompletionToolType>(r#""custom""#);
     assert!(
         wrong
             .expect_err("closed tag")
             .to_string()
-            .contains("chat.completion")
+            .contains("function")
     );
 }
 

@@ -187,6 +187,12 @@ fn schemas_of(api: &ApiSpec, spec: &Value) -> Result<Schemas> {
 /// The pipeline up to the IR: the spec's schemas, normalized, with the front end's additions
 /// and overlays, lowered for every type some API group reaches (hand-written types left out).
 pub fn build_ir(api: &ApiSpec, spec: &Value) -> Result<Vec<TypeDef>> {
+    Ok(build_ir_opening_doors(api, spec)?.0)
+}
+
+/// [`build_ir`], also returning the closed doors lowering opened
+/// ([`lower::closed_constructs`]).
+pub fn build_ir_opening_doors(api: &ApiSpec, spec: &Value) -> Result<(Vec<TypeDef>, Vec<String>)> {
     let mut schemas = schemas_of(api, spec)?;
     for (name, schema) in (api.additions)() {
         schemas.insert(name.to_owned(), schema);
@@ -197,9 +203,9 @@ pub fn build_ir(api: &ApiSpec, spec: &Value) -> Result<Vec<TypeDef>> {
     passes::run_all(&mut schemas);
 
     let reach = reachability(api, spec, &schemas)?;
-    let mut types = lower::lower(&schemas, &reach);
+    let (mut types, opened) = lower::lower_opening_doors(&schemas, &reach);
     types.retain(|t| !api.hand_written.iter().any(|(name, _)| *name == t.origin));
-    Ok(types)
+    Ok((types, opened))
 }
 
 /// What one front end produces: formatted files for `src/generated/` and the API summary the
@@ -220,8 +226,13 @@ pub fn generate(api: &ApiSpec) -> Result<Generated> {
         schemas_of(api, &spec)?.len(),
         passes::names().join(", ")
     );
-    let types = build_ir(api, &spec)?;
+    let (types, opened) = build_ir_opening_doors(api, &spec)?;
     report(api, &types);
+    println!(
+        "{}: {} closed doors opened (a value the spec does not list would fail to parse)",
+        api.spec,
+        opened.len()
+    );
     let prov = Provenance {
         spec_file: &source.file,
         spec_sha256: &source.sha256,

@@ -100,13 +100,15 @@ impl ::aigw_wire::Unknowns for DeleteMessageBatchResponse {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Deleted object type.
     ///
     /// For Message Batches, this is always `"message_batch_deleted"`.
     ///
     /// Spec: `DeleteMessageBatchResponse.type`.
-    pub enum DeleteMessageBatchResponseType { MessageBatchDeleted = "message_batch_deleted" }
+    pub enum DeleteMessageBatchResponseType {
+        MessageBatchDeleted = "message_batch_deleted",
+    }
 }
 
 /// Spec: `ErroredResult`.
@@ -427,13 +429,15 @@ impl MessageBatchIndividualResponseResult {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Object type.
     ///
     /// For Message Batches, this is always `"message_batch"`.
     ///
     /// Spec: `MessageBatch.type`.
-    pub enum MessageBatchType { MessageBatch = "message_batch" }
+    pub enum MessageBatchType {
+        MessageBatch = "message_batch",
+    }
 }
 
 /// Spec: `RequestCounts`.

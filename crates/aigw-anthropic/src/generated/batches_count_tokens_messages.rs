@@ -110,9 +110,11 @@ impl ::aigw_wire::Unknowns for Base64PDFSource {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `Base64PDFSource.media_type`.
-    pub enum Base64PDFSourceMediaType { ApplicationPdf = "application/pdf" }
+    pub enum Base64PDFSourceMediaType {
+        ApplicationPdf = "application/pdf",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -179,13 +181,15 @@ impl ::aigw_wire::Unknowns for BashTool20250124 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `BashTool_20250124.name`.
-    pub enum BashTool20250124Name { Bash = "bash" }
+    pub enum BashTool20250124Name {
+        Bash = "bash",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -241,9 +245,11 @@ impl ::aigw_wire::Unknowns for CacheControlEphemeral {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CacheControlEphemeral.type`.
-    pub enum CacheControlEphemeralType { Ephemeral = "ephemeral" }
+    pub enum CacheControlEphemeralType {
+        Ephemeral = "ephemeral",
+    }
 }
 
 /// Spec: `CodeExecutionTool_20250522`.
@@ -291,13 +297,15 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250522 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20250522.name`.
-    pub enum CodeExecutionTool20250522Name { CodeExecution = "code_execution" }
+    pub enum CodeExecutionTool20250522Name {
+        CodeExecution = "code_execution",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -350,13 +358,15 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250825 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20250825.name`.
-    pub enum CodeExecutionTool20250825Name { CodeExecution = "code_execution" }
+    pub enum CodeExecutionTool20250825Name {
+        CodeExecution = "code_execution",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -411,13 +421,15 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260120 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20260120.name`.
-    pub enum CodeExecutionTool20260120Name { CodeExecution = "code_execution" }
+    pub enum CodeExecutionTool20260120Name {
+        CodeExecution = "code_execution",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -472,13 +484,15 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260521 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20260521.name`.
-    pub enum CodeExecutionTool20260521Name { CodeExecution = "code_execution" }
+    pub enum CodeExecutionTool20260521Name {
+        CodeExecution = "code_execution",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -897,9 +911,11 @@ impl ::aigw_wire::Unknowns for InputSchema {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `InputSchema.type`.
-    pub enum InputSchemaType { Object = "object" }
+    pub enum InputSchemaType {
+        Object = "object",
+    }
 }
 
 /// Spec: `JsonOutputFormat`.
@@ -930,9 +946,11 @@ impl ::aigw_wire::Unknowns for JsonOutputFormat {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `JsonOutputFormat.type`.
-    pub enum JsonOutputFormatType { JsonSchema = "json_schema" }
+    pub enum JsonOutputFormatType {
+        JsonSchema = "json_schema",
+    }
 }
 
 /// Spec: `JsonValue`.
@@ -986,13 +1004,15 @@ impl ::aigw_wire::Unknowns for MemoryTool20250818 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `MemoryTool_20250818.name`.
-    pub enum MemoryTool20250818Name { Memory = "memory" }
+    pub enum MemoryTool20250818Name {
+        Memory = "memory",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1085,9 +1105,11 @@ impl ::aigw_wire::Unknowns for PlainTextSource {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `PlainTextSource.media_type`.
-    pub enum PlainTextSourceMediaType { TextPlain = "text/plain" }
+    pub enum PlainTextSourceMediaType {
+        TextPlain = "text/plain",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -1121,9 +1143,11 @@ impl ::aigw_wire::Unknowns for RequestBashCodeExecutionOutputBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestBashCodeExecutionOutputBlock.type`.
-    pub enum RequestBashCodeExecutionOutputBlockType { BashCodeExecutionOutput = "bash_code_execution_output" }
+    pub enum RequestBashCodeExecutionOutputBlockType {
+        BashCodeExecutionOutput = "bash_code_execution_output",
+    }
 }
 
 /// Spec: `RequestBashCodeExecutionResultBlock`.
@@ -1366,9 +1390,11 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionOutputBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestCodeExecutionOutputBlock.type`.
-    pub enum RequestCodeExecutionOutputBlockType { CodeExecutionOutput = "code_execution_output" }
+    pub enum RequestCodeExecutionOutputBlockType {
+        CodeExecutionOutput = "code_execution_output",
+    }
 }
 
 /// Spec: `RequestCodeExecutionResultBlock`.
@@ -1717,9 +1743,11 @@ impl RequestDocumentBlockSource {
 
 ::aigw_wire::union_serde!(RequestDocumentBlockSource { 0 => Base64, 1 => Text, 2 => Content, 3 => Url });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestDocumentBlock.type`.
-    pub enum RequestDocumentBlockType { Document = "document" }
+    pub enum RequestDocumentBlockType {
+        Document = "document",
+    }
 }
 
 /// Code execution result with encrypted stdout for PFC + web_search results.
@@ -2310,9 +2338,11 @@ impl RequestTextBlockCitationsItem {
 
 ::aigw_wire::union_serde!(RequestTextBlockCitationsItem { 0 => CharLocation, 1 => PageLocation, 2 => ContentBlockLocation, 3 => WebSearchResultLocation, 4 => SearchResultLocation });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestTextBlock.type`.
-    pub enum RequestTextBlockType { Text = "text" }
+    pub enum RequestTextBlockType {
+        Text = "text",
+    }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionCreateResultBlock`.
@@ -2642,9 +2672,11 @@ impl ::aigw_wire::Unknowns for RequestToolReferenceBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestToolReferenceBlock.type`.
-    pub enum RequestToolReferenceBlockType { ToolReference = "tool_reference" }
+    pub enum RequestToolReferenceBlockType {
+        ToolReference = "tool_reference",
+    }
 }
 
 /// Spec: `RequestToolResultBlock`.
@@ -3236,9 +3268,11 @@ impl ::aigw_wire::Unknowns for RequestWebSearchResultBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestWebSearchResultBlock.type`.
-    pub enum RequestWebSearchResultBlockType { WebSearchResult = "web_search_result" }
+    pub enum RequestWebSearchResultBlockType {
+        WebSearchResult = "web_search_result",
+    }
 }
 
 /// Spec: `RequestWebSearchResultLocationCitation`.
@@ -3425,9 +3459,11 @@ impl ::aigw_wire::Unknowns for RequestWebSearchToolResultError {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RequestWebSearchToolResultError.type`.
-    pub enum RequestWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+    pub enum RequestWebSearchToolResultErrorType {
+        WebSearchToolResultError = "web_search_tool_result_error",
+    }
 }
 
 /// Tool invocation generated by a server-side tool.
@@ -3542,13 +3578,15 @@ impl ::aigw_wire::Unknowns for TextEditor20250124 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250124.name`.
-    pub enum TextEditor20250124Name { StrReplaceEditor = "str_replace_editor" }
+    pub enum TextEditor20250124Name {
+        StrReplaceEditor = "str_replace_editor",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -3604,13 +3642,15 @@ impl ::aigw_wire::Unknowns for TextEditor20250429 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250429.name`.
-    pub enum TextEditor20250429Name { StrReplaceBasedEditTool = "str_replace_based_edit_tool" }
+    pub enum TextEditor20250429Name {
+        StrReplaceBasedEditTool = "str_replace_based_edit_tool",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -3670,13 +3710,15 @@ impl ::aigw_wire::Unknowns for TextEditor20250728 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250728.name`.
-    pub enum TextEditor20250728Name { StrReplaceBasedEditTool = "str_replace_based_edit_tool" }
+    pub enum TextEditor20250728Name {
+        StrReplaceBasedEditTool = "str_replace_based_edit_tool",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4167,13 +4209,15 @@ impl ::aigw_wire::Unknowns for ToolSearchToolBm2520251119 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `ToolSearchToolBM25_20251119.name`.
-    pub enum ToolSearchToolBm2520251119Name { ToolSearchToolBm25 = "tool_search_tool_bm25" }
+    pub enum ToolSearchToolBm2520251119Name {
+        ToolSearchToolBm25 = "tool_search_tool_bm25",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -4229,13 +4273,15 @@ impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `ToolSearchToolRegex_20251119.name`.
-    pub enum ToolSearchToolRegex20251119Name { ToolSearchToolRegex = "tool_search_tool_regex" }
+    pub enum ToolSearchToolRegex20251119Name {
+        ToolSearchToolRegex = "tool_search_tool_regex",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -4361,9 +4407,11 @@ impl ::aigw_wire::Unknowns for UserLocation {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `UserLocation.type`.
-    pub enum UserLocationType { Approximate = "approximate" }
+    pub enum UserLocationType {
+        Approximate = "approximate",
+    }
 }
 
 /// Spec: `WebFetchTool_20250910`.
@@ -4431,13 +4479,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20250910 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20250910.name`.
-    pub enum WebFetchTool20250910Name { WebFetch = "web_fetch" }
+    pub enum WebFetchTool20250910Name {
+        WebFetch = "web_fetch",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4510,13 +4560,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260209 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260209.name`.
-    pub enum WebFetchTool20260209Name { WebFetch = "web_fetch" }
+    pub enum WebFetchTool20260209Name {
+        WebFetch = "web_fetch",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4595,13 +4647,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260309 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260309.name`.
-    pub enum WebFetchTool20260309Name { WebFetch = "web_fetch" }
+    pub enum WebFetchTool20260309Name {
+        WebFetch = "web_fetch",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4682,13 +4736,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260318.name`.
-    pub enum WebFetchTool20260318Name { WebFetch = "web_fetch" }
+    pub enum WebFetchTool20260318Name {
+        WebFetch = "web_fetch",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -4782,13 +4838,15 @@ impl ::aigw_wire::Unknowns for WebSearchTool20250305 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20250305.name`.
-    pub enum WebSearchTool20250305Name { WebSearch = "web_search" }
+    pub enum WebSearchTool20250305Name {
+        WebSearch = "web_search",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4857,13 +4915,15 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260209 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20260209.name`.
-    pub enum WebSearchTool20260209Name { WebSearch = "web_search" }
+    pub enum WebSearchTool20260209Name {
+        WebSearch = "web_search",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -4936,13 +4996,15 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260318 {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20260318.name`.
-    pub enum WebSearchTool20260318Name { WebSearch = "web_search" }
+    pub enum WebSearchTool20260318Name {
+        WebSearch = "web_search",
+    }
 }
 
 ::aigw_wire::open_enum! {

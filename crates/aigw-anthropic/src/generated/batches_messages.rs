@@ -930,22 +930,26 @@ impl ::aigw_wire::Unknowns for Message {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Conversational role of the generated message.
     ///
     /// This will always be `"assistant"`.
     ///
     /// Spec: `Message.role`.
-    pub enum MessageRole { Assistant = "assistant" }
+    pub enum MessageRole {
+        Assistant = "assistant",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Object type.
     ///
     /// For Messages, this is always `"message"`.
     ///
     /// Spec: `Message.type`.
-    pub enum MessageType { Message = "message" }
+    pub enum MessageType {
+        Message = "message",
+    }
 }
 
 /// Spec: `Metadata`.
@@ -1056,9 +1060,11 @@ impl ::aigw_wire::Unknowns for RefusalStopDetails {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `RefusalStopDetails.type`.
-    pub enum RefusalStopDetailsType { Refusal = "refusal" }
+    pub enum RefusalStopDetailsType {
+        Refusal = "refusal",
+    }
 }
 
 /// Spec: `ResponseBashCodeExecutionOutputBlock`.
@@ -1087,9 +1093,11 @@ impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionOutputBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseBashCodeExecutionOutputBlock.type`.
-    pub enum ResponseBashCodeExecutionOutputBlockType { BashCodeExecutionOutput = "bash_code_execution_output" }
+    pub enum ResponseBashCodeExecutionOutputBlockType {
+        BashCodeExecutionOutput = "bash_code_execution_output",
+    }
 }
 
 /// Spec: `ResponseBashCodeExecutionResultBlock`.
@@ -1333,9 +1341,11 @@ impl ::aigw_wire::Unknowns for ResponseCodeExecutionOutputBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseCodeExecutionOutputBlock.type`.
-    pub enum ResponseCodeExecutionOutputBlockType { CodeExecutionOutput = "code_execution_output" }
+    pub enum ResponseCodeExecutionOutputBlockType {
+        CodeExecutionOutput = "code_execution_output",
+    }
 }
 
 /// Spec: `ResponseCodeExecutionResultBlock`.
@@ -1664,9 +1674,11 @@ impl ResponseDocumentBlockSource {
 
 ::aigw_wire::union_serde!(ResponseDocumentBlockSource { 0 => Base64, 1 => Text });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseDocumentBlock.type`.
-    pub enum ResponseDocumentBlockType { Document = "document" }
+    pub enum ResponseDocumentBlockType {
+        Document = "document",
+    }
 }
 
 /// Code execution result with encrypted stdout for PFC + web_search results.
@@ -2454,9 +2466,11 @@ impl ::aigw_wire::Unknowns for ResponseToolReferenceBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseToolReferenceBlock.type`.
-    pub enum ResponseToolReferenceBlockType { ToolReference = "tool_reference" }
+    pub enum ResponseToolReferenceBlockType {
+        ToolReference = "tool_reference",
+    }
 }
 
 /// Spec: `ResponseToolSearchToolResultBlock`.
@@ -2900,9 +2914,11 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchResultBlock {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseWebSearchResultBlock.type`.
-    pub enum ResponseWebSearchResultBlockType { WebSearchResult = "web_search_result" }
+    pub enum ResponseWebSearchResultBlockType {
+        WebSearchResult = "web_search_result",
+    }
 }
 
 /// Spec: `ResponseWebSearchResultLocationCitation`.
@@ -3086,9 +3102,11 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchToolResultError {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ResponseWebSearchToolResultError.type`.
-    pub enum ResponseWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+    pub enum ResponseWebSearchToolResultErrorType {
+        WebSearchToolResultError = "web_search_tool_result_error",
+    }
 }
 
 /// Spec: `ServerToolUsage`.

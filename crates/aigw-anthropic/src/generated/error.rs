@@ -222,9 +222,11 @@ impl ErrorResponseError {
 
 ::aigw_wire::union_serde!(ErrorResponseError { 0 => InvalidRequestError, 1 => AuthenticationError, 2 => BillingError, 3 => PermissionError, 4 => NotFoundError, 5 => RateLimitError, 6 => TimeoutError, 7 => ApiError, 8 => OverloadedError });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ErrorResponse.type`.
-    pub enum ErrorResponseType { Error = "error" }
+    pub enum ErrorResponseType {
+        Error = "error",
+    }
 }
 
 /// Spec: `GatewayTimeoutError`.

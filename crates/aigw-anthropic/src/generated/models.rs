@@ -329,13 +329,15 @@ impl ::aigw_wire::Unknowns for ModelInfo {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Object type.
     ///
     /// For Models, this is always `"model"`.
     ///
     /// Spec: `ModelInfo.type`.
-    pub enum ModelInfoType { Model = "model" }
+    pub enum ModelInfoType {
+        Model = "model",
+    }
 }
 
 /// Thinking capability details.

@@ -276,11 +276,13 @@ impl ::aigw_wire::Unknowns for ModerationResultBody {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type, which was always `moderation_result` for successful moderation results.
     ///
     /// Spec: `ModerationResultBody.type`.
-    pub enum ModerationResultBodyType { ModerationResult = "moderation_result" }
+    pub enum ModerationResultBodyType {
+        ModerationResult = "moderation_result",
+    }
 }
 
 /// Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
@@ -309,11 +311,13 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Spec: `PromptCacheBreakpointParam.mode`.
-    pub enum PromptCacheBreakpointParamMode { Explicit = "explicit" }
+    pub enum PromptCacheBreakpointParamMode {
+        Explicit = "explicit",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -352,9 +356,11 @@ impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `PromptCacheTTLEnum`.
-    pub enum PromptCacheTTLEnum { V30m = "30m" }
+    pub enum PromptCacheTTLEnum {
+        V30m = "30m",
+    }
 }
 
 ::aigw_wire::open_enum! {

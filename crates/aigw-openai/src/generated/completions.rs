@@ -339,9 +339,11 @@ impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItemLogprobs {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type, which is always "text_completion"
     ///
     /// Spec: `CreateCompletionResponse.object`.
-    pub enum CreateCompletionResponseObject { TextCompletion = "text_completion" }
+    pub enum CreateCompletionResponseObject {
+        TextCompletion = "text_completion",
+    }
 }

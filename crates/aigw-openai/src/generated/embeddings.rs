@@ -175,11 +175,13 @@ impl ::aigw_wire::Unknowns for CreateEmbeddingResponse {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type, which is always "list".
     ///
     /// Spec: `CreateEmbeddingResponse.object`.
-    pub enum CreateEmbeddingResponseObject { List = "list" }
+    pub enum CreateEmbeddingResponseObject {
+        List = "list",
+    }
 }
 
 /// The usage information for the request.
@@ -291,9 +293,11 @@ impl EmbeddingEmbedding {
 
 ::aigw_wire::union_serde!(EmbeddingEmbedding { 0 => Array, 1 => String });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type, which is always "embedding".
     ///
     /// Spec: `Embedding.object`.
-    pub enum EmbeddingObject { Embedding = "embedding" }
+    pub enum EmbeddingObject {
+        Embedding = "embedding",
+    }
 }

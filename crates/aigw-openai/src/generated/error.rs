@@ -22,7 +22,7 @@ use ::serde_json::{Map, Number, Value};
 pub struct Error {
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
-    pub code: Maybe<String>,
+    pub code: Maybe<ErrorCode>,
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
@@ -50,6 +50,42 @@ impl ::aigw_wire::Unknowns for Error {
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
     }
 }
+
+/// An error code: a string, or a number as some vendors send.
+///
+/// Spec: `Error.code`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorCode {
+    String(String),
+    /// aigw: a number, as OpenAI-compatible vendors send (`"code": 429`); the spec lists only a string.
+    Number(Number),
+    /// A value that matches no variant of the spec, kept verbatim.
+    Unknown(Value),
+}
+
+impl ErrorCode {
+    /// How the variant is chosen when deserializing (see [`aigw_wire::union`]).
+    pub const UNION: ::aigw_wire::union::UnionSpec = ::aigw_wire::union::UnionSpec {
+        name: "ErrorCode",
+        tag: None,
+        variants: &[
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::STRING,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::NUMBER,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+        ],
+    };
+}
+
+::aigw_wire::union_serde!(ErrorCode { 0 => String, 1 => Number });
 
 /// Spec: `ErrorResponse`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

@@ -73,9 +73,11 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `ListModelsResponse.object`.
-    pub enum ListModelsResponseObject { List = "list" }
+    pub enum ListModelsResponseObject {
+        List = "list",
+    }
 }
 
 /// Describes an OpenAI model offering that can be used with the API.
@@ -126,9 +128,11 @@ impl ::aigw_wire::Unknowns for Model {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type, which is always "model".
     ///
     /// Spec: `Model.object`.
-    pub enum ModelObject { Model = "model" }
+    pub enum ModelObject {
+        Model = "model",
+    }
 }

@@ -626,34 +626,46 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.harassment[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem {
+        Text = "text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.harassment/threatening[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentThreateningItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentThreateningItem {
+        Text = "text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.hate[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem {
+        Text = "text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.hate/threatening[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem {
+        Text = "text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.illicit[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem {
+        Text = "text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.illicit/violent[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem {
+        Text = "text",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -688,9 +700,11 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.sexual/minors[]`.
-    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem { Text = "text" }
+    pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem {
+        Text = "text",
+    }
 }
 
 ::aigw_wire::open_enum! {

@@ -99,11 +99,13 @@ impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The role that provided the additional tools. Only `developer` is supported.
     ///
     /// Spec: `AdditionalToolsItemParam.role`.
-    pub enum AdditionalToolsItemParamRole { Developer = "developer" }
+    pub enum AdditionalToolsItemParamRole {
+        Developer = "developer",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -882,11 +884,13 @@ impl ::aigw_wire::Unknowns for ApproximateLocation {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Spec: `ApproximateLocation.type`.
-    pub enum ApproximateLocationType { Approximate = "approximate" }
+    pub enum ApproximateLocationType {
+        Approximate = "approximate",
+    }
 }
 
 /// Configuration for a code interpreter container. Optionally specify the IDs of the files to run the code on.
@@ -962,11 +966,13 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
 
 ::aigw_wire::union_serde!(AutoCodeInterpreterToolParamNetworkPolicy { 0 => Disabled, 1 => Allowlist });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Always `auto`.
     ///
     /// Spec: `AutoCodeInterpreterToolParam.type`.
-    pub enum AutoCodeInterpreterToolParamType { Auto = "auto" }
+    pub enum AutoCodeInterpreterToolParamType {
+        Auto = "auto",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -1362,11 +1368,13 @@ impl ::aigw_wire::Unknowns for CompactResource {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type. Always `response.compaction`.
     ///
     /// Spec: `CompactResource.object`.
-    pub enum CompactResourceObject { ResponseCompaction = "response.compaction" }
+    pub enum CompactResourceObject {
+        ResponseCompaction = "response.compaction",
+    }
 }
 
 /// Spec: `CompactResponseMethodPublicBody`.
@@ -2120,12 +2128,14 @@ impl ::aigw_wire::Unknowns for ComputerScreenshotImage {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Specifies the event type. For a computer screenshot, this property is
     /// always set to `computer_screenshot`.
     ///
     /// Spec: `ComputerScreenshotImage.type`.
-    pub enum ComputerScreenshotImageType { ComputerScreenshot = "computer_screenshot" }
+    pub enum ComputerScreenshotImageType {
+        ComputerScreenshot = "computer_screenshot",
+    }
 }
 
 /// A tool that controls a virtual computer. Learn more about the [computer tool](https://platform.openai.com/docs/guides/tools-computer-use).
@@ -6151,18 +6161,22 @@ impl ::aigw_wire::Unknowns for InlineSkillSourceParam {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The media type of the inline skill payload. Must be `application/zip`.
     ///
     /// Spec: `InlineSkillSourceParam.media_type`.
-    pub enum InlineSkillSourceParamMediaType { ApplicationZip = "application/zip" }
+    pub enum InlineSkillSourceParamMediaType {
+        ApplicationZip = "application/zip",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the inline skill source. Must be `base64`.
     ///
     /// Spec: `InlineSkillSourceParam.type`.
-    pub enum InlineSkillSourceParamType { Base64 = "base64" }
+    pub enum InlineSkillSourceParamType {
+        Base64 = "base64",
+    }
 }
 
 /// Spec: `InputContent`.
@@ -8043,11 +8057,13 @@ impl ::aigw_wire::Unknowns for LocalShellExecAction {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the local shell action. Always `exec`.
     ///
     /// Spec: `LocalShellExecAction.type`.
-    pub enum LocalShellExecActionType { Exec = "exec" }
+    pub enum LocalShellExecActionType {
+        Exec = "exec",
+    }
 }
 
 /// A tool call to run a command on the local shell.
@@ -9353,7 +9369,7 @@ pub struct ModerationErrorBody {
     ///
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
-    pub code: Maybe<String>,
+    pub code: Maybe<ModerationErrorBodyCode>,
     /// The error message.
     ///
     /// Required by the spec.
@@ -9376,6 +9392,42 @@ impl ::aigw_wire::Unknowns for ModerationErrorBody {
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
     }
 }
+
+/// An error code: a string, or a number as some vendors send.
+///
+/// Spec: `ModerationErrorBody.code`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModerationErrorBodyCode {
+    String(String),
+    /// aigw: a number, as OpenAI-compatible vendors send (`"code": 429`); the spec lists only a string.
+    Number(Number),
+    /// A value that matches no variant of the spec, kept verbatim.
+    Unknown(Value),
+}
+
+impl ModerationErrorBodyCode {
+    /// How the variant is chosen when deserializing (see [`aigw_wire::union`]).
+    pub const UNION: ::aigw_wire::union::UnionSpec = ::aigw_wire::union::UnionSpec {
+        name: "ModerationErrorBodyCode",
+        tag: None,
+        variants: &[
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::STRING,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::NUMBER,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+        ],
+    };
+}
+
+::aigw_wire::union_serde!(ModerationErrorBodyCode { 0 => String, 1 => Number });
 
 ::aigw_wire::tag_enum! {
     /// The object type, which was always `error` for moderation failures.
@@ -10100,11 +10152,13 @@ impl OutputMessageContent {
 
 ::aigw_wire::union_serde!(OutputMessageContent { 0 => OutputText, 1 => Refusal });
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The role of the output message. Always `assistant`.
     ///
     /// Spec: `OutputMessage.role`.
-    pub enum OutputMessageRole { Assistant = "assistant" }
+    pub enum OutputMessageRole {
+        Assistant = "assistant",
+    }
 }
 
 ::aigw_wire::open_enum! {
@@ -10580,11 +10634,13 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointConfig {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Spec: `PromptCacheBreakpointConfig.mode`.
-    pub enum PromptCacheBreakpointConfigMode { Explicit = "explicit" }
+    pub enum PromptCacheBreakpointConfigMode {
+        Explicit = "explicit",
+    }
 }
 
 /// The prompt-caching options that were applied to the response. Supported for `gpt-5.6` and later models.
@@ -10891,11 +10947,13 @@ impl ::aigw_wire::Unknowns for ReasoningTextContent {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the reasoning text. Always `reasoning_text`.
     ///
     /// Spec: `ReasoningTextContent.type`.
-    pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
+    pub enum ReasoningTextContentType {
+        ReasoningText = "reasoning_text",
+    }
 }
 
 /// A refusal from the model.
@@ -12034,7 +12092,7 @@ pub struct ResponseErrorEvent {
     ///
     /// Required by the spec.
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
-    pub code: Maybe<String>,
+    pub code: Maybe<ResponseErrorEventCode>,
     /// The error message.
     ///
     /// Required by the spec.
@@ -12069,6 +12127,42 @@ impl ::aigw_wire::Unknowns for ResponseErrorEvent {
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
     }
 }
+
+/// An error code: a string, or a number as some vendors send.
+///
+/// Spec: `ResponseErrorEvent.code`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseErrorEventCode {
+    String(String),
+    /// aigw: a number, as OpenAI-compatible vendors send (`"code": 429`); the spec lists only a string.
+    Number(Number),
+    /// A value that matches no variant of the spec, kept verbatim.
+    Unknown(Value),
+}
+
+impl ResponseErrorEventCode {
+    /// How the variant is chosen when deserializing (see [`aigw_wire::union`]).
+    pub const UNION: ::aigw_wire::union::UnionSpec = ::aigw_wire::union::UnionSpec {
+        name: "ResponseErrorEventCode",
+        tag: None,
+        variants: &[
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::STRING,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+            ::aigw_wire::union::VariantSpec {
+                kinds: ::aigw_wire::union::kind::NUMBER,
+                tags: &[],
+                keys: &[],
+                required: &[],
+            },
+        ],
+    };
+}
+
+::aigw_wire::union_serde!(ResponseErrorEventCode { 0 => String, 1 => Number });
 
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `error`.
@@ -12840,11 +12934,13 @@ impl ::aigw_wire::Unknowns for ResponseItemList {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of object returned, must be `list`.
     ///
     /// Spec: `ResponseItemList.object`.
-    pub enum ResponseItemListObject { List = "list" }
+    pub enum ResponseItemListObject {
+        List = "list",
+    }
 }
 
 /// A logprob is the logarithmic probability that the model assigns to producing
@@ -13331,11 +13427,13 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
     pub enum ResponseMCPListToolsInProgressEventType { ResponseMcpListToolsInProgress = "response.mcp_list_tools.in_progress" }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The object type of this resource - always set to `response`.
     ///
     /// Spec: `Response.object`.
-    pub enum ResponseObject { Response = "response" }
+    pub enum ResponseObject {
+        Response = "response",
+    }
 }
 
 /// Emitted when a new output item is added.
@@ -13734,11 +13832,13 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEventPart {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Spec: `ResponseReasoningSummaryPartAddedEvent.part.type`.
-    pub enum ResponseReasoningSummaryPartAddedEventPartType { SummaryText = "summary_text" }
+    pub enum ResponseReasoningSummaryPartAddedEventPartType {
+        SummaryText = "summary_text",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -13841,19 +13941,23 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Spec: `ResponseReasoningSummaryPartDoneEvent.part.type`.
-    pub enum ResponseReasoningSummaryPartDoneEventPartType { SummaryText = "summary_text" }
+    pub enum ResponseReasoningSummaryPartDoneEventPartType {
+        SummaryText = "summary_text",
+    }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The completion status of the summary part. Omitted when the part completed
     /// normally and set to `incomplete` when generation was interrupted.
     ///
     /// Spec: `ResponseReasoningSummaryPartDoneEvent.status`.
-    pub enum ResponseReasoningSummaryPartDoneEventStatus { Incomplete = "incomplete" }
+    pub enum ResponseReasoningSummaryPartDoneEventStatus {
+        Incomplete = "incomplete",
+    }
 }
 
 ::aigw_wire::tag_enum! {
@@ -16170,11 +16274,13 @@ impl ::aigw_wire::Unknowns for SummaryTextContent {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of the object. Always `summary_text`.
     ///
     /// Spec: `SummaryTextContent.type`.
-    pub enum SummaryTextContentType { SummaryText = "summary_text" }
+    pub enum SummaryTextContentType {
+        SummaryText = "summary_text",
+    }
 }
 
 /// A text content.
@@ -16455,9 +16561,11 @@ impl ::aigw_wire::Unknowns for TokenCountsResource {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// Spec: `TokenCountsResource.object`.
-    pub enum TokenCountsResourceObject { ResponseInputTokens = "response.input_tokens" }
+    pub enum TokenCountsResourceObject {
+        ResponseInputTokens = "response.input_tokens",
+    }
 }
 
 /// A tool that can be used to generate a response.
@@ -17896,11 +18004,13 @@ impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
     }
 }
 
-::aigw_wire::tag_enum! {
+::aigw_wire::open_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Spec: `WebSearchApproximateLocation.type`.
-    pub enum WebSearchApproximateLocationType { Approximate = "approximate" }
+    pub enum WebSearchApproximateLocationType {
+        Approximate = "approximate",
+    }
 }
 
 /// This tool searches the web for relevant results to use in a response. Learn more about the [web search tool](https://platform.openai.com/docs/guides/tools-web-search).
