@@ -191,7 +191,7 @@ pub fn build_ir(api: &ApiSpec, spec: &Value) -> Result<Vec<TypeDef>> {
 }
 
 /// [`build_ir`], also returning the closed doors lowering opened
-/// ([`lower::closed_constructs`]).
+/// ([`doors::closed_constructs`]).
 pub fn build_ir_opening_doors(api: &ApiSpec, spec: &Value) -> Result<(Vec<TypeDef>, Vec<String>)> {
     let mut schemas = schemas_of(api, spec)?;
     for (name, schema) in (api.additions)() {

@@ -170,7 +170,7 @@ fn push(out: &mut Vec<Change>, breaking: bool, item: &str, what: String) {
 
 fn diff_type(out: &mut Vec<Change>, name: &str, old: &TypeSummary, new: &TypeSummary) {
     if old.kind == "tag" && new.kind == "enum" && old.values == new.values {
-        // A tag opened (`lower::open_doors`): the value keeps its variant and name, the enum
+        // A tag opened (`doors::open_doors`): the value keeps its variant and name, the enum
         // gains `Other(String)` for values the spec does not list.
         push(
             out,
