@@ -26,12 +26,14 @@
 //! assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
 //! ```
 
+mod lenient;
 mod maybe;
 mod open_enum;
 mod replay;
 pub mod union;
 pub mod unknowns;
 
+pub use lenient::{from_slice, from_str, from_value};
 pub use maybe::Maybe;
 pub use unknowns::{Unknown, Unknowns, unknowns};
 
