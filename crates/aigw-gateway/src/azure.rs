@@ -24,11 +24,13 @@ pub fn routes() -> Router<Arc<State>> {
     Router::new()
         .route(
             "/openai/deployments/{deployment}/chat/completions",
-            post(|state, path, headers, body| deployment(CHAT, state, path, headers, body)),
+            post(|state, path, headers, body| deployment(CHAT, state, path, headers, body))
+                .fallback(crate::passthrough::other_method),
         )
         .route(
             "/openai/deployments/{deployment}/embeddings",
-            post(|state, path, headers, body| deployment(EMBEDDINGS, state, path, headers, body)),
+            post(|state, path, headers, body| deployment(EMBEDDINGS, state, path, headers, body))
+                .fallback(crate::passthrough::other_method),
         )
         .route("/openai/responses", json_post(RESPONSES))
         .route("/openai/v1/chat/completions", json_post(CHAT))

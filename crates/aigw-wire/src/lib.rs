@@ -28,6 +28,7 @@
 
 mod maybe;
 mod open_enum;
+pub mod operations;
 mod replay;
 pub mod union;
 pub mod unknowns;
