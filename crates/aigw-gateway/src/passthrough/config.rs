@@ -39,6 +39,8 @@ pub struct Settings {
     defaults: BTreeMap<&'static str, Arc<Provider>>,
     pub max_upload_bytes: u64,
     pub max_json_bytes: u64,
+    /// Gemini upload ids handed out.
+    pub uploads: super::uploads::Uploads,
 }
 
 const DEFAULT_UPLOAD: u64 = 512 << 20;
@@ -107,6 +109,7 @@ impl Settings {
             defaults,
             max_upload_bytes,
             max_json_bytes,
+            uploads: super::uploads::Uploads::default(),
         })
     }
 

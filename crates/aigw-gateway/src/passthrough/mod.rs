@@ -22,6 +22,7 @@ mod config;
 mod reply;
 mod send;
 mod table;
+mod uploads;
 
 pub use config::{PassthroughConfig, Settings};
 
@@ -79,6 +80,44 @@ pub async fn serve(state: Arc<State>, request: Request, routed: bool) -> Respons
     }
 }
 
+/// A Gemini upload's bytes sent without a key to an upload URL the gateway handed out:
+/// the grant of whoever started it (an unknown or expired one: 401).
+fn upload_grant(
+    state: &State,
+    wire: Wire,
+    parts: &Parts,
+) -> Result<Option<uploads::Grant>, GatewayError> {
+    let query = parts.uri.query();
+    let presents_key = parts.headers.contains_key("x-goog-api-key")
+        || query.is_some_and(|q| q.split('&').any(|p| p.starts_with("key=")));
+    let id = match uploads::upload_id(query) {
+        Some(id) if wire == Wire::Gemini && !presents_key => id,
+        _ => return Ok(None),
+    };
+    if !table::table_path(wire, parts.uri.path()).starts_with("/upload/") {
+        return Ok(None);
+    }
+    let command = parts
+        .headers
+        .get("x-goog-upload-command")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let done = command.contains("finalize") || command.contains("cancel");
+    state
+        .passthrough
+        .uploads
+        .take(id, done)
+        .map(Some)
+        .ok_or_else(|| {
+            GatewayError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "unknown or expired upload id (and no gateway key): start the upload again",
+            )
+            .code("invalid_api_key")
+            .closing()
+        })
+}
+
 /// The upstream's response head, and what the reply needs.
 struct Ready {
     ctx: reply::Context,
@@ -98,9 +137,13 @@ async fn run(
     let path = parts.uri.path();
     let op = table::find(wire, &parts.method, path, routed).map_err(GatewayError::closing)?;
     let query = parts.uri.query();
-    let caller = pipeline::authenticate(state, wire, &parts.headers, query)
-        .await
-        .map_err(GatewayError::closing)?;
+    let granted = upload_grant(state, wire, parts)?;
+    let caller = match &granted {
+        Some(grant) => grant.caller.clone(),
+        None => pipeline::authenticate(state, wire, &parts.headers, query)
+            .await
+            .map_err(GatewayError::closing)?,
+    };
     outcome.caller = Some(caller.clone());
     let limit = state.passthrough.limit(op.body);
     let (outgoing, body_model) = body::take(op, limit, &parts.headers, body).await?;
@@ -114,7 +157,23 @@ async fn run(
     if let Some(model) = &requested {
         outcome.model.clone_from(model);
     }
-    let chosen = choose::choose(state, wire, &parts.headers, &caller, requested.as_deref())?;
+    let chosen = match granted {
+        Some(grant) => choose::Chosen {
+            provider: state
+                .providers
+                .get(&grant.provider)
+                .cloned()
+                .ok_or_else(|| {
+                    GatewayError::new(
+                        axum::http::StatusCode::NOT_FOUND,
+                        "the provider of this upload is gone",
+                    )
+                })?,
+            key: grant.key,
+            model: None,
+        },
+        None => choose::choose(state, wire, &parts.headers, &caller, requested.as_deref())?,
+    };
     outcome.admission = Some(pipeline::admit_request(state, &caller, requested.as_deref()).await?);
     let (upstream_path, outgoing) = match &chosen.model {
         Some(model) => (
@@ -129,7 +188,7 @@ async fn run(
     let whole = matches!(outgoing, body::Outgoing::Whole(_));
     let headers = send::headers(&chosen, wire, &parts.headers, whole)
         .map_err(|e| GatewayError::new(axum::http::StatusCode::BAD_GATEWAY, e))?;
-    let url = send::url(&chosen, &upstream_path, query);
+    let url = send::url(&chosen, wire, &upstream_path, query);
     let exceeded = outgoing.exceeded();
     let sent = send::send(
         &state.http,
@@ -159,6 +218,7 @@ async fn run(
         });
     Ok(Ready {
         ctx: reply::Context {
+            caller,
             wire,
             chosen,
             streams: op.streams,

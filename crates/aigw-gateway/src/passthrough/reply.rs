@@ -27,6 +27,7 @@ const UPLOAD_URL: &str = "x-goog-upload-url";
 
 /// What the reply needs to know about the request.
 pub struct Context {
+    pub caller: aigw_governance::Caller,
     pub wire: Wire,
     pub chosen: Chosen,
     /// The operation streams (its answer is not one JSON document to read usage from).
@@ -51,7 +52,14 @@ pub async fn reply(
             headers.append(name.clone(), value.clone());
         }
     }
-    rewrite_upload_url(&ctx, &mut headers);
+    if let Some(url) = rewrite_upload_url(&ctx, &mut headers) {
+        state.passthrough.uploads.grant(
+            &url,
+            ctx.caller.clone(),
+            ctx.chosen.provider.name.clone(),
+            ctx.chosen.key,
+        );
+    }
     headers.extend(extra);
     if !status.is_success() {
         // Read whole (within the idle timeout) to cut out any key it quotes.
@@ -67,12 +75,19 @@ pub async fn reply(
         drop(slot);
         return build(status, headers, Body::from(body));
     }
-    outcome.answered(status, &headers);
     let tap = usage_tap(&ctx, &headers);
+    if ctx.wire == Wire::Anthropic && tap.is_some() {
+        // A message batch's `results_url` is absolute, on the provider's host: read the
+        // (small) JSON whole and point it at the gateway, which serves the results with the
+        // client's key.
+        drop(slot);
+        return whole_with_urls(state, ctx, upstream, outcome, headers, tap).await;
+    }
+    outcome.answered(status, &headers);
     let tail = Tail {
         state: state.clone(),
         outcome: Some(outcome),
-        _slot: slot,
+        _slot: Some(slot),
         tap,
         chosen: ctx.chosen,
     };
@@ -88,24 +103,65 @@ fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
     response
 }
 
-/// Points a Gemini upload URL on the provider's host at the gateway.
-fn rewrite_upload_url(ctx: &Context, headers: &mut HeaderMap) {
-    let (Wire::Gemini, Some(public)) = (ctx.wire, &ctx.public_origin) else {
-        return;
+/// A JSON answer read whole, the provider's origin in it replaced by the gateway's.
+async fn whole_with_urls(
+    state: Arc<State>,
+    ctx: Context,
+    upstream: reqwest::Response,
+    mut outcome: Outcome,
+    mut headers: HeaderMap,
+    mut tap: Option<Tap>,
+) -> Response {
+    let status = upstream.status();
+    let read = tokio::time::timeout(state.limits.request_timeout, upstream.bytes()).await;
+    let Ok(Ok(body)) = read else {
+        let error = crate::protocol::GatewayError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("{}'s answer could not be read", ctx.chosen.provider.name),
+        );
+        let response = error.into_response(ctx.wire);
+        outcome.answered(response.status(), response.headers());
+        finish(&state, outcome);
+        return response;
     };
-    let Some(url) = headers.get(UPLOAD_URL).and_then(|v| v.to_str().ok()) else {
-        return;
+    let body = match (&ctx.public_origin, std::str::from_utf8(&body)) {
+        (Some(public), Ok(text)) if text.contains(origin(&ctx.chosen.provider.base_url)) => {
+            Bytes::from(text.replace(origin(&ctx.chosen.provider.base_url), public))
+        }
+        _ => body,
     };
-    let base = ctx.chosen.provider.base_url.as_str();
-    let origin = base
-        .find("://")
-        .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
-        .unwrap_or(base);
-    if let Some(rest) = url.strip_prefix(origin)
-        && let Ok(value) = HeaderValue::from_str(&format!("{public}{rest}"))
-    {
-        headers.insert(UPLOAD_URL, value);
+    if let Some(tap) = tap.as_mut() {
+        tap.observe(&body);
     }
+    headers.remove(header::CONTENT_LENGTH);
+    outcome.answered(status, &headers);
+    drop(Tail {
+        state,
+        outcome: Some(outcome),
+        _slot: None,
+        tap,
+        chosen: ctx.chosen,
+    });
+    build(status, headers, Body::from(body))
+}
+
+/// `scheme://host[:port]` of a base URL.
+fn origin(base: &str) -> &str {
+    base.find("://")
+        .and_then(|i| base[i + 3..].find('/').map(|j| &base[..i + 3 + j]))
+        .unwrap_or(base)
+}
+
+/// Points a Gemini upload URL on the provider's host at the gateway: the new URL.
+fn rewrite_upload_url(ctx: &Context, headers: &mut HeaderMap) -> Option<String> {
+    let (Wire::Gemini, Some(public)) = (ctx.wire, &ctx.public_origin) else {
+        return None;
+    };
+    let url = headers.get(UPLOAD_URL)?.to_str().ok()?;
+    let rest = url.strip_prefix(origin(&ctx.chosen.provider.base_url))?;
+    let new = format!("{public}{rest}");
+    headers.insert(UPLOAD_URL, HeaderValue::from_str(&new).ok()?);
+    Some(new)
 }
 
 /// Usage is read from a plain JSON answer of bounded size.
@@ -171,7 +227,7 @@ impl Tap {
 struct Tail {
     state: Arc<State>,
     outcome: Option<Outcome>,
-    _slot: Slot,
+    _slot: Option<Slot>,
     tap: Option<Tap>,
     chosen: Chosen,
 }

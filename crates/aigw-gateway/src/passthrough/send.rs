@@ -42,11 +42,17 @@ pub const DROPPED_BACK: &[&str] = &[
 
 /// The provider's URL for the client's `path` and `query` (the client's key taken out of a
 /// Gemini query).
-pub fn url(chosen: &Chosen, path: &str, query: Option<&str>) -> String {
+/// A Gemini path goes in the version of the provider's base URL (`v1beta` by default),
+/// whichever the client used: as for generation, the provider's configuration decides.
+pub fn url(chosen: &Chosen, wire: Wire, path: &str, query: Option<&str>) -> String {
     let base = chosen.provider.base_url.as_str();
-    let origin = match base.rsplit_once('/') {
-        Some((origin, last)) if is_version(last) => origin,
-        _ => base,
+    let (origin, version) = match base.rsplit_once('/') {
+        Some((origin, last)) if is_version(last) => (origin, Some(last)),
+        _ => (base, None),
+    };
+    let path = match (wire, version) {
+        (Wire::Gemini, Some(version)) => gemini_version(path, version),
+        _ => path.to_owned(),
     };
     let query: Vec<&str> = query
         .into_iter()
@@ -58,6 +64,20 @@ pub fn url(chosen: &Chosen, path: &str, query: Option<&str>) -> String {
     } else {
         format!("{origin}{path}?{}", query.join("&"))
     }
+}
+
+/// `path` with its version segment (the first, or the second after `upload`) `version`.
+fn gemini_version(path: &str, version: &str) -> String {
+    let mut segments: Vec<&str> = path.split('/').collect();
+    let at = if segments.get(1) == Some(&"upload") {
+        2
+    } else {
+        1
+    };
+    if segments.get(at).is_some_and(|s| is_version(s)) {
+        segments[at] = version;
+    }
+    segments.join("/")
 }
 
 /// `v1`, `v1beta`, `v1alpha`, `v2`, …: the version segment base URLs end with.
@@ -140,6 +160,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gemini_paths_take_the_providers_version() {
+        assert_eq!(gemini_version("/v1/files", "v1beta"), "/v1beta/files");
+        assert_eq!(
+            gemini_version("/upload/v1/files", "v1beta"),
+            "/upload/v1beta/files"
+        );
+        assert_eq!(gemini_version("/other/v1/x", "v1beta"), "/other/v1/x");
+    }
 
     #[test]
     fn versions_are_recognized() {
