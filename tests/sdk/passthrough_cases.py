@@ -167,6 +167,25 @@ def register(case: Callable, check: Callable, Fail: type) -> None:  # noqa: N803
         upstream_saw(r, "openai", ctx)
         same_body(r, body, cap.sent[-1][1], "images.generate")
         check(cap.got[-1] == mock_get_replay("/v1/images/generations", body), "response bytes differ")
+        # The answer's usage is the request's, in the gateway's record of it.
+        request_id = raw.headers.get("x-aigw-request-id")
+        row = None
+        for _ in range(50):
+            rows = admin_get(ctx, "/admin/requests?limit=50")
+            row = next((r for r in rows if r.get("request_id") == request_id), None)
+            if row:
+                break
+            time.sleep(0.05)
+        check(row, f"request {request_id} not in /admin/requests")
+        check((row["api"], row["input_tokens"], row["output_tokens"]) == ("passthrough", 12, 272),
+              f"recorded {row}")
+
+    def admin_get(ctx: Any, path: str) -> Any:
+        request = urllib.request.Request(f"{ctx.gateway}{path}",
+                                         headers={"Authorization": f"Bearer {ctx.admin_key}"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            body = json.loads(r.read())
+        return body.get("data", body) if isinstance(body, dict) else body
 
     def mock_get_replay(path: str, body: bytes) -> bytes:
         request = urllib.request.Request(f"{MOCK}{path}", data=body, method="POST",

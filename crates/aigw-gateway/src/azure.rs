@@ -8,11 +8,13 @@
 //! are Azure's. Upstream Azure providers are `upstream.rs`'s.
 
 use crate::pipeline::{self, Endpoint, Incoming};
+use crate::protocol::{GatewayError, Wire};
 use crate::server::{CHAT, EMBEDDINGS, RESPONSES, json_post};
 use crate::state::State;
 use crate::stream::Framing;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State as Shared};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -43,10 +45,16 @@ pub fn routes() -> Router<Arc<State>> {
 async fn deployment(
     endpoint: Endpoint,
     Shared(state): Shared<Arc<State>>,
-    Path(deployment): Path<String>,
+    deployment: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // axum's rejection (a deployment that is not UTF-8 once decoded) is plain text.
+    let Ok(Path(deployment)) = deployment else {
+        return GatewayError::bad_request("the deployment in the path is not valid UTF-8")
+            .closing()
+            .into_response(Wire::Openai);
+    };
     let incoming = Incoming {
         headers,
         query: None,

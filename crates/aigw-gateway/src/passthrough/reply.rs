@@ -30,7 +30,7 @@ pub struct Context {
     pub caller: aigw_governance::Caller,
     pub wire: Wire,
     pub chosen: Chosen,
-    /// The operation streams (its answer is not one JSON document to read usage from).
+    /// The operation may stream: its time to the first byte is recorded.
     pub streams: bool,
     /// `scheme://host` as the client reached the gateway (for upload URLs).
     pub public_origin: Option<String>,
@@ -85,6 +85,7 @@ pub async fn reply(
     }
     outcome.answered(status, &headers);
     let tail = Tail {
+        first_byte: ctx.streams,
         state: state.clone(),
         outcome: Some(outcome),
         _slot: Some(slot),
@@ -136,6 +137,7 @@ async fn whole_with_urls(
     headers.remove(header::CONTENT_LENGTH);
     outcome.answered(status, &headers);
     drop(Tail {
+        first_byte: false,
         state,
         outcome: Some(outcome),
         _slot: None,
@@ -174,7 +176,8 @@ fn usage_tap(ctx: &Context, headers: &HeaderMap) -> Option<Tap> {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if ctx.streams || !json || length.is_some_and(|n| n > USAGE_CAP) {
+    // By what came, not by the operation: `images/generations` may stream, or not.
+    if !json || length.is_some_and(|n| n > USAGE_CAP) {
         return None;
     }
     Some(Tap {
@@ -225,6 +228,8 @@ impl Tap {
 
 /// The end of the request, whenever the body ends or is dropped.
 struct Tail {
+    /// Record the time to the first chunk.
+    first_byte: bool,
     state: Arc<State>,
     outcome: Option<Outcome>,
     _slot: Option<Slot>,
@@ -269,6 +274,11 @@ fn stream(upstream: reqwest::Response, tail: Tail, idle: Duration) -> Body {
         let (mut chunks, mut tail) = state?;
         match tokio::time::timeout(idle, chunks.next()).await {
             Ok(Some(Ok(chunk))) => {
+                if std::mem::take(&mut tail.first_byte)
+                    && let Some(outcome) = tail.outcome.as_mut()
+                {
+                    outcome.first_byte("passthrough");
+                }
                 if let Some(tap) = tail.tap.as_mut() {
                     tap.observe(&chunk);
                 }
