@@ -208,7 +208,9 @@ async fn every_rejection_before_a_handler_is_in_the_clients_shape() {
     let gemini = [("x-goog-api-key", CLIENT)];
     let openai_auth = format!("Bearer {CLIENT}");
     let openai = [("authorization", openai_auth.as_str())];
-    let cases: Vec<(&str, &str, &[(&str, &str)], u16, &str)> = vec![
+    /// Method, path, headers, the status and error shape expected.
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         ("GET", "/v1/no/such/endpoint", &openai, 404, "openai"),
         ("PUT", "/v1/files", &openai, 405, "openai"),
         ("GET", "/v1/chat/completions/a/b/c", &openai, 404, "openai"),

@@ -140,9 +140,9 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_404_and_other_methods_405() {
-        let e = find(Wire::Openai, &Method::GET, "/v1/no/such/thing", false).unwrap_err();
+        let e = find(Wire::Openai, &Method::GET, "/v1/no/such/thing", false).expect_err("an error");
         assert_eq!(e.status, StatusCode::NOT_FOUND);
-        let e = find(Wire::Openai, &Method::PUT, "/v1/files", false).unwrap_err();
+        let e = find(Wire::Openai, &Method::PUT, "/v1/files", false).expect_err("an error");
         assert_eq!(e.status, StatusCode::METHOD_NOT_ALLOWED);
         let allow = e
             .headers
@@ -150,7 +150,7 @@ mod tests {
             .and_then(|h| h.get(header::ALLOW))
             .cloned();
         assert_eq!(allow, Some(HeaderValue::from_static("GET, POST")));
-        let e = find(Wire::Anthropic, &Method::GET, "/v1/complete/x", true).unwrap_err();
+        let e = find(Wire::Anthropic, &Method::GET, "/v1/complete/x", true).expect_err("an error");
         assert_eq!(
             e.status,
             StatusCode::METHOD_NOT_ALLOWED,

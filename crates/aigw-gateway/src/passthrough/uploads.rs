@@ -83,7 +83,7 @@ mod tests {
     #[test]
     fn an_upload_id_is_usable_until_finalized() {
         let uploads = Uploads::default();
-        let caller = Caller::anonymous();
+        let caller = Caller::Anonymous;
         uploads.grant(
             "http://gw/upload/v1beta/files?upload_id=abc&upload_protocol=resumable",
             caller,
