@@ -259,6 +259,14 @@ async fn every_rejection_before_a_handler_is_in_the_clients_shape() {
         ),
         ("POST", "/v1beta/models/no-action", &gemini, 404, "gemini"),
         ("GET", "/upload/v1beta/files", &gemini, 405, "gemini"),
+        // Upload bytes without a key, for an upload the gateway never started.
+        (
+            "POST",
+            "/upload/v1beta/files?upload_id=never-handed-out",
+            &[],
+            401,
+            "gemini",
+        ),
     ];
     for (method, path, headers, status, shape) in cases {
         let mut request = http().request(method.parse().unwrap(), format!("{}{path}", gateway.url));

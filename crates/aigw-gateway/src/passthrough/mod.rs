@@ -80,42 +80,42 @@ pub async fn serve(state: Arc<State>, request: Request, routed: bool) -> Respons
     }
 }
 
-/// A Gemini upload's bytes sent without a key to an upload URL the gateway handed out:
-/// the grant of whoever started it (an unknown or expired one: 401).
+/// A Gemini upload's bytes, sent to an upload URL the gateway handed out: its grant (the
+/// provider it goes on with, and the caller when the request presents no key — an unknown
+/// or expired id without a key is 401), and whether the request presents a key.
 fn upload_grant(
     state: &State,
     wire: Wire,
     parts: &Parts,
-) -> Result<Option<uploads::Grant>, GatewayError> {
+) -> Result<(Option<uploads::Grant>, bool), GatewayError> {
     let query = parts.uri.query();
     let presents_key = parts.headers.contains_key("x-goog-api-key")
         || query.is_some_and(|q| q.split('&').any(|p| p.starts_with("key=")));
     let id = match uploads::upload_id(query) {
-        Some(id) if wire == Wire::Gemini && !presents_key => id,
-        _ => return Ok(None),
+        Some(id)
+            if wire == Wire::Gemini
+                && table::table_path(wire, parts.uri.path()).starts_with("/upload/") =>
+        {
+            id
+        }
+        _ => return Ok((None, presents_key)),
     };
-    if !table::table_path(wire, parts.uri.path()).starts_with("/upload/") {
-        return Ok(None);
-    }
     let command = parts
         .headers
         .get("x-goog-upload-command")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let done = command.contains("finalize") || command.contains("cancel");
-    state
-        .passthrough
-        .uploads
-        .take(id, done)
-        .map(Some)
-        .ok_or_else(|| {
-            GatewayError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "unknown or expired upload id (and no gateway key): start the upload again",
-            )
-            .code("invalid_api_key")
-            .closing()
-        })
+    match state.passthrough.uploads.take(id, done) {
+        Some(grant) => Ok((Some(grant), presents_key)),
+        None if presents_key => Ok((None, true)),
+        None => Err(GatewayError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unknown or expired upload id (and no gateway key): start the upload again",
+        )
+        .code("invalid_api_key")
+        .closing()),
+    }
 }
 
 /// The upstream's response head, and what the reply needs.
@@ -137,10 +137,10 @@ async fn run(
     let path = parts.uri.path();
     let op = table::find(wire, &parts.method, path, routed).map_err(GatewayError::closing)?;
     let query = parts.uri.query();
-    let granted = upload_grant(state, wire, parts)?;
+    let (granted, presents_key) = upload_grant(state, wire, parts)?;
     let caller = match &granted {
-        Some(grant) => grant.caller.clone(),
-        None => pipeline::authenticate(state, wire, &parts.headers, query)
+        Some(grant) if !presents_key => grant.caller.clone(),
+        _ => pipeline::authenticate(state, wire, &parts.headers, query)
             .await
             .map_err(GatewayError::closing)?,
     };
