@@ -286,3 +286,81 @@ async fn every_rejection_before_a_handler_is_in_the_clients_shape() {
         "a rejected request went upstream"
     );
 }
+
+/// Random bad requests (a fixed seed): whatever the method, path and key, the answer is
+/// a JSON error body in some client's shape, never axum's plain text or an empty 405.
+#[tokio::test]
+async fn random_bad_requests_get_json_errors() {
+    let Some(corpus) = corpus("passthrough random requests") else {
+        return;
+    };
+    let mock = mock(&corpus, false).await;
+    let gateway = Gateway::start(&config(&mock.url(), "")).await;
+    const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+    const SEGMENTS: &[&str] = &[
+        "v1",
+        "v1beta",
+        "upload",
+        "models",
+        "files",
+        "batches",
+        "openai",
+        "deployments",
+        "messages",
+        "%FF",
+        "%C3%28",
+        "..",
+        "",
+        "x:embedContent",
+        "m:generateContent",
+        "chat",
+        "completions",
+        "responses",
+        "%2F",
+        "a%00b",
+        "cachedContents",
+        "healthz",
+    ];
+    let openai_auth = format!("Bearer {CLIENT}");
+    let keys: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("authorization", openai_auth.as_str())],
+        &[("x-api-key", CLIENT), ("anthropic-version", "2023-06-01")],
+        &[("x-goog-api-key", CLIENT)],
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut errors = 0;
+    for _ in 0..300 {
+        let method = METHODS[next(METHODS.len())];
+        let depth = 1 + next(5);
+        let path: Vec<&str> = (0..depth).map(|_| SEGMENTS[next(SEGMENTS.len())]).collect();
+        let path = format!("/{}", path.join("/"));
+        if path == "/healthz" {
+            continue;
+        }
+        let mut request = http().request(method.parse().unwrap(), format!("{}{path}", gateway.url));
+        for (name, value) in keys[next(keys.len())] {
+            request = request.header(*name, *value);
+        }
+        let response = request.body("{not json").send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        if status < 400 {
+            continue; // a request the mock answered (e.g. a file listing)
+        }
+        let body: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: {status} not JSON: {text:?}"));
+        assert_ne!(shape_of(&body), "none", "{method} {path}: {status} {body}");
+        errors += 1;
+    }
+    assert!(
+        errors > 250,
+        "only {errors} of 300 random requests were refused"
+    );
+}
