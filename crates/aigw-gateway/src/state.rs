@@ -44,6 +44,8 @@ pub struct State {
     pub limits: Limits,
     pub strict: bool,
     pub concurrency: Arc<Semaphore>,
+    /// The passthrough's default providers and body limits.
+    pub passthrough: crate::passthrough::Settings,
 }
 
 impl State {
@@ -129,7 +131,11 @@ impl State {
             .build()
             .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
         let prices = crate::governance::prices(config)?;
+        let passthrough =
+            crate::passthrough::Settings::new(&config.passthrough, l.max_body_bytes, &providers)
+                .map_err(invalid)?;
         Ok(State {
+            passthrough,
             prices,
             spend,
             recent: crate::recent::Recent::new(config.server.recent_requests),

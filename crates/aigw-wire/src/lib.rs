@@ -29,6 +29,7 @@
 mod lenient;
 mod maybe;
 mod open_enum;
+pub mod operations;
 mod replay;
 pub mod union;
 pub mod unknowns;
