@@ -32,7 +32,7 @@ mod replay;
 pub mod union;
 pub mod unknowns;
 
-pub use maybe::Maybe;
+pub use maybe::{IntoNumber, Maybe};
 pub use unknowns::{Unknown, Unknowns, unknowns};
 
 #[doc(hidden)]

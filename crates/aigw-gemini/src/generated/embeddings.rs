@@ -20,6 +20,7 @@ use ::serde_json::{Map, Number, Value};
 /// Batch request to get embeddings from the model for a list of prompts.
 ///
 /// Spec: `BatchEmbedContentsRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BatchEmbedContentsRequest {
     /// Required. Embed requests for the batch. The model in each of these requests must match the model specified `BatchEmbedContentsRequest.model`.
@@ -44,6 +45,7 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsRequest {
 /// The response to a `BatchEmbedContentsRequest`.
 ///
 /// Spec: `BatchEmbedContentsResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BatchEmbedContentsResponse {
     /// Output only. The embeddings for each request, in the same order as provided in the batch request.
@@ -76,6 +78,7 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsResponse {
 /// A list of floats representing an embedding.
 ///
 /// Spec: `ContentEmbedding`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentEmbedding {
     /// This field stores the soft tokens tensor frame shape (e.g. [1, 1, 256, 2048]).
@@ -104,6 +107,7 @@ impl ::aigw_wire::Unknowns for ContentEmbedding {
 /// Configurations for the EmbedContent request.
 ///
 /// Spec: `EmbedContentConfig`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentConfig {
     /// Optional. The title for the text.
@@ -175,6 +179,7 @@ impl ::aigw_wire::Unknowns for EmbedContentConfig {
     /// Optional. The task type of the embedding.
     ///
     /// Spec: `EmbedContentConfig.taskType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
     pub enum EmbedContentConfigTaskType {
         TaskTypeUnspecified = "TASK_TYPE_UNSPECIFIED",
         RetrievalQuery = "RETRIEVAL_QUERY",
@@ -191,6 +196,7 @@ impl ::aigw_wire::Unknowns for EmbedContentConfig {
 /// Request containing the `Content` for the model to embed.
 ///
 /// Spec: `EmbedContentRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentRequest {
     /// Required. The model's resource name. This serves as an ID for the Model to use. This name should match a model name returned by the `ListModels` method. Format: `models/{model}`
@@ -249,6 +255,7 @@ impl ::aigw_wire::Unknowns for EmbedContentRequest {
     /// Deprecated. Optional. Deprecated: Please use EmbedContentConfig.task_type instead. Optional task type for which the embeddings will be used. Not supported on earlier models (`models/embedding-001`).
     ///
     /// Spec: `EmbedContentRequest.taskType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
     pub enum EmbedContentRequestTaskType {
         TaskTypeUnspecified = "TASK_TYPE_UNSPECIFIED",
         RetrievalQuery = "RETRIEVAL_QUERY",
@@ -265,6 +272,7 @@ impl ::aigw_wire::Unknowns for EmbedContentRequest {
 /// The response to an `EmbedContentRequest`.
 ///
 /// Spec: `EmbedContentResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentResponse {
     /// Output only. The embedding generated from the input content.
@@ -297,6 +305,7 @@ impl ::aigw_wire::Unknowns for EmbedContentResponse {
 /// Metadata on the usage of the embedding request.
 ///
 /// Spec: `EmbeddingUsageMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbeddingUsageMetadata {
     /// Output only. Number of tokens in the prompt.

@@ -41,6 +41,16 @@ impl ::aigw_wire::Unknowns for ErrorResponse {
     }
 }
 
+impl ErrorResponse {
+    /// A `ErrorResponse` with the fields the spec requires: `error`. Every other field is absent.
+    pub fn new(error: impl Into<ErrorStatus>) -> Self {
+        Self {
+            error: Maybe::Present(error.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// `google.rpc.Status` as the error envelope carries it, with the `status` name the document's `Status` lacks.
 ///
 /// Spec: `ErrorStatus`.

@@ -20,6 +20,7 @@ use ::serde_json::{Map, Number, Value};
 /// Response from `ListModel` containing a paginated list of Models.
 ///
 /// Spec: `ListModelsResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListModelsResponse {
     /// The returned Models.
@@ -52,6 +53,7 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
 /// Information about a Generative Language Model.
 ///
 /// Spec: `Model`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Model {
     /// A short description of the model.
