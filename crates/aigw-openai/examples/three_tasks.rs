@@ -1,13 +1,13 @@
 //! Three everyday tasks with the typed API: a chat request with one tool and its tool call,
-//! a stream printed as it arrives, the usage. (The side-by-side with async-openai in the
-//! crate's README counts these lines.)
+//! a stream printed as it arrives, the usage — the tasks issue 23 compares with async-openai's
+//! documented API.
 //!
 //! `OPENAI_API_KEY=... cargo run -p aigw-openai --features client --example three_tasks`
 
 use aigw_openai::client::Client;
 use aigw_openai::{
-    ChatCompletionRequestUserMessage as User, ChatCompletionTool,
-    CreateChatCompletionRequest as Chat, FunctionObject,
+    ChatCompletionRequestUserMessage, ChatCompletionTool, CreateChatCompletionRequest,
+    FunctionObject,
 };
 use futures_util::StreamExt;
 use std::io::Write;
@@ -20,7 +20,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let schema = r#"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"#;
     let tool = FunctionObject::new("get_weather")
         .with_parameters(serde_json::from_str::<serde_json::Map<_, _>>(schema)?);
-    let request = Chat::new([User::new("Weather in Paris?").into()], "gpt-4o-mini")
+    let question = ChatCompletionRequestUserMessage::new("Weather in Paris?");
+    let request = CreateChatCompletionRequest::new([question.into()], "gpt-4o-mini")
         .with_tools([ChatCompletionTool::new(tool).into()]);
     let response = client.chat(&request).await?;
     if let Some(call) = response.tool_calls().next() {
@@ -28,7 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 2. Stream the text to stdout.
-    let request = Chat::new([User::new("Say hi in five words.").into()], "gpt-4o-mini");
+    let question = ChatCompletionRequestUserMessage::new("Say hi in five words.");
+    let request = CreateChatCompletionRequest::new([question.into()], "gpt-4o-mini");
     let mut stream = client.chat_stream(&request).await?; // include_usage on by default
     while let Some(event) = stream.next().await {
         let event = event?;

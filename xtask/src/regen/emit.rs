@@ -60,7 +60,9 @@ pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)>
             names.join(", ")
         );
         src.push_str(
-            "#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments)]\n\n\
+            "#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments)]\n\
+             // The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.\n\
+             #![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls, rustdoc::invalid_html_tags)]\n\n\
              #[allow(unused_imports)]\nuse super::*;\n\
              #[allow(unused_imports)]\nuse ::aigw_wire::Maybe;\n\
              #[allow(unused_imports)]\nuse ::serde_json::{Map, Number, Value};\n\n",
