@@ -36,6 +36,28 @@
 //! );
 //! ```
 //!
+//! The Responses API the same way (`CreateResponse` has no required field: every part is a
+//! setter):
+//!
+//! ```
+//! use aigw_openai::{CreateResponse, Response};
+//!
+//! let request = CreateResponse::default()
+//!     .with_model("gpt-4o-mini")
+//!     .with_input("Say hi")
+//!     .with_max_output_tokens(64);
+//! assert_eq!(
+//!     serde_json::to_string(&request).unwrap(),
+//!     r#"{"model":"gpt-4o-mini","input":"Say hi","max_output_tokens":64}"#
+//! );
+//! let response: Response = serde_json::from_str(r#"{"id":"resp_1","object":"response","output":[
+//!     {"type":"message","id":"msg_1","role":"assistant","status":"completed",
+//!      "content":[{"type":"output_text","text":"Hi!","annotations":[]}]}],
+//!   "usage":{"input_tokens":3,"output_tokens":2,"total_tokens":5}}"#).unwrap();
+//! assert_eq!(response.text(), "Hi!");
+//! assert_eq!(response.usage().unwrap().output_tokens.as_u64(), Some(2));
+//! ```
+//!
 //! # Parse a response
 //!
 //! ```

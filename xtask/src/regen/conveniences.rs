@@ -192,6 +192,7 @@ fn union_from(out: &mut String, t: &TypeDef, variants: &[Variant], index: &Index
     let keys: Vec<String> = variants.iter().map(key).collect();
     let mut seen = BTreeSet::new();
     let duplicated: BTreeSet<&String> = keys.iter().filter(|k| !seen.insert(*k)).collect();
+    let mut has_string = false;
     for (v, k) in variants.iter().zip(&keys) {
         // A free-form variant would take any value without dispatch: no `From` for it.
         if duplicated.contains(k) || matches!(index.resolve(&v.ty), Ty::Any | Ty::Object) {
@@ -207,6 +208,7 @@ fn union_from(out: &mut String, t: &TypeDef, variants: &[Variant], index: &Index
             t.name, v.name
         );
         if matches!(index.resolve(&v.ty), Ty::String) {
+            has_string = true;
             let _ = writeln!(
                 out,
                 "impl From<&str> for {} {{\n    fn from(value: &str) -> Self {{\n        Self::{}(value.into())\n    }}\n}}\n",
@@ -214,6 +216,44 @@ fn union_from(out: &mut String, t: &TypeDef, variants: &[Variant], index: &Index
             );
         }
     }
+    if !has_string {
+        str_through_open_enums(out, t, variants, index);
+    }
+}
+
+/// A union of open enums (model ids: `ModelIdsShared` | `ModelIdsResponsesResponsesOnlyModel`)
+/// takes a string too: the first variant that lists the value gets it, else the first
+/// variant keeps it as its `Other` (any of them serializes it the same).
+fn str_through_open_enums(out: &mut String, t: &TypeDef, variants: &[Variant], index: &Index<'_>) {
+    let enums: Vec<(&str, &str)> = variants
+        .iter()
+        .filter_map(|v| match &v.ty {
+            Ty::Named(n) => match index.0.get(n.as_str()).map(|t| &t.def) {
+                Some(Def::OpenEnum { .. }) => Some((v.name.as_str(), n.as_str())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let Some((first_variant, first_type)) = enums.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "impl From<&str> for {name} {{\n    fn from(value: &str) -> Self {{",
+        name = t.name
+    );
+    for (variant, ty) in &enums {
+        let _ = writeln!(
+            out,
+            "        let known = {ty}::from(value);\n        if !matches!(known, {ty}::Other(_)) {{\n            return Self::{variant}(known);\n        }}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "        Self::{first_variant}({first_type}::from(value))\n    }}\n}}\n\nimpl From<String> for {name} {{\n    fn from(value: String) -> Self {{\n        Self::from(value.as_str())\n    }}\n}}\n",
+        name = t.name
+    );
 }
 
 /// `#[cfg_attr(docsrs, doc(cfg(…)))]` naming the cargo features a type is built with, so the

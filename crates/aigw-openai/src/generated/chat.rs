@@ -3220,6 +3220,27 @@ impl From<ChatCompletionNamedToolChoiceCustom> for ChatCompletionToolChoiceOptio
     }
 }
 
+impl From<&str> for ChatCompletionToolChoiceOption {
+    fn from(value: &str) -> Self {
+        let known = ChatCompletionToolChoiceOptionToolChoiceMode::from(value);
+        if !matches!(
+            known,
+            ChatCompletionToolChoiceOptionToolChoiceMode::Other(_)
+        ) {
+            return Self::ChatCompletionToolChoiceOptionToolChoiceMode(known);
+        }
+        Self::ChatCompletionToolChoiceOptionToolChoiceMode(
+            ChatCompletionToolChoiceOptionToolChoiceMode::from(value),
+        )
+    }
+}
+
+impl From<String> for ChatCompletionToolChoiceOption {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model must call one or more tools.
     ///
@@ -3861,6 +3882,27 @@ impl From<CreateChatCompletionRequestFunctionCallString>
 impl From<ChatCompletionFunctionCallOption> for CreateChatCompletionRequestFunctionCall {
     fn from(value: ChatCompletionFunctionCallOption) -> Self {
         Self::ChatCompletionFunctionCallOption(value)
+    }
+}
+
+impl From<&str> for CreateChatCompletionRequestFunctionCall {
+    fn from(value: &str) -> Self {
+        let known = CreateChatCompletionRequestFunctionCallString::from(value);
+        if !matches!(
+            known,
+            CreateChatCompletionRequestFunctionCallString::Other(_)
+        ) {
+            return Self::CreateChatCompletionRequestFunctionCallString(known);
+        }
+        Self::CreateChatCompletionRequestFunctionCallString(
+            CreateChatCompletionRequestFunctionCallString::from(value),
+        )
+    }
+}
+
+impl From<String> for CreateChatCompletionRequestFunctionCall {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -5257,6 +5299,22 @@ impl From<VoiceIdsShared> for VoiceIdsOrCustomVoice {
 impl From<VoiceIdsOrCustomVoiceObject> for VoiceIdsOrCustomVoice {
     fn from(value: VoiceIdsOrCustomVoiceObject) -> Self {
         Self::VoiceIdsOrCustomVoiceObject(value)
+    }
+}
+
+impl From<&str> for VoiceIdsOrCustomVoice {
+    fn from(value: &str) -> Self {
+        let known = VoiceIdsShared::from(value);
+        if !matches!(known, VoiceIdsShared::Other(_)) {
+            return Self::VoiceIdsShared(known);
+        }
+        Self::VoiceIdsShared(VoiceIdsShared::from(value))
+    }
+}
+
+impl From<String> for VoiceIdsOrCustomVoice {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 

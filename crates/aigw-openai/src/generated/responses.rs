@@ -12032,6 +12032,27 @@ impl From<MCPToolRequireApprovalMcpToolApprovalSetting> for MCPToolRequireApprov
     }
 }
 
+impl From<&str> for MCPToolRequireApproval {
+    fn from(value: &str) -> Self {
+        let known = MCPToolRequireApprovalMcpToolApprovalSetting::from(value);
+        if !matches!(
+            known,
+            MCPToolRequireApprovalMcpToolApprovalSetting::Other(_)
+        ) {
+            return Self::MCPToolRequireApprovalMcpToolApprovalSetting(known);
+        }
+        Self::MCPToolRequireApprovalMcpToolApprovalSetting(
+            MCPToolRequireApprovalMcpToolApprovalSetting::from(value),
+        )
+    }
+}
+
+impl From<String> for MCPToolRequireApproval {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 /// Specify which of the MCP server's tools require approval. Can be
 /// `always`, `never`, or a filter object associated with tools
 /// that require approval.
@@ -12467,6 +12488,26 @@ impl From<ModelIdsShared> for ModelIdsResponses {
 impl From<ModelIdsResponsesResponsesOnlyModel> for ModelIdsResponses {
     fn from(value: ModelIdsResponsesResponsesOnlyModel) -> Self {
         Self::ModelIdsResponsesResponsesOnlyModel(value)
+    }
+}
+
+impl From<&str> for ModelIdsResponses {
+    fn from(value: &str) -> Self {
+        let known = ModelIdsShared::from(value);
+        if !matches!(known, ModelIdsShared::Other(_)) {
+            return Self::ModelIdsShared(known);
+        }
+        let known = ModelIdsResponsesResponsesOnlyModel::from(value);
+        if !matches!(known, ModelIdsResponsesResponsesOnlyModel::Other(_)) {
+            return Self::ModelIdsResponsesResponsesOnlyModel(known);
+        }
+        Self::ModelIdsShared(ModelIdsShared::from(value))
+    }
+}
+
+impl From<String> for ModelIdsResponses {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
@@ -22685,6 +22726,22 @@ impl From<SpecificApplyPatchParam> for ToolChoiceParam {
 impl From<SpecificFunctionShellParam> for ToolChoiceParam {
     fn from(value: SpecificFunctionShellParam) -> Self {
         Self::Shell(value)
+    }
+}
+
+impl From<&str> for ToolChoiceParam {
+    fn from(value: &str) -> Self {
+        let known = ToolChoiceOptions::from(value);
+        if !matches!(known, ToolChoiceOptions::Other(_)) {
+            return Self::ToolChoiceOptions(known);
+        }
+        Self::ToolChoiceOptions(ToolChoiceOptions::from(value))
+    }
+}
+
+impl From<String> for ToolChoiceParam {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
     }
 }
 
