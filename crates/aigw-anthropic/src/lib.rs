@@ -32,7 +32,7 @@
 //!     .with_tools([Tool::new("get_weather", schema).into()]);
 //! assert_eq!(
 //!     serde_json::to_string(&request).unwrap(),
-//!     r#"{"model":"claude-sonnet-4-5","messages":[{"content":"Weather in Paris?","role":"user"}],"max_tokens":1024,"system":"Be brief.","tools":[{"input_schema":{"properties":{"city":{"type":"string"}},"type":"object"},"name":"get_weather"}]}"#
+//!     r#"{"model":"claude-sonnet-4-5","messages":[{"content":"Weather in Paris?","role":"user"}],"max_tokens":1024,"system":"Be brief.","tools":[{"name":"get_weather","input_schema":{"properties":{"city":{"type":"string"}},"type":"object"}}]}"#
 //! );
 //! ```
 //!

@@ -35,7 +35,7 @@
 //!     .with_generation_config(GenerationConfig::default().with_max_output_tokens(64));
 //! assert_eq!(
 //!     serde_json::to_string(&request).unwrap(),
-//!     r#"{"generationConfig":{"maxOutputTokens":64},"contents":[{"parts":[{"text":"Say hi"}],"role":"user"}]}"#
+//!     r#"{"generationConfig":{"maxOutputTokens":64},"contents":[{"role":"user","parts":[{"text":"Say hi"}]}]}"#
 //! );
 //! let response: GenerateContentResponse = serde_json::from_str(
 //!     r#"{"candidates":[{"content":{"role":"model","parts":[{"text":"Hi!"}]}}],"usageMetadata":{"totalTokenCount":9}}"#,

@@ -19,7 +19,12 @@ pub fn run(args: &[String]) -> Result<()> {
     if !args.is_empty() {
         bail!("usage: cargo xtask versions");
     }
-    let root = crate::project_root();
+    check(&crate::project_root())
+}
+
+/// The checks on the repository at `root`.
+fn check(root: &Path) -> Result<()> {
+    let root = root.to_path_buf();
     if git(&root, &["rev-parse", "--is-shallow-repository"])?.trim() == "true" {
         bail!(
             "versions: a shallow clone has no history to find what each version shipped (fetch with --unshallow)"
@@ -216,6 +221,114 @@ fn git_show(root: &Path, commit: &str, path: &str) -> Result<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::Version;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    fn write(dir: &Path, path: &str, text: &str) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// A repository with the three generated crates at `0.1.0`, one type each.
+    fn repository() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace.package]\nversion = \"0.1.0\"\n",
+        );
+        for api in [
+            &super::openai::API,
+            &super::anthropic::API,
+            &super::gemini::API,
+        ] {
+            let c = api.crate_dir;
+            write(
+                root,
+                &format!("{c}/Cargo.toml"),
+                "[package]\nversion.workspace = true\n",
+            );
+            write(
+                root,
+                &format!("{c}/CHANGELOG.md"),
+                "# Changelog\n\n## 0.1.0\n",
+            );
+            write(
+                root,
+                &format!("{c}/src/generated/api-summary.json"),
+                r#"{"spec":"s","sha256":"0","types":{"Kept":{"kind":"struct","groups":["error"]},"Gone":{"kind":"struct","groups":["error"]}}}"#,
+            );
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "0.1.0"]);
+        dir
+    }
+
+    #[test]
+    fn a_breaking_change_needs_a_minor_bump() {
+        if Command::new("git").arg("--version").output().is_err() {
+            eprintln!("SKIPPED a_breaking_change_needs_a_minor_bump: no git");
+            return;
+        }
+        let dir = repository();
+        let root = dir.path();
+        super::check(root).expect("nothing changed: passes");
+
+        // A type removed (breaking), the version unchanged: fails, naming 0.2.0.
+        let crate_dir = super::openai::API.crate_dir;
+        let summary = format!("{crate_dir}/src/generated/api-summary.json");
+        write(
+            root,
+            &summary,
+            r#"{"spec":"s","sha256":"1","types":{"Kept":{"kind":"struct","groups":["error"]}}}"#,
+        );
+        let error = format!(
+            "{:#}",
+            super::check(root).expect_err("unchanged minor fails")
+        );
+        assert!(error.contains("set 0.2.0"), "{error}");
+
+        // Only the patch raised: still fails (committed, so 0.1.1 has a baseline).
+        let manifest = format!("{crate_dir}/Cargo.toml");
+        write(root, &manifest, "[package]\nversion = \"0.1.1\"\n");
+        write(
+            root,
+            &format!("{crate_dir}/CHANGELOG.md"),
+            "## 0.1.1\n\n## 0.1.0\n",
+        );
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "patch only"]);
+        let error = format!(
+            "{:#}",
+            super::check(root).expect_err("a patch bump is not enough")
+        );
+        assert!(error.contains("at least 0.2.0"), "{error}");
+
+        // The minor raised, with its CHANGELOG entry: passes.
+        write(root, &manifest, "[package]\nversion = \"0.2.0\"\n");
+        write(
+            root,
+            &format!("{crate_dir}/CHANGELOG.md"),
+            "## 0.2.0\n\n## 0.1.1\n",
+        );
+        super::check(root).expect("0.2.0 passes");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "0.2.0"]);
+        super::check(root).expect("0.2.0 committed passes");
+    }
 
     #[test]
     fn bumps_follow_the_policy() {
