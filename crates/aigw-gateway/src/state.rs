@@ -44,6 +44,8 @@ pub struct State {
     pub limits: Limits,
     pub strict: bool,
     pub concurrency: Arc<Semaphore>,
+    /// Traces (`[telemetry]`): on or off.
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 impl State {
@@ -129,6 +131,11 @@ impl State {
             .build()
             .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
         let prices = crate::governance::prices(config)?;
+        let telemetry = crate::telemetry::Telemetry::start(
+            config.telemetry.resolve(lookup).as_ref(),
+            metrics.traces.clone(),
+        )
+        .map_err(invalid)?;
         Ok(State {
             prices,
             spend,
@@ -149,6 +156,7 @@ impl State {
             },
             strict: config.server.strict,
             concurrency: Arc::new(Semaphore::new(l.max_concurrency)),
+            telemetry,
         })
     }
 
