@@ -37,10 +37,8 @@ impl Collector {
                     let request = ExportTraceServiceRequest::decode(body).unwrap();
                     let mut spans = spans.lock().unwrap();
                     for resource in request.resource_spans {
-                        let attributes = resource
-                            .resource
-                            .map(|r| r.attributes)
-                            .unwrap_or_default();
+                        let attributes =
+                            resource.resource.map(|r| r.attributes).unwrap_or_default();
                         for scope in resource.scope_spans {
                             for span in scope.spans {
                                 spans.push((attributes.clone(), span));
@@ -257,7 +255,11 @@ async fn a_translated_stream_with_a_fallback_is_traced() {
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
         .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-        .find_map(|e| e.pointer("/message/model").and_then(Value::as_str).map(str::to_owned))
+        .find_map(|e| {
+            e.pointer("/message/model")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap();
     assert_eq!(text(a, "gen_ai.response.model"), recorded_model);
     match attr(a, "gen_ai.response.finish_reasons") {
@@ -331,7 +333,10 @@ async fn a_translated_stream_with_a_fallback_is_traced() {
         format!("00-{client_trace}-{}-01", hex(&failed.span_id))
     );
     let metrics = gateway.state.metrics.encode();
-    assert!(metrics.contains("aigw_trace_spans_exported_total 3"), "{metrics}");
+    assert!(
+        metrics.contains("aigw_trace_spans_exported_total 3"),
+        "{metrics}"
+    );
 }
 
 /// A compact dump of a span: kind, name, ids, attributes, events.
@@ -378,7 +383,11 @@ fn dump(span: &Span) -> String {
             .iter()
             .map(|kv| format!("{}={}", kv.key, value(&kv.value)))
             .collect();
-        out.push_str(&format!("\n  event {} {}", event.name, attributes.join(" ")));
+        out.push_str(&format!(
+            "\n  event {} {}",
+            event.name,
+            attributes.join(" ")
+        ));
     }
     if let Some(status) = &span.status
         && status.code != 0
@@ -446,7 +455,10 @@ async fn a_collector_that_is_down_changes_nothing_for_requests() {
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(0);
     assert!(queued >= 40, "{metrics}");
-    assert!(metrics.contains("aigw_trace_spans_exported_total 0"), "{metrics}");
+    assert!(
+        metrics.contains("aigw_trace_spans_exported_total 0"),
+        "{metrics}"
+    );
     assert!(
         metrics.contains("aigw_requests_total{api=\"chat\",status=\"200\"} 20"),
         "{metrics}"

@@ -46,7 +46,8 @@ impl Facts {
     pub fn event(&mut self, api: Api, data: &str) {
         let wanted = match api {
             Api::Chat => {
-                self.model.is_none() || data.contains("\"finish_reason\":\"")
+                self.model.is_none()
+                    || data.contains("\"finish_reason\":\"")
                     || data.contains("\"finish_reason\": \"")
             }
             Api::Responses => {
@@ -144,22 +145,51 @@ mod tests {
         assert_eq!(f.finish_reasons, ["stop", "length"]);
 
         let mut f = Facts::default();
-        f.event(Api::Messages, r#"{"type":"message_start","message":{"id":"m1","model":"claude-x"}}"#);
-        f.event(Api::Messages, r#"{"type":"content_block_delta","delta":{"text":"hi"}}"#);
-        f.event(Api::Messages, r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"}}"#);
+        f.event(
+            Api::Messages,
+            r#"{"type":"message_start","message":{"id":"m1","model":"claude-x"}}"#,
+        );
+        f.event(
+            Api::Messages,
+            r#"{"type":"content_block_delta","delta":{"text":"hi"}}"#,
+        );
+        f.event(
+            Api::Messages,
+            r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"}}"#,
+        );
         assert_eq!(
-            (f.model.as_deref(), f.id.as_deref(), f.finish_reasons.as_slice()),
-            (Some("claude-x"), Some("m1"), ["end_turn".to_owned()].as_slice())
+            (
+                f.model.as_deref(),
+                f.id.as_deref(),
+                f.finish_reasons.as_slice()
+            ),
+            (
+                Some("claude-x"),
+                Some("m1"),
+                ["end_turn".to_owned()].as_slice()
+            )
         );
 
         let mut f = Facts::default();
-        f.event(Api::Chat, r#"{"id":"c2","model":"m","choices":[{"delta":{"content":"a"},"finish_reason":null}]}"#);
-        f.event(Api::Chat, r#"{"id":"c2","model":"m","choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#);
+        f.event(
+            Api::Chat,
+            r#"{"id":"c2","model":"m","choices":[{"delta":{"content":"a"},"finish_reason":null}]}"#,
+        );
+        f.event(
+            Api::Chat,
+            r#"{"id":"c2","model":"m","choices":[{"delta":{},"finish_reason":"tool_calls"}]}"#,
+        );
         assert_eq!(f.finish_reasons, ["tool_calls"]);
 
         let mut f = Facts::default();
-        f.event(Api::Gemini, r#"{"candidates":[{"content":{}}],"modelVersion":"gemini-x","responseId":"g1"}"#);
-        f.event(Api::Gemini, r#"{"candidates":[{"finishReason":"STOP"}],"modelVersion":"gemini-x"}"#);
+        f.event(
+            Api::Gemini,
+            r#"{"candidates":[{"content":{}}],"modelVersion":"gemini-x","responseId":"g1"}"#,
+        );
+        f.event(
+            Api::Gemini,
+            r#"{"candidates":[{"finishReason":"STOP"}],"modelVersion":"gemini-x"}"#,
+        );
         assert_eq!(
             (f.model.as_deref(), f.finish_reasons.as_slice()),
             (Some("gemini-x"), ["STOP".to_owned()].as_slice())

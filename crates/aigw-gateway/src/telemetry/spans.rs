@@ -63,7 +63,10 @@ pub fn spans(
             ("gen_ai.usage.input_tokens", usage.input),
             ("gen_ai.usage.output_tokens", usage.output),
             ("gen_ai.usage.cache_read.input_tokens", usage.cache_read),
-            ("gen_ai.usage.cache_creation.input_tokens", usage.cache_write),
+            (
+                "gen_ai.usage.cache_creation.input_tokens",
+                usage.cache_write,
+            ),
         ];
         for (key, count) in counts {
             if let Some(n) = count {
@@ -75,14 +78,20 @@ pub fn spans(
     let mut attributes = vec![
         KeyValue::new("gen_ai.operation.name", op),
         KeyValue::new("gen_ai.request.model", outcome.model.clone()),
-        KeyValue::new("http.response.status_code", i64::from(outcome.status.as_u16())),
+        KeyValue::new(
+            "http.response.status_code",
+            i64::from(outcome.status.as_u16()),
+        ),
         KeyValue::new("aigw.request_id", outcome.request_id.clone()),
         KeyValue::new("aigw.client.api", trace.client.name()),
         KeyValue::new("aigw.losses", outcome.losses.iter().count() as i64),
         KeyValue::new("aigw.fallbacks", i64::from(outcome.fallbacks)),
     ];
     if let Some(attempt) = answered {
-        attributes.push(KeyValue::new("gen_ai.provider.name", attempt.system.clone()));
+        attributes.push(KeyValue::new(
+            "gen_ai.provider.name",
+            attempt.system.clone(),
+        ));
     }
     if let Some(route) = &outcome.route {
         attributes.push(KeyValue::new("aigw.route", route.clone()));
@@ -106,7 +115,10 @@ pub fn spans(
             ("aigw.response.body", &trace.response_body),
         ] {
             if let Some(body) = body {
-                attributes.push(KeyValue::new(key, String::from_utf8_lossy(body).into_owned()));
+                attributes.push(KeyValue::new(
+                    key,
+                    String::from_utf8_lossy(body).into_owned(),
+                ));
             }
         }
     }
@@ -165,7 +177,13 @@ pub fn spans(
 }
 
 fn context(trace: &Trace, span: SpanId) -> SpanContext {
-    SpanContext::new(trace.trace_id, span, trace.flags, false, trace.state.clone())
+    SpanContext::new(
+        trace.trace_id,
+        span,
+        trace.flags,
+        false,
+        trace.state.clone(),
+    )
 }
 
 /// An upstream attempt's span.

@@ -8,12 +8,12 @@ use crate::config::ProviderKind;
 use crate::protocol::Api;
 use crate::route::Target;
 use axum::http::HeaderMap;
+use bytes::Bytes;
 use opentelemetry::Context;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
-use bytes::Bytes;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 use std::time::SystemTime;
 
@@ -110,9 +110,9 @@ impl Trace {
     pub fn attempt(&mut self, target: &Target, upstream: Api) -> HeaderMap {
         let span = RandomIdGenerator::default().new_span_id();
         let provider = &target.provider;
-        let address = reqwest::Url::parse(&provider.base_url).ok().and_then(|url| {
-            Some((url.host_str()?.to_owned(), url.port_or_known_default()?))
-        });
+        let address = reqwest::Url::parse(&provider.base_url)
+            .ok()
+            .and_then(|url| Some((url.host_str()?.to_owned(), url.port_or_known_default()?)));
         self.attempts.push(Attempt {
             span,
             start: SystemTime::now(),
@@ -131,8 +131,10 @@ impl Trace {
             self.state.clone(),
         ));
         let mut headers = HeaderMap::new();
-        TraceContextPropagator::new()
-            .inject_context(&context, &mut opentelemetry_http::HeaderInjector(&mut headers));
+        TraceContextPropagator::new().inject_context(
+            &context,
+            &mut opentelemetry_http::HeaderInjector(&mut headers),
+        );
         headers
     }
 
