@@ -464,3 +464,40 @@ async fn a_collector_that_is_down_changes_nothing_for_requests() {
         "{metrics}"
     );
 }
+
+/// `capture_content = true`: the client's request body is on the server span.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_is_on_the_span_only_when_asked_for() {
+    let Some(corpus) = corpus("telemetry") else {
+        return;
+    };
+    let collector = Collector::default();
+    let endpoint = collector.start().await;
+    let (failing, good) = upstreams(&corpus).await;
+    let gateway = Gateway::start(&config(
+        &failing.url(),
+        &good.url(),
+        &format!("otlp_endpoint = \"{endpoint}\"\ncapture_content = true"),
+    ))
+    .await;
+    let body = request_body(Client::Chat, "chain", true, false);
+    let response = http()
+        .post(format!("{}/v1/chat/completions", gateway.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap();
+    let spans = collector.wait_for(3).await;
+    let server = spans
+        .iter()
+        .map(|(_, s)| s)
+        .find(|s| s.kind == SpanKind::Server as i32)
+        .unwrap();
+    let captured: Value =
+        serde_json::from_str(&text(&server.attributes, "aigw.request.body")).unwrap();
+    assert_eq!(captured, body);
+    // No `traceparent` from the client: a new trace, no parent.
+    assert!(server.parent_span_id.is_empty());
+}

@@ -87,7 +87,12 @@ fn plain(
                 .into_response(inbound.api.wire());
         }
     };
-    let response_body = body.clone();
+    // Only with `capture_content`: the body as the client gets it.
+    let response_body = outcome
+        .trace
+        .as_ref()
+        .filter(|t| t.capture)
+        .map(|_| body.clone());
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -107,8 +112,8 @@ fn plain(
         },
     );
     forwarded(inbound.api.wire(), upstream_headers, h);
-    if let Some(trace) = outcome.trace.as_mut().filter(|t| t.capture) {
-        trace.response_body = Some(response_body);
+    if let Some(trace) = outcome.trace.as_mut() {
+        trace.response_body = response_body;
     }
     outcome.first_byte(inbound.api.name());
     outcome.losses = losses;
