@@ -1,6 +1,7 @@
 //! Traces: an in-process OTLP/HTTP collector (protobuf decoded with `opentelemetry-proto`)
 //! receives the spans of a translated, streamed request that fell back once; a collector that
 //! is down changes nothing for the requests and is counted.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -20,10 +21,13 @@ use std::time::{Duration, Instant};
 
 const MESSAGES_STREAM: &str = "simonw-llm-anthropic-0001-test-async-prompt-0";
 
-/// A collector on loopback: every span it received, with its resource's attributes.
+/// A span received, with its resource's attributes.
+type Received = (Vec<KeyValue>, Span);
+
+/// A collector on loopback: every span it received.
 #[derive(Clone, Default)]
 struct Collector {
-    spans: Arc<Mutex<Vec<(Vec<KeyValue>, Span)>>>,
+    spans: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Collector {
@@ -59,7 +63,7 @@ impl Collector {
     }
 
     /// The spans, once `n` have arrived (within 20 s).
-    async fn wait_for(&self, n: usize) -> Vec<(Vec<KeyValue>, Span)> {
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
         let until = Instant::now() + Duration::from_secs(20);
         loop {
             let spans = self.spans.lock().unwrap().clone();
