@@ -13,6 +13,9 @@ use std::time::Duration;
 
 /// The model every path asks for (the mock answers any model with its default exchange).
 pub const MODEL: &str = "gpt-4o-mini";
+/// The LiteLLM proxy's master key (it refuses to start without one), which its clients
+/// present.
+pub const LITELLM_KEY: &str = "sk-bench-5f0c2a9e4b7d41c3a8e6f1d2b9c07a35";
 /// LiteLLM imports a lot before it listens.
 const START: Duration = Duration::from_secs(180);
 
@@ -45,6 +48,8 @@ model_list:
 litellm_settings:
   telemetry: false
   set_verbose: false
+general_settings:
+  master_key: {LITELLM_KEY}
 "#
     );
     let path = dir.join("litellm.yaml");

@@ -94,7 +94,7 @@ impl Gateway {
             Via::Direct => Target::chat(mock, launch::MODEL, stream, "sk-bench-not-a-key"),
             Via::Aigw | Via::AigwTraced => Target::chat(url, "bench-openai", stream, "unused"),
             Via::Peer(name) if name == "portkey" => launch::portkey_target(url, mock, stream),
-            Via::Peer(_) => Target::chat(url, launch::MODEL, stream, "unused"),
+            Via::Peer(_) => Target::chat(url, launch::MODEL, stream, launch::LITELLM_KEY),
         }
     }
 
@@ -152,7 +152,7 @@ fn machine() -> String {
 pub async fn bench(s: Settings, root: &Path) -> Result<String> {
     let began = Instant::now();
     let machine = machine();
-    raise_nofile(65536);
+    raise_nofile(20000);
     let target = target_dir(root);
     let cache = target.join("bench-peers");
     std::fs::create_dir_all(&cache)?;
