@@ -30,6 +30,7 @@ fn parse_openai(type_name: &str, text: &str) -> Result<RoundTrip, serde_json::Er
         "Vec<CreateChatCompletionStreamResponse>" => {
             round_trip::<Vec<o::CreateChatCompletionStreamResponse>>(text)
         }
+        "Response" => round_trip::<o::Response>(text),
         "Vec<ResponseStreamEvent>" => round_trip::<Vec<o::ResponseStreamEvent>>(text),
         "Vec<CreateEmbeddingResponse>" => round_trip::<Vec<o::CreateEmbeddingResponse>>(text),
         "ErrorResponse" => round_trip::<o::ErrorResponse>(text),

@@ -106,7 +106,7 @@ wait_for_url() {
 }
 
 echo "==> starting aigw-mock (corpus $corpus)"
-"$bin/aigw-mock" --listen 127.0.0.1:0 --corpus "$corpus" >"$work/mock.out" 2>"$work/mock.err" &
+"$bin/aigw-mock" --listen 127.0.0.1:0 --corpus "$corpus" --record >"$work/mock.out" 2>"$work/mock.err" &
 pids+=($!)
 mock_url="$(wait_for_url "$work/mock.out" "${pids[-1]}" "aigw-mock listening on ")"
 
@@ -189,12 +189,37 @@ targets = ["azure/gpt-4o-mini"]
 [[routes]]
 model = "embed-test"
 targets = ["openai/text-embedding-3-small"]
+
+# Passthrough: models named by image, audio and Gemini requests, and the provider of
+# OpenAI's model-less ones (files, batches, vector stores; transcriptions name theirs in
+# a multipart form, which is not read).
+[[routes]]
+model = "gpt-image-1"
+targets = ["openai/gpt-image-1"]
+
+[[routes]]
+model = "tts-1"
+targets = ["openai/tts-1"]
+
+[[routes]]
+model = "gemini-2.5-flash"
+targets = ["gemini/gemini-2.5-flash"]
+
+[[routes]]
+model = "text-embedding-004"
+targets = ["gemini/text-embedding-004"]
+
+[passthrough]
+openai = "openai"
+max_upload_bytes = 67108864
 EOF
 
 echo "==> starting aigw"
 AIGW_LOG="${AIGW_LOG:-warn}" "$bin/aigw" serve --config "$work/aigw.toml" >"$work/aigw.out" 2>"$work/aigw.err" &
 pids+=($!)
 gateway_url="$(wait_for_url "$work/aigw.out" "${pids[-1]}" "aigw listening on ")"
+# The passthrough cases read what the mock received and the gateway's RSS.
+export AIGW_SDK_MOCK_URL="$mock_url" AIGW_SDK_GATEWAY_PID="${pids[-1]}"
 
 echo "==> SDK tests against $gateway_url (mock $mock_url)"
 status=0

@@ -1516,6 +1516,12 @@ def _(ctx: Ctx) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Passthrough (files, batches, images, audio, …): tests/sdk/passthrough_cases.py
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import passthrough_cases  # noqa: E402
+
+passthrough_cases.register(case, check, Fail)
 
 
 def main() -> int:

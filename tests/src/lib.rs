@@ -52,7 +52,7 @@ pub fn round_trip<T>(text: &str) -> Result<RoundTrip, serde_json::Error>
 where
     T: DeserializeOwned + Serialize + Unknowns + Debug,
 {
-    let typed: T = serde_json::from_str(text)?;
+    let typed: T = aigw_wire::from_str(text)?;
     let back = serde_json::to_value(&typed)?;
     let unknowns = unknowns(&typed)
         .into_iter()
@@ -60,6 +60,7 @@ where
             Unknown::Field(v) => format!("{pointer}: field {v}"),
             Unknown::Variant(v) => format!("{pointer}: unknown variant {v}"),
             Unknown::EnumValue(v) => format!("{pointer}: enum value {v:?}"),
+            Unknown::Mistyped(v) => format!("{pointer}: mistyped value {v}"),
         })
         .collect();
     let typed = format!("{typed:#?}")

@@ -27,7 +27,7 @@ pub enum StreamError {
 /// Types one SSE event (`ping`, `error` and unknown types included: the last as
 /// `MessageStreamEvent::Unknown`).
 pub fn message_event(event: &Event) -> Result<crate::MessageStreamEvent, StreamError> {
-    serde_json::from_str(&event.data).map_err(|source| StreamError::Json {
+    aigw_wire::from_str(&event.data).map_err(|source| StreamError::Json {
         event: event.event.clone(),
         source,
     })
@@ -179,7 +179,7 @@ impl MessageAccumulator {
     pub fn finish(self) -> Result<crate::Message, StreamError> {
         let mut message = self.message.ok_or(StreamError::NoMessage)?;
         message.insert("content".into(), Value::Array(self.blocks));
-        serde_json::from_value(Value::Object(message)).map_err(|source| StreamError::Json {
+        aigw_wire::from_value(&Value::Object(message)).map_err(|source| StreamError::Json {
             event: None,
             source,
         })

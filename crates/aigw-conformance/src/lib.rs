@@ -11,6 +11,7 @@ pub mod json_diff;
 mod openai;
 
 use aigw_wire::union::{FallbackKind, take_fallbacks};
+use aigw_wire::{Unknown, Unknowns};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -38,13 +39,32 @@ pub struct Options {
     pub api: Option<String>,
 }
 
-/// Round-trips one JSON text through a typed value; returns the re-serialized value.
-pub type Checker = fn(&str) -> Result<Value, String>;
+/// Round-trips one JSON text through a typed value.
+pub type Checker = fn(&str) -> Result<Checked, String>;
 
-/// Parses `text` as `T` and serializes it back.
-pub fn round_trip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Value, String> {
-    let typed: T = serde_json::from_str(text).map_err(|e| format!("does not parse: {e}"))?;
-    serde_json::to_value(&typed).map_err(|e| format!("does not serialize: {e}"))
+/// What one round-trip gave back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The re-serialized value.
+    pub back: Value,
+    /// The JSON pointers of values kept as `Maybe::Mistyped` (of a type the spec does not
+    /// give their field: the spec and the traffic disagree there).
+    pub mistyped: Vec<String>,
+}
+
+/// Parses `text` as `T` (with the lenient fallback, as the gateway does) and serializes it
+/// back.
+pub fn round_trip<T: DeserializeOwned + Serialize + Unknowns>(
+    text: &str,
+) -> Result<Checked, String> {
+    let typed: T = aigw_wire::from_str(text).map_err(|e| format!("does not parse: {e}"))?;
+    let mistyped = aigw_wire::unknowns(&typed)
+        .into_iter()
+        .filter(|(_, unknown)| matches!(unknown, Unknown::Mistyped(_)))
+        .map(|(pointer, _)| pointer)
+        .collect();
+    let back = serde_json::to_value(&typed).map_err(|e| format!("does not serialize: {e}"))?;
+    Ok(Checked { back, mistyped })
 }
 
 /// The typed checkers of one API.
@@ -60,7 +80,8 @@ pub struct ApiTypes {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Everything round-tripped. `payloads` JSON documents were checked; `unknown` lists the
-    /// union values whose tag the spec does not list (`Union: tag`, kept verbatim).
+    /// union values whose tag the spec does not list (`Union: tag`) and the values of a type
+    /// the spec does not give their field (`mistyped response /pointer`), all kept verbatim.
     Passed {
         payloads: usize,
         unknown: Vec<String>,
@@ -107,7 +128,8 @@ impl Report {
         line
     }
 
-    /// Failures (with `verbose`, also the unknown tags kept per exchange), the per-API table,
+    /// Failures (with `verbose`, also the unknown tags and mistyped values kept per
+    /// exchange), the per-API table,
     /// and the summary line last.
     pub fn render(&self, verbose: bool) -> String {
         let mut out = String::new();
@@ -152,7 +174,7 @@ impl Report {
         let _ = writeln!(
             out,
             "\n{:<14} {:<24} {:>7} {:>7} {:>8} {:>9} {:>13}",
-            "provider", "api", "passed", "failed", "skipped", "payloads", "unknown tags"
+            "provider", "api", "passed", "failed", "skipped", "payloads", "kept unknown"
         );
         for ((provider, api), [p, f, s, n, u]) in &table {
             let _ = writeln!(
@@ -266,9 +288,15 @@ fn check_payload(
     let text = original.to_string();
     match checker(&text) {
         Err(e) => problems.push(format!("{label}: {e}")),
-        Ok(back) => {
+        Ok(Checked { back, mistyped }) => {
             if let Some((pointer, what)) = json_diff::first_difference(original, &back) {
                 problems.push(format!("{label}: at {pointer}: {what}"));
+            }
+            for pointer in mistyped {
+                let note = format!("mistyped {label} {pointer}");
+                if !unknown.contains(&note) {
+                    unknown.push(note);
+                }
             }
         }
     }

@@ -8,11 +8,13 @@
 //! are Azure's. Upstream Azure providers are `upstream.rs`'s.
 
 use crate::pipeline::{self, Endpoint, Incoming};
+use crate::protocol::{GatewayError, Wire};
 use crate::server::{CHAT, EMBEDDINGS, RESPONSES, json_post};
 use crate::state::State;
 use crate::stream::Framing;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State as Shared};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -24,11 +26,13 @@ pub fn routes() -> Router<Arc<State>> {
     Router::new()
         .route(
             "/openai/deployments/{deployment}/chat/completions",
-            post(|state, path, headers, body| deployment(CHAT, state, path, headers, body)),
+            post(|state, path, headers, body| deployment(CHAT, state, path, headers, body))
+                .fallback(crate::passthrough::other_method),
         )
         .route(
             "/openai/deployments/{deployment}/embeddings",
-            post(|state, path, headers, body| deployment(EMBEDDINGS, state, path, headers, body)),
+            post(|state, path, headers, body| deployment(EMBEDDINGS, state, path, headers, body))
+                .fallback(crate::passthrough::other_method),
         )
         .route("/openai/responses", json_post(RESPONSES))
         .route("/openai/v1/chat/completions", json_post(CHAT))
@@ -41,10 +45,16 @@ pub fn routes() -> Router<Arc<State>> {
 async fn deployment(
     endpoint: Endpoint,
     Shared(state): Shared<Arc<State>>,
-    Path(deployment): Path<String>,
+    deployment: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    // axum's rejection (a deployment that is not UTF-8 once decoded) is plain text.
+    let Ok(Path(deployment)) = deployment else {
+        return GatewayError::bad_request("the deployment in the path is not valid UTF-8")
+            .closing()
+            .into_response(Wire::Openai);
+    };
     let incoming = Incoming {
         headers,
         query: None,

@@ -45,6 +45,9 @@ pub struct Config {
     /// OpenTelemetry traces (off unless an endpoint is set here or in the environment).
     #[serde(default)]
     pub telemetry: crate::telemetry::TelemetryConfig,
+    /// The provider endpoints the gateway passes through (files, batches, images, audio, …).
+    #[serde(default)]
+    pub passthrough: crate::passthrough::PassthroughConfig,
 }
 
 /// `[pricing]`.

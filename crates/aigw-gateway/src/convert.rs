@@ -46,7 +46,8 @@ fn to_bytes(value: &impl Serialize) -> Result<Bytes, ConvertError> {
 }
 
 fn typed<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, ConvertError> {
-    T::deserialize(value).map_err(|e| ConvertError::Invalid(format!("not a valid {what}: {e}")))
+    aigw_wire::from_value(value)
+        .map_err(|e| ConvertError::Invalid(format!("not a valid {what}: {e}")))
 }
 
 fn translated<T: Serialize>(
@@ -228,7 +229,7 @@ pub fn prepare_request(
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
-    serde_json::from_slice(bytes).map_err(|e| format!("the upstream's {what} does not parse: {e}"))
+    aigw_wire::from_slice(bytes).map_err(|e| format!("the upstream's {what} does not parse: {e}"))
 }
 
 fn finish<T: Serialize>(

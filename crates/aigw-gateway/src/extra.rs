@@ -163,7 +163,7 @@ pub fn prepare_count(
             if let Some(o) = request.as_object_mut() {
                 o.entry("max_tokens").or_insert(json!(1));
             }
-            let request = serde_json::from_value(request)
+            let request = aigw_wire::from_value(&request)
                 .map_err(|e| invalid(format!("not a valid count_tokens request: {e}")))?;
             let t = ag::messages_to_gemini(&request, opts).map_err(|e| invalid(e.to_string()))?;
             let mut inner = serde_json::to_value(&t.value).map_err(|e| invalid(e.to_string()))?;
@@ -186,7 +186,7 @@ pub fn prepare_count(
         }
         (false, ProviderKind::Anthropic) => {
             let inner = value.get("generateContentRequest").unwrap_or(value);
-            let request = serde_json::from_value(inner.clone())
+            let request = aigw_wire::from_value(inner)
                 .map_err(|e| invalid(format!("not a valid countTokens request: {e}")))?;
             let t = ag::gemini_to_messages(&request, model, opts)
                 .map_err(|e| invalid(e.to_string()))?;

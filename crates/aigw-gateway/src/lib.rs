@@ -14,6 +14,7 @@ mod convert;
 mod extra;
 mod governance;
 pub mod metrics;
+pub mod passthrough;
 mod pipeline;
 mod protocol;
 pub mod recent;

@@ -1,13 +1,14 @@
 //! The HTTP surface: the routes, each upstream-bound endpoint handed to `pipeline::handle`,
 //! and the small endpoints (`/healthz`, `/metrics`, `/v1/models`).
 
+use crate::passthrough;
 use crate::pipeline::{self, Endpoint, Incoming, Op, Outcome};
 use crate::protocol::{Api, GatewayError, Wire, json_response};
 use crate::state::State;
 use crate::stream::Framing;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State as Shared};
+use axum::extract::{RawQuery, Request, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -20,20 +21,27 @@ type AppState = Shared<Arc<State>>;
 /// The gateway's router.
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/metrics", get(metrics))
+        .route(
+            "/healthz",
+            get(|| async { "ok\n" }).fallback(passthrough::other_method),
+        )
+        .route("/metrics", get(metrics).fallback(passthrough::other_method))
         .route("/v1/chat/completions", json_post(CHAT))
         .route("/v1/responses", json_post(RESPONSES))
         .route("/v1/embeddings", json_post(EMBEDDINGS))
-        .route("/v1/models", get(models))
+        .route(
+            "/v1/models",
+            get(models).fallback(passthrough::other_method),
+        )
         .route("/v1/messages", json_post(MESSAGES))
         .route("/v1/messages/count_tokens", json_post(COUNT_TOKENS))
-        .route("/v1beta/models/{*rest}", post(gemini))
+        .route("/v1beta/models/{*rest}", gemini_routes())
         // The Gemini API answers under v1 too (google-genai's default version).
-        .route("/v1/models/{*rest}", post(gemini))
+        .route("/v1/models/{*rest}", gemini_routes())
         .merge(crate::admin::routes())
         .merge(crate::azure::routes())
-        .fallback(not_found)
+        // Every other path of the providers' published APIs, or 404 in the client's shape.
+        .fallback(passthrough::unrouted)
         .with_state(state)
 }
 
@@ -46,19 +54,6 @@ async fn metrics(Shared(state): AppState) -> Response {
         state.metrics.encode(),
     )
         .into_response()
-}
-
-async fn not_found(uri: axum::http::Uri) -> Response {
-    let path = uri.path();
-    let wire =
-        if path.starts_with("/v1beta") || (path.starts_with("/v1/models/") && path.contains(':')) {
-            Wire::Gemini
-        } else {
-            Wire::Openai
-        };
-    GatewayError::new(StatusCode::NOT_FOUND, format!("no such endpoint: {path}"))
-        .closing()
-        .into_response(wire)
 }
 
 pub(crate) const CHAT: Endpoint = Endpoint {
@@ -112,16 +107,35 @@ pub(crate) fn json_post(endpoint: Endpoint) -> MethodRouter<Arc<State>> {
             pipeline::handle(state, endpoint, incoming)
         },
     )
+    .fallback(passthrough::other_method)
 }
 
-/// `/v1beta/models/{model}:{action}`.
-async fn gemini(
-    Shared(state): AppState,
-    Path(rest): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+fn gemini_routes() -> MethodRouter<Arc<State>> {
+    post(gemini).fallback(passthrough::other_method)
+}
+
+/// `/v1beta/models/{model}:{action}`: generation and token counting served here, every
+/// other action (`embedContent`, `batchGenerateContent`, …) passed through. The path is read
+/// from the URI (not axum's `Path`, whose rejection is plain text): one that is not UTF-8
+/// once decoded is 400 in Gemini's shape.
+async fn gemini(Shared(state): AppState, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let raw = parts.uri.path();
+    let rest = raw
+        .strip_prefix("/v1beta/models/")
+        .or_else(|| raw.strip_prefix("/v1/models/"))
+        .unwrap_or(raw);
+    let rest = match percent_encoding::percent_decode_str(rest).decode_utf8() {
+        Ok(rest) => rest.into_owned(),
+        Err(_) => {
+            return GatewayError::bad_request(format!(
+                "the path {raw} is not valid UTF-8 once percent-decoded"
+            ))
+            .closing()
+            .into_response(Wire::Gemini);
+        }
+    };
+    let query = parts.uri.query().map(str::to_owned);
     let sse = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|pair| pair == "alt=sse"));
@@ -143,17 +157,12 @@ async fn gemini(
         "generateContent" => (GEMINI, false),
         "streamGenerateContent" => (GEMINI, true),
         "countTokens" => (GEMINI_COUNT, false),
-        other => {
-            return GatewayError::new(
-                StatusCode::NOT_FOUND,
-                format!("the gateway does not serve models/{{model}}:{other}"),
-            )
-            .closing()
-            .into_response(Wire::Gemini);
+        _ => {
+            return passthrough::serve(state, Request::from_parts(parts, body), true).await;
         }
     };
     let incoming = Incoming {
-        headers,
+        headers: parts.headers,
         query,
         path_model: Some((model, stream)),
         deployment: None,

@@ -46,6 +46,8 @@ pub struct State {
     pub concurrency: Arc<Semaphore>,
     /// Traces (`[telemetry]`): on or off.
     pub telemetry: crate::telemetry::Telemetry,
+    /// The passthrough's default providers and body limits.
+    pub passthrough: crate::passthrough::Settings,
 }
 
 impl State {
@@ -136,7 +138,11 @@ impl State {
             metrics.traces.clone(),
         )
         .map_err(invalid)?;
+        let passthrough =
+            crate::passthrough::Settings::new(&config.passthrough, l.max_body_bytes, &providers)
+                .map_err(invalid)?;
         Ok(State {
+            passthrough,
             prices,
             spend,
             recent: crate::recent::Recent::new(config.server.recent_requests),

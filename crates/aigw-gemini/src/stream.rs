@@ -18,7 +18,7 @@ pub enum StreamError {
 
 /// Types one SSE event.
 pub fn chunk(event: &Event) -> Result<crate::GenerateContentResponse, StreamError> {
-    serde_json::from_str(&event.data).map_err(|source| StreamError::Json {
+    aigw_wire::from_str(&event.data).map_err(|source| StreamError::Json {
         event: event.event.clone(),
         source,
     })
@@ -68,7 +68,7 @@ impl ResponseAccumulator {
             out.insert("candidates".into(), Value::Array(candidates));
         }
         out.extend(self.top);
-        serde_json::from_value(Value::Object(out)).map_err(|source| StreamError::Json {
+        aigw_wire::from_value(&Value::Object(out)).map_err(|source| StreamError::Json {
             event: None,
             source,
         })

@@ -166,6 +166,9 @@ pub(crate) async fn gemini(
             None,
         );
     };
+    if action == "embedContent" {
+        return crate::passthrough::gemini_embed();
+    }
     let sse = query
         .as_deref()
         .is_some_and(|q| q.split('&').any(|pair| pair == "alt=sse"));

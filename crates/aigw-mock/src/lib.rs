@@ -39,6 +39,7 @@ mod error;
 mod family;
 mod fault;
 mod handlers;
+mod passthrough;
 mod reply;
 mod server;
 mod synth;
@@ -46,6 +47,7 @@ mod synth;
 pub use error::MockError;
 pub use fault::{FAULT_HEADER, Fault};
 pub use handlers::{EXCHANGE_HEADER, PROVIDER_HEADER, REPLAY_PREFIX};
+pub use passthrough::{DOWNLOAD_LEN, pattern};
 pub use server::{MockServer, Recorded};
 
 use std::path::{Path, PathBuf};

@@ -33,6 +33,10 @@ struct Args {
     /// Replay openai-compat exchanges on the OpenAI-style endpoints it covers.
     #[arg(long)]
     compat: bool,
+    /// Record every request, readable at `GET /mock/requests` and
+    /// `GET /mock/requests/{index}/body` (the SDK tests'; memory grows with each request).
+    #[arg(long)]
+    record: bool,
 }
 
 #[tokio::main]
@@ -52,8 +56,8 @@ async fn main() -> anyhow::Result<()> {
         compat: args.compat,
     };
     let server = MockServer::bind(config, args.listen).await?;
-    // Nobody can read the recorded requests of the binary; keep memory flat under load.
-    server.set_recording(false);
+    // Unless asked (`--record`: read over HTTP), keep memory flat under load.
+    server.set_recording(args.record);
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "aigw-mock listening on {}", server.url())?;
     stdout.flush()?;

@@ -67,6 +67,13 @@ impl Shared {
     }
 
     /// A fresh request id, `req_mock_` and 16 hex digits.
+    pub(crate) fn recorded(&self) -> Vec<Recorded> {
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn request_id(&self) -> String {
         let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
         format!("req_mock_{n:016x}")
@@ -260,6 +267,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/v1beta/models", get(handlers::gemini_models))
         .route("/v1beta/models/{*rest}", post(handlers::gemini))
         .merge(crate::azure::routes())
+        .merge(crate::passthrough::routes())
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), record))
@@ -268,7 +276,7 @@ fn router(shared: Arc<Shared>) -> Router {
 
 /// Records the request (body buffered, then handed on unchanged).
 async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    if !shared.recording.load(Ordering::Relaxed) {
+    if !shared.recording.load(Ordering::Relaxed) || request.uri().path().starts_with("/mock/") {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

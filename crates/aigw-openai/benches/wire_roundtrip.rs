@@ -42,7 +42,7 @@ fn stream_payloads(exchange: &Value) -> Vec<String> {
 }
 
 fn typed_round_trip<T: DeserializeOwned + Serialize>(text: &str) -> String {
-    let typed: T = serde_json::from_str(text).expect("typed parse");
+    let typed: T = aigw_wire::from_str(text).expect("typed parse");
     serde_json::to_string(&typed).expect("typed serialize")
 }
 

@@ -80,11 +80,11 @@ impl ChatStreamEvent {
         if event.event.as_deref() == Some("error")
             || (!probe.error.is_absent() && probe.choices.is_absent())
         {
-            return serde_json::from_str(data)
+            return aigw_wire::from_str(data)
                 .map(ChatStreamEvent::Error)
                 .map_err(json_error(event));
         }
-        serde_json::from_str(data)
+        aigw_wire::from_str(data)
             .map(|c| ChatStreamEvent::Chunk(Box::new(c)))
             .map_err(json_error(event))
     }
@@ -104,7 +104,7 @@ pub fn is_done(event: &Event) -> bool {
 /// A `[DONE]` line is not an event (see [`is_done`]).
 #[cfg(feature = "responses")]
 pub fn responses_event(event: &Event) -> Result<crate::ResponseStreamEvent, StreamError> {
-    serde_json::from_str(&event.data).map_err(json_error(event))
+    aigw_wire::from_str(&event.data).map_err(json_error(event))
 }
 
 fn append_str(target: &mut Value, piece: &str) {
@@ -266,7 +266,7 @@ impl ChatAccumulator {
         }
         out.extend(self.top);
         out.insert("choices".into(), Value::Array(choices));
-        serde_json::from_value(Value::Object(out)).map_err(|source| StreamError::Json {
+        aigw_wire::from_value(&Value::Object(out)).map_err(|source| StreamError::Json {
             event: None,
             source,
         })
@@ -434,7 +434,7 @@ impl ResponsesAccumulator {
             output => output,
         };
         response.insert("output".into(), output);
-        serde_json::from_value(Value::Object(response)).map_err(|source| StreamError::Json {
+        aigw_wire::from_value(&Value::Object(response)).map_err(|source| StreamError::Json {
             event: None,
             source,
         })

@@ -3,7 +3,7 @@
 
 use aigw_openai::{
     ChatCompletionResponseMessageAnnotationsItemType, CreateChatCompletionResponse, ErrorCode,
-    ErrorResponse,
+    ErrorResponse, OutputItem, Response,
 };
 use aigw_wire::{Maybe, Unknown, unknowns};
 use serde::Serialize;
@@ -13,14 +13,16 @@ use serde_json::Value;
 const NUMERIC_CODE: &str = include_str!("../../../fixtures/openai/error-numeric-code.json");
 const UNKNOWN_ANNOTATION: &str =
     include_str!("../../../fixtures/openai/unknown-annotation-chat-response.json");
+const MISTYPED_FIELD: &str = include_str!("../../../fixtures/openai/mistyped-field-response.json");
 
-/// The fixture's `body` as sent (compact text), its typed parse, and the typed value written
+/// The fixture's `body` as sent (compact text), its typed parse (with the lenient fallback, as
+/// the gateway parses), and the typed value written
 /// back, which must be the same JSON: `Value` equality compares numbers by their text
 /// (`arbitrary_precision`) and ignores key order.
 fn round_trip<T: DeserializeOwned + Serialize>(fixture: &str) -> (String, T) {
     let fixture: Value = serde_json::from_str(fixture).expect("fixture is JSON");
     let text = fixture["body"].to_string();
-    let typed: T = serde_json::from_str(&text).expect("the body parses");
+    let typed: T = aigw_wire::from_str(&text).expect("the body parses");
     let back = serde_json::to_value(&typed).expect("serializes");
     assert_eq!(back, fixture["body"], "changed in a round-trip");
     (text, typed)
@@ -84,5 +86,51 @@ fn unknown_annotation_type_is_kept() {
             .iter()
             .any(|(p, u)| p == &format!("{at}/file_citation") && matches!(u, Unknown::Field(_))),
         "{found:?}"
+    );
+}
+
+#[test]
+fn a_field_whose_type_changed_keeps_its_item_typed() {
+    // Inside a union: the item is still the variant its tag names (not `Unknown`), and only
+    // the one value its type does not fit is kept aside.
+    let (_, parsed) = round_trip::<Response>(MISTYPED_FIELD);
+    let output = parsed.output.as_ref().expect("output");
+    let OutputItem::McpCall(call) = &output[0] else {
+        panic!("the mcp_call item should stay typed: {:?}", output[0]);
+    };
+    assert_eq!(call.name, Maybe::Present("search_events".into()));
+    assert_eq!(call.output, Maybe::Present("2 events".into()));
+    assert!(call.arguments.is_mistyped(), "{:?}", call.arguments);
+    let found = unknowns(&parsed);
+    assert!(
+        found
+            .iter()
+            .any(|(p, u)| p == "/output/0/arguments"
+                && matches!(u, Unknown::Mistyped(Value::Object(_)))),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_mistyped_field_outside_unions_needs_the_fallback_parse() {
+    let text =
+        r#"{"id":"resp_1","object":"response","usage":{"input_tokens":"12","output_tokens":5}}"#;
+    // The strict parse refuses the string where the spec says integer ...
+    assert!(serde_json::from_str::<Response>(text).is_err());
+    // ... the fallback keeps it, exactly, and types everything else.
+    let parsed: Response = aigw_wire::from_str(text).expect("fallback parses");
+    let usage = parsed.usage.as_ref().expect("usage");
+    assert_eq!(
+        usage.input_tokens,
+        Maybe::Mistyped(Value::String("12".into()))
+    );
+    assert!(usage.output_tokens.is_present());
+    assert_eq!(serde_json::to_string(&parsed).expect("ser"), text);
+    assert_eq!(
+        unknowns(&parsed),
+        vec![(
+            "/usage/input_tokens".to_owned(),
+            Unknown::Mistyped(&Value::String("12".into()))
+        )]
     );
 }

@@ -140,7 +140,7 @@ impl<'o> Ctx<'o> {
         if strict && !losses.is_empty() {
             return Err(TranslateError::Strict { losses });
         }
-        let value = serde_json::from_value(value).map_err(TranslateError::Target)?;
+        let value = aigw_wire::from_value(&value).map_err(TranslateError::Target)?;
         Ok(Translated { value, losses })
     }
 }

@@ -20,7 +20,7 @@ pub(crate) fn record(
 
 /// A translated event's JSON as the client protocol's event type.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    serde_json::from_value(value).map_err(TranslateError::Target)
+    aigw_wire::from_value(&value).map_err(TranslateError::Target)
 }
 
 /// Translates one upstream event stream into a client event stream.

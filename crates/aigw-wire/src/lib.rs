@@ -26,12 +26,15 @@
 //! assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
 //! ```
 
+mod lenient;
 mod maybe;
 mod open_enum;
+pub mod operations;
 mod replay;
 pub mod union;
 pub mod unknowns;
 
+pub use lenient::{from_slice, from_str, from_value};
 pub use maybe::Maybe;
 pub use unknowns::{Unknown, Unknowns, unknowns};
 

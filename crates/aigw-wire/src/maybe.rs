@@ -1,6 +1,7 @@
 //! The tri-state field type used for every property of a generated object.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
 /// A field that can be absent, explicitly `null`, or present.
 ///
@@ -9,7 +10,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// as `null`. Every generated field therefore uses `Maybe`, with
 /// `#[serde(default, skip_serializing_if = "Maybe::is_absent")]`, so that what was received is
 /// exactly what is sent back.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// A fourth state, [`Maybe::Mistyped`], holds a value whose JSON type is not the one the spec
+/// gives (an older spec's string where today's traffic sends an object). Only the lenient
+/// fallback of [`crate::from_slice`] and its siblings produces it; a strict `serde_json` parse
+/// still fails on such a value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Maybe<T> {
     /// The key was not in the object.
     #[default]
@@ -18,6 +24,8 @@ pub enum Maybe<T> {
     Null,
     /// The key was present with a value.
     Present(T),
+    /// The key was present with a value the type `T` cannot hold, kept exactly as received.
+    Mistyped(Value),
 }
 
 impl<T> Maybe<T> {
@@ -29,6 +37,12 @@ impl<T> Maybe<T> {
     /// `true` when the key was present as `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Maybe::Null)
+    }
+
+    /// `true` when the key held a value of a type the spec does not give (see
+    /// [`Maybe::Mistyped`]).
+    pub fn is_mistyped(&self) -> bool {
+        matches!(self, Maybe::Mistyped(_))
     }
 
     /// `true` when a value is present.
@@ -76,6 +90,7 @@ impl<T> Maybe<T> {
             Maybe::Absent => Maybe::Absent,
             Maybe::Null => Maybe::Null,
             Maybe::Present(v) => Maybe::Present(f(v)),
+            Maybe::Mistyped(v) => Maybe::Mistyped(v),
         }
     }
 }
@@ -92,6 +107,7 @@ impl<T: Serialize> Serialize for Maybe<T> {
             // Only reached when a caller serializes a bare `Maybe` (fields skip `Absent`).
             Maybe::Absent | Maybe::Null => serializer.serialize_none(),
             Maybe::Present(v) => v.serialize(serializer),
+            Maybe::Mistyped(v) => v.serialize(serializer),
         }
     }
 }
@@ -99,6 +115,18 @@ impl<T: Serialize> Serialize for Maybe<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Called only when the key is present (absent keys take `#[serde(default)]`).
+        if crate::lenient::active() {
+            // The fallback parse: keep what `T` cannot hold instead of failing the whole body.
+            // The clone is paid only on this path (a strict parse has already failed).
+            let value = Value::deserialize(deserializer)?;
+            if value.is_null() {
+                return Ok(Maybe::Null);
+            }
+            return Ok(match T::deserialize(value.clone()) {
+                Ok(typed) => Maybe::Present(typed),
+                Err(_) => Maybe::Mistyped(value),
+            });
+        }
         Ok(Option::<T>::deserialize(deserializer)?.map_or(Maybe::Null, Maybe::Present))
     }
 }

@@ -164,21 +164,31 @@ where
 }
 
 /// Tries `parse` on each candidate in order; the first success wins. When none parses, the
-/// reason (no candidate, or the first candidate's error) is logged and `None` returned.
+/// first candidate is tried once more leniently (a field whose type changed between spec
+/// versions is kept as [`Maybe::Mistyped`](crate::Maybe::Mistyped) instead of sending the
+/// whole value to the catch-all). When that fails too, the reason (no candidate, or the first
+/// candidate's error) is logged and `None` returned.
 fn first_that_parses<T, E: fmt::Display>(
     spec: &UnionSpec,
     candidates: impl IntoIterator<Item = usize>,
     mut parse: impl FnMut(usize) -> Result<T, E>,
 ) -> Option<T> {
-    let mut first_error = None;
+    let mut first = None;
     for i in candidates {
         match parse(i) {
             Ok(v) => return Some(v),
             Err(e) => {
-                first_error.get_or_insert(e.to_string());
+                first.get_or_insert((i, e.to_string()));
             }
         }
     }
+    if let Some((i, _)) = first
+        && !crate::lenient::active()
+        && let Ok(v) = crate::lenient::lenient(|| parse(i))
+    {
+        return Some(v);
+    }
+    let first_error = first.map(|(_, e)| e);
     log_fallback(
         spec.name,
         first_error.map_or(FallbackKind::NoCandidate, FallbackKind::ParseFailed),

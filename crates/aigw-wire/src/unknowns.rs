@@ -18,6 +18,9 @@ pub enum Unknown<'a> {
     Variant(&'a Value),
     /// A string enum value the spec does not list (held in `Other(String)`).
     EnumValue(&'a str),
+    /// A field's value of a JSON type the spec does not give it (held in
+    /// [`Maybe::Mistyped`] by the lenient parse, see [`crate::from_slice`]).
+    Mistyped(&'a Value),
 }
 
 /// Visits the unknown parts of a value. `at` is the JSON pointer of `self`.
@@ -87,8 +90,10 @@ known_leaf!(String, bool, Number, Value, Map<String, Value>);
 
 impl<T: Unknowns> Unknowns for Maybe<T> {
     fn visit_unknowns<'a>(&'a self, at: &mut String, f: &mut dyn FnMut(&str, Unknown<'a>)) {
-        if let Maybe::Present(value) = self {
-            value.visit_unknowns(at, f);
+        match self {
+            Maybe::Present(value) => value.visit_unknowns(at, f),
+            Maybe::Mistyped(value) => f(at, Unknown::Mistyped(value)),
+            Maybe::Absent | Maybe::Null => {}
         }
     }
 }

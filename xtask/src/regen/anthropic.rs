@@ -2,6 +2,7 @@
 //! event union (defined by the spec but referenced by no path), and the `ping` / `error`
 //! stream events the spec lacks, which are written by hand in `aigw-anthropic`.
 
+use super::operations::Table;
 use super::pipeline::{ApiSpec, Format, Group, Overlay};
 use serde_json::{Value, json};
 
@@ -17,6 +18,10 @@ pub const API: ApiSpec = ApiSpec {
         ("MessagePingEvent", "stream_events"),
         ("MessageErrorEvent", "stream_events"),
     ],
+    table: Table {
+        prefix: "",
+        excluded: &[],
+    },
 };
 
 const GROUPS: &[Group] = &[

@@ -2,6 +2,7 @@
 //! API groups by method, the error envelope and the `MediaResolution` schema the document
 //! lacks, and the deviations of real traffic from it.
 
+use super::operations::Table;
 use super::pipeline::{ApiSpec, Format, Group, Overlay};
 use serde_json::{Value, json};
 
@@ -14,6 +15,10 @@ pub const API: ApiSpec = ApiSpec {
     overlays: OVERLAYS,
     additions,
     hand_written: &[],
+    table: Table {
+        prefix: "",
+        excluded: &[],
+    },
 };
 
 const GROUPS: &[Group] = &[

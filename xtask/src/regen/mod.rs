@@ -19,6 +19,7 @@ mod ir;
 mod lower;
 mod names;
 mod openai;
+mod operations;
 mod passes;
 mod pipeline;
 mod report;

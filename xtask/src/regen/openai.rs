@@ -1,6 +1,7 @@
 //! The OpenAI front end: API groups (cargo features) by path, and the deviations of real
 //! traffic from the spec that the types must accept.
 
+use super::operations::Table;
 use super::pipeline::{ApiSpec, Format, Group, Overlay};
 use serde_json::{Value, json};
 
@@ -13,6 +14,19 @@ pub const API: ApiSpec = ApiSpec {
     overlays: OVERLAYS,
     additions: Vec::new,
     hand_written: &[],
+    table: Table {
+        prefix: "/v1",
+        excluded: &[
+            (
+                "/v1/organization/",
+                "the organization admin API: an admin key's business, not a gateway client's",
+            ),
+            (
+                "/v1/projects/",
+                "project role administration: an admin key's business, not a gateway client's",
+            ),
+        ],
+    },
 };
 
 const GROUPS: &[Group] = &[

@@ -56,6 +56,8 @@ pub struct ApiSpec {
     /// `additions` so that generated unions can dispatch to them, re-exported by the generated
     /// `mod.rs`, but not generated.
     pub hand_written: &'static [(&'static str, &'static str)],
+    /// The operations table the gateway's passthrough serves ([`super::operations`]).
+    pub table: super::operations::Table,
 }
 
 fn apply_overlays(api: &ApiSpec, schemas: &mut Schemas) -> Result<()> {
@@ -248,6 +250,22 @@ pub fn generate(api: &ApiSpec) -> Result<Generated> {
             ))
         })
         .collect::<Result<_>>()?;
+    let mut files: Vec<(String, String)> = files;
+    let rows = super::operations::rows(api, &spec)?;
+    println!(
+        "{}: {} operations in the passthrough table",
+        api.spec,
+        rows.len()
+    );
+    let table = super::operations::render(api, &rows, &source.file, &source.sha256);
+    files.push((
+        super::operations::FILE.to_owned(),
+        emit::rustfmt(&table).context("formatting the operations table")?,
+    ));
+    // The table is always built (no cargo feature): `pub mod operations` in `mod.rs`.
+    if let Some((_, mod_rs)) = files.iter_mut().find(|(name, _)| name == "mod.rs") {
+        mod_rs.push_str("pub mod operations;\n");
+    }
     Ok(Generated {
         files,
         summary: ApiSummary::of(&source.file, &source.sha256, &types),

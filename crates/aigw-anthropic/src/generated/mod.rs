@@ -34,3 +34,4 @@ pub use messages::*;
 mod models;
 #[cfg(feature = "models")]
 pub use models::*;
+pub mod operations;

@@ -28,6 +28,43 @@ pub async fn admit(
     targets: &[Target],
 ) -> Result<Admission, GatewayError> {
     let now = state.now_ms();
+    let scopes = scopes(state, caller, Some(model));
+    if scopes.is_empty() {
+        return Ok(Admission::default());
+    }
+    let (input, output) = estimate::split(
+        inbound.api,
+        inbound.op,
+        &inbound.value,
+        inbound.raw.len(),
+        state.default_output_tokens,
+    );
+    let reserve_cost = if scopes.iter().any(|s| s.budget.is_some()) {
+        budget_estimate(state, targets, input, output, now)?
+    } else {
+        0
+    };
+    admit_scopes(state, caller, &scopes, input + output, reserve_cost).await
+}
+
+/// Admits a request that carries no token estimate (the passthrough: files, batches, …)
+/// under its key's limits and, when it names a model, its route's: a request counted, no
+/// tokens or cost reserved (settled with the usage the answer reports, if any).
+pub async fn admit_request(
+    state: &State,
+    caller: &Caller,
+    model: Option<&str>,
+) -> Result<Admission, GatewayError> {
+    let scopes = scopes(state, caller, model);
+    if scopes.is_empty() {
+        return Ok(Admission::default());
+    }
+    admit_scopes(state, caller, &scopes, 0, 0).await
+}
+
+/// The key's scope (when it has limits or a budget) and the route's of `model`.
+fn scopes(state: &State, caller: &Caller, model: Option<&str>) -> Vec<Scope> {
+    let now = state.now_ms();
     let mut scopes: Vec<Scope> = Vec::with_capacity(2);
     if let Some(key) = caller.key() {
         let budget = key.budget.as_ref().map(|b| {
@@ -46,28 +83,25 @@ pub async fn admit(
             });
         }
     }
-    if let Some(route) = state.routes.limits(model) {
+    if let Some(route) = model.and_then(|m| state.routes.limits(m)) {
         scopes.push(route.clone());
     }
-    if scopes.is_empty() {
-        return Ok(Admission::default());
-    }
-    let (input, output) = estimate::split(
-        inbound.api,
-        inbound.op,
-        &inbound.value,
-        inbound.raw.len(),
-        state.default_output_tokens,
-    );
-    let reserve_cost = if scopes.iter().any(|s| s.budget.is_some()) {
-        budget_estimate(state, targets, input, output, now)?
-    } else {
-        0
-    };
+    scopes
+}
+
+/// One atomic admission of `scopes` (a budget's counter seeded from the spend log first
+/// when the store lost it or it is new).
+async fn admit_scopes(
+    state: &State,
+    caller: &Caller,
+    scopes: &[Scope],
+    tokens: u64,
+    reserve_cost: i64,
+) -> Result<Admission, GatewayError> {
     let limiter = &state.governance.limiter;
     let mut seeded = false;
     loop {
-        match limiter.admit(&scopes, input + output, reserve_cost).await {
+        match limiter.admit(scopes, tokens, reserve_cost).await {
             Ok(admission) => {
                 soft_threshold(state, caller, &admission);
                 return Ok(admission);
@@ -77,7 +111,7 @@ pub async fn admit(
                 period_start,
             }) if !seeded => {
                 seeded = true;
-                seed(state, &scopes, &scope, period_start).await?;
+                seed(state, scopes, &scope, period_start).await?;
             }
             Err(refusal) => return Err(refused(state, caller, refusal)),
         }

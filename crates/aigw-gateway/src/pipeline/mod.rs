@@ -27,10 +27,12 @@ mod forward;
 mod limits;
 mod record;
 
+pub(crate) use admit::slot;
 pub use answer::{ADJUSTMENTS, RESPONSE, ROUTE, header_text};
 pub use auth::authenticate;
 pub(crate) use cost::of as cost_of;
 pub use finish::{Outcome, Spent, finish};
+pub(crate) use limits::{admit_request, headers as limit_headers};
 
 use crate::protocol::{Api, GatewayError};
 use crate::route::Target;

@@ -30,3 +30,4 @@ pub use generate::*;
 mod models;
 #[cfg(feature = "models")]
 pub use models::*;
+pub mod operations;

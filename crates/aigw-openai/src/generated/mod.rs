@@ -38,3 +38,4 @@ pub use moderations::*;
 mod responses;
 #[cfg(feature = "responses")]
 pub use responses::*;
+pub mod operations;
