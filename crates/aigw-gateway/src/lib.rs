@@ -22,6 +22,7 @@ mod route;
 mod server;
 pub mod state;
 mod stream;
+mod ui;
 mod upstream;
 mod usage;
 
