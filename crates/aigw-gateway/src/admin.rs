@@ -310,7 +310,7 @@ async fn usage(
 
 /// `GET /admin/requests?limit=N&key=&model=&status=&losses=`: the latest requests this replica
 /// answered, newest first (status, route, latency, time to first byte, usage, cost, losses, and
-/// `loss_list`: each lost field's pointer and kind), from memory. Filters: `key` (key id),
+/// `loss_list`: each lost field's pointer, kind and reason), from memory. Filters: `key` (key id),
 /// `model` (requested or answering model), `status` (`200` or a class like `4xx`), `losses`
 /// (`true`: only requests that lost something; `false`: only those that did not).
 async fn requests(
@@ -337,17 +337,15 @@ async fn requests(
     let limit = query.limit.unwrap_or(100);
     let data: Vec<serde_json::Value> = state
         .recent
-        .latest(usize::MAX)
+        .latest_matching(limit, |r| query.keeps(r))
         .into_iter()
-        .filter(|r| query.keeps(r))
-        .take(limit)
-        .map(|r| {
+        .map(|(r, losses)| {
             let mut v = serde_json::to_value(&r).unwrap_or_default();
             v["cost_usd"] = r
                 .cost_pico
                 .map(aigw_governance::spend::usd)
                 .map_or(serde_json::Value::Null, Into::into);
-            v["loss_list"] = loss_list(&r.losses);
+            v["loss_list"] = serde_json::to_value(&losses).unwrap_or_default();
             v
         })
         .collect();
@@ -411,24 +409,6 @@ fn status_matches(filter: &str, code: u16) -> Option<bool> {
     Some(code / 100 == class)
 }
 
-/// The loss summary (`2 dropped (/seed, /logprobs), 1 defaulted (/max_tokens)`) as a list of
-/// `{pointer, kind}`, what the dashboard expands.
-fn loss_list(summary: &str) -> serde_json::Value {
-    let mut list = Vec::new();
-    let mut rest = summary;
-    while let Some(open) = rest.find(" (") {
-        let kind = rest[..open].rsplit(' ').next().unwrap_or("").to_owned();
-        let Some(close) = rest[open..].find(')') else {
-            break;
-        };
-        for pointer in rest[open + 2..open + close].split(", ") {
-            list.push(json!({"pointer": pointer, "kind": kind}));
-        }
-        rest = &rest[open + close + 1..];
-    }
-    serde_json::Value::Array(list)
-}
-
 /// `GET /admin/health`: each route's groups, their strategy, and each member's breaker,
 /// key status, latency estimate, requests in flight and recent error rate — this replica's.
 async fn health(Shared(state): AppState, headers: HeaderMap) -> Response {
@@ -441,19 +421,6 @@ async fn health(Shared(state): AppState, headers: HeaderMap) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_loss_summary_becomes_pointers_and_kinds() {
-        assert_eq!(loss_list("none"), json!([]));
-        assert_eq!(
-            loss_list("2 dropped (/seed, /logprobs), 1 defaulted (/max_tokens)"),
-            json!([
-                {"pointer": "/seed", "kind": "dropped"},
-                {"pointer": "/logprobs", "kind": "dropped"},
-                {"pointer": "/max_tokens", "kind": "defaulted"},
-            ])
-        );
-    }
 
     #[test]
     fn status_filters_take_codes_and_classes() {

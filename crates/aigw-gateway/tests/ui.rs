@@ -171,7 +171,9 @@ async fn the_dashboard_in_a_browser_creates_a_key_shows_spend_and_losses_and_rev
             "the wrong key refused",
         )
         .await;
-    browser.script("document.getElementById('admin-key').value = ''", json!([])).await;
+    browser
+        .script("document.getElementById('admin-key').value = ''", json!([]))
+        .await;
     browser.type_into("#admin-key", ADMIN).await;
     browser.click("#login").await;
     browser.find("body[data-loaded='keys']").await;
@@ -259,12 +261,14 @@ async fn the_dashboard_in_a_browser_creates_a_key_shows_spend_and_losses_and_rev
     browser.goto(&format!("{url}/ui#requests")).await;
     browser.find("body[data-loaded='requests']").await;
     browser.click("tr.request:not([data-losses='0'])").await;
-    let seed = browser.text("tr.detail:not([hidden]) tr[data-pointer='/seed']").await;
-    assert_eq!(seed, "/seed dropped");
+    let seed = browser
+        .text("tr.detail:not([hidden]) tr[data-pointer='/seed']")
+        .await;
+    assert!(seed.starts_with("/seed dropped"), "{seed}");
     let logprobs = browser
         .text("tr.detail:not([hidden]) tr[data-pointer='/logprobs']")
         .await;
-    assert_eq!(logprobs, "/logprobs dropped");
+    assert!(logprobs.starts_with("/logprobs dropped"), "{logprobs}");
     browser.screenshot(&shots.join("requests.png")).await;
     // The "had losses" filter keeps only that one.
     browser

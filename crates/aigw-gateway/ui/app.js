@@ -226,13 +226,14 @@ async function loadRequests(e) {
     const body = $('requests-table').querySelector('tbody');
     const rows = [];
     for (const r of list.data) {
-      const route = r.requested_model + (r.provider ? ' → ' + r.provider + '/' + r.model : '');
+      const target = r.provider ? r.provider + '/' + r.model : '';
+      const route = r.requested_model + (target && target !== r.requested_model ? ' → ' + target : '');
       const cls = r.status < 400 ? 'ok' : r.status < 500 ? 'warn' : 'bad';
       const detail = el('tr', { class: 'detail', hidden: '' }, el('td', { colspan: 8 }, requestDetail(r)));
       const row = el('tr', { class: 'request', 'data-request': r.request_id, 'data-losses': r.loss_count },
         el('td', {}, new Date(r.time_ms).toISOString().slice(5, 19).replace('T', ' ')),
         el('td', {}, el('span', { class: 'badge ' + cls }, r.status)),
-        el('td', {}, r.key_id || '—'), el('td', {}, r.api + ': ' + route),
+        el('td', {}, r.key_id || '—'), el('td', { class: 'route', title: r.api + ': ' + route }, r.api + ': ' + route),
         el('td', {}, ms(r.latency_ms)), el('td', {}, ms(r.ttfb_ms)),
         el('td', {}, r.cost_usd === null ? 'unknown' : usd(r.cost_usd)),
         el('td', {}, r.loss_count ? el('span', { class: 'badge warn' }, r.loss_count + ' lost ▸') : 'none'));
@@ -251,8 +252,9 @@ function requestDetail(r) {
     ', reasoning ', r.reasoning_tokens ?? '—', ' · fallbacks ', r.fallbacks));
   if (r.loss_list.length) {
     box.append(el('table', { class: 'losses' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'Lost field (JSON pointer)'), el('th', {}, 'Kind'))),
-      el('tbody', {}, ...r.loss_list.map((l) => el('tr', { 'data-pointer': l.pointer }, el('td', {}, el('code', {}, l.pointer)), el('td', {}, l.kind))))));
+      el('thead', {}, el('tr', {}, el('th', {}, 'Lost field (JSON pointer)'), el('th', {}, 'Kind'), el('th', {}, 'Why'))),
+      el('tbody', {}, ...r.loss_list.map((l) => el('tr', { 'data-pointer': l.pointer },
+        el('td', {}, el('code', {}, l.pointer)), el('td', {}, el('span', { class: 'badge warn' }, l.kind)), el('td', {}, l.reason))))));
   } else {
     box.append(el('p', { class: 'muted' }, 'Nothing was lost.'));
   }
@@ -270,7 +272,7 @@ async function loadHealth() {
       ...route.groups.map((g) => el('div', { class: 'scroll' }, el('table', {},
         el('thead', {}, el('tr', {}, ...['Member (' + g.strategy + ')', 'Breaker', 'Key', 'EWMA latency', 'In flight', 'Error rate', 'Weight'].map((h) => el('th', {}, h)))),
         el('tbody', {}, ...g.members.map((m) => el('tr', {},
-          el('td', {}, m.provider + '/' + m.model + (m.key ? ' #' + m.key : '')),
+          el('td', {}, m.provider + '/' + m.model + (m.key ? ' · ' + m.key : '')),
           el('td', {}, el('span', { class: 'badge ' + m.breaker }, m.breaker + (m.open_for_secs ? ' (' + m.open_for_secs.toFixed(0) + ' s)' : ''))),
           el('td', {}, m.key_status),
           el('td', {}, m.latency_ms === null ? '—' : m.latency_ms.toFixed(0) + ' ms'),

@@ -24,7 +24,8 @@ function emptyChart(host, message) {
 // `points`: [{label, value, title}], drawn as columns with a y axis (0 … max).
 function seriesChart(host, points, format) {
   if (!points.length) return emptyChart(host, 'No requests in this range.');
-  const W = 640, H = 220, left = 56, bottom = 28, top = 10, right = 8;
+  // Drawn at the host's width, so that text keeps its size on any screen.
+  const W = Math.max(300, host.clientWidth || 640), H = 220, left = 64, bottom = 28, top = 10, right = 8;
   const max = Math.max(...points.map((p) => p.value), 0) || 1;
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'series' });
   const plotW = W - left - right, plotH = H - top - bottom;
@@ -54,13 +55,14 @@ function seriesChart(host, points, format) {
 function barsChart(host, items, format, n) {
   const top = items.filter((i) => i.value > 0).sort((a, b) => b.value - a.value).slice(0, n || 8);
   if (!top.length) return emptyChart(host, 'Nothing to show.');
-  const W = 420, row = 26, labelW = 150, H = row * top.length + 4;
+  const W = Math.max(280, host.clientWidth || 420), row = 26, labelW = Math.min(170, W * 0.4), H = row * top.length + 4;
   const max = top[0].value || 1;
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'bars' });
   top.forEach((item, i) => {
     const y = i * row + 2;
     const w = ((W - labelW - 70) * item.value) / max;
-    const label = item.label.length > 22 ? item.label.slice(0, 21) + '…' : item.label;
+    const room = Math.floor(labelW / 7.5);
+    const label = item.label.length > room ? item.label.slice(0, room - 1) + '…' : item.label;
     svg.appendChild(svgEl('text', { x: 0, y: y + 16, 'font-size': 12, fill: '#1d2330' }, label));
     const bar = svgEl('rect', { x: labelW, y: y + 3, width: Math.max(w, 1), height: row - 8, rx: 3, fill: '#5b8def', class: 'bar' });
     bar.appendChild(svgEl('title', {}, `${item.label}: ${item.title || format(item.value)}`));

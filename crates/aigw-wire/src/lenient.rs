@@ -116,7 +116,10 @@ mod tests {
         let strict = serde_json::from_str::<Tool>("true")
             .expect_err("fails")
             .to_string();
-        assert_eq!(from_str::<Tool>("true").expect_err("fails").to_string(), strict);
+        assert_eq!(
+            from_str::<Tool>("true").expect_err("fails").to_string(),
+            strict
+        );
         assert!(from_str::<Tool>("{not json").is_err());
         // The flag does not leak: a strict parse after a lenient one still fails.
         assert!(serde_json::from_str::<Tool>(r#"{"name":1}"#).is_err());

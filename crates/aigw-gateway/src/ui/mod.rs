@@ -27,16 +27,33 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/ui/{file}", get(asset))
 }
 
-/// Whether the request carries the admin key; `Err`: the answer to give instead.
-fn guard(state: &State, headers: &HeaderMap) -> Result<(), Response> {
+/// Why the guard refused a request.
+enum Refused {
+    /// No admin key is configured: the dashboard is off, like the admin API.
+    Off,
+    /// No admin key, or a wrong one, was presented.
+    Unauthorized,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Off => (
+                StatusCode::NOT_FOUND,
+                "the dashboard is off: set the admin key's environment variable ([admin] \
+                 key_env, default AIGW_ADMIN_KEY) to turn it on\n",
+            )
+                .into_response(),
+            Refused::Unauthorized => page(StatusCode::UNAUTHORIZED, assets::LOGIN_HTML),
+        }
+    }
+}
+
+/// Whether the request carries the admin key.
+fn guard(state: &State, headers: &HeaderMap) -> Result<(), Refused> {
     let governance = &state.governance;
     if !governance.admin_enabled() {
-        return Err((
-            StatusCode::NOT_FOUND,
-            "the dashboard is off: set the admin key's environment variable ([admin] key_env, \
-             default AIGW_ADMIN_KEY) to turn it on\n",
-        )
-            .into_response());
+        return Err(Refused::Off);
     }
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -46,7 +63,7 @@ fn guard(state: &State, headers: &HeaderMap) -> Result<(), Response> {
     let presented = bearer.or_else(|| cookie(headers, COOKIE));
     match presented {
         Some(key) if governance.admin_accepts(&key) => Ok(()),
-        _ => Err(page(StatusCode::UNAUTHORIZED, assets::LOGIN_HTML)),
+        _ => Err(Refused::Unauthorized),
     }
 }
 
@@ -85,13 +102,13 @@ fn page(status: StatusCode, html: &'static str) -> Response {
 async fn index(Shared(state): AppState, headers: HeaderMap) -> Response {
     match guard(&state, &headers) {
         Ok(()) => page(StatusCode::OK, assets::INDEX_HTML),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
 async fn asset(Shared(state): AppState, Path(file): Path<String>, headers: HeaderMap) -> Response {
     if let Err(refused) = guard(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     match assets::find(&file) {
         Some((content_type, body)) => (
