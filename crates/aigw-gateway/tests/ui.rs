@@ -46,7 +46,7 @@ fn screenshots() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let dir = target.join("ui-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    dir.canonicalize().unwrap()
 }
 
 /// A Chat request for `model` with `key`, and (optionally) fields Anthropic has no place for.
@@ -132,6 +132,102 @@ async fn without_the_admin_key_the_dashboard_and_its_api_answer_401() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// The admin endpoints the dashboard reads: `/admin/requests` filters and its `loss_list`,
+/// `/admin/usage`'s `until`.
+#[tokio::test]
+async fn the_admin_api_filters_requests_and_bounds_usage_for_the_dashboard() {
+    let Some(corpus) = corpus("the_admin_api_filters_requests_and_bounds_usage_for_the_dashboard")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let compat = mock(&corpus, true).await;
+    let mock = mock(&corpus, false).await;
+    let gateway = Gateway::open(
+        &config(dir.path(), &mock.url(), &compat.url()),
+        &[("AIGW_ADMIN_KEY", ADMIN)],
+    )
+    .await;
+    let url = &gateway.url;
+    // No key in the store: the gateway is open, requests carry no key id.
+    assert_eq!(chat(url, "x", "mini", false).await.0, 200);
+    assert_eq!(chat(url, "x", LOSSY, true).await.0, 200);
+    assert_eq!(chat(url, "x", "nope/nothing", false).await.0, 404);
+    let admin = |path: &str| send_read(http().get(format!("{url}/admin{path}")).bearer_auth(ADMIN));
+    let ids = |answer: &Value| -> Vec<String> {
+        answer["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["requested_model"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, all, _) = admin("/requests").await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&all), ["nope/nothing", LOSSY, "mini"], "newest first");
+    let (_, lossy, _) = admin("/requests?losses=true").await;
+    assert_eq!(ids(&lossy), [LOSSY]);
+    let losses = &lossy["data"][0]["loss_list"];
+    let seed = losses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["pointer"] == "/seed")
+        .unwrap_or_else(|| panic!("{losses}"));
+    assert_eq!(seed["kind"], "dropped");
+    assert!(seed["reason"].as_str().unwrap().contains("no equivalent"));
+    let (_, clean, _) = admin("/requests?losses=false").await;
+    assert_eq!(ids(&clean), ["nope/nothing", "mini"]);
+    let (_, errors, _) = admin("/requests?status=4xx").await;
+    assert_eq!(ids(&errors), ["nope/nothing"]);
+    let (_, ok, _) = admin("/requests?status=200&limit=1").await;
+    assert_eq!(ids(&ok), [LOSSY]);
+    let (_, by_model, _) = admin("/requests?model=oa/gpt-4o-mini").await;
+    assert_eq!(ids(&by_model), ["mini"], "the answering model matches too");
+    let (_, by_key, _) = admin("/requests?key=key_nope").await;
+    assert!(ids(&by_key).is_empty());
+    for bad in [
+        "/requests?status=ok",
+        "/requests?losses=maybe",
+        "/requests?colour=1",
+    ] {
+        let (status, answer, _) = admin(bad).await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+    }
+
+    // Usage: everything until now, nothing until a day ago; `until` is checked like `since`.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, report, _) = admin("/usage?by=model").await;
+        let requests: i64 = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["requests"].as_i64().unwrap())
+            .sum();
+        if requests == 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "spend not logged: {report}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, past, _) = admin("/usage?by=day&until=1d").await;
+    assert_eq!(status, 200, "{past}");
+    assert_eq!(past["rows"], json!([]), "{past}");
+    assert!(past["until_ms"].is_i64());
+    let (_, future, _) = admin("/usage?by=day&until=2999-01-01T00:00:00Z").await;
+    assert_eq!(future["rows"][0]["requests"], 3, "{future}");
+    let (status, bad, _) = admin("/usage?until=later").await;
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("until:"),
+        "{bad}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
