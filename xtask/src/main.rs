@@ -27,6 +27,9 @@ tasks:
                         report API changes against the previous generation (breaking /
                         compatible, per crate and feature; also target/regen-report.md);
                         --check compares instead of writing and fails if anything differs
+  versions              check each generated crate's version against its API changes
+                        since the version was set (breaking → minor, compatible → patch
+                        before 1.0; CONTRIBUTING.md) and its CHANGELOG.md entry
   conformance [ARGS]    run the corpus conformance harness
                         (--corpus DIR [--provider P] [--api A] [--verbose])
   record ARGS           send a request file to a provider (key from env) and write the
@@ -63,6 +66,7 @@ fn run() -> Result<()> {
             };
             regen::run(check)
         }
+        "versions" => regen::versions::run(&rest),
         "conformance" => conformance::run(&rest),
         "record" if rest.iter().any(|a| a == "--help" || a == "-h") => {
             println!("{}", record::USAGE);

@@ -10,7 +10,7 @@
 
 use aigw_anthropic::client::{BuildError, Client};
 use aigw_anthropic::stream::MessageAccumulator;
-use aigw_anthropic::{ContentBlockDeltaEventDelta, MessageStreamEvent};
+use aigw_anthropic::{CreateMessageParams, InputMessage};
 use futures_util::StreamExt;
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,20 +40,14 @@ async fn main() -> ExitCode {
 
 async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     let model = std::env::var("ANTHROPIC_MODEL").unwrap_or_else(|_| "claude-sonnet-4-5".into());
-    let request = serde_json::from_value(serde_json::json!({
-        "model": model,
-        "max_tokens": 200,
-        "messages": [{"role": "user", "content": "In one sentence: what is an AI gateway?"}]
-    }))?;
+    let question = InputMessage::user("In one sentence: what is an AI gateway?");
+    let request = CreateMessageParams::new(model, [question], 200);
     let mut stream = client.messages_stream(&request).await?;
     let mut accumulator = MessageAccumulator::default();
     let mut stdout = std::io::stdout();
     while let Some(event) = stream.next().await {
         let event = event?;
-        if let MessageStreamEvent::ContentBlockDelta(delta) = &event
-            && let Some(ContentBlockDeltaEventDelta::TextDelta(text)) = delta.delta.as_ref()
-            && let Some(text) = text.text.as_ref()
-        {
+        if let Some(text) = event.text() {
             write!(stdout, "{text}")?;
             stdout.flush()?;
         }
@@ -61,6 +55,10 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     let message = accumulator.finish()?;
-    println!("usage: {}", serde_json::to_string(&message.usage.as_ref())?);
+    if let Some(usage) = message.usage() {
+        let input = usage.input_tokens.as_u64().unwrap_or_default();
+        let output = usage.output_tokens.as_u64().unwrap_or_default();
+        println!("usage: {input} input tokens, {output} output tokens");
+    }
     Ok(())
 }

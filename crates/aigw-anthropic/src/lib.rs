@@ -17,19 +17,62 @@
 //! assert!(matches!(&blocks[0], ContentBlock::Thinking(t) if t.signature == Maybe::Present("EqQBCgIYAh".into())));
 //! ```
 //!
+//! # Build a request
+//!
+//! `new` takes the fields the spec requires, `with_…` sets the others:
+//!
+//! ```
+//! use aigw_anthropic::{CreateMessageParams, InputMessage, InputSchema, Tool};
+//!
+//! let schema = InputSchema::new().with_properties(
+//!     serde_json::from_str::<serde_json::Map<_, _>>(r#"{"city":{"type":"string"}}"#).unwrap(),
+//! );
+//! let request = CreateMessageParams::new("claude-sonnet-4-5", [InputMessage::user("Weather in Paris?")], 1024)
+//!     .with_system("Be brief.")
+//!     .with_tools([Tool::new("get_weather", schema).into()]);
+//! assert_eq!(
+//!     serde_json::to_string(&request).unwrap(),
+//!     r#"{"model":"claude-sonnet-4-5","messages":[{"content":"Weather in Paris?","role":"user"}],"max_tokens":1024,"system":"Be brief.","tools":[{"name":"get_weather","input_schema":{"properties":{"city":{"type":"string"}},"type":"object"}}]}"#
+//! );
+//! ```
+//!
+//! # Read a response or a stream
+//!
+//! [`Message::text`], [`Message::tool_calls`], [`Message::usage`]; on stream events
+//! [`MessageStreamEvent::text`] and [`MessageStreamEvent::usage`] ([`stream`] types the
+//! server-sent events and folds them into a [`Message`]).
+//!
+//! ```
+//! use aigw_anthropic::Message;
+//!
+//! let body = r#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-x","stop_reason":"tool_use",
+//!   "content":[{"type":"text","text":"Checking."},{"type":"tool_use","id":"tu_1","name":"get_weather","input":{"city":"Paris"}}],
+//!   "usage":{"input_tokens":30,"output_tokens":12}}"#;
+//! let message: Message = serde_json::from_str(body).unwrap();
+//! assert_eq!(message.text(), "Checking.");
+//! let call = message.tool_calls().next().unwrap();
+//! assert_eq!(call.name.as_str(), Some("get_weather"));
+//! assert_eq!(message.usage().unwrap().output_tokens.as_u64(), Some(12));
+//! ```
+//!
 //! API groups are cargo features (`messages`, `count_tokens`, `models` by default; `batches`;
 //! `full` for all); the error body is always available. The async HTTP client is the
 //! `client` feature (module `client`).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[allow(missing_docs)]
 mod generated;
+mod reads;
 mod stream_events;
 
 #[cfg(feature = "messages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 pub mod stream;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 
-pub use aigw_wire::Maybe;
+pub use aigw_wire::{IntoNumber, Maybe};
 pub use generated::*;

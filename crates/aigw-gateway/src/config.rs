@@ -42,6 +42,9 @@ pub struct Config {
     /// Circuit breakers, key cooldowns, the latency average (per replica).
     #[serde(default)]
     pub health: HealthConfig,
+    /// OpenTelemetry traces (off unless an endpoint is set here or in the environment).
+    #[serde(default)]
+    pub telemetry: crate::telemetry::TelemetryConfig,
     /// The provider endpoints the gateway passes through (files, batches, images, audio, …).
     #[serde(default)]
     pub passthrough: crate::passthrough::PassthroughConfig,

@@ -22,6 +22,7 @@ mod route;
 mod server;
 pub mod state;
 mod stream;
+pub mod telemetry;
 mod ui;
 mod upstream;
 mod usage;
@@ -95,5 +96,13 @@ async fn flush(state: &State) {
     if let Some(log) = &state.spend {
         log.close().await;
         tracing::info!("spend log flushed");
+    }
+    if state.telemetry.enabled() {
+        // Blocks until the queued spans are sent or the timeout passes.
+        let shutdown = || state.telemetry.shutdown(Duration::from_secs(5));
+        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(shutdown),
+            _ => shutdown(),
+        }
     }
 }

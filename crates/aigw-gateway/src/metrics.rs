@@ -108,6 +108,7 @@ pub struct Metrics {
     pub balance_breaker_opens: Family<MemberLabels, Counter>,
     pub balance_probes: Family<MemberLabels, Counter>,
     pub balance_key_cooldowns: Family<KeyCooldownLabels, Counter>,
+    pub traces: crate::telemetry::TraceMetrics,
 }
 
 impl Metrics {
@@ -238,7 +239,29 @@ impl Metrics {
             "Times an upstream key was cooled down (429) or taken out (401/403)",
             balance_key_cooldowns.clone(),
         );
+        let traces = crate::telemetry::TraceMetrics::default();
+        registry.register(
+            "trace_spans",
+            "Spans queued for export to the OTLP collector ([telemetry])",
+            traces.queued.clone(),
+        );
+        registry.register(
+            "trace_spans_exported",
+            "Spans the OTLP collector accepted",
+            traces.exported.clone(),
+        );
+        registry.register(
+            "trace_export_errors",
+            "Span batches whose export failed (collector unreachable, refusing or too slow)",
+            traces.export_errors.clone(),
+        );
+        registry.register(
+            "trace_spans_lost",
+            "Spans in the batches whose export failed",
+            traces.lost.clone(),
+        );
         Metrics {
+            traces,
             registry,
             balance_member_state,
             balance_breaker_opens,

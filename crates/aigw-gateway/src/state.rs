@@ -44,6 +44,8 @@ pub struct State {
     pub limits: Limits,
     pub strict: bool,
     pub concurrency: Arc<Semaphore>,
+    /// Traces (`[telemetry]`): on or off.
+    pub telemetry: crate::telemetry::Telemetry,
     /// The passthrough's default providers and body limits.
     pub passthrough: crate::passthrough::Settings,
 }
@@ -131,6 +133,11 @@ impl State {
             .build()
             .map_err(|e| invalid(format!("cannot build the HTTP client: {e}")))?;
         let prices = crate::governance::prices(config)?;
+        let telemetry = crate::telemetry::Telemetry::start(
+            config.telemetry.resolve(lookup).as_ref(),
+            metrics.traces.clone(),
+        )
+        .map_err(invalid)?;
         let passthrough =
             crate::passthrough::Settings::new(&config.passthrough, l.max_body_bytes, &providers)
                 .map_err(invalid)?;
@@ -155,6 +162,7 @@ impl State {
             },
             strict: config.server.strict,
             concurrency: Arc::new(Semaphore::new(l.max_concurrency)),
+            telemetry,
         })
     }
 

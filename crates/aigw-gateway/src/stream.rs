@@ -178,6 +178,9 @@ impl ClientStream {
         if terminal(api, event) {
             self.terminal_seen = true;
         }
+        if let Some(trace) = self.outcome.as_mut().and_then(|o| o.trace.as_mut()) {
+            trace.facts.event(api, &event.data);
+        }
         if Usage::may_carry(api, &event.data)
             && let Ok(value) = serde_json::from_str::<serde_json::Value>(&event.data)
         {

@@ -9,6 +9,7 @@
 
 use aigw_gemini::client::{BuildError, Client};
 use aigw_gemini::stream::ResponseAccumulator;
+use aigw_gemini::{Content, GenerateContentRequest, GenerationConfig};
 use futures_util::StreamExt;
 use std::io::Write;
 use std::process::ExitCode;
@@ -42,31 +43,18 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     let prompt = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "In two sentences, why is the sky blue?".to_owned());
-    let request = serde_json::from_value(serde_json::json!({
-        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
-        "generationConfig": {"maxOutputTokens": 256}
-    }))?;
+    let request = GenerateContentRequest::default()
+        .with_contents([Content::user(prompt)])
+        .with_generation_config(GenerationConfig::default().with_max_output_tokens(256));
 
     let mut stream = client.stream_generate_content(&model, &request).await?;
     let mut accumulator = ResponseAccumulator::default();
     let mut stdout = std::io::stdout();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
-        for candidate in chunk.candidates.as_ref().into_iter().flatten().take(1) {
-            let parts = candidate
-                .content
-                .as_ref()
-                .and_then(|content| content.parts.as_ref());
-            for part in parts.into_iter().flatten() {
-                // Thought summaries (`thought: true`) are not part of the answer.
-                if part.thought.as_ref() != Some(&true)
-                    && let Some(text) = part.text.as_ref()
-                {
-                    write!(stdout, "{text}")?;
-                    stdout.flush()?;
-                }
-            }
-        }
+        // Thought summaries (`thought: true`) are not part of the answer: `text()` skips them.
+        write!(stdout, "{}", chunk.text())?;
+        stdout.flush()?;
         accumulator.push(&chunk);
     }
     writeln!(stdout)?;
@@ -74,14 +62,19 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     let response = accumulator.finish()?;
     if let Some(reason) = response
         .candidates
-        .as_ref()
+        .get()
         .and_then(|candidates| candidates.first())
-        .and_then(|candidate| candidate.finish_reason.as_ref())
+        .and_then(|candidate| candidate.finish_reason.get())
     {
-        println!("finish reason: {}", serde_json::to_string(reason)?);
+        println!("finish reason: {reason}");
     }
-    match response.usage_metadata.as_ref() {
-        Some(usage) => println!("usage: {}", serde_json::to_string(usage)?),
+    match response.usage() {
+        Some(usage) => println!(
+            "usage: {} prompt tokens, {} candidate tokens, {} in total",
+            usage.prompt_token_count.as_u64().unwrap_or_default(),
+            usage.candidates_token_count.as_u64().unwrap_or_default(),
+            usage.total_token_count.as_u64().unwrap_or_default(),
+        ),
         None => println!("usage: (not reported)"),
     }
     Ok(())

@@ -20,18 +20,47 @@
 //! assert_eq!(part.thought_signature, Maybe::Present("CiQB0e2Kb1".into()));
 //! ```
 //!
+//! # Build a request, read the response
+//!
+//! Discovery documents mark no field required, so requests are built with `with_…` setters;
+//! [`Content::user`] makes a text turn. [`GenerateContentResponse::text`],
+//! [`GenerateContentResponse::tool_calls`] and [`GenerateContentResponse::usage`] read a
+//! response or a stream chunk.
+//!
+//! ```
+//! use aigw_gemini::{Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig};
+//!
+//! let request = GenerateContentRequest::default()
+//!     .with_contents([Content::user("Say hi")])
+//!     .with_generation_config(GenerationConfig::default().with_max_output_tokens(64));
+//! assert_eq!(
+//!     serde_json::to_string(&request).unwrap(),
+//!     r#"{"generationConfig":{"maxOutputTokens":64},"contents":[{"role":"user","parts":[{"text":"Say hi"}]}]}"#
+//! );
+//! let response: GenerateContentResponse = serde_json::from_str(
+//!     r#"{"candidates":[{"content":{"role":"model","parts":[{"text":"Hi!"}]}}],"usageMetadata":{"totalTokenCount":9}}"#,
+//! ).unwrap();
+//! assert_eq!(response.text(), "Hi!");
+//! assert_eq!(response.usage().unwrap().total_token_count.as_u64(), Some(9));
+//! ```
+//!
 //! API groups are cargo features (`generate`, `count_tokens`, `embeddings`, `models`, all
 //! default; `full`); the error body is always available. The async HTTP client is the `client`
 //! feature (`client::Client`).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[allow(missing_docs)]
 mod generated;
+mod reads;
 
 #[cfg(feature = "generate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 pub mod stream;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 
-pub use aigw_wire::Maybe;
+pub use aigw_wire::{IntoNumber, Maybe};
 pub use generated::*;

@@ -4,6 +4,7 @@
 //! (key from the preset's variable, e.g. `GROQ_API_KEY`; none needed for local servers).
 
 use aigw_openai::stream::ChatStreamEvent;
+use aigw_openai::{ChatCompletionRequestUserMessage, CreateChatCompletionRequest};
 use aigw_openai_compat::{CompatClient, Preset};
 use futures_util::StreamExt;
 
@@ -28,17 +29,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let request = match serde_json::from_value(serde_json::json!({
-        "model": model,
-        "messages": [{"role": "user", "content": prompt}],
-        "max_completion_tokens": 200
-    })) {
-        Ok(request) => request,
-        Err(e) => {
-            eprintln!("bad request: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    let request = CreateChatCompletionRequest::new(
+        [ChatCompletionRequestUserMessage::new(prompt).into()],
+        model.as_str(),
+    )
+    .with_max_completion_tokens(200);
     let mut stream = match client.chat_stream(&request).await {
         Ok(stream) => stream,
         Err(e) => {
@@ -52,12 +47,13 @@ async fn main() -> std::process::ExitCode {
     while let Some(event) = stream.value.next().await {
         match event {
             Ok(ChatStreamEvent::Chunk(chunk)) => {
-                let chunk = serde_json::to_value(&chunk).unwrap_or_default();
-                if let Some(text) = chunk["choices"][0]["delta"]["content"].as_str() {
-                    print!("{text}");
-                }
-                if !chunk["usage"].is_null() {
-                    println!("\nusage: {}", chunk["usage"]);
+                print!("{}", chunk.text().unwrap_or_default());
+                if let Some(usage) = chunk.usage() {
+                    println!(
+                        "\nusage: {} prompt + {} completion tokens",
+                        usage.prompt_tokens.as_u64().unwrap_or_default(),
+                        usage.completion_tokens.as_u64().unwrap_or_default()
+                    );
                 }
             }
             Ok(ChatStreamEvent::Error(error)) => eprintln!(

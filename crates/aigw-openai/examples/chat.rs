@@ -4,7 +4,8 @@
 //! (`OPENAI_BASE_URL` points it elsewhere, e.g. a proxy or the aigw gateway).
 
 use aigw_openai::client::Client;
-use aigw_openai::stream::{ChatAccumulator, ChatStreamEvent};
+use aigw_openai::stream::ChatAccumulator;
+use aigw_openai::{ChatCompletionRequestUserMessage, CreateChatCompletionRequest};
 use futures_util::StreamExt;
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,53 +22,39 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let request = serde_json::json!({
-        "model": std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gpt-4o-mini".to_owned()),
-        "messages": [{"role": "user", "content": prompt}]
-    });
-    let Ok(request) = serde_json::from_value(request) else {
-        eprintln!("the request does not match the wire types");
-        return ExitCode::FAILURE;
-    };
-    let mut stream = match client.chat_stream(&request).await {
-        Ok(stream) => stream,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut accumulator = ChatAccumulator::default();
-    while let Some(event) = stream.next().await {
-        let event = match event {
-            Ok(event) => event,
-            Err(e) => {
-                eprintln!("\n{e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        if let ChatStreamEvent::Chunk(chunk) = &event {
-            let chunk = serde_json::to_value(chunk).unwrap_or_default();
-            if let Some(text) = chunk["choices"][0]["delta"]["content"].as_str() {
-                print!("{text}");
-                let _ = std::io::stdout().flush();
-            }
-        }
-        if let Err(e) = accumulator.push(&event) {
-            eprintln!("\n{e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    match accumulator.finish() {
-        Ok(completion) => {
-            println!(
-                "\nusage: {}",
-                serde_json::to_string(&completion.usage).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
+    match run(&client, prompt).await {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("\n{e}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run(client: &Client, prompt: String) -> Result<(), Box<dyn std::error::Error>> {
+    let model = std::env::var("OPENAI_MODEL").unwrap_or_else(|_| "gpt-4o-mini".to_owned());
+    let request = CreateChatCompletionRequest::new(
+        [ChatCompletionRequestUserMessage::new(prompt).into()],
+        model,
+    );
+    let mut stream = client.chat_stream(&request).await?;
+    let mut accumulator = ChatAccumulator::default();
+    while let Some(event) = stream.next().await {
+        let event = event?;
+        if let Some(text) = event.text() {
+            print!("{text}");
+            std::io::stdout().flush()?;
+        }
+        accumulator.push(&event)?;
+    }
+    let completion = accumulator.finish()?;
+    if let Some(usage) = completion.usage() {
+        println!(
+            "\nusage: {} prompt + {} completion = {} tokens",
+            usage.prompt_tokens.as_u64().unwrap_or_default(),
+            usage.completion_tokens.as_u64().unwrap_or_default(),
+            usage.total_tokens.as_u64().unwrap_or_default(),
+        );
+    }
+    Ok(())
 }

@@ -35,7 +35,7 @@ pub mod union;
 pub mod unknowns;
 
 pub use lenient::{from_slice, from_str, from_value};
-pub use maybe::Maybe;
+pub use maybe::{IntoNumber, Maybe};
 pub use unknowns::{Unknown, Unknowns, unknowns};
 
 #[doc(hidden)]

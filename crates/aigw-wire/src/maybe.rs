@@ -50,6 +50,18 @@ impl<T> Maybe<T> {
         matches!(self, Maybe::Present(_))
     }
 
+    /// The value, if present (absent and `null` both give `None`): the usual way to read a
+    /// field.
+    ///
+    /// ```
+    /// use aigw_wire::Maybe;
+    /// assert_eq!(Maybe::Present(3).get(), Some(&3));
+    /// assert_eq!(Maybe::<u8>::Null.get(), None);
+    /// ```
+    pub fn get(&self) -> Option<&T> {
+        self.as_ref()
+    }
+
     /// The value, if present.
     pub fn as_ref(&self) -> Option<&T> {
         match self {
@@ -92,6 +104,78 @@ impl<T> Maybe<T> {
             Maybe::Present(v) => Maybe::Present(f(v)),
             Maybe::Mistyped(v) => Maybe::Mistyped(v),
         }
+    }
+}
+
+impl Maybe<String> {
+    /// The string, if present.
+    pub fn as_str(&self) -> Option<&str> {
+        self.get().map(String::as_str)
+    }
+}
+
+impl Maybe<serde_json::Number> {
+    /// A number field from a Rust number: [`Maybe::Present`], or [`Maybe::Null`] for a float
+    /// JSON cannot write (NaN, infinities).
+    pub fn from_number(value: impl IntoNumber) -> Self {
+        value.into_number().map_or(Maybe::Null, Maybe::Present)
+    }
+
+    /// The number as a `u64`, if present and a non-negative integer (token counts).
+    ///
+    /// ```
+    /// use aigw_wire::Maybe;
+    /// let tokens: Maybe<serde_json::Number> = Maybe::from_number(42u32);
+    /// assert_eq!(tokens.as_u64(), Some(42));
+    /// ```
+    pub fn as_u64(&self) -> Option<u64> {
+        self.get().and_then(serde_json::Number::as_u64)
+    }
+
+    /// The number as an `f64`, if present.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.get().and_then(serde_json::Number::as_f64)
+    }
+}
+
+/// A Rust number that becomes a JSON number: what the generated constructors and setters take
+/// for number fields (`with_temperature(0.2)`, `with_max_tokens(1024)`).
+pub trait IntoNumber {
+    /// `None` for a float JSON cannot write (NaN, infinities).
+    fn into_number(self) -> Option<serde_json::Number>;
+}
+
+impl IntoNumber for serde_json::Number {
+    fn into_number(self) -> Option<serde_json::Number> {
+        Some(self)
+    }
+}
+
+macro_rules! into_number_int {
+    ($($t:ty),*) => {$(
+        impl IntoNumber for $t {
+            fn into_number(self) -> Option<serde_json::Number> {
+                Some(self.into())
+            }
+        }
+    )*};
+}
+into_number_int!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl IntoNumber for f64 {
+    fn into_number(self) -> Option<serde_json::Number> {
+        serde_json::Number::from_f64(self)
+    }
+}
+
+impl IntoNumber for f32 {
+    /// Through the shortest decimal text of the `f32` (`0.7f32` is `0.7`, not
+    /// `0.699999988079071`).
+    fn into_number(self) -> Option<serde_json::Number> {
+        if !self.is_finite() {
+            return None;
+        }
+        self.to_string().parse().ok()
     }
 }
 

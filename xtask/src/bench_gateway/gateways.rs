@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Loopback only: no proxy may see the children's requests.
-fn no_proxy(command: &mut Command) {
+pub fn no_proxy(command: &mut Command) {
     for var in [
         "HTTP_PROXY",
         "HTTPS_PROXY",
@@ -53,6 +53,18 @@ pub fn start_gateway(
     dir: &Path,
     name: &str,
     keys: Option<&KeyGate>,
+) -> Result<Proc> {
+    start_gateway_with(bin, mock_url, dir, name, keys, "")
+}
+
+/// [`start_gateway`] with `extra` appended to its configuration file (e.g. `[telemetry]`).
+pub fn start_gateway_with(
+    bin: &Path,
+    mock_url: &str,
+    dir: &Path,
+    name: &str,
+    keys: Option<&KeyGate>,
+    extra: &str,
 ) -> Result<Proc> {
     let db = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
@@ -120,7 +132,8 @@ key_env = "AIGW_BENCH_OPENAI_KEY"
 [[routes]]
 model = "bench-group"
 targets = [{{ strategy = "least-latency", members = ["mock-openai/gpt-4o-mini", "mock-openai-b/gpt-4o-mini"] }}]
-{key}"#,
+{key}
+{extra}"#,
         db = db.display()
     );
     let path = dir.join(format!("{name}.toml"));

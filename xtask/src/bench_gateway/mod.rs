@@ -13,6 +13,7 @@
 
 mod gateways;
 mod load;
+mod peers;
 mod procs;
 mod redis;
 mod report;
@@ -127,9 +128,11 @@ pub fn run(args: &[String], root: &Path) -> Result<()> {
         .enable_all()
         .build()
         .context("building the tokio runtime")?;
+    let peers = !settings.peers.is_empty();
     let result = runtime.block_on(async {
         tokio::select! {
-            result = bench(settings, root) => result,
+            result = peers::bench(settings.clone(), root), if peers => result,
+            result = bench(settings, root), if !peers => result,
             _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
         }
     });
@@ -171,7 +174,7 @@ fn reexec_release(args: &[String], root: &Path) -> Result<()> {
 }
 
 /// The open-file limit raised to the hard limit (the children inherit it).
-fn raise_nofile(needed: u64) -> u64 {
+pub(crate) fn raise_nofile(needed: u64) -> u64 {
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
     if limit < needed {
         eprintln!(
@@ -182,7 +185,7 @@ fn raise_nofile(needed: u64) -> u64 {
     limit
 }
 
-fn build(root: &Path) -> Result<()> {
+pub(crate) fn build(root: &Path) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("building: cargo build --release -p aigw-gateway -p aigw-mock");
     let status = Command::new(cargo)
@@ -204,7 +207,7 @@ fn build(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),

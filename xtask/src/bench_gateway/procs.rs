@@ -19,6 +19,8 @@ pub struct Proc {
     /// What followed the listen prefix, e.g. `http://127.0.0.1:41234`.
     pub url: String,
     log: PathBuf,
+    /// Started in a process group of its own ([`Proc::start_polling`]): the group is killed.
+    group: bool,
 }
 
 impl Proc {
@@ -40,6 +42,7 @@ impl Proc {
             child,
             url: String::new(),
             log: log.to_owned(),
+            group: false,
         };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -76,6 +79,57 @@ impl Proc {
         }
     }
 
+    /// Spawns `command` (in a process group of its own, killed whole on drop: a peer
+    /// gateway may fork workers) with stdout and stderr to `log`, and waits until `ready`
+    /// says so (polled every 200 ms, up to `timeout`); its URL is `url`.
+    pub fn start_polling(
+        name: &str,
+        mut command: Command,
+        url: &str,
+        log: &Path,
+        timeout: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<Proc> {
+        use std::os::unix::process::CommandExt;
+        let out =
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out.try_clone()?))
+            .stderr(Stdio::from(out))
+            .process_group(0);
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {name} ({})", command.get_program().display()))?;
+        let mut proc = Proc {
+            name: name.to_owned(),
+            child,
+            url: url.to_owned(),
+            log: log.to_owned(),
+            group: true,
+        };
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = proc.child.try_wait()? {
+                bail!(
+                    "{name} exited ({status}) before it was ready; its output ({}):\n{}",
+                    log.display(),
+                    proc.log_tail()
+                );
+            }
+            if ready() {
+                return Ok(proc);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bail!(
+            "{name} was not ready within {} s; its output ({}):\n{}",
+            timeout.as_secs(),
+            log.display(),
+            proc.log_tail()
+        )
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -108,6 +162,14 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        if self.group {
+            // The group this process leads (its id): its workers too.
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", self.child.id()))
+                .stderr(Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

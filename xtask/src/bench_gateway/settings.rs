@@ -9,7 +9,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask bench-gateway [--duration SECS] [--rates R1,R2,...] [--latency-ms MS]
                                  [--event-delay-ms MS] [--streams N] [--hold-secs SECS]
                                  [--warmup SECS] [--corpus DIR] [--redis URL] [--quick]
-                                 [--no-build]
+                                 [--no-build] [--peers litellm,portkey]
   --duration SECS      measured time of each scenario at each rate (default 10)
   --rates LIST         arrival rates in requests per second (default 500,2000); `none`
                        runs only the held-open streams (memory)
@@ -28,6 +28,14 @@ usage: cargo xtask bench-gateway [--duration SECS] [--rates R1,R2,...] [--latenc
                        those runs are skipped)
   --quick              a smoke check: 2 s, 200 rps, 100 streams held 3 s
   --no-build           use the binaries in target/release as they are
+  --peers LIST         instead: the same open-loop scenarios (plain and streamed Chat
+                       passthrough, the mock's head latency) against the mock directly,
+                       aigw (traces off and on) and the peer gateways named (`litellm`,
+                       `portkey`), one after the other in one run (default rates
+                       100,500,2000); the peers are installed at pinned versions under
+                       target/bench-peers/ (needs python3 with venv, node and npm, and
+                       PyPI/npm the first time). A manual command, not run in CI.
+                       Writes target/bench-peers.md
 Writes target/bench-gateway.md; children's logs in target/bench-gateway/.";
 
 /// The benchmark's settings.
@@ -45,6 +53,8 @@ pub struct Settings {
     pub redis: Option<(Redis, &'static str)>,
     pub build: bool,
     pub quick: bool,
+    /// `--peers`: the peer gateways to compare with (none: the usual benchmark).
+    pub peers: Vec<String>,
 }
 
 pub fn parse(args: &[String], root: &Path) -> Result<Settings> {
@@ -63,6 +73,8 @@ pub fn parse(args: &[String], root: &Path) -> Result<Settings> {
     let mut corpus = None;
     let mut redis = None;
     let mut build = true;
+    let mut peers: Vec<String> = Vec::new();
+    let mut rates_given = false;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -81,7 +93,19 @@ pub fn parse(args: &[String], root: &Path) -> Result<Settings> {
             "--duration" => duration = number(value()?)?,
             "--warmup" => warmup = Some(value()?.parse::<f64>().context("--warmup")?),
             "--hold-secs" => hold = number(value()?)?,
+            "--peers" => {
+                for peer in value()?.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    if !super::peers::KNOWN.contains(&peer) {
+                        bail!(
+                            "--peers: unknown peer {peer:?} (known: {})",
+                            super::peers::KNOWN.join(", ")
+                        );
+                    }
+                    peers.push(peer.to_owned());
+                }
+            }
             "--rates" => {
+                rates_given = true;
                 let list = value()?;
                 rates = if list == "none" {
                     Vec::new()
@@ -98,6 +122,9 @@ pub fn parse(args: &[String], root: &Path) -> Result<Settings> {
             "--redis" => redis = Some((value()?.clone(), "--redis")),
             other => bail!("unknown flag {other}\n\n{USAGE}"),
         }
+    }
+    if !peers.is_empty() && !rates_given {
+        rates = vec![100.0, 500.0, 2000.0];
     }
     let warmup = warmup.unwrap_or_else(|| {
         if quick {
@@ -143,6 +170,7 @@ pub fn parse(args: &[String], root: &Path) -> Result<Settings> {
         redis,
         build,
         quick,
+        peers,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Rendering the IR as Rust source, one file per set of API groups.
 
+use super::conveniences;
 use super::ir::{Def, Field, Ty, TypeDef, Variant, kind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -28,6 +29,7 @@ pub fn module_of(groups: &BTreeSet<String>) -> String {
 
 /// Renders every module file plus `mod.rs`: returns `(file name, unformatted source)`.
 pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)> {
+    let index = conveniences::Index::new(types);
     let mut modules: BTreeMap<String, (BTreeSet<String>, Vec<&TypeDef>)> = BTreeMap::new();
     for t in types {
         let entry = modules
@@ -58,7 +60,9 @@ pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)>
             names.join(", ")
         );
         src.push_str(
-            "#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments)]\n\n\
+            "#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments)]\n\
+             // The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.\n\
+             #![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls, rustdoc::invalid_html_tags)]\n\n\
              #[allow(unused_imports)]\nuse super::*;\n\
              #[allow(unused_imports)]\nuse ::aigw_wire::Maybe;\n\
              #[allow(unused_imports)]\nuse ::serde_json::{Map, Number, Value};\n\n",
@@ -66,6 +70,7 @@ pub fn render(types: &[TypeDef], prov: &Provenance<'_>) -> Vec<(String, String)>
         for t in members {
             render_type(&mut src, t, prov);
             src.push('\n');
+            conveniences::render(&mut src, t, &index);
         }
         files.push((format!("{module}.rs"), src));
     }
@@ -122,7 +127,7 @@ fn doc(out: &mut String, indent: &str, text: Option<&str>, prov: &Provenance<'_>
     }
 }
 
-fn render_ty(ty: &Ty) -> String {
+pub(super) fn render_ty(ty: &Ty) -> String {
     match ty {
         Ty::String => "String".into(),
         Ty::Bool => "bool".into(),
@@ -142,9 +147,11 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         Some(d) => format!("{d}\n\n{origin_note}"),
         None => origin_note,
     };
+    let doc_cfg = conveniences::doc_cfg(&t.groups);
     match &t.def {
         Def::Struct { fields } => {
             doc(out, "", Some(&doc_text), prov);
+            out.push_str(&doc_cfg);
             out.push_str("#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
             let _ = writeln!(out, "pub struct {} {{", t.name);
             for f in fields {
@@ -169,6 +176,7 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         Def::OpenEnum { values } => {
             out.push_str("::aigw_wire::open_enum! {\n");
             doc(out, "    ", Some(&doc_text), prov);
+            let _ = write!(out, "    {doc_cfg}");
             let _ = writeln!(out, "    pub enum {} {{", t.name);
             for (variant, value) in values {
                 let _ = writeln!(out, "        {variant} = {},", string_literal(value));
@@ -178,6 +186,7 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         Def::TagEnum { variant, value } => {
             out.push_str("::aigw_wire::tag_enum! {\n");
             doc(out, "    ", Some(&doc_text), prov);
+            let _ = write!(out, "    {doc_cfg}");
             let _ = writeln!(
                 out,
                 "    pub enum {} {{ {variant} = {} }}",
@@ -188,10 +197,11 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         }
         Def::Alias(ty) => {
             doc(out, "", Some(&doc_text), prov);
+            out.push_str(&doc_cfg);
             let _ = writeln!(out, "pub type {} = {};", t.name, render_ty(ty));
         }
         Def::Union { tag, variants } => {
-            render_union(out, t, &doc_text, tag.as_deref(), variants, prov)
+            render_union(out, t, &doc_text, &doc_cfg, tag.as_deref(), variants, prov)
         }
     }
 }
@@ -228,11 +238,13 @@ fn render_union(
     out: &mut String,
     t: &TypeDef,
     doc_text: &str,
+    doc_cfg: &str,
     tag: Option<&str>,
     variants: &[Variant],
     prov: &Provenance<'_>,
 ) {
     doc(out, "", Some(doc_text), prov);
+    out.push_str(doc_cfg);
     out.push_str("#[derive(Clone, Debug, PartialEq)]\n");
     let _ = writeln!(out, "pub enum {} {{", t.name);
     for v in variants {

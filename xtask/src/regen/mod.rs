@@ -11,6 +11,7 @@
 //! (`shared/notes/codegen-findings.md`).
 
 mod anthropic;
+mod conveniences;
 mod discovery;
 mod doors;
 mod emit;
@@ -25,6 +26,7 @@ mod pipeline;
 mod report;
 mod schema;
 mod summary;
+pub mod versions;
 
 use crate::codegen::Output;
 use anyhow::{Context, Result};

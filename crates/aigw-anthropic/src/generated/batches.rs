@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CanceledResult`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CanceledResult {
     /// Required by the spec.
@@ -39,12 +46,24 @@ impl ::aigw_wire::Unknowns for CanceledResult {
     }
 }
 
+impl CanceledResult {
+    /// A `CanceledResult` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(CanceledResultType::Canceled),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `CanceledResult.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum CanceledResultType { Canceled = "canceled" }
 }
 
 /// Spec: `CreateMessageBatchParams`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateMessageBatchParams {
     /// List of requests for prompt completion. Each is an individual request to create a Message.
@@ -68,7 +87,18 @@ impl ::aigw_wire::Unknowns for CreateMessageBatchParams {
     }
 }
 
+impl CreateMessageBatchParams {
+    /// A `CreateMessageBatchParams` with the fields the spec requires: `requests`. Every other field is absent.
+    pub fn new(requests: impl IntoIterator<Item = MessageBatchIndividualRequestParams>) -> Self {
+        Self {
+            requests: Maybe::Present(requests.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `DeleteMessageBatchResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteMessageBatchResponse {
     /// ID of the Message Batch.
@@ -100,18 +130,31 @@ impl ::aigw_wire::Unknowns for DeleteMessageBatchResponse {
     }
 }
 
+impl DeleteMessageBatchResponse {
+    /// A `DeleteMessageBatchResponse` with the fields the spec requires: `id`; `type` set to its only value. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(DeleteMessageBatchResponseType::MessageBatchDeleted),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Deleted object type.
     ///
     /// For Message Batches, this is always `"message_batch_deleted"`.
     ///
     /// Spec: `DeleteMessageBatchResponse.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum DeleteMessageBatchResponseType {
         MessageBatchDeleted = "message_batch_deleted",
     }
 }
 
 /// Spec: `ErroredResult`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErroredResult {
     /// Required by the spec.
@@ -137,12 +180,25 @@ impl ::aigw_wire::Unknowns for ErroredResult {
     }
 }
 
+impl ErroredResult {
+    /// A `ErroredResult` with the fields the spec requires: `error`; `type` set to its only value. Every other field is absent.
+    pub fn new(error: impl Into<ErrorResponse>) -> Self {
+        Self {
+            error: Maybe::Present(error.into()),
+            r#type: Maybe::Present(ErroredResultType::Errored),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ErroredResult.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum ErroredResultType { Errored = "errored" }
 }
 
 /// Spec: `ExpiredResult`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ExpiredResult {
     /// Required by the spec.
@@ -164,12 +220,24 @@ impl ::aigw_wire::Unknowns for ExpiredResult {
     }
 }
 
+impl ExpiredResult {
+    /// A `ExpiredResult` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ExpiredResultType::Expired),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ExpiredResult.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum ExpiredResultType { Expired = "expired" }
 }
 
 /// Spec: `ListResponse_MessageBatch_`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResponseMessageBatch {
     /// Required by the spec.
@@ -209,7 +277,26 @@ impl ::aigw_wire::Unknowns for ListResponseMessageBatch {
     }
 }
 
+impl ListResponseMessageBatch {
+    /// A `ListResponseMessageBatch` with the fields the spec requires: `data`, `first_id`, `has_more`, `last_id`. Every other field is absent.
+    pub fn new(
+        data: impl IntoIterator<Item = MessageBatch>,
+        first_id: impl Into<String>,
+        has_more: impl Into<bool>,
+        last_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            data: Maybe::Present(data.into_iter().collect()),
+            first_id: Maybe::Present(first_id.into()),
+            has_more: Maybe::Present(has_more.into()),
+            last_id: Maybe::Present(last_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `MessageBatch`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageBatch {
     /// RFC 3339 datetime string representing the time at which the Message Batch was archived and its results became unavailable.
@@ -298,6 +385,7 @@ impl ::aigw_wire::Unknowns for MessageBatch {
 }
 
 /// Spec: `MessageBatchIndividualRequestParams`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageBatchIndividualRequestParams {
     /// Developer-provided ID created for each request in a Message Batch. Useful for matching results to requests, as results may be given out of request order.
@@ -331,9 +419,21 @@ impl ::aigw_wire::Unknowns for MessageBatchIndividualRequestParams {
     }
 }
 
+impl MessageBatchIndividualRequestParams {
+    /// A `MessageBatchIndividualRequestParams` with the fields the spec requires: `custom_id`, `params`. Every other field is absent.
+    pub fn new(custom_id: impl Into<String>, params: impl Into<CreateMessageParams>) -> Self {
+        Self {
+            custom_id: Maybe::Present(custom_id.into()),
+            params: Maybe::Present(params.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// This is a single line in the response `.jsonl` file and does not represent the response as a whole.
 ///
 /// Spec: `MessageBatchIndividualResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageBatchIndividualResponse {
     /// Developer-provided ID created for each request in a Message Batch. Useful for matching results to requests, as results may be given out of request order.
@@ -367,11 +467,26 @@ impl ::aigw_wire::Unknowns for MessageBatchIndividualResponse {
     }
 }
 
+impl MessageBatchIndividualResponse {
+    /// A `MessageBatchIndividualResponse` with the fields the spec requires: `custom_id`, `result`. Every other field is absent.
+    pub fn new(
+        custom_id: impl Into<String>,
+        result: impl Into<MessageBatchIndividualResponseResult>,
+    ) -> Self {
+        Self {
+            custom_id: Maybe::Present(custom_id.into()),
+            result: Maybe::Present(result.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Processing result for this request.
 ///
 /// Contains a Message output if processing was successful, an error response if processing failed, or the reason why processing was not attempted, such as cancellation or expiration.
 ///
 /// Spec: `MessageBatchIndividualResponse.result`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MessageBatchIndividualResponseResult {
     Succeeded(Box<SucceededResult>),
@@ -418,10 +533,35 @@ impl MessageBatchIndividualResponseResult {
 
 ::aigw_wire::union_serde!(MessageBatchIndividualResponseResult { 0 => Succeeded, 1 => Errored, 2 => Canceled, 3 => Expired });
 
+impl From<SucceededResult> for MessageBatchIndividualResponseResult {
+    fn from(value: SucceededResult) -> Self {
+        Self::Succeeded(Box::new(value))
+    }
+}
+
+impl From<ErroredResult> for MessageBatchIndividualResponseResult {
+    fn from(value: ErroredResult) -> Self {
+        Self::Errored(value)
+    }
+}
+
+impl From<CanceledResult> for MessageBatchIndividualResponseResult {
+    fn from(value: CanceledResult) -> Self {
+        Self::Canceled(value)
+    }
+}
+
+impl From<ExpiredResult> for MessageBatchIndividualResponseResult {
+    fn from(value: ExpiredResult) -> Self {
+        Self::Expired(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Processing status of the Message Batch.
     ///
     /// Spec: `MessageBatch.processing_status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum MessageBatchProcessingStatus {
         InProgress = "in_progress",
         Canceling = "canceling",
@@ -435,12 +575,14 @@ impl MessageBatchIndividualResponseResult {
     /// For Message Batches, this is always `"message_batch"`.
     ///
     /// Spec: `MessageBatch.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum MessageBatchType {
         MessageBatch = "message_batch",
     }
 }
 
 /// Spec: `RequestCounts`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCounts {
     /// Number of requests in the Message Batch that have been canceled.
@@ -497,6 +639,7 @@ impl ::aigw_wire::Unknowns for RequestCounts {
 }
 
 /// Spec: `SucceededResult`.
+#[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SucceededResult {
     /// Required by the spec.
@@ -522,7 +665,19 @@ impl ::aigw_wire::Unknowns for SucceededResult {
     }
 }
 
+impl SucceededResult {
+    /// A `SucceededResult` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<Message>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(SucceededResultType::Succeeded),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `SucceededResult.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
     pub enum SucceededResultType { Succeeded = "succeeded" }
 }

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -27,6 +33,7 @@ use ::serde_json::{Map, Number, Value};
     /// code_execution_20260521: The tool can be called from the code execution environment (v2 with persistence).
     ///
     /// Spec: `AllowedCaller`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum AllowedCaller {
         Direct = "direct",
         CodeExecution20250825 = "code_execution_20250825",
@@ -36,6 +43,10 @@ use ::serde_json::{Map, Number, Value};
 }
 
 /// Spec: `Base64ImageSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Base64ImageSource {
     /// Required by the spec.
@@ -65,8 +76,21 @@ impl ::aigw_wire::Unknowns for Base64ImageSource {
     }
 }
 
+impl Base64ImageSource {
+    /// A `Base64ImageSource` with the fields the spec requires: `data`, `media_type`; `type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>, media_type: impl Into<Base64ImageSourceMediaType>) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            media_type: Maybe::Present(media_type.into()),
+            r#type: Maybe::Present(Base64ImageSourceType::Base64),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `Base64ImageSource.media_type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum Base64ImageSourceMediaType {
         ImageJpeg = "image/jpeg",
         ImagePng = "image/png",
@@ -77,10 +101,15 @@ impl ::aigw_wire::Unknowns for Base64ImageSource {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `Base64ImageSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum Base64ImageSourceType { Base64 = "base64" }
 }
 
 /// Spec: `Base64PDFSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Base64PDFSource {
     /// Required by the spec.
@@ -110,8 +139,21 @@ impl ::aigw_wire::Unknowns for Base64PDFSource {
     }
 }
 
+impl Base64PDFSource {
+    /// A `Base64PDFSource` with the fields the spec requires: `data`; `media_type`, `type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            media_type: Maybe::Present(Base64PDFSourceMediaType::ApplicationPdf),
+            r#type: Maybe::Present(Base64PDFSourceType::Base64),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `Base64PDFSource.media_type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum Base64PDFSourceMediaType {
         ApplicationPdf = "application/pdf",
     }
@@ -119,11 +161,13 @@ impl ::aigw_wire::Unknowns for Base64PDFSource {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `Base64PDFSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum Base64PDFSourceType { Base64 = "base64" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `BashCodeExecutionToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum BashCodeExecutionToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         Unavailable = "unavailable",
@@ -134,6 +178,10 @@ impl ::aigw_wire::Unknowns for Base64PDFSource {
 }
 
 /// Spec: `BashTool_20250124`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BashTool20250124 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -181,12 +229,24 @@ impl ::aigw_wire::Unknowns for BashTool20250124 {
     }
 }
 
+impl BashTool20250124 {
+    /// A `BashTool20250124` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(BashTool20250124Name::Bash),
+            r#type: Maybe::Present(BashTool20250124Type::Bash20250124),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `BashTool_20250124.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum BashTool20250124Name {
         Bash = "bash",
     }
@@ -194,10 +254,15 @@ impl ::aigw_wire::Unknowns for BashTool20250124 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `BashTool_20250124.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum BashTool20250124Type { Bash20250124 = "bash_20250124" }
 }
 
 /// Spec: `CacheControlEphemeral`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheControlEphemeral {
     /// The time-to-live for the cache control breakpoint.
@@ -229,6 +294,16 @@ impl ::aigw_wire::Unknowns for CacheControlEphemeral {
     }
 }
 
+impl CacheControlEphemeral {
+    /// A `CacheControlEphemeral` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(CacheControlEphemeralType::Ephemeral),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The time-to-live for the cache control breakpoint.
     ///
@@ -239,6 +314,7 @@ impl ::aigw_wire::Unknowns for CacheControlEphemeral {
     /// Defaults to `5m`. See [prompt caching pricing](https://platform.claude.com/docs/en/build-with-claude/prompt-caching) for details.
     ///
     /// Spec: `CacheControlEphemeral.ttl`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CacheControlEphemeralTtl {
         V5m = "5m",
         V1h = "1h",
@@ -247,12 +323,17 @@ impl ::aigw_wire::Unknowns for CacheControlEphemeral {
 
 ::aigw_wire::open_enum! {
     /// Spec: `CacheControlEphemeral.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CacheControlEphemeralType {
         Ephemeral = "ephemeral",
     }
 }
 
 /// Spec: `CodeExecutionTool_20250522`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeExecutionTool20250522 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -297,12 +378,24 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250522 {
     }
 }
 
+impl CodeExecutionTool20250522 {
+    /// A `CodeExecutionTool20250522` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(CodeExecutionTool20250522Name::CodeExecution),
+            r#type: Maybe::Present(CodeExecutionTool20250522Type::CodeExecution20250522),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20250522.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20250522Name {
         CodeExecution = "code_execution",
     }
@@ -310,10 +403,15 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250522 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `CodeExecutionTool_20250522.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20250522Type { CodeExecution20250522 = "code_execution_20250522" }
 }
 
 /// Spec: `CodeExecutionTool_20250825`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeExecutionTool20250825 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -358,12 +456,24 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250825 {
     }
 }
 
+impl CodeExecutionTool20250825 {
+    /// A `CodeExecutionTool20250825` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(CodeExecutionTool20250825Name::CodeExecution),
+            r#type: Maybe::Present(CodeExecutionTool20250825Type::CodeExecution20250825),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20250825.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20250825Name {
         CodeExecution = "code_execution",
     }
@@ -371,12 +481,17 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20250825 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `CodeExecutionTool_20250825.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20250825Type { CodeExecution20250825 = "code_execution_20250825" }
 }
 
 /// Code execution tool with REPL state persistence (daemon mode + gVisor checkpoint).
 ///
 /// Spec: `CodeExecutionTool_20260120`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeExecutionTool20260120 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -421,12 +536,24 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260120 {
     }
 }
 
+impl CodeExecutionTool20260120 {
+    /// A `CodeExecutionTool20260120` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(CodeExecutionTool20260120Name::CodeExecution),
+            r#type: Maybe::Present(CodeExecutionTool20260120Type::CodeExecution20260120),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20260120.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20260120Name {
         CodeExecution = "code_execution",
     }
@@ -434,12 +561,17 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260120 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `CodeExecutionTool_20260120.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20260120Type { CodeExecution20260120 = "code_execution_20260120" }
 }
 
 /// Code execution tool with REPL state persistence.
 ///
 /// Spec: `CodeExecutionTool_20260521`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeExecutionTool20260521 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -484,12 +616,24 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260521 {
     }
 }
 
+impl CodeExecutionTool20260521 {
+    /// A `CodeExecutionTool20260521` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(CodeExecutionTool20260521Name::CodeExecution),
+            r#type: Maybe::Present(CodeExecutionTool20260521Type::CodeExecution20260521),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `CodeExecutionTool_20260521.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20260521Name {
         CodeExecution = "code_execution",
     }
@@ -497,11 +641,13 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260521 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `CodeExecutionTool_20260521.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionTool20260521Type { CodeExecution20260521 = "code_execution_20260521" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `CodeExecutionToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum CodeExecutionToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         Unavailable = "unavailable",
@@ -511,6 +657,10 @@ impl ::aigw_wire::Unknowns for CodeExecutionTool20260521 {
 }
 
 /// Spec: `ContentBlockSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentBlockSource {
     /// Required by the spec.
@@ -536,7 +686,22 @@ impl ::aigw_wire::Unknowns for ContentBlockSource {
     }
 }
 
+impl ContentBlockSource {
+    /// A `ContentBlockSource` with the fields the spec requires: `content`; `type` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<ContentBlockSourceContent>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            r#type: Maybe::Present(ContentBlockSourceType::Content),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ContentBlockSource.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlockSourceContent {
     String(String),
@@ -569,7 +734,31 @@ impl ContentBlockSourceContent {
 
 ::aigw_wire::union_serde!(ContentBlockSourceContent { 0 => String, 1 => Array });
 
+impl From<String> for ContentBlockSourceContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ContentBlockSourceContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ContentBlockSourceContentContentBlockSourceContentItem>>
+    for ContentBlockSourceContent
+{
+    fn from(value: Vec<ContentBlockSourceContentContentBlockSourceContentItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ContentBlockSource.content|1[]`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlockSourceContentContentBlockSourceContentItem {
     Text(RequestTextBlock),
@@ -602,14 +791,31 @@ impl ContentBlockSourceContentContentBlockSourceContentItem {
 
 ::aigw_wire::union_serde!(ContentBlockSourceContentContentBlockSourceContentItem { 0 => Text, 1 => Image });
 
+impl From<RequestTextBlock> for ContentBlockSourceContentContentBlockSourceContentItem {
+    fn from(value: RequestTextBlock) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<RequestImageBlock> for ContentBlockSourceContentContentBlockSourceContentItem {
+    fn from(value: RequestImageBlock) -> Self {
+        Self::Image(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ContentBlockSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ContentBlockSourceType { Content = "content" }
 }
 
 /// Tool invocation directly from the model.
 ///
 /// Spec: `DirectCaller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DirectCaller {
     /// Required by the spec.
@@ -631,8 +837,19 @@ impl ::aigw_wire::Unknowns for DirectCaller {
     }
 }
 
+impl DirectCaller {
+    /// A `DirectCaller` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(DirectCallerType::Direct),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `DirectCaller.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum DirectCallerType { Direct = "direct" }
 }
 
@@ -640,6 +857,7 @@ impl ::aigw_wire::Unknowns for DirectCaller {
     /// All possible effort levels.
     ///
     /// Spec: `EffortLevel`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum EffortLevel {
         Low = "low",
         Medium = "medium",
@@ -650,6 +868,10 @@ impl ::aigw_wire::Unknowns for DirectCaller {
 }
 
 /// Spec: `InputContentBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputContentBlock {
     /// Regular text content.
@@ -815,7 +1037,113 @@ impl InputContentBlock {
 
 ::aigw_wire::union_serde!(InputContentBlock { 0 => Text, 1 => Image, 2 => Document, 3 => SearchResult, 4 => Thinking, 5 => RedactedThinking, 6 => ToolUse, 7 => ToolResult, 8 => ServerToolUse, 9 => WebSearchToolResult, 10 => WebFetchToolResult, 11 => CodeExecutionToolResult, 12 => BashCodeExecutionToolResult, 13 => TextEditorCodeExecutionToolResult, 14 => ToolSearchToolResult, 15 => ContainerUpload, 16 => MidConvSystem });
 
+impl From<RequestTextBlock> for InputContentBlock {
+    fn from(value: RequestTextBlock) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<RequestImageBlock> for InputContentBlock {
+    fn from(value: RequestImageBlock) -> Self {
+        Self::Image(value)
+    }
+}
+
+impl From<RequestDocumentBlock> for InputContentBlock {
+    fn from(value: RequestDocumentBlock) -> Self {
+        Self::Document(Box::new(value))
+    }
+}
+
+impl From<RequestSearchResultBlock> for InputContentBlock {
+    fn from(value: RequestSearchResultBlock) -> Self {
+        Self::SearchResult(value)
+    }
+}
+
+impl From<RequestThinkingBlock> for InputContentBlock {
+    fn from(value: RequestThinkingBlock) -> Self {
+        Self::Thinking(value)
+    }
+}
+
+impl From<RequestRedactedThinkingBlock> for InputContentBlock {
+    fn from(value: RequestRedactedThinkingBlock) -> Self {
+        Self::RedactedThinking(value)
+    }
+}
+
+impl From<RequestToolUseBlock> for InputContentBlock {
+    fn from(value: RequestToolUseBlock) -> Self {
+        Self::ToolUse(Box::new(value))
+    }
+}
+
+impl From<RequestToolResultBlock> for InputContentBlock {
+    fn from(value: RequestToolResultBlock) -> Self {
+        Self::ToolResult(value)
+    }
+}
+
+impl From<RequestServerToolUseBlock> for InputContentBlock {
+    fn from(value: RequestServerToolUseBlock) -> Self {
+        Self::ServerToolUse(Box::new(value))
+    }
+}
+
+impl From<RequestWebSearchToolResultBlock> for InputContentBlock {
+    fn from(value: RequestWebSearchToolResultBlock) -> Self {
+        Self::WebSearchToolResult(Box::new(value))
+    }
+}
+
+impl From<RequestWebFetchToolResultBlock> for InputContentBlock {
+    fn from(value: RequestWebFetchToolResultBlock) -> Self {
+        Self::WebFetchToolResult(Box::new(value))
+    }
+}
+
+impl From<RequestCodeExecutionToolResultBlock> for InputContentBlock {
+    fn from(value: RequestCodeExecutionToolResultBlock) -> Self {
+        Self::CodeExecutionToolResult(Box::new(value))
+    }
+}
+
+impl From<RequestBashCodeExecutionToolResultBlock> for InputContentBlock {
+    fn from(value: RequestBashCodeExecutionToolResultBlock) -> Self {
+        Self::BashCodeExecutionToolResult(Box::new(value))
+    }
+}
+
+impl From<RequestTextEditorCodeExecutionToolResultBlock> for InputContentBlock {
+    fn from(value: RequestTextEditorCodeExecutionToolResultBlock) -> Self {
+        Self::TextEditorCodeExecutionToolResult(Box::new(value))
+    }
+}
+
+impl From<RequestToolSearchToolResultBlock> for InputContentBlock {
+    fn from(value: RequestToolSearchToolResultBlock) -> Self {
+        Self::ToolSearchToolResult(value)
+    }
+}
+
+impl From<RequestContainerUploadBlock> for InputContentBlock {
+    fn from(value: RequestContainerUploadBlock) -> Self {
+        Self::ContainerUpload(value)
+    }
+}
+
+impl From<RequestMidConvSystemBlock> for InputContentBlock {
+    fn from(value: RequestMidConvSystemBlock) -> Self {
+        Self::MidConvSystem(value)
+    }
+}
+
 /// Spec: `InputMessage`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputMessage {
     /// Required by the spec.
@@ -841,7 +1169,22 @@ impl ::aigw_wire::Unknowns for InputMessage {
     }
 }
 
+impl InputMessage {
+    /// A `InputMessage` with the fields the spec requires: `content`, `role`. Every other field is absent.
+    pub fn new(content: impl Into<InputMessageContent>, role: impl Into<InputMessageRole>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            role: Maybe::Present(role.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `InputMessage.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputMessageContent {
     String(String),
@@ -874,8 +1217,27 @@ impl InputMessageContent {
 
 ::aigw_wire::union_serde!(InputMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for InputMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for InputMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<InputContentBlock>> for InputMessageContent {
+    fn from(value: Vec<InputContentBlock>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `InputMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum InputMessageRole {
         User = "user",
         Assistant = "assistant",
@@ -884,6 +1246,10 @@ impl InputMessageContent {
 }
 
 /// Spec: `InputSchema`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputSchema {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -911,14 +1277,44 @@ impl ::aigw_wire::Unknowns for InputSchema {
     }
 }
 
+impl InputSchema {
+    /// A `InputSchema` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(InputSchemaType::Object),
+            ..Default::default()
+        }
+    }
+    /// Sets `properties` (builder style).
+    pub fn with_properties(mut self, value: impl Into<Map<String, Value>>) -> Self {
+        self.properties = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `required` (builder style).
+    pub fn with_required(mut self, value: impl IntoIterator<Item = String>) -> Self {
+        self.required = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `type` (builder style).
+    pub fn with_type(mut self, value: impl Into<InputSchemaType>) -> Self {
+        self.r#type = Maybe::Present(value.into());
+        self
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `InputSchema.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum InputSchemaType {
         Object = "object",
     }
 }
 
 /// Spec: `JsonOutputFormat`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct JsonOutputFormat {
     /// The JSON schema of the format
@@ -946,17 +1342,37 @@ impl ::aigw_wire::Unknowns for JsonOutputFormat {
     }
 }
 
+impl JsonOutputFormat {
+    /// A `JsonOutputFormat` with the fields the spec requires: `schema`; `type` set to its only value. Every other field is absent.
+    pub fn new(schema: impl Into<Map<String, Value>>) -> Self {
+        Self {
+            schema: Maybe::Present(schema.into()),
+            r#type: Maybe::Present(JsonOutputFormatType::JsonSchema),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `JsonOutputFormat.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum JsonOutputFormatType {
         JsonSchema = "json_schema",
     }
 }
 
 /// Spec: `JsonValue`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 pub type JsonValue = Value;
 
 /// Spec: `MemoryTool_20250818`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MemoryTool20250818 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -1004,12 +1420,24 @@ impl ::aigw_wire::Unknowns for MemoryTool20250818 {
     }
 }
 
+impl MemoryTool20250818 {
+    /// A `MemoryTool20250818` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(MemoryTool20250818Name::Memory),
+            r#type: Maybe::Present(MemoryTool20250818Type::Memory20250818),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `MemoryTool_20250818.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum MemoryTool20250818Name {
         Memory = "memory",
     }
@@ -1017,6 +1445,7 @@ impl ::aigw_wire::Unknowns for MemoryTool20250818 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `MemoryTool_20250818.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum MemoryTool20250818Type { Memory20250818 = "memory_20250818" }
 }
 
@@ -1026,6 +1455,7 @@ impl ::aigw_wire::Unknowns for MemoryTool20250818 {
     /// See [models](https://docs.anthropic.com/en/docs/models-overview) for additional details and options.
     ///
     /// Spec: `Model`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum Model {
         ClaudeSonnet5 = "claude-sonnet-5",
         ClaudeFable5 = "claude-fable-5",
@@ -1048,6 +1478,10 @@ impl ::aigw_wire::Unknowns for MemoryTool20250818 {
 }
 
 /// Spec: `OutputConfig`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OutputConfig {
     /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer.
@@ -1076,6 +1510,10 @@ impl ::aigw_wire::Unknowns for OutputConfig {
 }
 
 /// Spec: `PlainTextSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlainTextSource {
     /// Required by the spec.
@@ -1105,8 +1543,21 @@ impl ::aigw_wire::Unknowns for PlainTextSource {
     }
 }
 
+impl PlainTextSource {
+    /// A `PlainTextSource` with the fields the spec requires: `data`; `media_type`, `type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            media_type: Maybe::Present(PlainTextSourceMediaType::TextPlain),
+            r#type: Maybe::Present(PlainTextSourceType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `PlainTextSource.media_type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum PlainTextSourceMediaType {
         TextPlain = "text/plain",
     }
@@ -1114,10 +1565,15 @@ impl ::aigw_wire::Unknowns for PlainTextSource {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `PlainTextSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum PlainTextSourceType { Text = "text" }
 }
 
 /// Spec: `RequestBashCodeExecutionOutputBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestBashCodeExecutionOutputBlock {
     /// Required by the spec.
@@ -1143,14 +1599,32 @@ impl ::aigw_wire::Unknowns for RequestBashCodeExecutionOutputBlock {
     }
 }
 
+impl RequestBashCodeExecutionOutputBlock {
+    /// A `RequestBashCodeExecutionOutputBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(
+                RequestBashCodeExecutionOutputBlockType::BashCodeExecutionOutput,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestBashCodeExecutionOutputBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestBashCodeExecutionOutputBlockType {
         BashCodeExecutionOutput = "bash_code_execution_output",
     }
 }
 
 /// Spec: `RequestBashCodeExecutionResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestBashCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1188,12 +1662,38 @@ impl ::aigw_wire::Unknowns for RequestBashCodeExecutionResultBlock {
     }
 }
 
+impl RequestBashCodeExecutionResultBlock {
+    /// A `RequestBashCodeExecutionResultBlock` with the fields the spec requires: `content`, `return_code`, `stderr`, `stdout`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = RequestBashCodeExecutionOutputBlock>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+        stdout: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            stdout: Maybe::Present(stdout.into()),
+            r#type: Maybe::Present(
+                RequestBashCodeExecutionResultBlockType::BashCodeExecutionResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestBashCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestBashCodeExecutionResultBlockType { BashCodeExecutionResult = "bash_code_execution_result" }
 }
 
 /// Spec: `RequestBashCodeExecutionToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestBashCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1227,7 +1727,28 @@ impl ::aigw_wire::Unknowns for RequestBashCodeExecutionToolResultBlock {
     }
 }
 
+impl RequestBashCodeExecutionToolResultBlock {
+    /// A `RequestBashCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestBashCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(
+                RequestBashCodeExecutionToolResultBlockType::BashCodeExecutionToolResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestBashCodeExecutionToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestBashCodeExecutionToolResultBlockContent {
     BashCodeExecutionToolResultError(RequestBashCodeExecutionToolResultError),
@@ -1260,12 +1781,31 @@ impl RequestBashCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestBashCodeExecutionToolResultBlockContent { 0 => BashCodeExecutionToolResultError, 1 => BashCodeExecutionResult });
 
+impl From<RequestBashCodeExecutionToolResultError>
+    for RequestBashCodeExecutionToolResultBlockContent
+{
+    fn from(value: RequestBashCodeExecutionToolResultError) -> Self {
+        Self::BashCodeExecutionToolResultError(value)
+    }
+}
+
+impl From<RequestBashCodeExecutionResultBlock> for RequestBashCodeExecutionToolResultBlockContent {
+    fn from(value: RequestBashCodeExecutionResultBlock) -> Self {
+        Self::BashCodeExecutionResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestBashCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestBashCodeExecutionToolResultBlockType { BashCodeExecutionToolResult = "bash_code_execution_tool_result" }
 }
 
 /// Spec: `RequestBashCodeExecutionToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestBashCodeExecutionToolResultError {
     /// Required by the spec.
@@ -1291,12 +1831,30 @@ impl ::aigw_wire::Unknowns for RequestBashCodeExecutionToolResultError {
     }
 }
 
+impl RequestBashCodeExecutionToolResultError {
+    /// A `RequestBashCodeExecutionToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<BashCodeExecutionToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(
+                RequestBashCodeExecutionToolResultErrorType::BashCodeExecutionToolResultError,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestBashCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestBashCodeExecutionToolResultErrorType { BashCodeExecutionToolResultError = "bash_code_execution_tool_result_error" }
 }
 
 /// Spec: `RequestCharLocationCitation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCharLocationCitation {
     /// Required by the spec.
@@ -1340,10 +1898,15 @@ impl ::aigw_wire::Unknowns for RequestCharLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestCharLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestCharLocationCitationType { CharLocation = "char_location" }
 }
 
 /// Spec: `RequestCitationsConfig`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCitationsConfig {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -1365,6 +1928,10 @@ impl ::aigw_wire::Unknowns for RequestCitationsConfig {
 }
 
 /// Spec: `RequestCodeExecutionOutputBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCodeExecutionOutputBlock {
     /// Required by the spec.
@@ -1390,14 +1957,30 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionOutputBlock {
     }
 }
 
+impl RequestCodeExecutionOutputBlock {
+    /// A `RequestCodeExecutionOutputBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(RequestCodeExecutionOutputBlockType::CodeExecutionOutput),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestCodeExecutionOutputBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestCodeExecutionOutputBlockType {
         CodeExecutionOutput = "code_execution_output",
     }
 }
 
 /// Spec: `RequestCodeExecutionResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1435,12 +2018,36 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionResultBlock {
     }
 }
 
+impl RequestCodeExecutionResultBlock {
+    /// A `RequestCodeExecutionResultBlock` with the fields the spec requires: `content`, `return_code`, `stderr`, `stdout`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = RequestCodeExecutionOutputBlock>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+        stdout: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            stdout: Maybe::Present(stdout.into()),
+            r#type: Maybe::Present(RequestCodeExecutionResultBlockType::CodeExecutionResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestCodeExecutionResultBlockType { CodeExecutionResult = "code_execution_result" }
 }
 
 /// Spec: `RequestCodeExecutionToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1474,7 +2081,28 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionToolResultBlock {
     }
 }
 
+impl RequestCodeExecutionToolResultBlock {
+    /// A `RequestCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(
+                RequestCodeExecutionToolResultBlockType::CodeExecutionToolResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestCodeExecutionToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestCodeExecutionToolResultBlockContent {
     CodeExecutionToolResultError(RequestCodeExecutionToolResultError),
@@ -1526,12 +2154,35 @@ impl RequestCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestCodeExecutionToolResultBlockContent { 0 => CodeExecutionToolResultError, 1 => CodeExecutionResult, 2 => EncryptedCodeExecutionResult });
 
+impl From<RequestCodeExecutionToolResultError> for RequestCodeExecutionToolResultBlockContent {
+    fn from(value: RequestCodeExecutionToolResultError) -> Self {
+        Self::CodeExecutionToolResultError(value)
+    }
+}
+
+impl From<RequestCodeExecutionResultBlock> for RequestCodeExecutionToolResultBlockContent {
+    fn from(value: RequestCodeExecutionResultBlock) -> Self {
+        Self::CodeExecutionResult(value)
+    }
+}
+
+impl From<RequestEncryptedCodeExecutionResultBlock> for RequestCodeExecutionToolResultBlockContent {
+    fn from(value: RequestEncryptedCodeExecutionResultBlock) -> Self {
+        Self::EncryptedCodeExecutionResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestCodeExecutionToolResultBlockType { CodeExecutionToolResult = "code_execution_tool_result" }
 }
 
 /// Spec: `RequestCodeExecutionToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestCodeExecutionToolResultError {
     /// Required by the spec.
@@ -1557,8 +2208,22 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionToolResultError {
     }
 }
 
+impl RequestCodeExecutionToolResultError {
+    /// A `RequestCodeExecutionToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<CodeExecutionToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(
+                RequestCodeExecutionToolResultErrorType::CodeExecutionToolResultError,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestCodeExecutionToolResultErrorType { CodeExecutionToolResultError = "code_execution_tool_result_error" }
 }
 
@@ -1566,6 +2231,10 @@ impl ::aigw_wire::Unknowns for RequestCodeExecutionToolResultError {
 /// Files uploaded via this block will be available in the container's input directory.
 ///
 /// Spec: `RequestContainerUploadBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestContainerUploadBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1595,12 +2264,28 @@ impl ::aigw_wire::Unknowns for RequestContainerUploadBlock {
     }
 }
 
+impl RequestContainerUploadBlock {
+    /// A `RequestContainerUploadBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(RequestContainerUploadBlockType::ContainerUpload),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestContainerUploadBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestContainerUploadBlockType { ContainerUpload = "container_upload" }
 }
 
 /// Spec: `RequestContentBlockLocationCitation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestContentBlockLocationCitation {
     /// The full text of the cited block range, concatenated.
@@ -1654,10 +2339,15 @@ impl ::aigw_wire::Unknowns for RequestContentBlockLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestContentBlockLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestContentBlockLocationCitationType { ContentBlockLocation = "content_block_location" }
 }
 
 /// Spec: `RequestDocumentBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestDocumentBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1696,7 +2386,22 @@ impl ::aigw_wire::Unknowns for RequestDocumentBlock {
     }
 }
 
+impl RequestDocumentBlock {
+    /// A `RequestDocumentBlock` with the fields the spec requires: `source`; `type` set to its only value. Every other field is absent.
+    pub fn new(source: impl Into<RequestDocumentBlockSource>) -> Self {
+        Self {
+            source: Maybe::Present(source.into()),
+            r#type: Maybe::Present(RequestDocumentBlockType::Document),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestDocumentBlock.source`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestDocumentBlockSource {
     Base64(Base64PDFSource),
@@ -1743,8 +2448,33 @@ impl RequestDocumentBlockSource {
 
 ::aigw_wire::union_serde!(RequestDocumentBlockSource { 0 => Base64, 1 => Text, 2 => Content, 3 => Url });
 
+impl From<Base64PDFSource> for RequestDocumentBlockSource {
+    fn from(value: Base64PDFSource) -> Self {
+        Self::Base64(value)
+    }
+}
+
+impl From<PlainTextSource> for RequestDocumentBlockSource {
+    fn from(value: PlainTextSource) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ContentBlockSource> for RequestDocumentBlockSource {
+    fn from(value: ContentBlockSource) -> Self {
+        Self::Content(value)
+    }
+}
+
+impl From<URLPDFSource> for RequestDocumentBlockSource {
+    fn from(value: URLPDFSource) -> Self {
+        Self::Url(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestDocumentBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestDocumentBlockType {
         Document = "document",
     }
@@ -1753,6 +2483,10 @@ impl RequestDocumentBlockSource {
 /// Code execution result with encrypted stdout for PFC + web_search results.
 ///
 /// Spec: `RequestEncryptedCodeExecutionResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestEncryptedCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1790,12 +2524,38 @@ impl ::aigw_wire::Unknowns for RequestEncryptedCodeExecutionResultBlock {
     }
 }
 
+impl RequestEncryptedCodeExecutionResultBlock {
+    /// A `RequestEncryptedCodeExecutionResultBlock` with the fields the spec requires: `content`, `encrypted_stdout`, `return_code`, `stderr`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = RequestCodeExecutionOutputBlock>,
+        encrypted_stdout: impl Into<String>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            encrypted_stdout: Maybe::Present(encrypted_stdout.into()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            r#type: Maybe::Present(
+                RequestEncryptedCodeExecutionResultBlockType::EncryptedCodeExecutionResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestEncryptedCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestEncryptedCodeExecutionResultBlockType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
 }
 
 /// Spec: `RequestImageBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestImageBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1825,7 +2585,22 @@ impl ::aigw_wire::Unknowns for RequestImageBlock {
     }
 }
 
+impl RequestImageBlock {
+    /// A `RequestImageBlock` with the fields the spec requires: `source`; `type` set to its only value. Every other field is absent.
+    pub fn new(source: impl Into<RequestImageBlockSource>) -> Self {
+        Self {
+            source: Maybe::Present(source.into()),
+            r#type: Maybe::Present(RequestImageBlockType::Image),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestImageBlock.source`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestImageBlockSource {
     Base64(Base64ImageSource),
@@ -1858,8 +2633,21 @@ impl RequestImageBlockSource {
 
 ::aigw_wire::union_serde!(RequestImageBlockSource { 0 => Base64, 1 => Url });
 
+impl From<Base64ImageSource> for RequestImageBlockSource {
+    fn from(value: Base64ImageSource) -> Self {
+        Self::Base64(value)
+    }
+}
+
+impl From<URLImageSource> for RequestImageBlockSource {
+    fn from(value: URLImageSource) -> Self {
+        Self::Url(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestImageBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestImageBlockType { Image = "image" }
 }
 
@@ -1869,6 +2657,10 @@ impl RequestImageBlockSource {
 /// point in the conversation, rather than only via the top-level `system` parameter.
 ///
 /// Spec: `RequestMidConvSystemBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestMidConvSystemBlock {
     /// Create a cache control breakpoint at this content block.
@@ -1900,12 +2692,28 @@ impl ::aigw_wire::Unknowns for RequestMidConvSystemBlock {
     }
 }
 
+impl RequestMidConvSystemBlock {
+    /// A `RequestMidConvSystemBlock` with the fields the spec requires: `content`; `type` set to its only value. Every other field is absent.
+    pub fn new(content: impl IntoIterator<Item = RequestTextBlock>) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            r#type: Maybe::Present(RequestMidConvSystemBlockType::MidConvSystem),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestMidConvSystemBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestMidConvSystemBlockType { MidConvSystem = "mid_conv_system" }
 }
 
 /// Spec: `RequestPageLocationCitation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestPageLocationCitation {
     /// Required by the spec.
@@ -1949,10 +2757,15 @@ impl ::aigw_wire::Unknowns for RequestPageLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestPageLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestPageLocationCitationType { PageLocation = "page_location" }
 }
 
 /// Spec: `RequestRedactedThinkingBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestRedactedThinkingBlock {
     /// Required by the spec.
@@ -1978,12 +2791,28 @@ impl ::aigw_wire::Unknowns for RequestRedactedThinkingBlock {
     }
 }
 
+impl RequestRedactedThinkingBlock {
+    /// A `RequestRedactedThinkingBlock` with the fields the spec requires: `data`; `type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            r#type: Maybe::Present(RequestRedactedThinkingBlockType::RedactedThinking),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestRedactedThinkingBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
 }
 
 /// Spec: `RequestSearchResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestSearchResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2024,12 +2853,34 @@ impl ::aigw_wire::Unknowns for RequestSearchResultBlock {
     }
 }
 
+impl RequestSearchResultBlock {
+    /// A `RequestSearchResultBlock` with the fields the spec requires: `content`, `source`, `title`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = RequestTextBlock>,
+        source: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            source: Maybe::Present(source.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(RequestSearchResultBlockType::SearchResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestSearchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestSearchResultBlockType { SearchResult = "search_result" }
 }
 
 /// Spec: `RequestSearchResultLocationCitation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestSearchResultLocationCitation {
     /// The full text of the cited block range, concatenated.
@@ -2091,10 +2942,15 @@ impl ::aigw_wire::Unknowns for RequestSearchResultLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestSearchResultLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestSearchResultLocationCitationType { SearchResultLocation = "search_result_location" }
 }
 
 /// Spec: `RequestServerToolUseBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestServerToolUseBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2135,7 +2991,28 @@ impl ::aigw_wire::Unknowns for RequestServerToolUseBlock {
     }
 }
 
+impl RequestServerToolUseBlock {
+    /// A `RequestServerToolUseBlock` with the fields the spec requires: `id`, `input`, `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        input: impl Into<Map<String, Value>>,
+        name: impl Into<RequestServerToolUseBlockName>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            input: Maybe::Present(input.into()),
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(RequestServerToolUseBlockType::ServerToolUse),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestServerToolUseBlock.caller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestServerToolUseBlockCaller {
     Direct(DirectCaller),
@@ -2175,8 +3052,27 @@ impl RequestServerToolUseBlockCaller {
 
 ::aigw_wire::union_serde!(RequestServerToolUseBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for RequestServerToolUseBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for RequestServerToolUseBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for RequestServerToolUseBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestServerToolUseBlock.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestServerToolUseBlockName {
         WebSearch = "web_search",
         WebFetch = "web_fetch",
@@ -2190,10 +3086,15 @@ impl RequestServerToolUseBlockCaller {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestServerToolUseBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestServerToolUseBlockType { ServerToolUse = "server_tool_use" }
 }
 
 /// Spec: `RequestTextBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2226,7 +3127,22 @@ impl ::aigw_wire::Unknowns for RequestTextBlock {
     }
 }
 
+impl RequestTextBlock {
+    /// A `RequestTextBlock` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: Maybe::Present(text.into()),
+            r#type: Maybe::Present(RequestTextBlockType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestTextBlock.citations[]`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestTextBlockCitationsItem {
     CharLocation(RequestCharLocationCitation),
@@ -2338,14 +3254,49 @@ impl RequestTextBlockCitationsItem {
 
 ::aigw_wire::union_serde!(RequestTextBlockCitationsItem { 0 => CharLocation, 1 => PageLocation, 2 => ContentBlockLocation, 3 => WebSearchResultLocation, 4 => SearchResultLocation });
 
+impl From<RequestCharLocationCitation> for RequestTextBlockCitationsItem {
+    fn from(value: RequestCharLocationCitation) -> Self {
+        Self::CharLocation(value)
+    }
+}
+
+impl From<RequestPageLocationCitation> for RequestTextBlockCitationsItem {
+    fn from(value: RequestPageLocationCitation) -> Self {
+        Self::PageLocation(value)
+    }
+}
+
+impl From<RequestContentBlockLocationCitation> for RequestTextBlockCitationsItem {
+    fn from(value: RequestContentBlockLocationCitation) -> Self {
+        Self::ContentBlockLocation(value)
+    }
+}
+
+impl From<RequestWebSearchResultLocationCitation> for RequestTextBlockCitationsItem {
+    fn from(value: RequestWebSearchResultLocationCitation) -> Self {
+        Self::WebSearchResultLocation(value)
+    }
+}
+
+impl From<RequestSearchResultLocationCitation> for RequestTextBlockCitationsItem {
+    fn from(value: RequestSearchResultLocationCitation) -> Self {
+        Self::SearchResultLocation(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestTextBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextBlockType {
         Text = "text",
     }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionCreateResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextEditorCodeExecutionCreateResultBlock {
     /// Required by the spec.
@@ -2371,12 +3322,28 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionCreateResultBlock {
     }
 }
 
+impl RequestTextEditorCodeExecutionCreateResultBlock {
+    /// A `RequestTextEditorCodeExecutionCreateResultBlock` with the fields the spec requires: `is_file_update`; `type` set to its only value. Every other field is absent.
+    pub fn new(is_file_update: impl Into<bool>) -> Self {
+        Self {
+            is_file_update: Maybe::Present(is_file_update.into()),
+            r#type: Maybe::Present(RequestTextEditorCodeExecutionCreateResultBlockType::TextEditorCodeExecutionCreateResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestTextEditorCodeExecutionCreateResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionCreateResultBlockType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionStrReplaceResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextEditorCodeExecutionStrReplaceResultBlock {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -2413,12 +3380,27 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionStrReplaceResultBlo
     }
 }
 
+impl RequestTextEditorCodeExecutionStrReplaceResultBlock {
+    /// A `RequestTextEditorCodeExecutionStrReplaceResultBlock` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(RequestTextEditorCodeExecutionStrReplaceResultBlockType::TextEditorCodeExecutionStrReplaceResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestTextEditorCodeExecutionStrReplaceResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionStrReplaceResultBlockType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextEditorCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2452,7 +3434,26 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionToolResultBlock {
     }
 }
 
+impl RequestTextEditorCodeExecutionToolResultBlock {
+    /// A `RequestTextEditorCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestTextEditorCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(RequestTextEditorCodeExecutionToolResultBlockType::TextEditorCodeExecutionToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestTextEditorCodeExecutionToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestTextEditorCodeExecutionToolResultBlockContent {
     TextEditorCodeExecutionToolResultError(RequestTextEditorCodeExecutionToolResultError),
@@ -2513,12 +3514,49 @@ impl RequestTextEditorCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestTextEditorCodeExecutionToolResultBlockContent { 0 => TextEditorCodeExecutionToolResultError, 1 => TextEditorCodeExecutionViewResult, 2 => TextEditorCodeExecutionCreateResult, 3 => TextEditorCodeExecutionStrReplaceResult });
 
+impl From<RequestTextEditorCodeExecutionToolResultError>
+    for RequestTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: RequestTextEditorCodeExecutionToolResultError) -> Self {
+        Self::TextEditorCodeExecutionToolResultError(value)
+    }
+}
+
+impl From<RequestTextEditorCodeExecutionViewResultBlock>
+    for RequestTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: RequestTextEditorCodeExecutionViewResultBlock) -> Self {
+        Self::TextEditorCodeExecutionViewResult(value)
+    }
+}
+
+impl From<RequestTextEditorCodeExecutionCreateResultBlock>
+    for RequestTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: RequestTextEditorCodeExecutionCreateResultBlock) -> Self {
+        Self::TextEditorCodeExecutionCreateResult(value)
+    }
+}
+
+impl From<RequestTextEditorCodeExecutionStrReplaceResultBlock>
+    for RequestTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: RequestTextEditorCodeExecutionStrReplaceResultBlock) -> Self {
+        Self::TextEditorCodeExecutionStrReplaceResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestTextEditorCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionToolResultBlockType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextEditorCodeExecutionToolResultError {
     /// Required by the spec.
@@ -2547,12 +3585,28 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionToolResultError {
     }
 }
 
+impl RequestTextEditorCodeExecutionToolResultError {
+    /// A `RequestTextEditorCodeExecutionToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<TextEditorCodeExecutionToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(RequestTextEditorCodeExecutionToolResultErrorType::TextEditorCodeExecutionToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestTextEditorCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionToolResultErrorType { TextEditorCodeExecutionToolResultError = "text_editor_code_execution_tool_result_error" }
 }
 
 /// Spec: `RequestTextEditorCodeExecutionViewResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestTextEditorCodeExecutionViewResultBlock {
     /// Required by the spec.
@@ -2591,8 +3645,24 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionViewResultBlock {
     }
 }
 
+impl RequestTextEditorCodeExecutionViewResultBlock {
+    /// A `RequestTextEditorCodeExecutionViewResultBlock` with the fields the spec requires: `content`, `file_type`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<String>,
+        file_type: impl Into<RequestTextEditorCodeExecutionViewResultBlockFileType>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            file_type: Maybe::Present(file_type.into()),
+            r#type: Maybe::Present(RequestTextEditorCodeExecutionViewResultBlockType::TextEditorCodeExecutionViewResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestTextEditorCodeExecutionViewResultBlock.file_type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionViewResultBlockFileType {
         Text = "text",
         Image = "image",
@@ -2602,10 +3672,15 @@ impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionViewResultBlock {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestTextEditorCodeExecutionViewResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestTextEditorCodeExecutionViewResultBlockType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
 }
 
 /// Spec: `RequestThinkingBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestThinkingBlock {
     /// Required by the spec.
@@ -2635,14 +3710,31 @@ impl ::aigw_wire::Unknowns for RequestThinkingBlock {
     }
 }
 
+impl RequestThinkingBlock {
+    /// A `RequestThinkingBlock` with the fields the spec requires: `signature`, `thinking`; `type` set to its only value. Every other field is absent.
+    pub fn new(signature: impl Into<String>, thinking: impl Into<String>) -> Self {
+        Self {
+            signature: Maybe::Present(signature.into()),
+            thinking: Maybe::Present(thinking.into()),
+            r#type: Maybe::Present(RequestThinkingBlockType::Thinking),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestThinkingBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestThinkingBlockType { Thinking = "thinking" }
 }
 
 /// Tool reference block that can be included in tool_result content.
 ///
 /// Spec: `RequestToolReferenceBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolReferenceBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2672,14 +3764,30 @@ impl ::aigw_wire::Unknowns for RequestToolReferenceBlock {
     }
 }
 
+impl RequestToolReferenceBlock {
+    /// A `RequestToolReferenceBlock` with the fields the spec requires: `tool_name`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_name: impl Into<String>) -> Self {
+        Self {
+            tool_name: Maybe::Present(tool_name.into()),
+            r#type: Maybe::Present(RequestToolReferenceBlockType::ToolReference),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestToolReferenceBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolReferenceBlockType {
         ToolReference = "tool_reference",
     }
 }
 
 /// Spec: `RequestToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2715,7 +3823,22 @@ impl ::aigw_wire::Unknowns for RequestToolResultBlock {
     }
 }
 
+impl RequestToolResultBlock {
+    /// A `RequestToolResultBlock` with the fields the spec requires: `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_use_id: impl Into<String>) -> Self {
+        Self {
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(RequestToolResultBlockType::ToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestToolResultBlockContent {
     String(String),
@@ -2748,7 +3871,29 @@ impl RequestToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestToolResultBlockContent { 0 => String, 1 => Array });
 
+impl From<String> for RequestToolResultBlockContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for RequestToolResultBlockContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<RequestToolResultBlockContentArrayItem>> for RequestToolResultBlockContent {
+    fn from(value: Vec<RequestToolResultBlockContentArrayItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `RequestToolResultBlock.content|1[]`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestToolResultBlockContentArrayItem {
     Text(RequestTextBlock),
@@ -2816,12 +3961,47 @@ impl RequestToolResultBlockContentArrayItem {
 
 ::aigw_wire::union_serde!(RequestToolResultBlockContentArrayItem { 0 => Text, 1 => Image, 2 => SearchResult, 3 => Document, 4 => ToolReference });
 
+impl From<RequestTextBlock> for RequestToolResultBlockContentArrayItem {
+    fn from(value: RequestTextBlock) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<RequestImageBlock> for RequestToolResultBlockContentArrayItem {
+    fn from(value: RequestImageBlock) -> Self {
+        Self::Image(value)
+    }
+}
+
+impl From<RequestSearchResultBlock> for RequestToolResultBlockContentArrayItem {
+    fn from(value: RequestSearchResultBlock) -> Self {
+        Self::SearchResult(value)
+    }
+}
+
+impl From<RequestDocumentBlock> for RequestToolResultBlockContentArrayItem {
+    fn from(value: RequestDocumentBlock) -> Self {
+        Self::Document(Box::new(value))
+    }
+}
+
+impl From<RequestToolReferenceBlock> for RequestToolResultBlockContentArrayItem {
+    fn from(value: RequestToolReferenceBlock) -> Self {
+        Self::ToolReference(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolResultBlockType { ToolResult = "tool_result" }
 }
 
 /// Spec: `RequestToolSearchToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolSearchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2855,7 +4035,26 @@ impl ::aigw_wire::Unknowns for RequestToolSearchToolResultBlock {
     }
 }
 
+impl RequestToolSearchToolResultBlock {
+    /// A `RequestToolSearchToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestToolSearchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(RequestToolSearchToolResultBlockType::ToolSearchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestToolSearchToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestToolSearchToolResultBlockContent {
     ToolSearchToolResultError(RequestToolSearchToolResultError),
@@ -2888,12 +4087,29 @@ impl RequestToolSearchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestToolSearchToolResultBlockContent { 0 => ToolSearchToolResultError, 1 => ToolSearchToolSearchResult });
 
+impl From<RequestToolSearchToolResultError> for RequestToolSearchToolResultBlockContent {
+    fn from(value: RequestToolSearchToolResultError) -> Self {
+        Self::ToolSearchToolResultError(value)
+    }
+}
+
+impl From<RequestToolSearchToolSearchResultBlock> for RequestToolSearchToolResultBlockContent {
+    fn from(value: RequestToolSearchToolSearchResultBlock) -> Self {
+        Self::ToolSearchToolSearchResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestToolSearchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolSearchToolResultBlockType { ToolSearchToolResult = "tool_search_tool_result" }
 }
 
 /// Spec: `RequestToolSearchToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolSearchToolResultError {
     /// Required by the spec.
@@ -2922,12 +4138,28 @@ impl ::aigw_wire::Unknowns for RequestToolSearchToolResultError {
     }
 }
 
+impl RequestToolSearchToolResultError {
+    /// A `RequestToolSearchToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<ToolSearchToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(RequestToolSearchToolResultErrorType::ToolSearchToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestToolSearchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolSearchToolResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
 }
 
 /// Spec: `RequestToolSearchToolSearchResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolSearchToolSearchResultBlock {
     /// Required by the spec.
@@ -2953,12 +4185,30 @@ impl ::aigw_wire::Unknowns for RequestToolSearchToolSearchResultBlock {
     }
 }
 
+impl RequestToolSearchToolSearchResultBlock {
+    /// A `RequestToolSearchToolSearchResultBlock` with the fields the spec requires: `tool_references`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_references: impl IntoIterator<Item = RequestToolReferenceBlock>) -> Self {
+        Self {
+            tool_references: Maybe::Present(tool_references.into_iter().collect()),
+            r#type: Maybe::Present(
+                RequestToolSearchToolSearchResultBlockType::ToolSearchToolSearchResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestToolSearchToolSearchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolSearchToolSearchResultBlockType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
 }
 
 /// Spec: `RequestToolUseBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestToolUseBlock {
     /// Create a cache control breakpoint at this content block.
@@ -2999,7 +4249,28 @@ impl ::aigw_wire::Unknowns for RequestToolUseBlock {
     }
 }
 
+impl RequestToolUseBlock {
+    /// A `RequestToolUseBlock` with the fields the spec requires: `id`, `input`, `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        input: impl Into<Map<String, Value>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            input: Maybe::Present(input.into()),
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(RequestToolUseBlockType::ToolUse),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestToolUseBlock.caller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestToolUseBlockCaller {
     Direct(DirectCaller),
@@ -3039,12 +4310,35 @@ impl RequestToolUseBlockCaller {
 
 ::aigw_wire::union_serde!(RequestToolUseBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for RequestToolUseBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for RequestToolUseBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for RequestToolUseBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestToolUseBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestToolUseBlockType { ToolUse = "tool_use" }
 }
 
 /// Spec: `RequestWebFetchResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebFetchResultBlock {
     /// Required by the spec.
@@ -3080,12 +4374,29 @@ impl ::aigw_wire::Unknowns for RequestWebFetchResultBlock {
     }
 }
 
+impl RequestWebFetchResultBlock {
+    /// A `RequestWebFetchResultBlock` with the fields the spec requires: `content`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<RequestDocumentBlock>, url: impl Into<String>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            r#type: Maybe::Present(RequestWebFetchResultBlockType::WebFetchResult),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestWebFetchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebFetchResultBlockType { WebFetchResult = "web_fetch_result" }
 }
 
 /// Spec: `RequestWebFetchToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebFetchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -3122,7 +4433,26 @@ impl ::aigw_wire::Unknowns for RequestWebFetchToolResultBlock {
     }
 }
 
+impl RequestWebFetchToolResultBlock {
+    /// A `RequestWebFetchToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestWebFetchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(RequestWebFetchToolResultBlockType::WebFetchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestWebFetchToolResultBlock.caller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestWebFetchToolResultBlockCaller {
     Direct(DirectCaller),
@@ -3162,7 +4492,29 @@ impl RequestWebFetchToolResultBlockCaller {
 
 ::aigw_wire::union_serde!(RequestWebFetchToolResultBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for RequestWebFetchToolResultBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for RequestWebFetchToolResultBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for RequestWebFetchToolResultBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 /// Spec: `RequestWebFetchToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestWebFetchToolResultBlockContent {
     WebFetchToolResultError(RequestWebFetchToolResultError),
@@ -3195,12 +4547,29 @@ impl RequestWebFetchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestWebFetchToolResultBlockContent { 0 => WebFetchToolResultError, 1 => WebFetchResult });
 
+impl From<RequestWebFetchToolResultError> for RequestWebFetchToolResultBlockContent {
+    fn from(value: RequestWebFetchToolResultError) -> Self {
+        Self::WebFetchToolResultError(value)
+    }
+}
+
+impl From<RequestWebFetchResultBlock> for RequestWebFetchToolResultBlockContent {
+    fn from(value: RequestWebFetchResultBlock) -> Self {
+        Self::WebFetchResult(Box::new(value))
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestWebFetchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebFetchToolResultBlockType { WebFetchToolResult = "web_fetch_tool_result" }
 }
 
 /// Spec: `RequestWebFetchToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebFetchToolResultError {
     /// Required by the spec.
@@ -3226,12 +4595,28 @@ impl ::aigw_wire::Unknowns for RequestWebFetchToolResultError {
     }
 }
 
+impl RequestWebFetchToolResultError {
+    /// A `RequestWebFetchToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<WebFetchToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(RequestWebFetchToolResultErrorType::WebFetchToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestWebFetchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebFetchToolResultErrorType { WebFetchToolResultError = "web_fetch_tool_result_error" }
 }
 
 /// Spec: `RequestWebSearchResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebSearchResultBlock {
     /// Required by the spec.
@@ -3268,14 +4653,36 @@ impl ::aigw_wire::Unknowns for RequestWebSearchResultBlock {
     }
 }
 
+impl RequestWebSearchResultBlock {
+    /// A `RequestWebSearchResultBlock` with the fields the spec requires: `encrypted_content`, `title`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        encrypted_content: impl Into<String>,
+        title: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            encrypted_content: Maybe::Present(encrypted_content.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(RequestWebSearchResultBlockType::WebSearchResult),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestWebSearchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebSearchResultBlockType {
         WebSearchResult = "web_search_result",
     }
 }
 
 /// Spec: `RequestWebSearchResultLocationCitation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebSearchResultLocationCitation {
     /// Required by the spec.
@@ -3313,12 +4720,38 @@ impl ::aigw_wire::Unknowns for RequestWebSearchResultLocationCitation {
     }
 }
 
+impl RequestWebSearchResultLocationCitation {
+    /// A `RequestWebSearchResultLocationCitation` with the fields the spec requires: `cited_text`, `encrypted_index`, `title`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        cited_text: impl Into<String>,
+        encrypted_index: impl Into<String>,
+        title: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            cited_text: Maybe::Present(cited_text.into()),
+            encrypted_index: Maybe::Present(encrypted_index.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(
+                RequestWebSearchResultLocationCitationType::WebSearchResultLocation,
+            ),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestWebSearchResultLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebSearchResultLocationCitationType { WebSearchResultLocation = "web_search_result_location" }
 }
 
 /// Spec: `RequestWebSearchToolResultBlock`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebSearchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
@@ -3355,7 +4788,26 @@ impl ::aigw_wire::Unknowns for RequestWebSearchToolResultBlock {
     }
 }
 
+impl RequestWebSearchToolResultBlock {
+    /// A `RequestWebSearchToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<RequestWebSearchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(RequestWebSearchToolResultBlockType::WebSearchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `RequestWebSearchToolResultBlock.caller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestWebSearchToolResultBlockCaller {
     Direct(DirectCaller),
@@ -3395,7 +4847,29 @@ impl RequestWebSearchToolResultBlockCaller {
 
 ::aigw_wire::union_serde!(RequestWebSearchToolResultBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for RequestWebSearchToolResultBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for RequestWebSearchToolResultBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for RequestWebSearchToolResultBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 /// Spec: `RequestWebSearchToolResultBlock.content`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestWebSearchToolResultBlockContent {
     Array(Vec<RequestWebSearchResultBlock>),
@@ -3428,12 +4902,29 @@ impl RequestWebSearchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(RequestWebSearchToolResultBlockContent { 0 => Array, 1 => RequestWebSearchToolResultError });
 
+impl From<Vec<RequestWebSearchResultBlock>> for RequestWebSearchToolResultBlockContent {
+    fn from(value: Vec<RequestWebSearchResultBlock>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<RequestWebSearchToolResultError> for RequestWebSearchToolResultBlockContent {
+    fn from(value: RequestWebSearchToolResultError) -> Self {
+        Self::RequestWebSearchToolResultError(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RequestWebSearchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebSearchToolResultBlockType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 /// Spec: `RequestWebSearchToolResultError`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestWebSearchToolResultError {
     /// Required by the spec.
@@ -3459,8 +4950,20 @@ impl ::aigw_wire::Unknowns for RequestWebSearchToolResultError {
     }
 }
 
+impl RequestWebSearchToolResultError {
+    /// A `RequestWebSearchToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<WebSearchToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(RequestWebSearchToolResultErrorType::WebSearchToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RequestWebSearchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum RequestWebSearchToolResultErrorType {
         WebSearchToolResultError = "web_search_tool_result_error",
     }
@@ -3469,6 +4972,10 @@ impl ::aigw_wire::Unknowns for RequestWebSearchToolResultError {
 /// Tool invocation generated by a server-side tool.
 ///
 /// Spec: `ServerToolCaller`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ServerToolCaller {
     /// Required by the spec.
@@ -3494,7 +5001,22 @@ impl ::aigw_wire::Unknowns for ServerToolCaller {
     }
 }
 
+impl ServerToolCaller {
+    /// A `ServerToolCaller` with the fields the spec requires: `tool_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_id: impl Into<String>) -> Self {
+        Self {
+            tool_id: Maybe::Present(tool_id.into()),
+            r#type: Maybe::Present(ServerToolCallerType::CodeExecution20250825),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ServerToolCaller_20260120`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ServerToolCaller20260120 {
     /// Required by the spec.
@@ -3520,17 +5042,34 @@ impl ::aigw_wire::Unknowns for ServerToolCaller20260120 {
     }
 }
 
+impl ServerToolCaller20260120 {
+    /// A `ServerToolCaller20260120` with the fields the spec requires: `tool_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_id: impl Into<String>) -> Self {
+        Self {
+            tool_id: Maybe::Present(tool_id.into()),
+            r#type: Maybe::Present(ServerToolCaller20260120Type::CodeExecution20260120),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ServerToolCaller_20260120.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ServerToolCaller20260120Type { CodeExecution20260120 = "code_execution_20260120" }
 }
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ServerToolCaller.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ServerToolCallerType { CodeExecution20250825 = "code_execution_20250825" }
 }
 
 /// Spec: `TextEditor_20250124`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextEditor20250124 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -3578,12 +5117,24 @@ impl ::aigw_wire::Unknowns for TextEditor20250124 {
     }
 }
 
+impl TextEditor20250124 {
+    /// A `TextEditor20250124` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(TextEditor20250124Name::StrReplaceEditor),
+            r#type: Maybe::Present(TextEditor20250124Type::TextEditor20250124),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250124.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250124Name {
         StrReplaceEditor = "str_replace_editor",
     }
@@ -3591,10 +5142,15 @@ impl ::aigw_wire::Unknowns for TextEditor20250124 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `TextEditor_20250124.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250124Type { TextEditor20250124 = "text_editor_20250124" }
 }
 
 /// Spec: `TextEditor_20250429`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextEditor20250429 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -3642,12 +5198,24 @@ impl ::aigw_wire::Unknowns for TextEditor20250429 {
     }
 }
 
+impl TextEditor20250429 {
+    /// A `TextEditor20250429` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(TextEditor20250429Name::StrReplaceBasedEditTool),
+            r#type: Maybe::Present(TextEditor20250429Type::TextEditor20250429),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250429.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250429Name {
         StrReplaceBasedEditTool = "str_replace_based_edit_tool",
     }
@@ -3655,10 +5223,15 @@ impl ::aigw_wire::Unknowns for TextEditor20250429 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `TextEditor_20250429.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250429Type { TextEditor20250429 = "text_editor_20250429" }
 }
 
 /// Spec: `TextEditor_20250728`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextEditor20250728 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -3710,12 +5283,24 @@ impl ::aigw_wire::Unknowns for TextEditor20250728 {
     }
 }
 
+impl TextEditor20250728 {
+    /// A `TextEditor20250728` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(TextEditor20250728Name::StrReplaceBasedEditTool),
+            r#type: Maybe::Present(TextEditor20250728Type::TextEditor20250728),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `TextEditor_20250728.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250728Name {
         StrReplaceBasedEditTool = "str_replace_based_edit_tool",
     }
@@ -3723,11 +5308,13 @@ impl ::aigw_wire::Unknowns for TextEditor20250728 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `TextEditor_20250728.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditor20250728Type { TextEditor20250728 = "text_editor_20250728" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `TextEditorCodeExecutionToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum TextEditorCodeExecutionToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         Unavailable = "unavailable",
@@ -3738,6 +5325,10 @@ impl ::aigw_wire::Unknowns for TextEditor20250728 {
 }
 
 /// Spec: `ThinkingConfigAdaptive`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingConfigAdaptive {
     /// Controls how thinking content appears in the response. When set to `summarized`, thinking is returned normally. When set to `omitted`, thinking content is redacted but a signature is returned for multi-turn continuity. Defaults to `summarized`.
@@ -3763,12 +5354,27 @@ impl ::aigw_wire::Unknowns for ThinkingConfigAdaptive {
     }
 }
 
+impl ThinkingConfigAdaptive {
+    /// A `ThinkingConfigAdaptive` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ThinkingConfigAdaptiveType::Adaptive),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ThinkingConfigAdaptive.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ThinkingConfigAdaptiveType { Adaptive = "adaptive" }
 }
 
 /// Spec: `ThinkingConfigDisabled`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingConfigDisabled {
     /// Required by the spec.
@@ -3790,12 +5396,27 @@ impl ::aigw_wire::Unknowns for ThinkingConfigDisabled {
     }
 }
 
+impl ThinkingConfigDisabled {
+    /// A `ThinkingConfigDisabled` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ThinkingConfigDisabledType::Disabled),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ThinkingConfigDisabled.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ThinkingConfigDisabledType { Disabled = "disabled" }
 }
 
 /// Spec: `ThinkingConfigEnabled`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingConfigEnabled {
     /// Determines how many tokens Claude can use for its internal reasoning process. Larger budgets can enable more thorough analysis for complex problems, improving response quality.
@@ -3831,8 +5452,20 @@ impl ::aigw_wire::Unknowns for ThinkingConfigEnabled {
     }
 }
 
+impl ThinkingConfigEnabled {
+    /// A `ThinkingConfigEnabled` with the fields the spec requires: `budget_tokens`; `type` set to its only value. Every other field is absent.
+    pub fn new(budget_tokens: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            budget_tokens: Maybe::from_number(budget_tokens),
+            r#type: Maybe::Present(ThinkingConfigEnabledType::Enabled),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ThinkingConfigEnabled.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ThinkingConfigEnabledType { Enabled = "enabled" }
 }
 
@@ -3843,6 +5476,10 @@ impl ::aigw_wire::Unknowns for ThinkingConfigEnabled {
 /// See [extended thinking](https://platform.claude.com/docs/en/build-with-claude/extended-thinking) for details.
 ///
 /// Spec: `ThinkingConfigParam`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ThinkingConfigParam {
     Enabled(ThinkingConfigEnabled),
@@ -3882,8 +5519,27 @@ impl ThinkingConfigParam {
 
 ::aigw_wire::union_serde!(ThinkingConfigParam { 0 => Enabled, 1 => Disabled, 2 => Adaptive });
 
+impl From<ThinkingConfigEnabled> for ThinkingConfigParam {
+    fn from(value: ThinkingConfigEnabled) -> Self {
+        Self::Enabled(value)
+    }
+}
+
+impl From<ThinkingConfigDisabled> for ThinkingConfigParam {
+    fn from(value: ThinkingConfigDisabled) -> Self {
+        Self::Disabled(value)
+    }
+}
+
+impl From<ThinkingConfigAdaptive> for ThinkingConfigParam {
+    fn from(value: ThinkingConfigAdaptive) -> Self {
+        Self::Adaptive(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ThinkingDisplayMode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ThinkingDisplayMode {
         Summarized = "summarized",
         Omitted = "omitted",
@@ -3891,6 +5547,10 @@ impl ThinkingConfigParam {
 }
 
 /// Spec: `Tool`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Tool {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -3960,9 +5620,77 @@ impl ::aigw_wire::Unknowns for Tool {
     }
 }
 
+impl Tool {
+    /// A `Tool` with the fields the spec requires: `name`, `input_schema`. Every other field is absent.
+    pub fn new(name: impl Into<String>, input_schema: impl Into<InputSchema>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            input_schema: Maybe::Present(input_schema.into()),
+            ..Default::default()
+        }
+    }
+    /// Sets `type` (builder style).
+    pub fn with_type(mut self, value: impl Into<ToolType>) -> Self {
+        self.r#type = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `description` (builder style).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `name` (builder style).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `input_schema` (builder style).
+    pub fn with_input_schema(mut self, value: impl Into<InputSchema>) -> Self {
+        self.input_schema = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `cache_control` (builder style).
+    pub fn with_cache_control(mut self, value: impl Into<CacheControlEphemeral>) -> Self {
+        self.cache_control = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `strict` (builder style).
+    pub fn with_strict(mut self, value: impl Into<bool>) -> Self {
+        self.strict = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `eager_input_streaming` (builder style).
+    pub fn with_eager_input_streaming(mut self, value: impl Into<bool>) -> Self {
+        self.eager_input_streaming = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `allowed_callers` (builder style).
+    pub fn with_allowed_callers(mut self, value: impl IntoIterator<Item = AllowedCaller>) -> Self {
+        self.allowed_callers = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `defer_loading` (builder style).
+    pub fn with_defer_loading(mut self, value: impl Into<bool>) -> Self {
+        self.defer_loading = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `input_examples` (builder style).
+    pub fn with_input_examples(
+        mut self,
+        value: impl IntoIterator<Item = ::std::collections::BTreeMap<String, JsonValue>>,
+    ) -> Self {
+        self.input_examples = Maybe::Present(value.into_iter().collect());
+        self
+    }
+}
+
 /// How the model should use the provided tools. The model can use a specific tool, any available tool, decide by itself, or not use tools at all.
 ///
 /// Spec: `ToolChoice`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ToolChoice {
     Auto(ToolChoiceAuto),
@@ -4009,9 +5737,37 @@ impl ToolChoice {
 
 ::aigw_wire::union_serde!(ToolChoice { 0 => Auto, 1 => Any, 2 => Tool, 3 => None });
 
+impl From<ToolChoiceAuto> for ToolChoice {
+    fn from(value: ToolChoiceAuto) -> Self {
+        Self::Auto(value)
+    }
+}
+
+impl From<ToolChoiceAny> for ToolChoice {
+    fn from(value: ToolChoiceAny) -> Self {
+        Self::Any(value)
+    }
+}
+
+impl From<ToolChoiceTool> for ToolChoice {
+    fn from(value: ToolChoiceTool) -> Self {
+        Self::Tool(value)
+    }
+}
+
+impl From<ToolChoiceNone> for ToolChoice {
+    fn from(value: ToolChoiceNone) -> Self {
+        Self::None(value)
+    }
+}
+
 /// The model will use any available tools.
 ///
 /// Spec: `ToolChoiceAny`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceAny {
     /// Whether to disable parallel tool use.
@@ -4044,14 +5800,29 @@ impl ::aigw_wire::Unknowns for ToolChoiceAny {
     }
 }
 
+impl ToolChoiceAny {
+    /// A `ToolChoiceAny` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceAnyType::Any),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ToolChoiceAny.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolChoiceAnyType { Any = "any" }
 }
 
 /// The model will automatically decide whether to use tools.
 ///
 /// Spec: `ToolChoiceAuto`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceAuto {
     /// Whether to disable parallel tool use.
@@ -4084,14 +5855,29 @@ impl ::aigw_wire::Unknowns for ToolChoiceAuto {
     }
 }
 
+impl ToolChoiceAuto {
+    /// A `ToolChoiceAuto` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceAutoType::Auto),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ToolChoiceAuto.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolChoiceAutoType { Auto = "auto" }
 }
 
 /// The model will not be allowed to use tools.
 ///
 /// Spec: `ToolChoiceNone`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceNone {
     /// Required by the spec.
@@ -4113,14 +5899,29 @@ impl ::aigw_wire::Unknowns for ToolChoiceNone {
     }
 }
 
+impl ToolChoiceNone {
+    /// A `ToolChoiceNone` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceNoneType::None),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ToolChoiceNone.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolChoiceNoneType { None = "none" }
 }
 
 /// The model will use the specified tool with `tool_choice.name`.
 ///
 /// Spec: `ToolChoiceTool`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceTool {
     /// Whether to disable parallel tool use.
@@ -4159,12 +5960,28 @@ impl ::aigw_wire::Unknowns for ToolChoiceTool {
     }
 }
 
+impl ToolChoiceTool {
+    /// A `ToolChoiceTool` with the fields the spec requires: `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(ToolChoiceToolType::Tool),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ToolChoiceTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolChoiceToolType { Tool = "tool" }
 }
 
 /// Spec: `ToolSearchToolBM25_20251119`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchToolBm2520251119 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4209,12 +6026,24 @@ impl ::aigw_wire::Unknowns for ToolSearchToolBm2520251119 {
     }
 }
 
+impl ToolSearchToolBm2520251119 {
+    /// A `ToolSearchToolBm2520251119` with the fields the spec requires: `type`; `name` set to its only value. Every other field is absent.
+    pub fn new(r#type: impl Into<ToolSearchToolBm2520251119Type>) -> Self {
+        Self {
+            name: Maybe::Present(ToolSearchToolBm2520251119Name::ToolSearchToolBm25),
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `ToolSearchToolBM25_20251119.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolSearchToolBm2520251119Name {
         ToolSearchToolBm25 = "tool_search_tool_bm25",
     }
@@ -4222,6 +6051,7 @@ impl ::aigw_wire::Unknowns for ToolSearchToolBm2520251119 {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ToolSearchToolBM25_20251119.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolSearchToolBm2520251119Type {
         ToolSearchToolBm2520251119 = "tool_search_tool_bm25_20251119",
         ToolSearchToolBm25 = "tool_search_tool_bm25",
@@ -4229,6 +6059,10 @@ impl ::aigw_wire::Unknowns for ToolSearchToolBm2520251119 {
 }
 
 /// Spec: `ToolSearchToolRegex_20251119`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchToolRegex20251119 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4273,12 +6107,24 @@ impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
     }
 }
 
+impl ToolSearchToolRegex20251119 {
+    /// A `ToolSearchToolRegex20251119` with the fields the spec requires: `type`; `name` set to its only value. Every other field is absent.
+    pub fn new(r#type: impl Into<ToolSearchToolRegex20251119Type>) -> Self {
+        Self {
+            name: Maybe::Present(ToolSearchToolRegex20251119Name::ToolSearchToolRegex),
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `ToolSearchToolRegex_20251119.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolSearchToolRegex20251119Name {
         ToolSearchToolRegex = "tool_search_tool_regex",
     }
@@ -4286,6 +6132,7 @@ impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ToolSearchToolRegex_20251119.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolSearchToolRegex20251119Type {
         ToolSearchToolRegex20251119 = "tool_search_tool_regex_20251119",
         ToolSearchToolRegex = "tool_search_tool_regex",
@@ -4294,6 +6141,7 @@ impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ToolSearchToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolSearchToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         Unavailable = "unavailable",
@@ -4304,10 +6152,15 @@ impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `Tool.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum ToolType { Custom = "custom" }
 }
 
 /// Spec: `URLImageSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct URLImageSource {
     /// Required by the spec.
@@ -4333,12 +6186,28 @@ impl ::aigw_wire::Unknowns for URLImageSource {
     }
 }
 
+impl URLImageSource {
+    /// A `URLImageSource` with the fields the spec requires: `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(URLImageSourceType::Url),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `URLImageSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum URLImageSourceType { Url = "url" }
 }
 
 /// Spec: `URLPDFSource`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct URLPDFSource {
     /// Required by the spec.
@@ -4364,12 +6233,28 @@ impl ::aigw_wire::Unknowns for URLPDFSource {
     }
 }
 
+impl URLPDFSource {
+    /// A `URLPDFSource` with the fields the spec requires: `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(URLPDFSourceType::Url),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `URLPDFSource.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum URLPDFSourceType { Url = "url" }
 }
 
 /// Spec: `UserLocation`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UserLocation {
     /// The city of the user.
@@ -4407,14 +6292,29 @@ impl ::aigw_wire::Unknowns for UserLocation {
     }
 }
 
+impl UserLocation {
+    /// A `UserLocation` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(UserLocationType::Approximate),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `UserLocation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum UserLocationType {
         Approximate = "approximate",
     }
 }
 
 /// Spec: `WebFetchTool_20250910`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebFetchTool20250910 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4479,12 +6379,24 @@ impl ::aigw_wire::Unknowns for WebFetchTool20250910 {
     }
 }
 
+impl WebFetchTool20250910 {
+    /// A `WebFetchTool20250910` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebFetchTool20250910Name::WebFetch),
+            r#type: Maybe::Present(WebFetchTool20250910Type::WebFetch20250910),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20250910.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20250910Name {
         WebFetch = "web_fetch",
     }
@@ -4492,10 +6404,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20250910 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebFetchTool_20250910.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20250910Type { WebFetch20250910 = "web_fetch_20250910" }
 }
 
 /// Spec: `WebFetchTool_20260209`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebFetchTool20260209 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4560,12 +6477,24 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260209 {
     }
 }
 
+impl WebFetchTool20260209 {
+    /// A `WebFetchTool20260209` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebFetchTool20260209Name::WebFetch),
+            r#type: Maybe::Present(WebFetchTool20260209Type::WebFetch20260209),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260209.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260209Name {
         WebFetch = "web_fetch",
     }
@@ -4573,12 +6502,17 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260209 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebFetchTool_20260209.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260209Type { WebFetch20260209 = "web_fetch_20260209" }
 }
 
 /// Web fetch tool with use_cache parameter for bypassing cached content.
 ///
 /// Spec: `WebFetchTool_20260309`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebFetchTool20260309 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4647,12 +6581,24 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260309 {
     }
 }
 
+impl WebFetchTool20260309 {
+    /// A `WebFetchTool20260309` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebFetchTool20260309Name::WebFetch),
+            r#type: Maybe::Present(WebFetchTool20260309Type::WebFetch20260309),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260309.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260309Name {
         WebFetch = "web_fetch",
     }
@@ -4660,10 +6606,15 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260309 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebFetchTool_20260309.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260309Type { WebFetch20260309 = "web_fetch_20260309" }
 }
 
 /// Spec: `WebFetchTool_20260318`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebFetchTool20260318 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4736,12 +6687,24 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
     }
 }
 
+impl WebFetchTool20260318 {
+    /// A `WebFetchTool20260318` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebFetchTool20260318Name::WebFetch),
+            r#type: Maybe::Present(WebFetchTool20260318Type::WebFetch20260318),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebFetchTool_20260318.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260318Name {
         WebFetch = "web_fetch",
     }
@@ -4751,6 +6714,7 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
     /// How this tool's result blocks appear in the API response when the result was consumed by a completed code_execution call in the same turn. 'full' returns the complete content (default). 'excluded' drops the nested server_tool_use and result block pair entirely. Results from direct calls, or from code_execution calls that paused before completing, are always returned in full so they can be sent back on the next turn.
     ///
     /// Spec: `WebFetchTool_20260318.response_inclusion`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260318ResponseInclusion {
         Full = "full",
         Excluded = "excluded",
@@ -4759,11 +6723,13 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebFetchTool_20260318.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchTool20260318Type { WebFetch20260318 = "web_fetch_20260318" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `WebFetchToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebFetchToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         UrlTooLong = "url_too_long",
@@ -4778,6 +6744,10 @@ impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
 }
 
 /// Spec: `WebSearchTool_20250305`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchTool20250305 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4838,12 +6808,24 @@ impl ::aigw_wire::Unknowns for WebSearchTool20250305 {
     }
 }
 
+impl WebSearchTool20250305 {
+    /// A `WebSearchTool20250305` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebSearchTool20250305Name::WebSearch),
+            r#type: Maybe::Present(WebSearchTool20250305Type::WebSearch20250305),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20250305.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20250305Name {
         WebSearch = "web_search",
     }
@@ -4851,10 +6833,15 @@ impl ::aigw_wire::Unknowns for WebSearchTool20250305 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebSearchTool_20250305.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20250305Type { WebSearch20250305 = "web_search_20250305" }
 }
 
 /// Spec: `WebSearchTool_20260209`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchTool20260209 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4915,12 +6902,24 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260209 {
     }
 }
 
+impl WebSearchTool20260209 {
+    /// A `WebSearchTool20260209` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebSearchTool20260209Name::WebSearch),
+            r#type: Maybe::Present(WebSearchTool20260209Type::WebSearch20260209),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20260209.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20260209Name {
         WebSearch = "web_search",
     }
@@ -4928,10 +6927,15 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260209 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebSearchTool_20260209.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
 /// Spec: `WebSearchTool_20260318`.
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
+)]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchTool20260318 {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -4996,12 +7000,24 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260318 {
     }
 }
 
+impl WebSearchTool20260318 {
+    /// A `WebSearchTool20260318` with `name`, `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            name: Maybe::Present(WebSearchTool20260318Name::WebSearch),
+            r#type: Maybe::Present(WebSearchTool20260318Type::WebSearch20260318),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Spec: `WebSearchTool_20260318.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20260318Name {
         WebSearch = "web_search",
     }
@@ -5011,6 +7027,7 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260318 {
     /// How this tool's result blocks appear in the API response when the result was consumed by a completed code_execution call in the same turn. 'full' returns the complete content (default). 'excluded' drops the nested server_tool_use and result block pair entirely. Results from direct calls, or from code_execution calls that paused before completing, are always returned in full so they can be sent back on the next turn.
     ///
     /// Spec: `WebSearchTool_20260318.response_inclusion`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20260318ResponseInclusion {
         Full = "full",
         Excluded = "excluded",
@@ -5019,11 +7036,13 @@ impl ::aigw_wire::Unknowns for WebSearchTool20260318 {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `WebSearchTool_20260318.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchTool20260318Type { WebSearch20260318 = "web_search_20260318" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `WebSearchToolResultErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages"))))]
     pub enum WebSearchToolResultErrorCode {
         InvalidToolInput = "invalid_tool_input",
         Unavailable = "unavailable",

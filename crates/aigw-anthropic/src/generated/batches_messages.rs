@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CacheCreation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CacheCreation {
     /// The number of input tokens used to create the 1 hour cache entry.
@@ -57,9 +64,24 @@ impl ::aigw_wire::Unknowns for CacheCreation {
     }
 }
 
+impl CacheCreation {
+    /// A `CacheCreation` with the fields the spec requires: `ephemeral_1h_input_tokens`, `ephemeral_5m_input_tokens`. Every other field is absent.
+    pub fn new(
+        ephemeral_1h_input_tokens: impl ::aigw_wire::IntoNumber,
+        ephemeral_5m_input_tokens: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            ephemeral_1h_input_tokens: Maybe::from_number(ephemeral_1h_input_tokens),
+            ephemeral_5m_input_tokens: Maybe::from_number(ephemeral_5m_input_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 /// Information about the container used in the request (for the code execution tool)
 ///
 /// Spec: `Container`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Container {
     /// The time at which the container will expire.
@@ -89,7 +111,19 @@ impl ::aigw_wire::Unknowns for Container {
     }
 }
 
+impl Container {
+    /// A `Container` with the fields the spec requires: `expires_at`, `id`. Every other field is absent.
+    pub fn new(expires_at: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            expires_at: Maybe::Present(expires_at.into()),
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ContentBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlock {
     Text(ResponseTextBlock),
@@ -192,7 +226,80 @@ impl ContentBlock {
 
 ::aigw_wire::union_serde!(ContentBlock { 0 => Text, 1 => Thinking, 2 => RedactedThinking, 3 => ToolUse, 4 => ServerToolUse, 5 => WebSearchToolResult, 6 => WebFetchToolResult, 7 => CodeExecutionToolResult, 8 => BashCodeExecutionToolResult, 9 => TextEditorCodeExecutionToolResult, 10 => ToolSearchToolResult, 11 => ContainerUpload });
 
+impl From<ResponseTextBlock> for ContentBlock {
+    fn from(value: ResponseTextBlock) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ResponseThinkingBlock> for ContentBlock {
+    fn from(value: ResponseThinkingBlock) -> Self {
+        Self::Thinking(value)
+    }
+}
+
+impl From<ResponseRedactedThinkingBlock> for ContentBlock {
+    fn from(value: ResponseRedactedThinkingBlock) -> Self {
+        Self::RedactedThinking(value)
+    }
+}
+
+impl From<ResponseToolUseBlock> for ContentBlock {
+    fn from(value: ResponseToolUseBlock) -> Self {
+        Self::ToolUse(value)
+    }
+}
+
+impl From<ResponseServerToolUseBlock> for ContentBlock {
+    fn from(value: ResponseServerToolUseBlock) -> Self {
+        Self::ServerToolUse(value)
+    }
+}
+
+impl From<ResponseWebSearchToolResultBlock> for ContentBlock {
+    fn from(value: ResponseWebSearchToolResultBlock) -> Self {
+        Self::WebSearchToolResult(value)
+    }
+}
+
+impl From<ResponseWebFetchToolResultBlock> for ContentBlock {
+    fn from(value: ResponseWebFetchToolResultBlock) -> Self {
+        Self::WebFetchToolResult(Box::new(value))
+    }
+}
+
+impl From<ResponseCodeExecutionToolResultBlock> for ContentBlock {
+    fn from(value: ResponseCodeExecutionToolResultBlock) -> Self {
+        Self::CodeExecutionToolResult(value)
+    }
+}
+
+impl From<ResponseBashCodeExecutionToolResultBlock> for ContentBlock {
+    fn from(value: ResponseBashCodeExecutionToolResultBlock) -> Self {
+        Self::BashCodeExecutionToolResult(value)
+    }
+}
+
+impl From<ResponseTextEditorCodeExecutionToolResultBlock> for ContentBlock {
+    fn from(value: ResponseTextEditorCodeExecutionToolResultBlock) -> Self {
+        Self::TextEditorCodeExecutionToolResult(Box::new(value))
+    }
+}
+
+impl From<ResponseToolSearchToolResultBlock> for ContentBlock {
+    fn from(value: ResponseToolSearchToolResultBlock) -> Self {
+        Self::ToolSearchToolResult(value)
+    }
+}
+
+impl From<ResponseContainerUploadBlock> for ContentBlock {
+    fn from(value: ResponseContainerUploadBlock) -> Self {
+        Self::ContainerUpload(value)
+    }
+}
+
 /// Spec: `CreateMessageParams`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateMessageParams {
     /// Required by the spec.
@@ -419,12 +526,122 @@ impl ::aigw_wire::Unknowns for CreateMessageParams {
     }
 }
 
+impl CreateMessageParams {
+    /// A `CreateMessageParams` with the fields the spec requires: `model`, `messages`, `max_tokens`. Every other field is absent.
+    pub fn new(
+        model: impl Into<Model>,
+        messages: impl IntoIterator<Item = InputMessage>,
+        max_tokens: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            model: Maybe::Present(model.into()),
+            messages: Maybe::Present(messages.into_iter().collect()),
+            max_tokens: Maybe::from_number(max_tokens),
+            ..Default::default()
+        }
+    }
+    /// Sets `model` (builder style).
+    pub fn with_model(mut self, value: impl Into<Model>) -> Self {
+        self.model = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `messages` (builder style).
+    pub fn with_messages(mut self, value: impl IntoIterator<Item = InputMessage>) -> Self {
+        self.messages = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `cache_control` (builder style).
+    pub fn with_cache_control(mut self, value: impl Into<CacheControlEphemeral>) -> Self {
+        self.cache_control = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `container` (builder style).
+    pub fn with_container(mut self, value: impl Into<String>) -> Self {
+        self.container = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `inference_geo` (builder style).
+    pub fn with_inference_geo(mut self, value: impl Into<String>) -> Self {
+        self.inference_geo = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `max_tokens` (builder style).
+    pub fn with_max_tokens(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.max_tokens = Maybe::from_number(value);
+        self
+    }
+    /// Sets `metadata` (builder style).
+    pub fn with_metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `output_config` (builder style).
+    pub fn with_output_config(mut self, value: impl Into<OutputConfig>) -> Self {
+        self.output_config = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `service_tier` (builder style).
+    pub fn with_service_tier(mut self, value: impl Into<CreateMessageParamsServiceTier>) -> Self {
+        self.service_tier = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `stop_sequences` (builder style).
+    pub fn with_stop_sequences(mut self, value: impl IntoIterator<Item = String>) -> Self {
+        self.stop_sequences = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `stream` (builder style).
+    pub fn with_stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `system` (builder style).
+    pub fn with_system(mut self, value: impl Into<CreateMessageParamsSystem>) -> Self {
+        self.system = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `temperature` (builder style).
+    pub fn with_temperature(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.temperature = Maybe::from_number(value);
+        self
+    }
+    /// Sets `thinking` (builder style).
+    pub fn with_thinking(mut self, value: impl Into<ThinkingConfigParam>) -> Self {
+        self.thinking = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `tool_choice` (builder style).
+    pub fn with_tool_choice(mut self, value: impl Into<ToolChoice>) -> Self {
+        self.tool_choice = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `tools` (builder style).
+    pub fn with_tools(
+        mut self,
+        value: impl IntoIterator<Item = CreateMessageParamsToolsItem>,
+    ) -> Self {
+        self.tools = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `top_k` (builder style).
+    pub fn with_top_k(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_k = Maybe::from_number(value);
+        self
+    }
+    /// Sets `top_p` (builder style).
+    pub fn with_top_p(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_p = Maybe::from_number(value);
+        self
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Determines whether to use priority capacity (if available) or standard capacity for this request.
     ///
     /// Anthropic offers different levels of service for your API requests. See [service-tiers](https://platform.claude.com/docs/en/api/service-tiers) for details.
     ///
     /// Spec: `CreateMessageParams.service_tier`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum CreateMessageParamsServiceTier {
         Auto = "auto",
         StandardOnly = "standard_only",
@@ -436,6 +653,7 @@ impl ::aigw_wire::Unknowns for CreateMessageParams {
 /// A system prompt is a way of providing context and instructions to Claude, such as specifying a particular goal or role. See our [guide to system prompts](https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/claude-prompting-best-practices#give-claude-a-role).
 ///
 /// Spec: `CreateMessageParams.system`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateMessageParamsSystem {
     String(String),
@@ -468,7 +686,26 @@ impl CreateMessageParamsSystem {
 
 ::aigw_wire::union_serde!(CreateMessageParamsSystem { 0 => String, 1 => Array });
 
+impl From<String> for CreateMessageParamsSystem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateMessageParamsSystem {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<RequestTextBlock>> for CreateMessageParamsSystem {
+    fn from(value: Vec<RequestTextBlock>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `CreateMessageParams.tools[]`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateMessageParamsToolsItem {
     Custom(Box<Tool>),
@@ -799,7 +1036,122 @@ impl CreateMessageParamsToolsItem {
 
 ::aigw_wire::union_serde!(CreateMessageParamsToolsItem { 0 => Custom, 1 => Bash20250124, 2 => CodeExecution20250522, 3 => CodeExecution20250825, 4 => CodeExecution20260120, 5 => CodeExecution20260521, 6 => Memory20250818, 7 => TextEditor20250124, 8 => TextEditor20250429, 9 => TextEditor20250728, 10 => WebSearch20250305, 11 => WebFetch20250910, 12 => WebSearch20260209, 13 => WebFetch20260209, 14 => WebFetch20260309, 15 => WebSearch20260318, 16 => WebFetch20260318, 17 => ToolSearchToolBm2520251119, 18 => ToolSearchToolRegex20251119 });
 
+impl From<Tool> for CreateMessageParamsToolsItem {
+    fn from(value: Tool) -> Self {
+        Self::Custom(Box::new(value))
+    }
+}
+
+impl From<BashTool20250124> for CreateMessageParamsToolsItem {
+    fn from(value: BashTool20250124) -> Self {
+        Self::Bash20250124(value)
+    }
+}
+
+impl From<CodeExecutionTool20250522> for CreateMessageParamsToolsItem {
+    fn from(value: CodeExecutionTool20250522) -> Self {
+        Self::CodeExecution20250522(value)
+    }
+}
+
+impl From<CodeExecutionTool20250825> for CreateMessageParamsToolsItem {
+    fn from(value: CodeExecutionTool20250825) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<CodeExecutionTool20260120> for CreateMessageParamsToolsItem {
+    fn from(value: CodeExecutionTool20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
+impl From<CodeExecutionTool20260521> for CreateMessageParamsToolsItem {
+    fn from(value: CodeExecutionTool20260521) -> Self {
+        Self::CodeExecution20260521(value)
+    }
+}
+
+impl From<MemoryTool20250818> for CreateMessageParamsToolsItem {
+    fn from(value: MemoryTool20250818) -> Self {
+        Self::Memory20250818(value)
+    }
+}
+
+impl From<TextEditor20250124> for CreateMessageParamsToolsItem {
+    fn from(value: TextEditor20250124) -> Self {
+        Self::TextEditor20250124(value)
+    }
+}
+
+impl From<TextEditor20250429> for CreateMessageParamsToolsItem {
+    fn from(value: TextEditor20250429) -> Self {
+        Self::TextEditor20250429(value)
+    }
+}
+
+impl From<TextEditor20250728> for CreateMessageParamsToolsItem {
+    fn from(value: TextEditor20250728) -> Self {
+        Self::TextEditor20250728(value)
+    }
+}
+
+impl From<WebSearchTool20250305> for CreateMessageParamsToolsItem {
+    fn from(value: WebSearchTool20250305) -> Self {
+        Self::WebSearch20250305(Box::new(value))
+    }
+}
+
+impl From<WebFetchTool20250910> for CreateMessageParamsToolsItem {
+    fn from(value: WebFetchTool20250910) -> Self {
+        Self::WebFetch20250910(Box::new(value))
+    }
+}
+
+impl From<WebSearchTool20260209> for CreateMessageParamsToolsItem {
+    fn from(value: WebSearchTool20260209) -> Self {
+        Self::WebSearch20260209(Box::new(value))
+    }
+}
+
+impl From<WebFetchTool20260209> for CreateMessageParamsToolsItem {
+    fn from(value: WebFetchTool20260209) -> Self {
+        Self::WebFetch20260209(Box::new(value))
+    }
+}
+
+impl From<WebFetchTool20260309> for CreateMessageParamsToolsItem {
+    fn from(value: WebFetchTool20260309) -> Self {
+        Self::WebFetch20260309(Box::new(value))
+    }
+}
+
+impl From<WebSearchTool20260318> for CreateMessageParamsToolsItem {
+    fn from(value: WebSearchTool20260318) -> Self {
+        Self::WebSearch20260318(Box::new(value))
+    }
+}
+
+impl From<WebFetchTool20260318> for CreateMessageParamsToolsItem {
+    fn from(value: WebFetchTool20260318) -> Self {
+        Self::WebFetch20260318(Box::new(value))
+    }
+}
+
+impl From<ToolSearchToolBm2520251119> for CreateMessageParamsToolsItem {
+    fn from(value: ToolSearchToolBm2520251119) -> Self {
+        Self::ToolSearchToolBm2520251119(value)
+    }
+}
+
+impl From<ToolSearchToolRegex20251119> for CreateMessageParamsToolsItem {
+    fn from(value: ToolSearchToolRegex20251119) -> Self {
+        Self::ToolSearchToolRegex20251119(value)
+    }
+}
+
 /// Spec: `Message`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Message {
     /// Unique object identifier.
@@ -936,6 +1288,7 @@ impl ::aigw_wire::Unknowns for Message {
     /// This will always be `"assistant"`.
     ///
     /// Spec: `Message.role`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum MessageRole {
         Assistant = "assistant",
     }
@@ -947,12 +1300,14 @@ impl ::aigw_wire::Unknowns for Message {
     /// For Messages, this is always `"message"`.
     ///
     /// Spec: `Message.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum MessageType {
         Message = "message",
     }
 }
 
 /// Spec: `Metadata`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Metadata {
     /// An external identifier for the user who is associated with the request.
@@ -977,6 +1332,7 @@ impl ::aigw_wire::Unknowns for Metadata {
 }
 
 /// Spec: `OutputTokensDetails`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OutputTokensDetails {
     /// Number of output tokens the model generated as internal reasoning, including
@@ -1007,10 +1363,21 @@ impl ::aigw_wire::Unknowns for OutputTokensDetails {
     }
 }
 
+impl OutputTokensDetails {
+    /// A `OutputTokensDetails` with the fields the spec requires: `thinking_tokens`. Every other field is absent.
+    pub fn new(thinking_tokens: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            thinking_tokens: Maybe::from_number(thinking_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The policy category that triggered a refusal.
     ///
     /// Spec: `RefusalCategory`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum RefusalCategory {
         Cyber = "cyber",
         Bio = "bio",
@@ -1023,6 +1390,7 @@ impl ::aigw_wire::Unknowns for OutputTokensDetails {
 /// Structured information about a refusal.
 ///
 /// Spec: `RefusalStopDetails`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefusalStopDetails {
     /// The policy category that triggered the refusal.
@@ -1060,14 +1428,28 @@ impl ::aigw_wire::Unknowns for RefusalStopDetails {
     }
 }
 
+impl RefusalStopDetails {
+    /// A `RefusalStopDetails` with the fields the spec requires: `category`, `explanation`; `type` set to its only value. Every other field is absent.
+    pub fn new(category: impl Into<RefusalCategory>, explanation: impl Into<String>) -> Self {
+        Self {
+            category: Maybe::Present(category.into()),
+            explanation: Maybe::Present(explanation.into()),
+            r#type: Maybe::Present(RefusalStopDetailsType::Refusal),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `RefusalStopDetails.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum RefusalStopDetailsType {
         Refusal = "refusal",
     }
 }
 
 /// Spec: `ResponseBashCodeExecutionOutputBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseBashCodeExecutionOutputBlock {
     /// Required by the spec.
@@ -1093,14 +1475,29 @@ impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionOutputBlock {
     }
 }
 
+impl ResponseBashCodeExecutionOutputBlock {
+    /// A `ResponseBashCodeExecutionOutputBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(
+                ResponseBashCodeExecutionOutputBlockType::BashCodeExecutionOutput,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseBashCodeExecutionOutputBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseBashCodeExecutionOutputBlockType {
         BashCodeExecutionOutput = "bash_code_execution_output",
     }
 }
 
 /// Spec: `ResponseBashCodeExecutionResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseBashCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1138,12 +1535,35 @@ impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionResultBlock {
     }
 }
 
+impl ResponseBashCodeExecutionResultBlock {
+    /// A `ResponseBashCodeExecutionResultBlock` with the fields the spec requires: `content`, `return_code`, `stderr`, `stdout`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = ResponseBashCodeExecutionOutputBlock>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+        stdout: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            stdout: Maybe::Present(stdout.into()),
+            r#type: Maybe::Present(
+                ResponseBashCodeExecutionResultBlockType::BashCodeExecutionResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseBashCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseBashCodeExecutionResultBlockType { BashCodeExecutionResult = "bash_code_execution_result" }
 }
 
 /// Spec: `ResponseBashCodeExecutionToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseBashCodeExecutionToolResultBlock {
     /// Required by the spec.
@@ -1173,7 +1593,25 @@ impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionToolResultBlock {
     }
 }
 
+impl ResponseBashCodeExecutionToolResultBlock {
+    /// A `ResponseBashCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ResponseBashCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(
+                ResponseBashCodeExecutionToolResultBlockType::BashCodeExecutionToolResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseBashCodeExecutionToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseBashCodeExecutionToolResultBlockContent {
     BashCodeExecutionToolResultError(ResponseBashCodeExecutionToolResultError),
@@ -1206,12 +1644,30 @@ impl ResponseBashCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseBashCodeExecutionToolResultBlockContent { 0 => BashCodeExecutionToolResultError, 1 => BashCodeExecutionResult });
 
+impl From<ResponseBashCodeExecutionToolResultError>
+    for ResponseBashCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseBashCodeExecutionToolResultError) -> Self {
+        Self::BashCodeExecutionToolResultError(value)
+    }
+}
+
+impl From<ResponseBashCodeExecutionResultBlock>
+    for ResponseBashCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseBashCodeExecutionResultBlock) -> Self {
+        Self::BashCodeExecutionResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseBashCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseBashCodeExecutionToolResultBlockType { BashCodeExecutionToolResult = "bash_code_execution_tool_result" }
 }
 
 /// Spec: `ResponseBashCodeExecutionToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseBashCodeExecutionToolResultError {
     /// Required by the spec.
@@ -1237,12 +1693,27 @@ impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionToolResultError {
     }
 }
 
+impl ResponseBashCodeExecutionToolResultError {
+    /// A `ResponseBashCodeExecutionToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<BashCodeExecutionToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(
+                ResponseBashCodeExecutionToolResultErrorType::BashCodeExecutionToolResultError,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseBashCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseBashCodeExecutionToolResultErrorType { BashCodeExecutionToolResultError = "bash_code_execution_tool_result_error" }
 }
 
 /// Spec: `ResponseCharLocationCitation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCharLocationCitation {
     /// Required by the spec.
@@ -1290,10 +1761,12 @@ impl ::aigw_wire::Unknowns for ResponseCharLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseCharLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseCharLocationCitationType { CharLocation = "char_location" }
 }
 
 /// Spec: `ResponseCitationsConfig`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCitationsConfig {
     /// Required by the spec.
@@ -1315,7 +1788,18 @@ impl ::aigw_wire::Unknowns for ResponseCitationsConfig {
     }
 }
 
+impl ResponseCitationsConfig {
+    /// A `ResponseCitationsConfig` with the fields the spec requires: `enabled`. Every other field is absent.
+    pub fn new(enabled: impl Into<bool>) -> Self {
+        Self {
+            enabled: Maybe::Present(enabled.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseCodeExecutionOutputBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeExecutionOutputBlock {
     /// Required by the spec.
@@ -1341,14 +1825,27 @@ impl ::aigw_wire::Unknowns for ResponseCodeExecutionOutputBlock {
     }
 }
 
+impl ResponseCodeExecutionOutputBlock {
+    /// A `ResponseCodeExecutionOutputBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(ResponseCodeExecutionOutputBlockType::CodeExecutionOutput),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseCodeExecutionOutputBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseCodeExecutionOutputBlockType {
         CodeExecutionOutput = "code_execution_output",
     }
 }
 
 /// Spec: `ResponseCodeExecutionResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1386,12 +1883,33 @@ impl ::aigw_wire::Unknowns for ResponseCodeExecutionResultBlock {
     }
 }
 
+impl ResponseCodeExecutionResultBlock {
+    /// A `ResponseCodeExecutionResultBlock` with the fields the spec requires: `content`, `return_code`, `stderr`, `stdout`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = ResponseCodeExecutionOutputBlock>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+        stdout: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            stdout: Maybe::Present(stdout.into()),
+            r#type: Maybe::Present(ResponseCodeExecutionResultBlockType::CodeExecutionResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseCodeExecutionResultBlockType { CodeExecutionResult = "code_execution_result" }
 }
 
 /// Spec: `ResponseCodeExecutionToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeExecutionToolResultBlock {
     /// Required by the spec.
@@ -1421,7 +1939,25 @@ impl ::aigw_wire::Unknowns for ResponseCodeExecutionToolResultBlock {
     }
 }
 
+impl ResponseCodeExecutionToolResultBlock {
+    /// A `ResponseCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ResponseCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(
+                ResponseCodeExecutionToolResultBlockType::CodeExecutionToolResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseCodeExecutionToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseCodeExecutionToolResultBlockContent {
     CodeExecutionToolResultError(ResponseCodeExecutionToolResultError),
@@ -1473,12 +2009,34 @@ impl ResponseCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseCodeExecutionToolResultBlockContent { 0 => CodeExecutionToolResultError, 1 => CodeExecutionResult, 2 => EncryptedCodeExecutionResult });
 
+impl From<ResponseCodeExecutionToolResultError> for ResponseCodeExecutionToolResultBlockContent {
+    fn from(value: ResponseCodeExecutionToolResultError) -> Self {
+        Self::CodeExecutionToolResultError(value)
+    }
+}
+
+impl From<ResponseCodeExecutionResultBlock> for ResponseCodeExecutionToolResultBlockContent {
+    fn from(value: ResponseCodeExecutionResultBlock) -> Self {
+        Self::CodeExecutionResult(value)
+    }
+}
+
+impl From<ResponseEncryptedCodeExecutionResultBlock>
+    for ResponseCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseEncryptedCodeExecutionResultBlock) -> Self {
+        Self::EncryptedCodeExecutionResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseCodeExecutionToolResultBlockType { CodeExecutionToolResult = "code_execution_tool_result" }
 }
 
 /// Spec: `ResponseCodeExecutionToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeExecutionToolResultError {
     /// Required by the spec.
@@ -1504,14 +2062,29 @@ impl ::aigw_wire::Unknowns for ResponseCodeExecutionToolResultError {
     }
 }
 
+impl ResponseCodeExecutionToolResultError {
+    /// A `ResponseCodeExecutionToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<CodeExecutionToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(
+                ResponseCodeExecutionToolResultErrorType::CodeExecutionToolResultError,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseCodeExecutionToolResultErrorType { CodeExecutionToolResultError = "code_execution_tool_result_error" }
 }
 
 /// Response model for a file uploaded to the container.
 ///
 /// Spec: `ResponseContainerUploadBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseContainerUploadBlock {
     /// Required by the spec.
@@ -1537,12 +2110,25 @@ impl ::aigw_wire::Unknowns for ResponseContainerUploadBlock {
     }
 }
 
+impl ResponseContainerUploadBlock {
+    /// A `ResponseContainerUploadBlock` with the fields the spec requires: `file_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>) -> Self {
+        Self {
+            file_id: Maybe::Present(file_id.into()),
+            r#type: Maybe::Present(ResponseContainerUploadBlockType::ContainerUpload),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseContainerUploadBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseContainerUploadBlockType { ContainerUpload = "container_upload" }
 }
 
 /// Spec: `ResponseContentBlockLocationCitation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseContentBlockLocationCitation {
     /// The full text of the cited block range, concatenated.
@@ -1600,10 +2186,12 @@ impl ::aigw_wire::Unknowns for ResponseContentBlockLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseContentBlockLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseContentBlockLocationCitationType { ContentBlockLocation = "content_block_location" }
 }
 
 /// Spec: `ResponseDocumentBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseDocumentBlock {
     /// Citation configuration for the document
@@ -1641,7 +2229,25 @@ impl ::aigw_wire::Unknowns for ResponseDocumentBlock {
     }
 }
 
+impl ResponseDocumentBlock {
+    /// A `ResponseDocumentBlock` with the fields the spec requires: `citations`, `source`, `title`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        citations: impl Into<ResponseCitationsConfig>,
+        source: impl Into<ResponseDocumentBlockSource>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            citations: Maybe::Present(citations.into()),
+            source: Maybe::Present(source.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(ResponseDocumentBlockType::Document),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseDocumentBlock.source`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseDocumentBlockSource {
     Base64(Base64PDFSource),
@@ -1674,8 +2280,21 @@ impl ResponseDocumentBlockSource {
 
 ::aigw_wire::union_serde!(ResponseDocumentBlockSource { 0 => Base64, 1 => Text });
 
+impl From<Base64PDFSource> for ResponseDocumentBlockSource {
+    fn from(value: Base64PDFSource) -> Self {
+        Self::Base64(value)
+    }
+}
+
+impl From<PlainTextSource> for ResponseDocumentBlockSource {
+    fn from(value: PlainTextSource) -> Self {
+        Self::Text(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseDocumentBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseDocumentBlockType {
         Document = "document",
     }
@@ -1684,6 +2303,7 @@ impl ResponseDocumentBlockSource {
 /// Code execution result with encrypted stdout for PFC + web_search results.
 ///
 /// Spec: `ResponseEncryptedCodeExecutionResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseEncryptedCodeExecutionResultBlock {
     /// Required by the spec.
@@ -1721,12 +2341,35 @@ impl ::aigw_wire::Unknowns for ResponseEncryptedCodeExecutionResultBlock {
     }
 }
 
+impl ResponseEncryptedCodeExecutionResultBlock {
+    /// A `ResponseEncryptedCodeExecutionResultBlock` with the fields the spec requires: `content`, `encrypted_stdout`, `return_code`, `stderr`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = ResponseCodeExecutionOutputBlock>,
+        encrypted_stdout: impl Into<String>,
+        return_code: impl ::aigw_wire::IntoNumber,
+        stderr: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            encrypted_stdout: Maybe::Present(encrypted_stdout.into()),
+            return_code: Maybe::from_number(return_code),
+            stderr: Maybe::Present(stderr.into()),
+            r#type: Maybe::Present(
+                ResponseEncryptedCodeExecutionResultBlockType::EncryptedCodeExecutionResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseEncryptedCodeExecutionResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseEncryptedCodeExecutionResultBlockType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
 }
 
 /// Spec: `ResponsePageLocationCitation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponsePageLocationCitation {
     /// Required by the spec.
@@ -1774,10 +2417,12 @@ impl ::aigw_wire::Unknowns for ResponsePageLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponsePageLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponsePageLocationCitationType { PageLocation = "page_location" }
 }
 
 /// Spec: `ResponseRedactedThinkingBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseRedactedThinkingBlock {
     /// Required by the spec.
@@ -1803,12 +2448,25 @@ impl ::aigw_wire::Unknowns for ResponseRedactedThinkingBlock {
     }
 }
 
+impl ResponseRedactedThinkingBlock {
+    /// A `ResponseRedactedThinkingBlock` with the fields the spec requires: `data`; `type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            r#type: Maybe::Present(ResponseRedactedThinkingBlockType::RedactedThinking),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseRedactedThinkingBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
 }
 
 /// Spec: `ResponseSearchResultLocationCitation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseSearchResultLocationCitation {
     /// The full text of the cited block range, concatenated.
@@ -1870,10 +2528,12 @@ impl ::aigw_wire::Unknowns for ResponseSearchResultLocationCitation {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseSearchResultLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseSearchResultLocationCitationType { SearchResultLocation = "search_result_location" }
 }
 
 /// Spec: `ResponseServerToolUseBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseServerToolUseBlock {
     /// Required by the spec.
@@ -1911,7 +2571,27 @@ impl ::aigw_wire::Unknowns for ResponseServerToolUseBlock {
     }
 }
 
+impl ResponseServerToolUseBlock {
+    /// A `ResponseServerToolUseBlock` with the fields the spec requires: `caller`, `id`, `input`, `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        caller: impl Into<ResponseServerToolUseBlockCaller>,
+        id: impl Into<String>,
+        input: impl Into<Map<String, Value>>,
+        name: impl Into<ResponseServerToolUseBlockName>,
+    ) -> Self {
+        Self {
+            caller: Maybe::Present(caller.into()),
+            id: Maybe::Present(id.into()),
+            input: Maybe::Present(input.into()),
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(ResponseServerToolUseBlockType::ServerToolUse),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseServerToolUseBlock.caller`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseServerToolUseBlockCaller {
     Direct(DirectCaller),
@@ -1951,8 +2631,27 @@ impl ResponseServerToolUseBlockCaller {
 
 ::aigw_wire::union_serde!(ResponseServerToolUseBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for ResponseServerToolUseBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for ResponseServerToolUseBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for ResponseServerToolUseBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseServerToolUseBlock.name`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseServerToolUseBlockName {
         WebSearch = "web_search",
         WebFetch = "web_fetch",
@@ -1966,10 +2665,12 @@ impl ResponseServerToolUseBlockCaller {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseServerToolUseBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseServerToolUseBlockType { ServerToolUse = "server_tool_use" }
 }
 
 /// Spec: `ResponseTextBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextBlock {
     /// Citations supporting the text block.
@@ -2003,7 +2704,23 @@ impl ::aigw_wire::Unknowns for ResponseTextBlock {
     }
 }
 
+impl ResponseTextBlock {
+    /// A `ResponseTextBlock` with the fields the spec requires: `citations`, `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        citations: impl IntoIterator<Item = ResponseTextBlockCitationsItem>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            citations: Maybe::Present(citations.into_iter().collect()),
+            text: Maybe::Present(text.into()),
+            r#type: Maybe::Present(ResponseTextBlockType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseTextBlock.citations[]`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseTextBlockCitationsItem {
     CharLocation(ResponseCharLocationCitation),
@@ -2121,12 +2838,44 @@ impl ResponseTextBlockCitationsItem {
 
 ::aigw_wire::union_serde!(ResponseTextBlockCitationsItem { 0 => CharLocation, 1 => PageLocation, 2 => ContentBlockLocation, 3 => WebSearchResultLocation, 4 => SearchResultLocation });
 
+impl From<ResponseCharLocationCitation> for ResponseTextBlockCitationsItem {
+    fn from(value: ResponseCharLocationCitation) -> Self {
+        Self::CharLocation(value)
+    }
+}
+
+impl From<ResponsePageLocationCitation> for ResponseTextBlockCitationsItem {
+    fn from(value: ResponsePageLocationCitation) -> Self {
+        Self::PageLocation(value)
+    }
+}
+
+impl From<ResponseContentBlockLocationCitation> for ResponseTextBlockCitationsItem {
+    fn from(value: ResponseContentBlockLocationCitation) -> Self {
+        Self::ContentBlockLocation(value)
+    }
+}
+
+impl From<ResponseWebSearchResultLocationCitation> for ResponseTextBlockCitationsItem {
+    fn from(value: ResponseWebSearchResultLocationCitation) -> Self {
+        Self::WebSearchResultLocation(value)
+    }
+}
+
+impl From<ResponseSearchResultLocationCitation> for ResponseTextBlockCitationsItem {
+    fn from(value: ResponseSearchResultLocationCitation) -> Self {
+        Self::SearchResultLocation(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextBlockType { Text = "text" }
 }
 
 /// Spec: `ResponseTextEditorCodeExecutionCreateResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextEditorCodeExecutionCreateResultBlock {
     /// Required by the spec.
@@ -2152,12 +2901,25 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionCreateResultBlock 
     }
 }
 
+impl ResponseTextEditorCodeExecutionCreateResultBlock {
+    /// A `ResponseTextEditorCodeExecutionCreateResultBlock` with the fields the spec requires: `is_file_update`; `type` set to its only value. Every other field is absent.
+    pub fn new(is_file_update: impl Into<bool>) -> Self {
+        Self {
+            is_file_update: Maybe::Present(is_file_update.into()),
+            r#type: Maybe::Present(ResponseTextEditorCodeExecutionCreateResultBlockType::TextEditorCodeExecutionCreateResult),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionCreateResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionCreateResultBlockType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
 }
 
 /// Spec: `ResponseTextEditorCodeExecutionStrReplaceResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextEditorCodeExecutionStrReplaceResultBlock {
     /// Required by the spec.
@@ -2201,10 +2963,12 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionStrReplaceResultBl
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionStrReplaceResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionStrReplaceResultBlockType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
 }
 
 /// Spec: `ResponseTextEditorCodeExecutionToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextEditorCodeExecutionToolResultBlock {
     /// Required by the spec.
@@ -2234,7 +2998,23 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionToolResultBlock {
     }
 }
 
+impl ResponseTextEditorCodeExecutionToolResultBlock {
+    /// A `ResponseTextEditorCodeExecutionToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ResponseTextEditorCodeExecutionToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(ResponseTextEditorCodeExecutionToolResultBlockType::TextEditorCodeExecutionToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseTextEditorCodeExecutionToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseTextEditorCodeExecutionToolResultBlockContent {
     TextEditorCodeExecutionToolResultError(ResponseTextEditorCodeExecutionToolResultError),
@@ -2309,12 +3089,46 @@ impl ResponseTextEditorCodeExecutionToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseTextEditorCodeExecutionToolResultBlockContent { 0 => TextEditorCodeExecutionToolResultError, 1 => TextEditorCodeExecutionViewResult, 2 => TextEditorCodeExecutionCreateResult, 3 => TextEditorCodeExecutionStrReplaceResult });
 
+impl From<ResponseTextEditorCodeExecutionToolResultError>
+    for ResponseTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseTextEditorCodeExecutionToolResultError) -> Self {
+        Self::TextEditorCodeExecutionToolResultError(value)
+    }
+}
+
+impl From<ResponseTextEditorCodeExecutionViewResultBlock>
+    for ResponseTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseTextEditorCodeExecutionViewResultBlock) -> Self {
+        Self::TextEditorCodeExecutionViewResult(value)
+    }
+}
+
+impl From<ResponseTextEditorCodeExecutionCreateResultBlock>
+    for ResponseTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseTextEditorCodeExecutionCreateResultBlock) -> Self {
+        Self::TextEditorCodeExecutionCreateResult(value)
+    }
+}
+
+impl From<ResponseTextEditorCodeExecutionStrReplaceResultBlock>
+    for ResponseTextEditorCodeExecutionToolResultBlockContent
+{
+    fn from(value: ResponseTextEditorCodeExecutionStrReplaceResultBlock) -> Self {
+        Self::TextEditorCodeExecutionStrReplaceResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionToolResultBlockType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
 }
 
 /// Spec: `ResponseTextEditorCodeExecutionToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextEditorCodeExecutionToolResultError {
     /// Required by the spec.
@@ -2344,12 +3158,29 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionToolResultError {
     }
 }
 
+impl ResponseTextEditorCodeExecutionToolResultError {
+    /// A `ResponseTextEditorCodeExecutionToolResultError` with the fields the spec requires: `error_code`, `error_message`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        error_code: impl Into<TextEditorCodeExecutionToolResultErrorCode>,
+        error_message: impl Into<String>,
+    ) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            error_message: Maybe::Present(error_message.into()),
+            r#type: Maybe::Present(ResponseTextEditorCodeExecutionToolResultErrorType::TextEditorCodeExecutionToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionToolResultErrorType { TextEditorCodeExecutionToolResultError = "text_editor_code_execution_tool_result_error" }
 }
 
 /// Spec: `ResponseTextEditorCodeExecutionViewResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextEditorCodeExecutionViewResultBlock {
     /// Required by the spec.
@@ -2393,6 +3224,7 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionViewResultBlock {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionViewResultBlock.file_type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionViewResultBlockFileType {
         Text = "text",
         Image = "image",
@@ -2402,10 +3234,12 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionViewResultBlock {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseTextEditorCodeExecutionViewResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseTextEditorCodeExecutionViewResultBlockType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
 }
 
 /// Spec: `ResponseThinkingBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseThinkingBlock {
     /// Required by the spec.
@@ -2435,12 +3269,26 @@ impl ::aigw_wire::Unknowns for ResponseThinkingBlock {
     }
 }
 
+impl ResponseThinkingBlock {
+    /// A `ResponseThinkingBlock` with the fields the spec requires: `signature`, `thinking`; `type` set to its only value. Every other field is absent.
+    pub fn new(signature: impl Into<String>, thinking: impl Into<String>) -> Self {
+        Self {
+            signature: Maybe::Present(signature.into()),
+            thinking: Maybe::Present(thinking.into()),
+            r#type: Maybe::Present(ResponseThinkingBlockType::Thinking),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseThinkingBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseThinkingBlockType { Thinking = "thinking" }
 }
 
 /// Spec: `ResponseToolReferenceBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseToolReferenceBlock {
     /// Required by the spec.
@@ -2466,14 +3314,27 @@ impl ::aigw_wire::Unknowns for ResponseToolReferenceBlock {
     }
 }
 
+impl ResponseToolReferenceBlock {
+    /// A `ResponseToolReferenceBlock` with the fields the spec requires: `tool_name`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_name: impl Into<String>) -> Self {
+        Self {
+            tool_name: Maybe::Present(tool_name.into()),
+            r#type: Maybe::Present(ResponseToolReferenceBlockType::ToolReference),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseToolReferenceBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseToolReferenceBlockType {
         ToolReference = "tool_reference",
     }
 }
 
 /// Spec: `ResponseToolSearchToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseToolSearchToolResultBlock {
     /// Required by the spec.
@@ -2503,7 +3364,23 @@ impl ::aigw_wire::Unknowns for ResponseToolSearchToolResultBlock {
     }
 }
 
+impl ResponseToolSearchToolResultBlock {
+    /// A `ResponseToolSearchToolResultBlock` with the fields the spec requires: `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ResponseToolSearchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(ResponseToolSearchToolResultBlockType::ToolSearchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseToolSearchToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseToolSearchToolResultBlockContent {
     ToolSearchToolResultError(ResponseToolSearchToolResultError),
@@ -2536,12 +3413,26 @@ impl ResponseToolSearchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseToolSearchToolResultBlockContent { 0 => ToolSearchToolResultError, 1 => ToolSearchToolSearchResult });
 
+impl From<ResponseToolSearchToolResultError> for ResponseToolSearchToolResultBlockContent {
+    fn from(value: ResponseToolSearchToolResultError) -> Self {
+        Self::ToolSearchToolResultError(value)
+    }
+}
+
+impl From<ResponseToolSearchToolSearchResultBlock> for ResponseToolSearchToolResultBlockContent {
+    fn from(value: ResponseToolSearchToolSearchResultBlock) -> Self {
+        Self::ToolSearchToolSearchResult(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseToolSearchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseToolSearchToolResultBlockType { ToolSearchToolResult = "tool_search_tool_result" }
 }
 
 /// Spec: `ResponseToolSearchToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseToolSearchToolResultError {
     /// Required by the spec.
@@ -2571,12 +3462,31 @@ impl ::aigw_wire::Unknowns for ResponseToolSearchToolResultError {
     }
 }
 
+impl ResponseToolSearchToolResultError {
+    /// A `ResponseToolSearchToolResultError` with the fields the spec requires: `error_code`, `error_message`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        error_code: impl Into<ToolSearchToolResultErrorCode>,
+        error_message: impl Into<String>,
+    ) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            error_message: Maybe::Present(error_message.into()),
+            r#type: Maybe::Present(
+                ResponseToolSearchToolResultErrorType::ToolSearchToolResultError,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseToolSearchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseToolSearchToolResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
 }
 
 /// Spec: `ResponseToolSearchToolSearchResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseToolSearchToolSearchResultBlock {
     /// Required by the spec.
@@ -2602,12 +3512,27 @@ impl ::aigw_wire::Unknowns for ResponseToolSearchToolSearchResultBlock {
     }
 }
 
+impl ResponseToolSearchToolSearchResultBlock {
+    /// A `ResponseToolSearchToolSearchResultBlock` with the fields the spec requires: `tool_references`; `type` set to its only value. Every other field is absent.
+    pub fn new(tool_references: impl IntoIterator<Item = ResponseToolReferenceBlock>) -> Self {
+        Self {
+            tool_references: Maybe::Present(tool_references.into_iter().collect()),
+            r#type: Maybe::Present(
+                ResponseToolSearchToolSearchResultBlockType::ToolSearchToolSearchResult,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseToolSearchToolSearchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseToolSearchToolSearchResultBlockType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
 }
 
 /// Spec: `ResponseToolUseBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseToolUseBlock {
     /// Required by the spec.
@@ -2645,7 +3570,27 @@ impl ::aigw_wire::Unknowns for ResponseToolUseBlock {
     }
 }
 
+impl ResponseToolUseBlock {
+    /// A `ResponseToolUseBlock` with the fields the spec requires: `caller`, `id`, `input`, `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        caller: impl Into<ResponseToolUseBlockCaller>,
+        id: impl Into<String>,
+        input: impl Into<Map<String, Value>>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            caller: Maybe::Present(caller.into()),
+            id: Maybe::Present(id.into()),
+            input: Maybe::Present(input.into()),
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(ResponseToolUseBlockType::ToolUse),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseToolUseBlock.caller`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseToolUseBlockCaller {
     Direct(DirectCaller),
@@ -2685,12 +3630,32 @@ impl ResponseToolUseBlockCaller {
 
 ::aigw_wire::union_serde!(ResponseToolUseBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for ResponseToolUseBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for ResponseToolUseBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for ResponseToolUseBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseToolUseBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseToolUseBlockType { ToolUse = "tool_use" }
 }
 
 /// Spec: `ResponseWebFetchResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebFetchResultBlock {
     /// Required by the spec.
@@ -2728,12 +3693,31 @@ impl ::aigw_wire::Unknowns for ResponseWebFetchResultBlock {
     }
 }
 
+impl ResponseWebFetchResultBlock {
+    /// A `ResponseWebFetchResultBlock` with the fields the spec requires: `content`, `retrieved_at`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ResponseDocumentBlock>,
+        retrieved_at: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            retrieved_at: Maybe::Present(retrieved_at.into()),
+            r#type: Maybe::Present(ResponseWebFetchResultBlockType::WebFetchResult),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseWebFetchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebFetchResultBlockType { WebFetchResult = "web_fetch_result" }
 }
 
 /// Spec: `ResponseWebFetchToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebFetchToolResultBlock {
     /// Required by the spec.
@@ -2767,7 +3751,25 @@ impl ::aigw_wire::Unknowns for ResponseWebFetchToolResultBlock {
     }
 }
 
+impl ResponseWebFetchToolResultBlock {
+    /// A `ResponseWebFetchToolResultBlock` with the fields the spec requires: `caller`, `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        caller: impl Into<ResponseWebFetchToolResultBlockCaller>,
+        content: impl Into<ResponseWebFetchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            caller: Maybe::Present(caller.into()),
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(ResponseWebFetchToolResultBlockType::WebFetchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseWebFetchToolResultBlock.caller`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseWebFetchToolResultBlockCaller {
     Direct(DirectCaller),
@@ -2807,7 +3809,26 @@ impl ResponseWebFetchToolResultBlockCaller {
 
 ::aigw_wire::union_serde!(ResponseWebFetchToolResultBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for ResponseWebFetchToolResultBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for ResponseWebFetchToolResultBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for ResponseWebFetchToolResultBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 /// Spec: `ResponseWebFetchToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseWebFetchToolResultBlockContent {
     WebFetchToolResultError(ResponseWebFetchToolResultError),
@@ -2840,12 +3861,26 @@ impl ResponseWebFetchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseWebFetchToolResultBlockContent { 0 => WebFetchToolResultError, 1 => WebFetchResult });
 
+impl From<ResponseWebFetchToolResultError> for ResponseWebFetchToolResultBlockContent {
+    fn from(value: ResponseWebFetchToolResultError) -> Self {
+        Self::WebFetchToolResultError(value)
+    }
+}
+
+impl From<ResponseWebFetchResultBlock> for ResponseWebFetchToolResultBlockContent {
+    fn from(value: ResponseWebFetchResultBlock) -> Self {
+        Self::WebFetchResult(Box::new(value))
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseWebFetchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebFetchToolResultBlockType { WebFetchToolResult = "web_fetch_tool_result" }
 }
 
 /// Spec: `ResponseWebFetchToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebFetchToolResultError {
     /// Required by the spec.
@@ -2871,12 +3906,25 @@ impl ::aigw_wire::Unknowns for ResponseWebFetchToolResultError {
     }
 }
 
+impl ResponseWebFetchToolResultError {
+    /// A `ResponseWebFetchToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<WebFetchToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(ResponseWebFetchToolResultErrorType::WebFetchToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseWebFetchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebFetchToolResultErrorType { WebFetchToolResultError = "web_fetch_tool_result_error" }
 }
 
 /// Spec: `ResponseWebSearchResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchResultBlock {
     /// Required by the spec.
@@ -2914,14 +3962,35 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchResultBlock {
     }
 }
 
+impl ResponseWebSearchResultBlock {
+    /// A `ResponseWebSearchResultBlock` with the fields the spec requires: `encrypted_content`, `page_age`, `title`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        encrypted_content: impl Into<String>,
+        page_age: impl Into<String>,
+        title: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            encrypted_content: Maybe::Present(encrypted_content.into()),
+            page_age: Maybe::Present(page_age.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(ResponseWebSearchResultBlockType::WebSearchResult),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseWebSearchResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebSearchResultBlockType {
         WebSearchResult = "web_search_result",
     }
 }
 
 /// Spec: `ResponseWebSearchResultLocationCitation`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchResultLocationCitation {
     /// Required by the spec.
@@ -2959,12 +4028,35 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchResultLocationCitation {
     }
 }
 
+impl ResponseWebSearchResultLocationCitation {
+    /// A `ResponseWebSearchResultLocationCitation` with the fields the spec requires: `cited_text`, `encrypted_index`, `title`, `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        cited_text: impl Into<String>,
+        encrypted_index: impl Into<String>,
+        title: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            cited_text: Maybe::Present(cited_text.into()),
+            encrypted_index: Maybe::Present(encrypted_index.into()),
+            title: Maybe::Present(title.into()),
+            r#type: Maybe::Present(
+                ResponseWebSearchResultLocationCitationType::WebSearchResultLocation,
+            ),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseWebSearchResultLocationCitation.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebSearchResultLocationCitationType { WebSearchResultLocation = "web_search_result_location" }
 }
 
 /// Spec: `ResponseWebSearchToolResultBlock`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchToolResultBlock {
     /// Required by the spec.
@@ -2998,7 +4090,25 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchToolResultBlock {
     }
 }
 
+impl ResponseWebSearchToolResultBlock {
+    /// A `ResponseWebSearchToolResultBlock` with the fields the spec requires: `caller`, `content`, `tool_use_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        caller: impl Into<ResponseWebSearchToolResultBlockCaller>,
+        content: impl Into<ResponseWebSearchToolResultBlockContent>,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            caller: Maybe::Present(caller.into()),
+            content: Maybe::Present(content.into()),
+            tool_use_id: Maybe::Present(tool_use_id.into()),
+            r#type: Maybe::Present(ResponseWebSearchToolResultBlockType::WebSearchToolResult),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseWebSearchToolResultBlock.caller`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseWebSearchToolResultBlockCaller {
     Direct(DirectCaller),
@@ -3038,7 +4148,26 @@ impl ResponseWebSearchToolResultBlockCaller {
 
 ::aigw_wire::union_serde!(ResponseWebSearchToolResultBlockCaller { 0 => Direct, 1 => CodeExecution20250825, 2 => CodeExecution20260120 });
 
+impl From<DirectCaller> for ResponseWebSearchToolResultBlockCaller {
+    fn from(value: DirectCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ServerToolCaller> for ResponseWebSearchToolResultBlockCaller {
+    fn from(value: ServerToolCaller) -> Self {
+        Self::CodeExecution20250825(value)
+    }
+}
+
+impl From<ServerToolCaller20260120> for ResponseWebSearchToolResultBlockCaller {
+    fn from(value: ServerToolCaller20260120) -> Self {
+        Self::CodeExecution20260120(value)
+    }
+}
+
 /// Spec: `ResponseWebSearchToolResultBlock.content`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseWebSearchToolResultBlockContent {
     ResponseWebSearchToolResultError(ResponseWebSearchToolResultError),
@@ -3071,12 +4200,26 @@ impl ResponseWebSearchToolResultBlockContent {
 
 ::aigw_wire::union_serde!(ResponseWebSearchToolResultBlockContent { 0 => ResponseWebSearchToolResultError, 1 => Array });
 
+impl From<ResponseWebSearchToolResultError> for ResponseWebSearchToolResultBlockContent {
+    fn from(value: ResponseWebSearchToolResultError) -> Self {
+        Self::ResponseWebSearchToolResultError(value)
+    }
+}
+
+impl From<Vec<ResponseWebSearchResultBlock>> for ResponseWebSearchToolResultBlockContent {
+    fn from(value: Vec<ResponseWebSearchResultBlock>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseWebSearchToolResultBlock.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebSearchToolResultBlockType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 /// Spec: `ResponseWebSearchToolResultError`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchToolResultError {
     /// Required by the spec.
@@ -3102,14 +4245,27 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchToolResultError {
     }
 }
 
+impl ResponseWebSearchToolResultError {
+    /// A `ResponseWebSearchToolResultError` with the fields the spec requires: `error_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(error_code: impl Into<WebSearchToolResultErrorCode>) -> Self {
+        Self {
+            error_code: Maybe::Present(error_code.into()),
+            r#type: Maybe::Present(ResponseWebSearchToolResultErrorType::WebSearchToolResultError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseWebSearchToolResultError.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum ResponseWebSearchToolResultErrorType {
         WebSearchToolResultError = "web_search_tool_result_error",
     }
 }
 
 /// Spec: `ServerToolUsage`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ServerToolUsage {
     /// The number of web fetch tool requests.
@@ -3139,8 +4295,23 @@ impl ::aigw_wire::Unknowns for ServerToolUsage {
     }
 }
 
+impl ServerToolUsage {
+    /// A `ServerToolUsage` with the fields the spec requires: `web_fetch_requests`, `web_search_requests`. Every other field is absent.
+    pub fn new(
+        web_fetch_requests: impl ::aigw_wire::IntoNumber,
+        web_search_requests: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            web_fetch_requests: Maybe::from_number(web_fetch_requests),
+            web_search_requests: Maybe::from_number(web_search_requests),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `StopReason`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum StopReason {
         EndTurn = "end_turn",
         MaxTokens = "max_tokens",
@@ -3153,6 +4324,7 @@ impl ::aigw_wire::Unknowns for ServerToolUsage {
 }
 
 /// Spec: `Usage`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Usage {
     /// Breakdown of cached tokens by TTL
@@ -3248,6 +4420,7 @@ impl ::aigw_wire::Unknowns for Usage {
     /// If the request used the priority, standard, or batch tier.
     ///
     /// Spec: `Usage.service_tier`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
     pub enum UsageServiceTier {
         Standard = "standard",
         Priority = "priority",

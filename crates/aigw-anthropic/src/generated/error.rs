@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -43,9 +49,20 @@ impl ::aigw_wire::Unknowns for APIError {
     }
 }
 
+impl APIError {
+    /// A `APIError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(APIErrorType::ApiError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `APIError.type`.
-    pub enum APIErrorType { ApiError = "api_error" }
+        pub enum APIErrorType { ApiError = "api_error" }
 }
 
 /// Spec: `AuthenticationError`.
@@ -74,9 +91,20 @@ impl ::aigw_wire::Unknowns for AuthenticationError {
     }
 }
 
+impl AuthenticationError {
+    /// A `AuthenticationError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(AuthenticationErrorType::AuthenticationError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `AuthenticationError.type`.
-    pub enum AuthenticationErrorType { AuthenticationError = "authentication_error" }
+        pub enum AuthenticationErrorType { AuthenticationError = "authentication_error" }
 }
 
 /// Spec: `BillingError`.
@@ -105,9 +133,20 @@ impl ::aigw_wire::Unknowns for BillingError {
     }
 }
 
+impl BillingError {
+    /// A `BillingError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(BillingErrorType::BillingError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `BillingError.type`.
-    pub enum BillingErrorType { BillingError = "billing_error" }
+        pub enum BillingErrorType { BillingError = "billing_error" }
 }
 
 /// Spec: `ErrorResponse`.
@@ -137,6 +176,18 @@ impl ::aigw_wire::Unknowns for ErrorResponse {
         ::aigw_wire::unknowns::visit_field(&self.request_id, "request_id", at, f);
         ::aigw_wire::unknowns::visit_field(&self.r#type, "type", at, f);
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
+impl ErrorResponse {
+    /// A `ErrorResponse` with the fields the spec requires: `error`, `request_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(error: impl Into<ErrorResponseError>, request_id: impl Into<String>) -> Self {
+        Self {
+            error: Maybe::Present(error.into()),
+            request_id: Maybe::Present(request_id.into()),
+            r#type: Maybe::Present(ErrorResponseType::Error),
+            ..Default::default()
+        }
     }
 }
 
@@ -222,9 +273,63 @@ impl ErrorResponseError {
 
 ::aigw_wire::union_serde!(ErrorResponseError { 0 => InvalidRequestError, 1 => AuthenticationError, 2 => BillingError, 3 => PermissionError, 4 => NotFoundError, 5 => RateLimitError, 6 => TimeoutError, 7 => ApiError, 8 => OverloadedError });
 
+impl From<InvalidRequestError> for ErrorResponseError {
+    fn from(value: InvalidRequestError) -> Self {
+        Self::InvalidRequestError(value)
+    }
+}
+
+impl From<AuthenticationError> for ErrorResponseError {
+    fn from(value: AuthenticationError) -> Self {
+        Self::AuthenticationError(value)
+    }
+}
+
+impl From<BillingError> for ErrorResponseError {
+    fn from(value: BillingError) -> Self {
+        Self::BillingError(value)
+    }
+}
+
+impl From<PermissionError> for ErrorResponseError {
+    fn from(value: PermissionError) -> Self {
+        Self::PermissionError(value)
+    }
+}
+
+impl From<NotFoundError> for ErrorResponseError {
+    fn from(value: NotFoundError) -> Self {
+        Self::NotFoundError(value)
+    }
+}
+
+impl From<RateLimitError> for ErrorResponseError {
+    fn from(value: RateLimitError) -> Self {
+        Self::RateLimitError(value)
+    }
+}
+
+impl From<GatewayTimeoutError> for ErrorResponseError {
+    fn from(value: GatewayTimeoutError) -> Self {
+        Self::TimeoutError(value)
+    }
+}
+
+impl From<APIError> for ErrorResponseError {
+    fn from(value: APIError) -> Self {
+        Self::ApiError(value)
+    }
+}
+
+impl From<OverloadedError> for ErrorResponseError {
+    fn from(value: OverloadedError) -> Self {
+        Self::OverloadedError(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ErrorResponse.type`.
-    pub enum ErrorResponseType {
+        pub enum ErrorResponseType {
         Error = "error",
     }
 }
@@ -255,9 +360,20 @@ impl ::aigw_wire::Unknowns for GatewayTimeoutError {
     }
 }
 
+impl GatewayTimeoutError {
+    /// A `GatewayTimeoutError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(GatewayTimeoutErrorType::TimeoutError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `GatewayTimeoutError.type`.
-    pub enum GatewayTimeoutErrorType { TimeoutError = "timeout_error" }
+        pub enum GatewayTimeoutErrorType { TimeoutError = "timeout_error" }
 }
 
 /// Spec: `InvalidRequestError`.
@@ -286,9 +402,20 @@ impl ::aigw_wire::Unknowns for InvalidRequestError {
     }
 }
 
+impl InvalidRequestError {
+    /// A `InvalidRequestError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(InvalidRequestErrorType::InvalidRequestError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `InvalidRequestError.type`.
-    pub enum InvalidRequestErrorType { InvalidRequestError = "invalid_request_error" }
+        pub enum InvalidRequestErrorType { InvalidRequestError = "invalid_request_error" }
 }
 
 /// Spec: `NotFoundError`.
@@ -317,9 +444,20 @@ impl ::aigw_wire::Unknowns for NotFoundError {
     }
 }
 
+impl NotFoundError {
+    /// A `NotFoundError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(NotFoundErrorType::NotFoundError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `NotFoundError.type`.
-    pub enum NotFoundErrorType { NotFoundError = "not_found_error" }
+        pub enum NotFoundErrorType { NotFoundError = "not_found_error" }
 }
 
 /// Spec: `OverloadedError`.
@@ -348,9 +486,20 @@ impl ::aigw_wire::Unknowns for OverloadedError {
     }
 }
 
+impl OverloadedError {
+    /// A `OverloadedError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(OverloadedErrorType::OverloadedError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `OverloadedError.type`.
-    pub enum OverloadedErrorType { OverloadedError = "overloaded_error" }
+        pub enum OverloadedErrorType { OverloadedError = "overloaded_error" }
 }
 
 /// Spec: `PermissionError`.
@@ -379,9 +528,20 @@ impl ::aigw_wire::Unknowns for PermissionError {
     }
 }
 
+impl PermissionError {
+    /// A `PermissionError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(PermissionErrorType::PermissionError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `PermissionError.type`.
-    pub enum PermissionErrorType { PermissionError = "permission_error" }
+        pub enum PermissionErrorType { PermissionError = "permission_error" }
 }
 
 /// Spec: `RateLimitError`.
@@ -410,7 +570,18 @@ impl ::aigw_wire::Unknowns for RateLimitError {
     }
 }
 
+impl RateLimitError {
+    /// A `RateLimitError` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(RateLimitErrorType::RateLimitError),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `RateLimitError.type`.
-    pub enum RateLimitErrorType { RateLimitError = "rate_limit_error" }
+        pub enum RateLimitErrorType { RateLimitError = "rate_limit_error" }
 }

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CitationsDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CitationsDelta {
     /// Required by the spec.
@@ -43,7 +50,19 @@ impl ::aigw_wire::Unknowns for CitationsDelta {
     }
 }
 
+impl CitationsDelta {
+    /// A `CitationsDelta` with the fields the spec requires: `citation`; `type` set to its only value. Every other field is absent.
+    pub fn new(citation: impl Into<CitationsDeltaCitation>) -> Self {
+        Self {
+            citation: Maybe::Present(citation.into()),
+            r#type: Maybe::Present(CitationsDeltaType::CitationsDelta),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CitationsDelta.citation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CitationsDeltaCitation {
     CharLocation(ResponseCharLocationCitation),
@@ -161,12 +180,44 @@ impl CitationsDeltaCitation {
 
 ::aigw_wire::union_serde!(CitationsDeltaCitation { 0 => CharLocation, 1 => PageLocation, 2 => ContentBlockLocation, 3 => WebSearchResultLocation, 4 => SearchResultLocation });
 
+impl From<ResponseCharLocationCitation> for CitationsDeltaCitation {
+    fn from(value: ResponseCharLocationCitation) -> Self {
+        Self::CharLocation(value)
+    }
+}
+
+impl From<ResponsePageLocationCitation> for CitationsDeltaCitation {
+    fn from(value: ResponsePageLocationCitation) -> Self {
+        Self::PageLocation(value)
+    }
+}
+
+impl From<ResponseContentBlockLocationCitation> for CitationsDeltaCitation {
+    fn from(value: ResponseContentBlockLocationCitation) -> Self {
+        Self::ContentBlockLocation(value)
+    }
+}
+
+impl From<ResponseWebSearchResultLocationCitation> for CitationsDeltaCitation {
+    fn from(value: ResponseWebSearchResultLocationCitation) -> Self {
+        Self::WebSearchResultLocation(value)
+    }
+}
+
+impl From<ResponseSearchResultLocationCitation> for CitationsDeltaCitation {
+    fn from(value: ResponseSearchResultLocationCitation) -> Self {
+        Self::SearchResultLocation(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `CitationsDelta.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum CitationsDeltaType { CitationsDelta = "citations_delta" }
 }
 
 /// Spec: `ContentBlockDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentBlockDeltaEvent {
     /// Required by the spec.
@@ -196,7 +247,23 @@ impl ::aigw_wire::Unknowns for ContentBlockDeltaEvent {
     }
 }
 
+impl ContentBlockDeltaEvent {
+    /// A `ContentBlockDeltaEvent` with the fields the spec requires: `delta`, `index`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        delta: impl Into<ContentBlockDeltaEventDelta>,
+        index: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            delta: Maybe::Present(delta.into()),
+            index: Maybe::from_number(index),
+            r#type: Maybe::Present(ContentBlockDeltaEventType::ContentBlockDelta),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ContentBlockDeltaEvent.delta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlockDeltaEventDelta {
     TextDelta(TextContentBlockDelta),
@@ -250,12 +317,44 @@ impl ContentBlockDeltaEventDelta {
 
 ::aigw_wire::union_serde!(ContentBlockDeltaEventDelta { 0 => TextDelta, 1 => InputJsonDelta, 2 => CitationsDelta, 3 => ThinkingDelta, 4 => SignatureDelta });
 
+impl From<TextContentBlockDelta> for ContentBlockDeltaEventDelta {
+    fn from(value: TextContentBlockDelta) -> Self {
+        Self::TextDelta(value)
+    }
+}
+
+impl From<InputJsonContentBlockDelta> for ContentBlockDeltaEventDelta {
+    fn from(value: InputJsonContentBlockDelta) -> Self {
+        Self::InputJsonDelta(value)
+    }
+}
+
+impl From<CitationsDelta> for ContentBlockDeltaEventDelta {
+    fn from(value: CitationsDelta) -> Self {
+        Self::CitationsDelta(Box::new(value))
+    }
+}
+
+impl From<ThinkingContentBlockDelta> for ContentBlockDeltaEventDelta {
+    fn from(value: ThinkingContentBlockDelta) -> Self {
+        Self::ThinkingDelta(value)
+    }
+}
+
+impl From<SignatureContentBlockDelta> for ContentBlockDeltaEventDelta {
+    fn from(value: SignatureContentBlockDelta) -> Self {
+        Self::SignatureDelta(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ContentBlockDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum ContentBlockDeltaEventType { ContentBlockDelta = "content_block_delta" }
 }
 
 /// Spec: `ContentBlockStartEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentBlockStartEvent {
     /// Required by the spec.
@@ -285,7 +384,23 @@ impl ::aigw_wire::Unknowns for ContentBlockStartEvent {
     }
 }
 
+impl ContentBlockStartEvent {
+    /// A `ContentBlockStartEvent` with the fields the spec requires: `content_block`, `index`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        content_block: impl Into<ContentBlockStartEventContentBlock>,
+        index: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            content_block: Maybe::Present(content_block.into()),
+            index: Maybe::from_number(index),
+            r#type: Maybe::Present(ContentBlockStartEventType::ContentBlockStart),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ContentBlockStartEvent.content_block`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlockStartEventContentBlock {
     Text(ResponseTextBlock),
@@ -388,12 +503,86 @@ impl ContentBlockStartEventContentBlock {
 
 ::aigw_wire::union_serde!(ContentBlockStartEventContentBlock { 0 => Text, 1 => Thinking, 2 => RedactedThinking, 3 => ToolUse, 4 => ServerToolUse, 5 => WebSearchToolResult, 6 => WebFetchToolResult, 7 => CodeExecutionToolResult, 8 => BashCodeExecutionToolResult, 9 => TextEditorCodeExecutionToolResult, 10 => ToolSearchToolResult, 11 => ContainerUpload });
 
+impl From<ResponseTextBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseTextBlock) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ResponseThinkingBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseThinkingBlock) -> Self {
+        Self::Thinking(value)
+    }
+}
+
+impl From<ResponseRedactedThinkingBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseRedactedThinkingBlock) -> Self {
+        Self::RedactedThinking(value)
+    }
+}
+
+impl From<ResponseToolUseBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseToolUseBlock) -> Self {
+        Self::ToolUse(value)
+    }
+}
+
+impl From<ResponseServerToolUseBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseServerToolUseBlock) -> Self {
+        Self::ServerToolUse(value)
+    }
+}
+
+impl From<ResponseWebSearchToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseWebSearchToolResultBlock) -> Self {
+        Self::WebSearchToolResult(value)
+    }
+}
+
+impl From<ResponseWebFetchToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseWebFetchToolResultBlock) -> Self {
+        Self::WebFetchToolResult(Box::new(value))
+    }
+}
+
+impl From<ResponseCodeExecutionToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseCodeExecutionToolResultBlock) -> Self {
+        Self::CodeExecutionToolResult(value)
+    }
+}
+
+impl From<ResponseBashCodeExecutionToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseBashCodeExecutionToolResultBlock) -> Self {
+        Self::BashCodeExecutionToolResult(value)
+    }
+}
+
+impl From<ResponseTextEditorCodeExecutionToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseTextEditorCodeExecutionToolResultBlock) -> Self {
+        Self::TextEditorCodeExecutionToolResult(Box::new(value))
+    }
+}
+
+impl From<ResponseToolSearchToolResultBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseToolSearchToolResultBlock) -> Self {
+        Self::ToolSearchToolResult(value)
+    }
+}
+
+impl From<ResponseContainerUploadBlock> for ContentBlockStartEventContentBlock {
+    fn from(value: ResponseContainerUploadBlock) -> Self {
+        Self::ContainerUpload(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ContentBlockStartEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum ContentBlockStartEventType { ContentBlockStart = "content_block_start" }
 }
 
 /// Spec: `ContentBlockStopEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentBlockStopEvent {
     /// Required by the spec.
@@ -419,12 +608,25 @@ impl ::aigw_wire::Unknowns for ContentBlockStopEvent {
     }
 }
 
+impl ContentBlockStopEvent {
+    /// A `ContentBlockStopEvent` with the fields the spec requires: `index`; `type` set to its only value. Every other field is absent.
+    pub fn new(index: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            index: Maybe::from_number(index),
+            r#type: Maybe::Present(ContentBlockStopEventType::ContentBlockStop),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ContentBlockStopEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum ContentBlockStopEventType { ContentBlockStop = "content_block_stop" }
 }
 
 /// Spec: `InputJsonContentBlockDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputJsonContentBlockDelta {
     /// Required by the spec.
@@ -450,12 +652,25 @@ impl ::aigw_wire::Unknowns for InputJsonContentBlockDelta {
     }
 }
 
+impl InputJsonContentBlockDelta {
+    /// A `InputJsonContentBlockDelta` with the fields the spec requires: `partial_json`; `type` set to its only value. Every other field is absent.
+    pub fn new(partial_json: impl Into<String>) -> Self {
+        Self {
+            partial_json: Maybe::Present(partial_json.into()),
+            r#type: Maybe::Present(InputJsonContentBlockDeltaType::InputJsonDelta),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `InputJsonContentBlockDelta.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum InputJsonContentBlockDeltaType { InputJsonDelta = "input_json_delta" }
 }
 
 /// Spec: `MessageDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageDelta {
     /// Information about the container used in this request.
@@ -497,7 +712,26 @@ impl ::aigw_wire::Unknowns for MessageDelta {
     }
 }
 
+impl MessageDelta {
+    /// A `MessageDelta` with the fields the spec requires: `container`, `stop_details`, `stop_reason`, `stop_sequence`. Every other field is absent.
+    pub fn new(
+        container: impl Into<Container>,
+        stop_details: impl Into<RefusalStopDetails>,
+        stop_reason: impl Into<StopReason>,
+        stop_sequence: impl Into<String>,
+    ) -> Self {
+        Self {
+            container: Maybe::Present(container.into()),
+            stop_details: Maybe::Present(stop_details.into()),
+            stop_reason: Maybe::Present(stop_reason.into()),
+            stop_sequence: Maybe::Present(stop_sequence.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `MessageDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageDeltaEvent {
     /// Required by the spec.
@@ -537,12 +771,26 @@ impl ::aigw_wire::Unknowns for MessageDeltaEvent {
     }
 }
 
+impl MessageDeltaEvent {
+    /// A `MessageDeltaEvent` with the fields the spec requires: `delta`, `usage`; `type` set to its only value. Every other field is absent.
+    pub fn new(delta: impl Into<MessageDelta>, usage: impl Into<MessageDeltaUsage>) -> Self {
+        Self {
+            delta: Maybe::Present(delta.into()),
+            r#type: Maybe::Present(MessageDeltaEventType::MessageDelta),
+            usage: Maybe::Present(usage.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MessageDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum MessageDeltaEventType { MessageDelta = "message_delta" }
 }
 
 /// Spec: `MessageDeltaUsage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageDeltaUsage {
     /// The cumulative number of input tokens used to create the cache entry.
@@ -618,15 +866,18 @@ impl ::aigw_wire::Unknowns for MessageDeltaUsage {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `MessageErrorEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum MessageErrorEventType { Error = "error" }
 }
 
 ::aigw_wire::tag_enum! {
     /// Spec: `MessagePingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum MessagePingEventType { Ping = "ping" }
 }
 
 /// Spec: `MessageStartEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageStartEvent {
     /// Required by the spec.
@@ -652,12 +903,25 @@ impl ::aigw_wire::Unknowns for MessageStartEvent {
     }
 }
 
+impl MessageStartEvent {
+    /// A `MessageStartEvent` with the fields the spec requires: `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(message: impl Into<Message>) -> Self {
+        Self {
+            message: Maybe::Present(message.into()),
+            r#type: Maybe::Present(MessageStartEventType::MessageStart),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MessageStartEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum MessageStartEventType { MessageStart = "message_start" }
 }
 
 /// Spec: `MessageStopEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MessageStopEvent {
     /// Required by the spec.
@@ -679,12 +943,24 @@ impl ::aigw_wire::Unknowns for MessageStopEvent {
     }
 }
 
+impl MessageStopEvent {
+    /// A `MessageStopEvent` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(MessageStopEventType::MessageStop),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MessageStopEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum MessageStopEventType { MessageStop = "message_stop" }
 }
 
 /// Spec: `MessageStreamEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MessageStreamEvent {
     MessageStart(Box<MessageStartEvent>),
@@ -759,7 +1035,56 @@ impl MessageStreamEvent {
 
 ::aigw_wire::union_serde!(MessageStreamEvent { 0 => MessageStart, 1 => MessageDelta, 2 => MessageStop, 3 => ContentBlockStart, 4 => ContentBlockDelta, 5 => ContentBlockStop, 6 => Ping, 7 => Error });
 
+impl From<MessageStartEvent> for MessageStreamEvent {
+    fn from(value: MessageStartEvent) -> Self {
+        Self::MessageStart(Box::new(value))
+    }
+}
+
+impl From<MessageDeltaEvent> for MessageStreamEvent {
+    fn from(value: MessageDeltaEvent) -> Self {
+        Self::MessageDelta(Box::new(value))
+    }
+}
+
+impl From<MessageStopEvent> for MessageStreamEvent {
+    fn from(value: MessageStopEvent) -> Self {
+        Self::MessageStop(value)
+    }
+}
+
+impl From<ContentBlockStartEvent> for MessageStreamEvent {
+    fn from(value: ContentBlockStartEvent) -> Self {
+        Self::ContentBlockStart(Box::new(value))
+    }
+}
+
+impl From<ContentBlockDeltaEvent> for MessageStreamEvent {
+    fn from(value: ContentBlockDeltaEvent) -> Self {
+        Self::ContentBlockDelta(Box::new(value))
+    }
+}
+
+impl From<ContentBlockStopEvent> for MessageStreamEvent {
+    fn from(value: ContentBlockStopEvent) -> Self {
+        Self::ContentBlockStop(value)
+    }
+}
+
+impl From<MessagePingEvent> for MessageStreamEvent {
+    fn from(value: MessagePingEvent) -> Self {
+        Self::Ping(value)
+    }
+}
+
+impl From<MessageErrorEvent> for MessageStreamEvent {
+    fn from(value: MessageErrorEvent) -> Self {
+        Self::Error(value)
+    }
+}
+
 /// Spec: `SignatureContentBlockDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SignatureContentBlockDelta {
     /// Required by the spec.
@@ -785,12 +1110,25 @@ impl ::aigw_wire::Unknowns for SignatureContentBlockDelta {
     }
 }
 
+impl SignatureContentBlockDelta {
+    /// A `SignatureContentBlockDelta` with the fields the spec requires: `signature`; `type` set to its only value. Every other field is absent.
+    pub fn new(signature: impl Into<String>) -> Self {
+        Self {
+            signature: Maybe::Present(signature.into()),
+            r#type: Maybe::Present(SignatureContentBlockDeltaType::SignatureDelta),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `SignatureContentBlockDelta.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum SignatureContentBlockDeltaType { SignatureDelta = "signature_delta" }
 }
 
 /// Spec: `TextContentBlockDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextContentBlockDelta {
     /// Required by the spec.
@@ -816,12 +1154,25 @@ impl ::aigw_wire::Unknowns for TextContentBlockDelta {
     }
 }
 
+impl TextContentBlockDelta {
+    /// A `TextContentBlockDelta` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: Maybe::Present(text.into()),
+            r#type: Maybe::Present(TextContentBlockDeltaType::TextDelta),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `TextContentBlockDelta.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum TextContentBlockDeltaType { TextDelta = "text_delta" }
 }
 
 /// Spec: `ThinkingContentBlockDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingContentBlockDelta {
     /// Required by the spec.
@@ -847,7 +1198,19 @@ impl ::aigw_wire::Unknowns for ThinkingContentBlockDelta {
     }
 }
 
+impl ThinkingContentBlockDelta {
+    /// A `ThinkingContentBlockDelta` with the fields the spec requires: `thinking`; `type` set to its only value. Every other field is absent.
+    pub fn new(thinking: impl Into<String>) -> Self {
+        Self {
+            thinking: Maybe::Present(thinking.into()),
+            r#type: Maybe::Present(ThinkingContentBlockDeltaType::ThinkingDelta),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `ThinkingContentBlockDelta.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
     pub enum ThinkingContentBlockDeltaType { ThinkingDelta = "thinking_delta" }
 }

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Indicates whether a capability is supported.
 ///
 /// Spec: `CapabilitySupport`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CapabilitySupport {
     /// Whether this capability is supported by the model.
@@ -43,9 +50,20 @@ impl ::aigw_wire::Unknowns for CapabilitySupport {
     }
 }
 
+impl CapabilitySupport {
+    /// A `CapabilitySupport` with the fields the spec requires: `supported`. Every other field is absent.
+    pub fn new(supported: impl Into<bool>) -> Self {
+        Self {
+            supported: Maybe::Present(supported.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Context management capability details.
 ///
 /// Spec: `ContextManagementCapability`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContextManagementCapability {
     /// Whether the clear_thinking_20251015 strategy is supported.
@@ -97,9 +115,28 @@ impl ::aigw_wire::Unknowns for ContextManagementCapability {
     }
 }
 
+impl ContextManagementCapability {
+    /// A `ContextManagementCapability` with the fields the spec requires: `clear_thinking_20251015`, `clear_tool_uses_20250919`, `compact_20260112`, `supported`. Every other field is absent.
+    pub fn new(
+        clear_thinking_20251015: impl Into<CapabilitySupport>,
+        clear_tool_uses_20250919: impl Into<CapabilitySupport>,
+        compact_20260112: impl Into<CapabilitySupport>,
+        supported: impl Into<bool>,
+    ) -> Self {
+        Self {
+            clear_thinking_20251015: Maybe::Present(clear_thinking_20251015.into()),
+            clear_tool_uses_20250919: Maybe::Present(clear_tool_uses_20250919.into()),
+            compact_20260112: Maybe::Present(compact_20260112.into()),
+            supported: Maybe::Present(supported.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Effort (reasoning_effort) capability details.
 ///
 /// Spec: `EffortCapability`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EffortCapability {
     /// Whether the model supports high effort level.
@@ -154,6 +191,7 @@ impl ::aigw_wire::Unknowns for EffortCapability {
 }
 
 /// Spec: `ListResponse_ModelInfo_`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResponseModelInfo {
     /// Required by the spec.
@@ -193,9 +231,28 @@ impl ::aigw_wire::Unknowns for ListResponseModelInfo {
     }
 }
 
+impl ListResponseModelInfo {
+    /// A `ListResponseModelInfo` with the fields the spec requires: `data`, `first_id`, `has_more`, `last_id`. Every other field is absent.
+    pub fn new(
+        data: impl IntoIterator<Item = ModelInfo>,
+        first_id: impl Into<String>,
+        has_more: impl Into<bool>,
+        last_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            data: Maybe::Present(data.into_iter().collect()),
+            first_id: Maybe::Present(first_id.into()),
+            has_more: Maybe::Present(has_more.into()),
+            last_id: Maybe::Present(last_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Model capability information.
 ///
 /// Spec: `ModelCapabilities`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModelCapabilities {
     /// Whether the model supports the Batch API.
@@ -268,6 +325,7 @@ impl ::aigw_wire::Unknowns for ModelCapabilities {
 }
 
 /// Spec: `ModelInfo`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModelInfo {
     /// Object mapping capability names to their support details. Keys are always present for all known capabilities.
@@ -335,6 +393,7 @@ impl ::aigw_wire::Unknowns for ModelInfo {
     /// For Models, this is always `"model"`.
     ///
     /// Spec: `ModelInfo.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
     pub enum ModelInfoType {
         Model = "model",
     }
@@ -343,6 +402,7 @@ impl ::aigw_wire::Unknowns for ModelInfo {
 /// Thinking capability details.
 ///
 /// Spec: `ThinkingCapability`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingCapability {
     /// Whether this capability is supported by the model.
@@ -370,9 +430,21 @@ impl ::aigw_wire::Unknowns for ThinkingCapability {
     }
 }
 
+impl ThinkingCapability {
+    /// A `ThinkingCapability` with the fields the spec requires: `supported`, `types`. Every other field is absent.
+    pub fn new(supported: impl Into<bool>, types: impl Into<ThinkingTypes>) -> Self {
+        Self {
+            supported: Maybe::Present(supported.into()),
+            types: Maybe::Present(types.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Supported thinking type configurations.
 ///
 /// Spec: `ThinkingTypes`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThinkingTypes {
     /// Whether the model supports thinking with type 'adaptive' (auto).
@@ -399,5 +471,19 @@ impl ::aigw_wire::Unknowns for ThinkingTypes {
         ::aigw_wire::unknowns::visit_field(&self.adaptive, "adaptive", at, f);
         ::aigw_wire::unknowns::visit_field(&self.enabled, "enabled", at, f);
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
+impl ThinkingTypes {
+    /// A `ThinkingTypes` with the fields the spec requires: `adaptive`, `enabled`. Every other field is absent.
+    pub fn new(
+        adaptive: impl Into<CapabilitySupport>,
+        enabled: impl Into<CapabilitySupport>,
+    ) -> Self {
+        Self {
+            adaptive: Maybe::Present(adaptive.into()),
+            enabled: Maybe::Present(enabled.into()),
+            ..Default::default()
+        }
     }
 }

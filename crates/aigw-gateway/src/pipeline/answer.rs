@@ -60,6 +60,9 @@ fn plain(
         ..
     } = attempt;
     if let Ok(value) = serde_json::from_slice::<Value>(&body) {
+        if let Some(trace) = outcome.trace.as_mut() {
+            trace.facts.body(*upstream, &value);
+        }
         outcome.spent = Some(Spent {
             provider: target.provider.name.clone(),
             pricing: target.provider.pricing.clone(),
@@ -84,6 +87,12 @@ fn plain(
                 .into_response(inbound.api.wire());
         }
     };
+    // Only with `capture_content`: the body as the client gets it.
+    let response_body = outcome
+        .trace
+        .as_ref()
+        .filter(|t| t.capture)
+        .map(|_| body.clone());
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -103,6 +112,9 @@ fn plain(
         },
     );
     forwarded(inbound.api.wire(), upstream_headers, h);
+    if let Some(trace) = outcome.trace.as_mut() {
+        trace.response_body = response_body;
+    }
     outcome.first_byte(inbound.api.name());
     outcome.losses = losses;
     response
@@ -148,6 +160,7 @@ fn stream(
         upstream,
         prepared,
         opts,
+        ..
     } = attempt;
     let upstream = *upstream;
     let include_usage = inbound

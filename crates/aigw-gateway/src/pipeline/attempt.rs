@@ -60,6 +60,14 @@ impl Failure {
         }
     }
 
+    /// The upstream's status, when it answered with an error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Failure::Status(status, ..) => Some(*status),
+            _ => None,
+        }
+    }
+
     pub fn reason(&self) -> &'static str {
         match self {
             Failure::Connect(_) => "connect",
@@ -87,10 +95,13 @@ pub struct Attempt<'a> {
     pub upstream: Api,
     pub prepared: Prepared,
     pub opts: &'a Options,
+    /// `traceparent` (and `tracestate`) for the upstream, when tracing.
+    pub trace_headers: Option<HeaderMap>,
 }
 
 /// A target's successful answer, as far as read.
 pub struct Reply {
+    pub status: StatusCode,
     /// The upstream's response headers.
     pub headers: HeaderMap,
     pub body: Received,
@@ -117,9 +128,12 @@ impl Attempt<'_> {
     /// Sends the request; the answer for the client to be made from, or why there is none.
     pub async fn send(&self) -> Result<Reply, Failure> {
         let provider = self.provider();
-        let headers = provider
+        let mut headers = provider
             .headers(self.target.key, &self.inbound.headers)
             .map_err(Failure::Connect)?;
+        if let Some(trace) = &self.trace_headers {
+            headers.extend(trace.clone());
+        }
         let sent = Instant::now();
         let deadline = Deadline::now() + self.state.limits.request_timeout;
         let response = self.post(headers, deadline).await?;
@@ -143,7 +157,11 @@ impl Attempt<'_> {
                 provider: provider.name.clone(),
             })
             .observe(sent.elapsed().as_secs_f64());
-        Ok(Reply { headers, body })
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// The call this attempt makes.

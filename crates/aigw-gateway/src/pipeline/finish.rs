@@ -56,6 +56,8 @@ pub struct Outcome {
     pub fallbacks: u32,
     /// What translation or provider quirks lost, request and response.
     pub losses: LossReport,
+    /// The request's trace (`None`: traces are off).
+    pub trace: Option<Box<crate::telemetry::Trace>>,
 }
 
 /// A request id: a random prefix for this process and a counter (unique across replicas
@@ -91,6 +93,7 @@ impl Outcome {
             first_byte: None,
             fallbacks: 0,
             losses: LossReport::default(),
+            trace: None,
         }
     }
 
@@ -168,6 +171,7 @@ pub fn finish(state: &State, mut outcome: Outcome) {
         "request"
     );
     record::record(state, &outcome, cost);
+    state.telemetry.end(&outcome);
 }
 
 /// Gives the admission back: the concurrency slot, the tokens reserved corrected to the

@@ -14,6 +14,7 @@ use crate::metrics::FallbackLabels;
 use crate::protocol::{Api, GatewayError, Wire};
 use crate::route::Target;
 use crate::state::State;
+use crate::telemetry::Ended;
 use aigw_translate::Options;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -51,6 +52,10 @@ pub async fn forward(
         let Some(admitted) = balance::admit(&target, &state.metrics) else {
             continue;
         };
+        let trace_headers = outcome
+            .trace
+            .as_mut()
+            .map(|trace| trace.attempt(&target, upstream));
         let attempt = Attempt {
             state,
             inbound,
@@ -58,9 +63,21 @@ pub async fn forward(
             upstream,
             prepared,
             opts: &opts,
+            trace_headers,
         };
         let started = Instant::now();
-        match attempt.send().await {
+        let sent = attempt.send().await;
+        if let Some(trace) = outcome.trace.as_mut() {
+            trace.attempt_ended(match &sent {
+                Ok(reply) => Ended::Answered(reply.status.as_u16()),
+                Err(failure) => Ended::Failed {
+                    reason: failure.reason(),
+                    status: failure.status().map(|s| s.as_u16()),
+                    at: SystemTime::now(),
+                },
+            });
+        }
+        match sent {
             Ok(reply) => {
                 admitted.finish(Verdict::Answered(started.elapsed()));
                 outcome.fallbacks = failures.len() as u32;

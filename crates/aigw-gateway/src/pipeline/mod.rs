@@ -102,6 +102,7 @@ pub struct Inbound {
 /// Serves one upstream-bound request, start to end.
 pub async fn handle(state: Arc<State>, endpoint: Endpoint, incoming: Incoming) -> Response {
     let mut outcome = Outcome::new(endpoint.label, Instant::now());
+    outcome.trace = state.telemetry.begin(&incoming.headers, endpoint.api);
     match run(&state, endpoint, incoming, &mut outcome).await {
         Ok((answer, slot)) => respond(&state, outcome, answer, slot),
         Err(error) => {
@@ -143,6 +144,9 @@ async fn run(
     };
     outcome.model.clone_from(&model);
     let targets = allowed::allowed(&caller, &model, route(state, &model)?)?;
+    if let Some(trace) = outcome.trace.as_mut().filter(|t| t.capture) {
+        trace.request_body = Some(body.raw.clone());
+    }
     let inbound = Inbound {
         api,
         op,

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Batch request to get embeddings from the model for a list of prompts.
 ///
 /// Spec: `BatchEmbedContentsRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BatchEmbedContentsRequest {
     /// Required. Embed requests for the batch. The model in each of these requests must match the model specified `BatchEmbedContentsRequest.model`.
@@ -44,6 +51,7 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsRequest {
 /// The response to a `BatchEmbedContentsRequest`.
 ///
 /// Spec: `BatchEmbedContentsResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BatchEmbedContentsResponse {
     /// Output only. The embeddings for each request, in the same order as provided in the batch request.
@@ -76,6 +84,7 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsResponse {
 /// A list of floats representing an embedding.
 ///
 /// Spec: `ContentEmbedding`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContentEmbedding {
     /// This field stores the soft tokens tensor frame shape (e.g. [1, 1, 256, 2048]).
@@ -104,6 +113,7 @@ impl ::aigw_wire::Unknowns for ContentEmbedding {
 /// Configurations for the EmbedContent request.
 ///
 /// Spec: `EmbedContentConfig`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentConfig {
     /// Optional. The title for the text.
@@ -175,6 +185,7 @@ impl ::aigw_wire::Unknowns for EmbedContentConfig {
     /// Optional. The task type of the embedding.
     ///
     /// Spec: `EmbedContentConfig.taskType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
     pub enum EmbedContentConfigTaskType {
         TaskTypeUnspecified = "TASK_TYPE_UNSPECIFIED",
         RetrievalQuery = "RETRIEVAL_QUERY",
@@ -191,6 +202,7 @@ impl ::aigw_wire::Unknowns for EmbedContentConfig {
 /// Request containing the `Content` for the model to embed.
 ///
 /// Spec: `EmbedContentRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentRequest {
     /// Required. The model's resource name. This serves as an ID for the Model to use. This name should match a model name returned by the `ListModels` method. Format: `models/{model}`
@@ -249,6 +261,7 @@ impl ::aigw_wire::Unknowns for EmbedContentRequest {
     /// Deprecated. Optional. Deprecated: Please use EmbedContentConfig.task_type instead. Optional task type for which the embeddings will be used. Not supported on earlier models (`models/embedding-001`).
     ///
     /// Spec: `EmbedContentRequest.taskType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
     pub enum EmbedContentRequestTaskType {
         TaskTypeUnspecified = "TASK_TYPE_UNSPECIFIED",
         RetrievalQuery = "RETRIEVAL_QUERY",
@@ -265,6 +278,7 @@ impl ::aigw_wire::Unknowns for EmbedContentRequest {
 /// The response to an `EmbedContentRequest`.
 ///
 /// Spec: `EmbedContentResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbedContentResponse {
     /// Output only. The embedding generated from the input content.
@@ -297,6 +311,7 @@ impl ::aigw_wire::Unknowns for EmbedContentResponse {
 /// Metadata on the usage of the embedding request.
 ///
 /// Spec: `EmbeddingUsageMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbeddingUsageMetadata {
     /// Output only. Number of tokens in the prompt.

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -38,6 +44,16 @@ impl ::aigw_wire::Unknowns for ErrorResponse {
     ) {
         ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
+impl ErrorResponse {
+    /// A `ErrorResponse` with the fields the spec requires: `error`. Every other field is absent.
+    pub fn new(error: impl Into<ErrorStatus>) -> Self {
+        Self {
+            error: Maybe::Present(error.into()),
+            ..Default::default()
+        }
     }
 }
 

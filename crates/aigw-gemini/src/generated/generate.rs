@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Identifier for the source contributing to this attribution.
 ///
 /// Spec: `AttributionSourceId`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AttributionSourceId {
     /// Identifier for an inline passage.
@@ -61,6 +68,7 @@ impl ::aigw_wire::Unknowns for AttributionSourceId {
 /// A response candidate generated from the model.
 ///
 /// Spec: `Candidate`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Candidate {
     /// Output only. Citation information for model-generated candidate. This field may be populated with recitation information for any text included in the `content`. These are passages that are "recited" from copyrighted material in the foundational LLM's training data.
@@ -175,6 +183,7 @@ impl ::aigw_wire::Unknowns for Candidate {
     /// Optional. Output only. The reason why the model stopped generating tokens. If empty, the model has not stopped generating tokens.
     ///
     /// Spec: `Candidate.finishReason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum CandidateFinishReason {
         FinishReasonUnspecified = "FINISH_REASON_UNSPECIFIED",
         Stop = "STOP",
@@ -203,6 +212,7 @@ impl ::aigw_wire::Unknowns for Candidate {
 /// A collection of source attributions for a piece of content.
 ///
 /// Spec: `CitationMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CitationMetadata {
     /// Citations to sources for a specific response.
@@ -231,6 +241,7 @@ impl ::aigw_wire::Unknowns for CitationMetadata {
 /// A citation to a source for a portion of a specific response.
 ///
 /// Spec: `CitationSource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CitationSource {
     /// Optional. Start of segment of the response that is attributed to this source. Index indicates the start of the segment, measured in bytes.
@@ -271,6 +282,7 @@ impl ::aigw_wire::Unknowns for CitationSource {
 /// Response from the model supporting multiple candidate responses. Safety ratings and content filtering are reported for both prompt in `GenerateContentResponse.prompt_feedback` and for each candidate in `finish_reason` and in `safety_ratings`. The API: - Returns either all requested candidates or none of them - Returns no candidates at all only if there was something wrong with the prompt (check `prompt_feedback`) - Reports feedback on each candidate in `finish_reason` and `safety_ratings`.
 ///
 /// Spec: `GenerateContentResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GenerateContentResponse {
     /// Output only. The current model status of this model.
@@ -335,6 +347,7 @@ impl ::aigw_wire::Unknowns for GenerateContentResponse {
 /// Grounding support.
 ///
 /// Spec: `GoogleAiGenerativelanguageV1betaGroundingSupport`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GoogleAiGenerativelanguageV1betaGroundingSupport {
     /// Optional. A list of indices (into 'grounding_chunk' in `response.candidate.grounding_metadata`) specifying the citations associated with the claim. For instance [1,3,4] means that grounding_chunk[1], grounding_chunk[3], grounding_chunk[4] are the retrieved content attributed to the claim. If the response is streaming, the grounding_chunk_indices refer to the indices across all responses. It is the client's responsibility to accumulate the grounding chunks from all responses (while maintaining the same order).
@@ -388,6 +401,7 @@ impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaGroundingSupport 
 /// Segment of the content.
 ///
 /// Spec: `GoogleAiGenerativelanguageV1betaSegment`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GoogleAiGenerativelanguageV1betaSegment {
     /// The index of a Part object within its parent Content object.
@@ -432,6 +446,7 @@ impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaSegment {
 /// Attribution for a source that contributed to an answer.
 ///
 /// Spec: `GroundingAttribution`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingAttribution {
     /// Grounding source content that makes up this attribution.
@@ -460,6 +475,7 @@ impl ::aigw_wire::Unknowns for GroundingAttribution {
 /// A `GroundingChunk` represents a segment of supporting evidence that grounds the model's response. It can be a chunk from the web, a retrieved context from a file, or information from Google Maps.
 ///
 /// Spec: `GroundingChunk`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingChunk {
     /// Optional. Grounding chunk from image search.
@@ -500,6 +516,7 @@ impl ::aigw_wire::Unknowns for GroundingChunk {
 /// User provided metadata about the GroundingFact.
 ///
 /// Spec: `GroundingChunkCustomMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingChunkCustomMetadata {
     /// Optional. The string value of the metadata.
@@ -548,6 +565,7 @@ impl ::aigw_wire::Unknowns for GroundingChunkCustomMetadata {
 /// A list of string values.
 ///
 /// Spec: `GroundingChunkStringList`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingChunkStringList {
     /// The string values of the list.
@@ -572,6 +590,7 @@ impl ::aigw_wire::Unknowns for GroundingChunkStringList {
 /// Metadata returned to client when grounding is enabled.
 ///
 /// Spec: `GroundingMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingMetadata {
     /// Optional. Google search entry for the following-up web searches.
@@ -653,6 +672,7 @@ impl ::aigw_wire::Unknowns for GroundingMetadata {
 /// Identifier for a part within a `GroundingPassage`.
 ///
 /// Spec: `GroundingPassageId`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GroundingPassageId {
     /// Output only. ID of the passage matching the `GenerateAnswerRequest`'s `GroundingPassage.id`.
@@ -689,6 +709,7 @@ impl ::aigw_wire::Unknowns for GroundingPassageId {
 /// Chunk from image search.
 ///
 /// Spec: `Image`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Image {
     /// The image asset URL.
@@ -729,6 +750,7 @@ impl ::aigw_wire::Unknowns for Image {
 /// Logprobs Result
 ///
 /// Spec: `LogprobsResult`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogprobsResult {
     /// Length = total number of decoding steps.
@@ -773,6 +795,7 @@ impl ::aigw_wire::Unknowns for LogprobsResult {
 /// Candidate for the logprobs token and score.
 ///
 /// Spec: `LogprobsResultCandidate`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogprobsResultCandidate {
     /// The candidate’s token id value.
@@ -809,6 +832,7 @@ impl ::aigw_wire::Unknowns for LogprobsResultCandidate {
 /// A grounding chunk from Google Maps. A Maps chunk corresponds to a single place.
 ///
 /// Spec: `Maps`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Maps {
     /// Sources that provide answers about the features of a given place in Google Maps.
@@ -853,6 +877,7 @@ impl ::aigw_wire::Unknowns for Maps {
 /// The status of the underlying model. This is used to indicate the stage of the underlying model and the retirement time if applicable.
 ///
 /// Spec: `ModelStatus`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModelStatus {
     /// The time at which the model will be retired.
@@ -894,6 +919,7 @@ impl ::aigw_wire::Unknowns for ModelStatus {
     /// The stage of the underlying model.
     ///
     /// Spec: `ModelStatus.modelStage`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum ModelStatusModelStage {
         ModelStageUnspecified = "MODEL_STAGE_UNSPECIFIED",
         UnstableExperimental = "UNSTABLE_EXPERIMENTAL",
@@ -909,6 +935,7 @@ impl ::aigw_wire::Unknowns for ModelStatus {
 /// Collection of sources that provide answers about the features of a given place in Google Maps. Each PlaceAnswerSources message corresponds to a specific place in Google Maps. The Google Maps tool used these sources in order to answer questions about features of the place (e.g: "does Bar Foo have Wifi" or "is Foo Bar wheelchair accessible?"). Currently we only support review snippets as sources.
 ///
 /// Spec: `PlaceAnswerSources`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PlaceAnswerSources {
     /// Snippets of reviews that are used to generate answers about the features of a given place in Google Maps.
@@ -937,6 +964,7 @@ impl ::aigw_wire::Unknowns for PlaceAnswerSources {
 /// A set of the feedback metadata the prompt specified in `GenerateContentRequest.content`.
 ///
 /// Spec: `PromptFeedback`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptFeedback {
     /// Optional. If set, the prompt was blocked and no candidates are returned. Rephrase the prompt.
@@ -974,6 +1002,7 @@ impl ::aigw_wire::Unknowns for PromptFeedback {
     /// Optional. If set, the prompt was blocked and no candidates are returned. Rephrase the prompt.
     ///
     /// Spec: `PromptFeedback.blockReason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum PromptFeedbackBlockReason {
         BlockReasonUnspecified = "BLOCK_REASON_UNSPECIFIED",
         Safety = "SAFETY",
@@ -987,6 +1016,7 @@ impl ::aigw_wire::Unknowns for PromptFeedback {
 /// Metadata related to retrieval in the grounding flow.
 ///
 /// Spec: `RetrievalMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RetrievalMetadata {
     /// Optional. Score indicating how likely information from google search could help answer the prompt. The score is in the range [0, 1], where 0 is the least likely and 1 is the most likely. This score is only populated when google search grounding and dynamic retrieval is enabled. It will be compared to the threshold to determine whether to trigger google search.
@@ -1020,6 +1050,7 @@ impl ::aigw_wire::Unknowns for RetrievalMetadata {
 /// Chunk from context retrieved by the file search tool.
 ///
 /// Spec: `RetrievedContext`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RetrievedContext {
     /// Optional. Name of the `FileSearchStore` containing the document. Example: `fileSearchStores/123`
@@ -1080,6 +1111,7 @@ impl ::aigw_wire::Unknowns for RetrievedContext {
 /// Encapsulates a snippet of a user review that answers a question about the features of a specific place in Google Maps.
 ///
 /// Spec: `ReviewSnippet`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReviewSnippet {
     /// Title of the review.
@@ -1116,6 +1148,7 @@ impl ::aigw_wire::Unknowns for ReviewSnippet {
 /// Safety rating for a piece of content. The safety rating contains the category of harm and the harm probability level in that category for a piece of content. Content is classified for safety across a number of harm categories and the probability of the harm classification is included here.
 ///
 /// Spec: `SafetyRating`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SafetyRating {
     /// Required. The category for this rating.
@@ -1149,6 +1182,7 @@ impl ::aigw_wire::Unknowns for SafetyRating {
     /// Required. The category for this rating.
     ///
     /// Spec: `SafetyRating.category`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum SafetyRatingCategory {
         HarmCategoryUnspecified = "HARM_CATEGORY_UNSPECIFIED",
         HarmCategoryDerogatory = "HARM_CATEGORY_DEROGATORY",
@@ -1170,6 +1204,7 @@ impl ::aigw_wire::Unknowns for SafetyRating {
     /// Required. The probability of harm for this content.
     ///
     /// Spec: `SafetyRating.probability`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum SafetyRatingProbability {
         HarmProbabilityUnspecified = "HARM_PROBABILITY_UNSPECIFIED",
         Negligible = "NEGLIGIBLE",
@@ -1182,6 +1217,7 @@ impl ::aigw_wire::Unknowns for SafetyRating {
 /// Google search entry point.
 ///
 /// Spec: `SearchEntryPoint`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SearchEntryPoint {
     /// Optional. Web content snippet that can be embedded in a web page or an app webview.
@@ -1214,6 +1250,7 @@ impl ::aigw_wire::Unknowns for SearchEntryPoint {
 /// Identifier for a `Chunk` retrieved via Semantic Retriever specified in the `GenerateAnswerRequest` using `SemanticRetrieverConfig`.
 ///
 /// Spec: `SemanticRetrieverChunk`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SemanticRetrieverChunk {
     /// Output only. Name of the `Chunk` containing the attributed text. Example: `corpora/123/documents/abc/chunks/xyz`
@@ -1242,6 +1279,7 @@ impl ::aigw_wire::Unknowns for SemanticRetrieverChunk {
 /// Candidates with top log probabilities at each decoding step.
 ///
 /// Spec: `TopCandidates`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TopCandidates {
     /// Sorted by log probability in descending order.
@@ -1266,6 +1304,7 @@ impl ::aigw_wire::Unknowns for TopCandidates {
 /// Metadata related to url context retrieval tool.
 ///
 /// Spec: `UrlContextMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UrlContextMetadata {
     /// List of url context.
@@ -1294,6 +1333,7 @@ impl ::aigw_wire::Unknowns for UrlContextMetadata {
 /// Context of the a single url retrieval.
 ///
 /// Spec: `UrlMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UrlMetadata {
     /// Retrieved url by the tool.
@@ -1331,6 +1371,7 @@ impl ::aigw_wire::Unknowns for UrlMetadata {
     /// Status of the url retrieval.
     ///
     /// Spec: `UrlMetadata.urlRetrievalStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum UrlMetadataUrlRetrievalStatus {
         UrlRetrievalStatusUnspecified = "URL_RETRIEVAL_STATUS_UNSPECIFIED",
         UrlRetrievalStatusSuccess = "URL_RETRIEVAL_STATUS_SUCCESS",
@@ -1343,6 +1384,7 @@ impl ::aigw_wire::Unknowns for UrlMetadata {
 /// Metadata on the generation request's token usage.
 ///
 /// Spec: `UsageMetadata`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UsageMetadata {
     /// Total token count for the generation request (prompt + thoughts + response candidates).
@@ -1482,6 +1524,7 @@ impl ::aigw_wire::Unknowns for UsageMetadata {
     /// Output only. Service tier of the request.
     ///
     /// Spec: `UsageMetadata.serviceTier`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
     pub enum UsageMetadataServiceTier {
         Unspecified = "unspecified",
         Standard = "standard",
@@ -1493,6 +1536,7 @@ impl ::aigw_wire::Unknowns for UsageMetadata {
 /// Chunk from the web.
 ///
 /// Spec: `Web`.
+#[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Web {
     /// Output only. URI reference of the chunk.

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Response from `ListModel` containing a paginated list of Models.
 ///
 /// Spec: `ListModelsResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListModelsResponse {
     /// The returned Models.
@@ -52,6 +59,7 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
 /// Information about a Generative Language Model.
 ///
 /// Spec: `Model`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Model {
     /// A short description of the model.

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Constrains the tools available to the model to a pre-defined set.
 ///
 /// Spec: `ChatCompletionAllowedTools`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionAllowedTools {
     /// Constrains the tools available to the model to a pre-defined set.
@@ -62,9 +69,24 @@ impl ::aigw_wire::Unknowns for ChatCompletionAllowedTools {
     }
 }
 
+impl ChatCompletionAllowedTools {
+    /// A `ChatCompletionAllowedTools` with the fields the spec requires: `mode`, `tools`. Every other field is absent.
+    pub fn new(
+        mode: impl Into<ChatCompletionAllowedToolsMode>,
+        tools: impl IntoIterator<Item = Map<String, Value>>,
+    ) -> Self {
+        Self {
+            mode: Maybe::Present(mode.into()),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Constrains the tools available to the model to a pre-defined set.
 ///
 /// Spec: `ChatCompletionAllowedToolsChoice`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionAllowedToolsChoice {
     /// Allowed tool configuration type. Always `allowed_tools`.
@@ -92,10 +114,22 @@ impl ::aigw_wire::Unknowns for ChatCompletionAllowedToolsChoice {
     }
 }
 
+impl ChatCompletionAllowedToolsChoice {
+    /// A `ChatCompletionAllowedToolsChoice` with the fields the spec requires: `allowed_tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(allowed_tools: impl Into<ChatCompletionAllowedTools>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionAllowedToolsChoiceType::AllowedTools),
+            allowed_tools: Maybe::Present(allowed_tools.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Allowed tool configuration type. Always `allowed_tools`.
     ///
     /// Spec: `ChatCompletionAllowedToolsChoice.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionAllowedToolsChoiceType { AllowedTools = "allowed_tools" }
 }
 
@@ -108,6 +142,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionAllowedToolsChoice {
     /// `required` requires the model to call one or more of the allowed tools.
     ///
     /// Spec: `ChatCompletionAllowedTools.mode`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionAllowedToolsMode {
         Auto = "auto",
         Required = "required",
@@ -117,6 +152,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionAllowedToolsChoice {
 /// Specifying a particular function via `{"name": "my_function"}` forces the model to call that function.
 ///
 /// Spec: `ChatCompletionFunctionCallOption`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionFunctionCallOption {
     /// The name of the function to call.
@@ -140,9 +176,20 @@ impl ::aigw_wire::Unknowns for ChatCompletionFunctionCallOption {
     }
 }
 
+impl ChatCompletionFunctionCallOption {
+    /// A `ChatCompletionFunctionCallOption` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Deprecated.
 ///
 /// Spec: `ChatCompletionFunctions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionFunctions {
     /// A description of what the function does, used by the model to choose when and how to call the function.
@@ -173,9 +220,20 @@ impl ::aigw_wire::Unknowns for ChatCompletionFunctions {
     }
 }
 
+impl ChatCompletionFunctions {
+    /// A `ChatCompletionFunctions` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A call to a custom tool created by the model.
 ///
 /// Spec: `ChatCompletionMessageCustomToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageCustomToolCall {
     /// The ID of the tool call.
@@ -211,9 +269,25 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCall {
     }
 }
 
+impl ChatCompletionMessageCustomToolCall {
+    /// A `ChatCompletionMessageCustomToolCall` with the fields the spec requires: `id`, `custom`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        custom: impl Into<ChatCompletionMessageCustomToolCallCustom>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(ChatCompletionMessageCustomToolCallType::Custom),
+            custom: Maybe::Present(custom.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The custom tool that the model called.
 ///
 /// Spec: `ChatCompletionMessageCustomToolCall.custom`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageCustomToolCallCustom {
     /// The name of the custom tool to call.
@@ -243,16 +317,29 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCallCustom {
     }
 }
 
+impl ChatCompletionMessageCustomToolCallCustom {
+    /// A `ChatCompletionMessageCustomToolCallCustom` with the fields the spec requires: `name`, `input`. Every other field is absent.
+    pub fn new(name: impl Into<String>, input: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            input: Maybe::Present(input.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `custom`.
     ///
     /// Spec: `ChatCompletionMessageCustomToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionMessageCustomToolCallType { Custom = "custom" }
 }
 
 /// A call to a function tool created by the model.
 ///
 /// Spec: `ChatCompletionMessageToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCall {
     /// The ID of the tool call.
@@ -288,7 +375,23 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCall {
     }
 }
 
+impl ChatCompletionMessageToolCall {
+    /// A `ChatCompletionMessageToolCall` with the fields the spec requires: `id`, `function`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        function: impl Into<ChatCompletionMessageToolCallFunction>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(ChatCompletionMessageToolCallType::Function),
+            function: Maybe::Present(function.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionMessageToolCallChunk`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunk {
     /// Required by the spec.
@@ -321,7 +424,18 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunk {
     }
 }
 
+impl ChatCompletionMessageToolCallChunk {
+    /// A `ChatCompletionMessageToolCallChunk` with the fields the spec requires: `index`. Every other field is absent.
+    pub fn new(index: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            index: Maybe::from_number(index),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionMessageToolCallChunk.function`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallChunkFunction {
     /// The name of the function to call.
@@ -351,6 +465,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunkFunction {
     /// The type of the tool. Currently, only `function` is supported.
     ///
     /// Spec: `ChatCompletionMessageToolCallChunk.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionMessageToolCallChunkType {
         Function = "function",
     }
@@ -359,6 +474,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunkFunction {
 /// The function that the model called.
 ///
 /// Spec: `ChatCompletionMessageToolCall.function`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionMessageToolCallFunction {
     /// The name of the function to call.
@@ -388,19 +504,33 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallFunction {
     }
 }
 
+impl ChatCompletionMessageToolCallFunction {
+    /// A `ChatCompletionMessageToolCallFunction` with the fields the spec requires: `name`, `arguments`. Every other field is absent.
+    pub fn new(name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            arguments: Maybe::Present(arguments.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Currently, only `function` is supported.
     ///
     /// Spec: `ChatCompletionMessageToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionMessageToolCallType { Function = "function" }
 }
 
 /// The tool calls generated by the model, such as function calls.
 ///
 /// Spec: `ChatCompletionMessageToolCalls`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type ChatCompletionMessageToolCalls = Vec<ChatCompletionMessageToolCallsItem>;
 
 /// Spec: `ChatCompletionMessageToolCalls[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionMessageToolCallsItem {
     Function(ChatCompletionMessageToolCall),
@@ -433,9 +563,22 @@ impl ChatCompletionMessageToolCallsItem {
 
 ::aigw_wire::union_serde!(ChatCompletionMessageToolCallsItem { 0 => Function, 1 => Custom });
 
+impl From<ChatCompletionMessageToolCall> for ChatCompletionMessageToolCallsItem {
+    fn from(value: ChatCompletionMessageToolCall) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<ChatCompletionMessageCustomToolCall> for ChatCompletionMessageToolCallsItem {
+    fn from(value: ChatCompletionMessageCustomToolCall) -> Self {
+        Self::Custom(value)
+    }
+}
+
 /// Moderation results or errors for the request input and generated output.
 ///
 /// Spec: `ChatCompletionModeration`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionModeration {
     /// Moderation for the request input.
@@ -465,9 +608,24 @@ impl ::aigw_wire::Unknowns for ChatCompletionModeration {
     }
 }
 
+impl ChatCompletionModeration {
+    /// A `ChatCompletionModeration` with the fields the spec requires: `input`, `output`. Every other field is absent.
+    pub fn new(
+        input: impl Into<ChatCompletionModerationInput>,
+        output: impl Into<ChatCompletionModerationOutput>,
+    ) -> Self {
+        Self {
+            input: Maybe::Present(input.into()),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error produced while attempting moderation.
 ///
 /// Spec: `ChatCompletionModerationError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionModerationError {
     /// The object type, which is always `error`.
@@ -503,9 +661,25 @@ impl ::aigw_wire::Unknowns for ChatCompletionModerationError {
     }
 }
 
+impl ChatCompletionModerationError {
+    /// A `ChatCompletionModerationError` with the fields the spec requires: `code`, `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        code: impl Into<ChatCompletionModerationErrorCode>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionModerationErrorType::Error),
+            code: Maybe::Present(code.into()),
+            message: Maybe::Present(message.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error code: a string, or a number as some vendors send.
 ///
 /// Spec: `ChatCompletionModerationError.code`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionModerationErrorCode {
     String(String),
@@ -539,16 +713,36 @@ impl ChatCompletionModerationErrorCode {
 
 ::aigw_wire::union_serde!(ChatCompletionModerationErrorCode { 0 => String, 1 => Number });
 
+impl From<String> for ChatCompletionModerationErrorCode {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionModerationErrorCode {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ChatCompletionModerationErrorCode {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which is always `error`.
     ///
     /// Spec: `ChatCompletionModerationError.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionModerationErrorType { Error = "error" }
 }
 
 /// Moderation for the request input.
 ///
 /// Spec: `ChatCompletionModeration.input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionModerationInput {
     ModerationResults(ChatCompletionModerationResults),
@@ -581,9 +775,22 @@ impl ChatCompletionModerationInput {
 
 ::aigw_wire::union_serde!(ChatCompletionModerationInput { 0 => ModerationResults, 1 => Error });
 
+impl From<ChatCompletionModerationResults> for ChatCompletionModerationInput {
+    fn from(value: ChatCompletionModerationResults) -> Self {
+        Self::ModerationResults(value)
+    }
+}
+
+impl From<ChatCompletionModerationError> for ChatCompletionModerationInput {
+    fn from(value: ChatCompletionModerationError) -> Self {
+        Self::Error(value)
+    }
+}
+
 /// Moderation for the generated output.
 ///
 /// Spec: `ChatCompletionModeration.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionModerationOutput {
     ModerationResults(ChatCompletionModerationResults),
@@ -616,9 +823,22 @@ impl ChatCompletionModerationOutput {
 
 ::aigw_wire::union_serde!(ChatCompletionModerationOutput { 0 => ModerationResults, 1 => Error });
 
+impl From<ChatCompletionModerationResults> for ChatCompletionModerationOutput {
+    fn from(value: ChatCompletionModerationResults) -> Self {
+        Self::ModerationResults(value)
+    }
+}
+
+impl From<ChatCompletionModerationError> for ChatCompletionModerationOutput {
+    fn from(value: ChatCompletionModerationError) -> Self {
+        Self::Error(value)
+    }
+}
+
 /// Successful moderation results for the request input or generated output.
 ///
 /// Spec: `ChatCompletionModerationResults`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionModerationResults {
     /// The object type, which is always `moderation_results`.
@@ -654,16 +874,33 @@ impl ::aigw_wire::Unknowns for ChatCompletionModerationResults {
     }
 }
 
+impl ChatCompletionModerationResults {
+    /// A `ChatCompletionModerationResults` with the fields the spec requires: `model`, `results`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        model: impl Into<String>,
+        results: impl IntoIterator<Item = ModerationResultBody>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionModerationResultsType::ModerationResults),
+            model: Maybe::Present(model.into()),
+            results: Maybe::Present(results.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which is always `moderation_results`.
     ///
     /// Spec: `ChatCompletionModerationResults.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionModerationResultsType { ModerationResults = "moderation_results" }
 }
 
 /// Specifies a tool the model should use. Use to force the model to call a specific function.
 ///
 /// Spec: `ChatCompletionNamedToolChoice`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoice {
     /// For function calling, the type is always `function`.
@@ -691,9 +928,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoice {
     }
 }
 
+impl ChatCompletionNamedToolChoice {
+    /// A `ChatCompletionNamedToolChoice` with the fields the spec requires: `function`; `type` set to its only value. Every other field is absent.
+    pub fn new(function: impl Into<ChatCompletionNamedToolChoiceFunction>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionNamedToolChoiceType::Function),
+            function: Maybe::Present(function.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Specifies a tool the model should use. Use to force the model to call a specific custom tool.
 ///
 /// Spec: `ChatCompletionNamedToolChoiceCustom`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceCustom {
     /// For custom tool calling, the type is always `custom`.
@@ -721,7 +970,19 @@ impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustom {
     }
 }
 
+impl ChatCompletionNamedToolChoiceCustom {
+    /// A `ChatCompletionNamedToolChoiceCustom` with the fields the spec requires: `custom`; `type` set to its only value. Every other field is absent.
+    pub fn new(custom: impl Into<ChatCompletionNamedToolChoiceCustomCustom>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionNamedToolChoiceCustomType::Custom),
+            custom: Maybe::Present(custom.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionNamedToolChoiceCustom.custom`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceCustomCustom {
     /// The name of the custom tool to call.
@@ -745,14 +1006,26 @@ impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustomCustom {
     }
 }
 
+impl ChatCompletionNamedToolChoiceCustomCustom {
+    /// A `ChatCompletionNamedToolChoiceCustomCustom` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For custom tool calling, the type is always `custom`.
     ///
     /// Spec: `ChatCompletionNamedToolChoiceCustom.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionNamedToolChoiceCustomType { Custom = "custom" }
 }
 
 /// Spec: `ChatCompletionNamedToolChoice.function`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionNamedToolChoiceFunction {
     /// The name of the function to call.
@@ -776,16 +1049,28 @@ impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceFunction {
     }
 }
 
+impl ChatCompletionNamedToolChoiceFunction {
+    /// A `ChatCompletionNamedToolChoiceFunction` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For function calling, the type is always `function`.
     ///
     /// Spec: `ChatCompletionNamedToolChoice.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionNamedToolChoiceType { Function = "function" }
 }
 
 /// Messages sent by the model in response to user messages.
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessage {
     /// The contents of the assistant message. Required unless `tool_calls` or `function_call` is specified.
@@ -833,10 +1118,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessage {
     }
 }
 
+impl ChatCompletionRequestAssistantMessage {
+    /// A `ChatCompletionRequestAssistantMessage` with `role` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            role: Maybe::Present(ChatCompletionRequestAssistantMessageRole::Assistant),
+            ..Default::default()
+        }
+    }
+}
+
 /// Data about a previous audio response from the model.
 /// [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage.audio`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessageAudio {
     /// Unique identifier for a previous audio response from the model.
@@ -860,9 +1156,20 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageAudio {
     }
 }
 
+impl ChatCompletionRequestAssistantMessageAudio {
+    /// A `ChatCompletionRequestAssistantMessageAudio` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the assistant message. Required unless `tool_calls` or `function_call` is specified.
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestAssistantMessageContent {
     /// The contents of the assistant message.
@@ -897,7 +1204,28 @@ impl ChatCompletionRequestAssistantMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestAssistantMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionRequestAssistantMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionRequestAssistantMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestAssistantMessageContentPart>>
+    for ChatCompletionRequestAssistantMessageContent
+{
+    fn from(value: Vec<ChatCompletionRequestAssistantMessageContentPart>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ChatCompletionRequestAssistantMessageContentPart`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestAssistantMessageContentPart {
     Text(ChatCompletionRequestMessageContentPartText),
@@ -930,9 +1258,26 @@ impl ChatCompletionRequestAssistantMessageContentPart {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestAssistantMessageContentPart { 0 => Text, 1 => Refusal });
 
+impl From<ChatCompletionRequestMessageContentPartText>
+    for ChatCompletionRequestAssistantMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ChatCompletionRequestMessageContentPartRefusal>
+    for ChatCompletionRequestAssistantMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartRefusal) -> Self {
+        Self::Refusal(value)
+    }
+}
+
 /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage.function_call`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestAssistantMessageFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
@@ -962,10 +1307,22 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageFunctionCall
     }
 }
 
+impl ChatCompletionRequestAssistantMessageFunctionCall {
+    /// A `ChatCompletionRequestAssistantMessageFunctionCall` with the fields the spec requires: `arguments`, `name`. Every other field is absent.
+    pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            arguments: Maybe::Present(arguments.into()),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `assistant`.
     ///
     /// Spec: `ChatCompletionRequestAssistantMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestAssistantMessageRole { Assistant = "assistant" }
 }
 
@@ -974,6 +1331,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageFunctionCall
 /// replace the previous `system` messages.
 ///
 /// Spec: `ChatCompletionRequestDeveloperMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestDeveloperMessage {
     /// The contents of the developer message.
@@ -1007,9 +1365,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestDeveloperMessage {
     }
 }
 
+impl ChatCompletionRequestDeveloperMessage {
+    /// A `ChatCompletionRequestDeveloperMessage` with the fields the spec requires: `content`; `role` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<ChatCompletionRequestDeveloperMessageContent>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            role: Maybe::Present(ChatCompletionRequestDeveloperMessageRole::Developer),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the developer message.
 ///
 /// Spec: `ChatCompletionRequestDeveloperMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestDeveloperMessageContent {
     /// The contents of the developer message.
@@ -1044,16 +1414,38 @@ impl ChatCompletionRequestDeveloperMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestDeveloperMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionRequestDeveloperMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionRequestDeveloperMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestMessageContentPartText>>
+    for ChatCompletionRequestDeveloperMessageContent
+{
+    fn from(value: Vec<ChatCompletionRequestMessageContentPartText>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `developer`.
     ///
     /// Spec: `ChatCompletionRequestDeveloperMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestDeveloperMessageRole { Developer = "developer" }
 }
 
 /// Deprecated.
 ///
 /// Spec: `ChatCompletionRequestFunctionMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestFunctionMessage {
     /// The role of the messages author, in this case `function`.
@@ -1089,14 +1481,28 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestFunctionMessage {
     }
 }
 
+impl ChatCompletionRequestFunctionMessage {
+    /// A `ChatCompletionRequestFunctionMessage` with the fields the spec requires: `content`, `name`; `role` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            role: Maybe::Present(ChatCompletionRequestFunctionMessageRole::Function),
+            content: Maybe::Present(content.into()),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `function`.
     ///
     /// Spec: `ChatCompletionRequestFunctionMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestFunctionMessageRole { Function = "function" }
 }
 
 /// Spec: `ChatCompletionRequestMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestMessage {
     Developer(ChatCompletionRequestDeveloperMessage),
@@ -1165,9 +1571,46 @@ impl ChatCompletionRequestMessage {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestMessage { 0 => Developer, 1 => System, 2 => User, 3 => Assistant, 4 => Tool, 5 => Function });
 
+impl From<ChatCompletionRequestDeveloperMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestDeveloperMessage) -> Self {
+        Self::Developer(value)
+    }
+}
+
+impl From<ChatCompletionRequestSystemMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestSystemMessage) -> Self {
+        Self::System(value)
+    }
+}
+
+impl From<ChatCompletionRequestUserMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestUserMessage) -> Self {
+        Self::User(value)
+    }
+}
+
+impl From<ChatCompletionRequestAssistantMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestAssistantMessage) -> Self {
+        Self::Assistant(Box::new(value))
+    }
+}
+
+impl From<ChatCompletionRequestToolMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestToolMessage) -> Self {
+        Self::Tool(value)
+    }
+}
+
+impl From<ChatCompletionRequestFunctionMessage> for ChatCompletionRequestMessage {
+    fn from(value: ChatCompletionRequestFunctionMessage) -> Self {
+        Self::Function(value)
+    }
+}
+
 /// Learn about [audio inputs](https://platform.openai.com/docs/guides/audio).
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartAudio`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartAudio {
     /// The type of the content part. Always `input_audio`.
@@ -1203,7 +1646,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudio {
     }
 }
 
+impl ChatCompletionRequestMessageContentPartAudio {
+    /// A `ChatCompletionRequestMessageContentPartAudio` with the fields the spec requires: `input_audio`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        input_audio: impl Into<ChatCompletionRequestMessageContentPartAudioInputAudio>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionRequestMessageContentPartAudioType::InputAudio),
+            input_audio: Maybe::Present(input_audio.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartAudio.input_audio`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartAudioInputAudio {
     /// Base64 encoded audio data.
@@ -1233,10 +1690,25 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudioInput
     }
 }
 
+impl ChatCompletionRequestMessageContentPartAudioInputAudio {
+    /// A `ChatCompletionRequestMessageContentPartAudioInputAudio` with the fields the spec requires: `data`, `format`. Every other field is absent.
+    pub fn new(
+        data: impl Into<String>,
+        format: impl Into<ChatCompletionRequestMessageContentPartAudioInputAudioFormat>,
+    ) -> Self {
+        Self {
+            data: Maybe::Present(data.into()),
+            format: Maybe::Present(format.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The format of the encoded audio data. Currently supports "wav" and "mp3".
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartAudio.input_audio.format`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartAudioInputAudioFormat {
         Wav = "wav",
         Mp3 = "mp3",
@@ -1247,12 +1719,14 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudioInput
     /// The type of the content part. Always `input_audio`.
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartAudio.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartAudioType { InputAudio = "input_audio" }
 }
 
 /// Learn about [file inputs](https://platform.openai.com/docs/guides/text) for text generation.
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartFile`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartFile {
     /// The type of the content part. Always `file`.
@@ -1288,7 +1762,19 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFile {
     }
 }
 
+impl ChatCompletionRequestMessageContentPartFile {
+    /// A `ChatCompletionRequestMessageContentPartFile` with the fields the spec requires: `file`; `type` set to its only value. Every other field is absent.
+    pub fn new(file: impl Into<ChatCompletionRequestMessageContentPartFileFile>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionRequestMessageContentPartFileType::File),
+            file: Maybe::Present(file.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartFile.file`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartFileFile {
     /// The name of the file, used when passing the file to the model as a
@@ -1324,12 +1810,14 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFileFile {
     /// The type of the content part. Always `file`.
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartFile.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartFileType { File = "file" }
 }
 
 /// Learn about [image inputs](https://platform.openai.com/docs/guides/vision).
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartImage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartImage {
     /// The type of the content part.
@@ -1365,7 +1853,19 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImage {
     }
 }
 
+impl ChatCompletionRequestMessageContentPartImage {
+    /// A `ChatCompletionRequestMessageContentPartImage` with the fields the spec requires: `image_url`; `type` set to its only value. Every other field is absent.
+    pub fn new(image_url: impl Into<ChatCompletionRequestMessageContentPartImageImageUrl>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionRequestMessageContentPartImageType::ImageUrl),
+            image_url: Maybe::Present(image_url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionRequestMessageContentPartImage.image_url`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartImageImageUrl {
     /// Either a URL of the image or the base64 encoded image data.
@@ -1393,10 +1893,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImageImage
     }
 }
 
+impl ChatCompletionRequestMessageContentPartImageImageUrl {
+    /// A `ChatCompletionRequestMessageContentPartImageImageUrl` with the fields the spec requires: `url`. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Specifies the detail level of the image. Learn more in the [Vision guide](https://platform.openai.com/docs/guides/vision#low-or-high-fidelity-image-understanding).
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartImage.image_url.detail`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartImageImageUrlDetail {
         Auto = "auto",
         Low = "low",
@@ -1408,10 +1919,12 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImageImage
     /// The type of the content part.
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartImage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartImageType { ImageUrl = "image_url" }
 }
 
 /// Spec: `ChatCompletionRequestMessageContentPartRefusal`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartRefusal {
     /// The type of the content part.
@@ -1441,16 +1954,29 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartRefusal {
     }
 }
 
+impl ChatCompletionRequestMessageContentPartRefusal {
+    /// A `ChatCompletionRequestMessageContentPartRefusal` with the fields the spec requires: `refusal`; `type` set to its only value. Every other field is absent.
+    pub fn new(refusal: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionRequestMessageContentPartRefusalType::Refusal),
+            refusal: Maybe::Present(refusal.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the content part.
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartRefusal.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartRefusalType { Refusal = "refusal" }
 }
 
 /// Learn about [text inputs](https://platform.openai.com/docs/guides/text-generation).
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartText`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestMessageContentPartText {
     /// The type of the content part.
@@ -1488,10 +2014,22 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartText {
     }
 }
 
+impl ChatCompletionRequestMessageContentPartText {
+    /// A `ChatCompletionRequestMessageContentPartText` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionRequestMessageContentPartTextType::Text),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the content part.
     ///
     /// Spec: `ChatCompletionRequestMessageContentPartText.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestMessageContentPartTextType {
         Text = "text",
     }
@@ -1502,6 +2040,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartText {
 /// for this purpose instead.
 ///
 /// Spec: `ChatCompletionRequestSystemMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestSystemMessage {
     /// The contents of the system message.
@@ -1535,9 +2074,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestSystemMessage {
     }
 }
 
+impl ChatCompletionRequestSystemMessage {
+    /// A `ChatCompletionRequestSystemMessage` with the fields the spec requires: `content`; `role` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<ChatCompletionRequestSystemMessageContent>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            role: Maybe::Present(ChatCompletionRequestSystemMessageRole::System),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the system message.
 ///
 /// Spec: `ChatCompletionRequestSystemMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestSystemMessageContent {
     /// The contents of the system message.
@@ -1572,7 +2123,28 @@ impl ChatCompletionRequestSystemMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestSystemMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionRequestSystemMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionRequestSystemMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestSystemMessageContentPart>>
+    for ChatCompletionRequestSystemMessageContent
+{
+    fn from(value: Vec<ChatCompletionRequestSystemMessageContentPart>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ChatCompletionRequestSystemMessageContentPart`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type ChatCompletionRequestSystemMessageContentPart =
     ChatCompletionRequestMessageContentPartText;
 
@@ -1580,10 +2152,12 @@ pub type ChatCompletionRequestSystemMessageContentPart =
     /// The role of the messages author, in this case `system`.
     ///
     /// Spec: `ChatCompletionRequestSystemMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestSystemMessageRole { System = "system" }
 }
 
 /// Spec: `ChatCompletionRequestToolMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestToolMessage {
     /// The role of the messages author, in this case `tool`.
@@ -1619,9 +2193,25 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestToolMessage {
     }
 }
 
+impl ChatCompletionRequestToolMessage {
+    /// A `ChatCompletionRequestToolMessage` with the fields the spec requires: `content`, `tool_call_id`; `role` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ChatCompletionRequestToolMessageContent>,
+        tool_call_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            role: Maybe::Present(ChatCompletionRequestToolMessageRole::Tool),
+            content: Maybe::Present(content.into()),
+            tool_call_id: Maybe::Present(tool_call_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the tool message.
 ///
 /// Spec: `ChatCompletionRequestToolMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestToolMessageContent {
     /// The contents of the tool message.
@@ -1656,13 +2246,35 @@ impl ChatCompletionRequestToolMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestToolMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionRequestToolMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionRequestToolMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestToolMessageContentPart>>
+    for ChatCompletionRequestToolMessageContent
+{
+    fn from(value: Vec<ChatCompletionRequestToolMessageContentPart>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ChatCompletionRequestToolMessageContentPart`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type ChatCompletionRequestToolMessageContentPart = ChatCompletionRequestMessageContentPartText;
 
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `tool`.
     ///
     /// Spec: `ChatCompletionRequestToolMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestToolMessageRole { Tool = "tool" }
 }
 
@@ -1670,6 +2282,7 @@ pub type ChatCompletionRequestToolMessageContentPart = ChatCompletionRequestMess
 /// information.
 ///
 /// Spec: `ChatCompletionRequestUserMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionRequestUserMessage {
     /// The contents of the user message.
@@ -1703,9 +2316,21 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestUserMessage {
     }
 }
 
+impl ChatCompletionRequestUserMessage {
+    /// A `ChatCompletionRequestUserMessage` with the fields the spec requires: `content`; `role` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<ChatCompletionRequestUserMessageContent>) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            role: Maybe::Present(ChatCompletionRequestUserMessageRole::User),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the user message.
 ///
 /// Spec: `ChatCompletionRequestUserMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestUserMessageContent {
     /// The text contents of the message.
@@ -1740,7 +2365,28 @@ impl ChatCompletionRequestUserMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestUserMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionRequestUserMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionRequestUserMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestUserMessageContentPart>>
+    for ChatCompletionRequestUserMessageContent
+{
+    fn from(value: Vec<ChatCompletionRequestUserMessageContentPart>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ChatCompletionRequestUserMessageContentPart`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestUserMessageContentPart {
     Text(ChatCompletionRequestMessageContentPartText),
@@ -1787,16 +2433,50 @@ impl ChatCompletionRequestUserMessageContentPart {
 
 ::aigw_wire::union_serde!(ChatCompletionRequestUserMessageContentPart { 0 => Text, 1 => ImageUrl, 2 => InputAudio, 3 => File });
 
+impl From<ChatCompletionRequestMessageContentPartText>
+    for ChatCompletionRequestUserMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ChatCompletionRequestMessageContentPartImage>
+    for ChatCompletionRequestUserMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartImage) -> Self {
+        Self::ImageUrl(value)
+    }
+}
+
+impl From<ChatCompletionRequestMessageContentPartAudio>
+    for ChatCompletionRequestUserMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartAudio) -> Self {
+        Self::InputAudio(value)
+    }
+}
+
+impl From<ChatCompletionRequestMessageContentPartFile>
+    for ChatCompletionRequestUserMessageContentPart
+{
+    fn from(value: ChatCompletionRequestMessageContentPartFile) -> Self {
+        Self::File(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The role of the messages author, in this case `user`.
     ///
     /// Spec: `ChatCompletionRequestUserMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionRequestUserMessageRole { User = "user" }
 }
 
 /// A chat completion message generated by the model.
 ///
 /// Spec: `ChatCompletionResponseMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionResponseMessage {
     /// The contents of the message.
@@ -1851,9 +2531,25 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessage {
     }
 }
 
+impl ChatCompletionResponseMessage {
+    /// A `ChatCompletionResponseMessage` with the fields the spec requires: `content`, `refusal`; `role` set to its only value. Every other field is absent.
+    pub fn new(
+        content: impl Into<ChatCompletionResponseMessageContent>,
+        refusal: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into()),
+            refusal: Maybe::Present(refusal.into()),
+            role: Maybe::Present(ChatCompletionResponseMessageRole::Assistant),
+            ..Default::default()
+        }
+    }
+}
+
 /// A URL citation when using web search.
 ///
 /// Spec: `ChatCompletionResponseMessage.annotations[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItem {
     /// The type of the URL citation. Always `url_citation`.
@@ -1883,10 +2579,24 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItem {
     }
 }
 
+impl ChatCompletionResponseMessageAnnotationsItem {
+    /// A `ChatCompletionResponseMessageAnnotationsItem` with the fields the spec requires: `url_citation`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        url_citation: impl Into<ChatCompletionResponseMessageAnnotationsItemUrlCitation>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionResponseMessageAnnotationsItemType::UrlCitation),
+            url_citation: Maybe::Present(url_citation.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the URL citation. Always `url_citation`.
     ///
     /// Spec: `ChatCompletionResponseMessage.annotations[].type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionResponseMessageAnnotationsItemType {
         UrlCitation = "url_citation",
     }
@@ -1895,6 +2605,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItem {
 /// A URL citation when using web search.
 ///
 /// Spec: `ChatCompletionResponseMessage.annotations[].url_citation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItemUrlCitation {
     /// The index of the last character of the URL citation in the message.
@@ -1936,10 +2647,29 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItemUrlCi
     }
 }
 
+impl ChatCompletionResponseMessageAnnotationsItemUrlCitation {
+    /// A `ChatCompletionResponseMessageAnnotationsItemUrlCitation` with the fields the spec requires: `end_index`, `start_index`, `url`, `title`. Every other field is absent.
+    pub fn new(
+        end_index: impl ::aigw_wire::IntoNumber,
+        start_index: impl ::aigw_wire::IntoNumber,
+        url: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            end_index: Maybe::from_number(end_index),
+            start_index: Maybe::from_number(start_index),
+            url: Maybe::Present(url.into()),
+            title: Maybe::Present(title.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// If the audio output modality is requested, this object contains data
 /// about the audio response from the model. [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
 /// Spec: `ChatCompletionResponseMessage.audio`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionResponseMessageAudio {
     /// Unique identifier for this audio response.
@@ -1984,11 +2714,30 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAudio {
     }
 }
 
+impl ChatCompletionResponseMessageAudio {
+    /// A `ChatCompletionResponseMessageAudio` with the fields the spec requires: `id`, `expires_at`, `data`, `transcript`. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        expires_at: impl ::aigw_wire::IntoNumber,
+        data: impl Into<String>,
+        transcript: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            expires_at: Maybe::from_number(expires_at),
+            data: Maybe::Present(data.into()),
+            transcript: Maybe::Present(transcript.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The contents of the message.
 ///
 /// aigw: also an array of content parts, as Mistral sends (the spec lists only a string).
 ///
 /// Spec: `ChatCompletionResponseMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionResponseMessageContent {
     String(String),
@@ -2021,9 +2770,28 @@ impl ChatCompletionResponseMessageContent {
 
 ::aigw_wire::union_serde!(ChatCompletionResponseMessageContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionResponseMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionResponseMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<Value>> for ChatCompletionResponseMessageContent {
+    fn from(value: Vec<Value>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
 ///
 /// Spec: `ChatCompletionResponseMessage.function_call`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionResponseMessageFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
@@ -2053,10 +2821,22 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageFunctionCall {
     }
 }
 
+impl ChatCompletionResponseMessageFunctionCall {
+    /// A `ChatCompletionResponseMessageFunctionCall` with the fields the spec requires: `arguments`, `name`. Every other field is absent.
+    pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            arguments: Maybe::Present(arguments.into()),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role of the author of this message.
     ///
     /// Spec: `ChatCompletionResponseMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionResponseMessageRole {
         Assistant = "assistant",
     }
@@ -2065,6 +2845,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageFunctionCall {
 /// A chat completion delta generated by streamed model responses.
 ///
 /// Spec: `ChatCompletionStreamResponseDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionStreamResponseDelta {
     /// The contents of the chunk message.
@@ -2108,6 +2889,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDelta {
 /// aigw: also an array of content parts, as Mistral sends (the spec lists only a string).
 ///
 /// Spec: `ChatCompletionStreamResponseDelta.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionStreamResponseDeltaContent {
     String(String),
@@ -2140,9 +2922,28 @@ impl ChatCompletionStreamResponseDeltaContent {
 
 ::aigw_wire::union_serde!(ChatCompletionStreamResponseDeltaContent { 0 => String, 1 => Array });
 
+impl From<String> for ChatCompletionStreamResponseDeltaContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ChatCompletionStreamResponseDeltaContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<Value>> for ChatCompletionStreamResponseDeltaContent {
+    fn from(value: Vec<Value>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
 ///
 /// Spec: `ChatCompletionStreamResponseDelta.function_call`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionStreamResponseDeltaFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
@@ -2172,6 +2973,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDeltaFunctionCall {
     /// The role of the author of this message.
     ///
     /// Spec: `ChatCompletionStreamResponseDelta.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionStreamResponseDeltaRole {
         Developer = "developer",
         System = "system",
@@ -2182,6 +2984,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDeltaFunctionCall {
 }
 
 /// Spec: `ChatCompletionTokenLogprob`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionTokenLogprob {
     /// The token.
@@ -2223,7 +3026,26 @@ impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprob {
     }
 }
 
+impl ChatCompletionTokenLogprob {
+    /// A `ChatCompletionTokenLogprob` with the fields the spec requires: `token`, `logprob`, `bytes`, `top_logprobs`. Every other field is absent.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl ::aigw_wire::IntoNumber,
+        bytes: impl IntoIterator<Item = Number>,
+        top_logprobs: impl IntoIterator<Item = ChatCompletionTokenLogprobTopLogprobsItem>,
+    ) -> Self {
+        Self {
+            token: Maybe::Present(token.into()),
+            logprob: Maybe::from_number(logprob),
+            bytes: Maybe::Present(bytes.into_iter().collect()),
+            top_logprobs: Maybe::Present(top_logprobs.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ChatCompletionTokenLogprob.top_logprobs[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionTokenLogprobTopLogprobsItem {
     /// The token.
@@ -2259,9 +3081,26 @@ impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprobTopLogprobsItem {
     }
 }
 
+impl ChatCompletionTokenLogprobTopLogprobsItem {
+    /// A `ChatCompletionTokenLogprobTopLogprobsItem` with the fields the spec requires: `token`, `logprob`, `bytes`. Every other field is absent.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl ::aigw_wire::IntoNumber,
+        bytes: impl IntoIterator<Item = Number>,
+    ) -> Self {
+        Self {
+            token: Maybe::Present(token.into()),
+            logprob: Maybe::from_number(logprob),
+            bytes: Maybe::Present(bytes.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A function tool that can be used to generate a response.
 ///
 /// Spec: `ChatCompletionTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionTool {
     /// The type of the tool. Currently, only `function` is supported.
@@ -2289,6 +3128,17 @@ impl ::aigw_wire::Unknowns for ChatCompletionTool {
     }
 }
 
+impl ChatCompletionTool {
+    /// A `ChatCompletionTool` with the fields the spec requires: `function`; `type` set to its only value. Every other field is absent.
+    pub fn new(function: impl Into<FunctionObject>) -> Self {
+        Self {
+            r#type: Maybe::Present(ChatCompletionToolType::Function),
+            function: Maybe::Present(function.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Controls which (if any) tool is called by the model.
 /// `none` means the model will not call any tool and instead generates a message.
 /// `auto` means the model can pick between generating a message or calling one or more tools.
@@ -2298,6 +3148,7 @@ impl ::aigw_wire::Unknowns for ChatCompletionTool {
 /// `none` is the default when no tools are present. `auto` is the default if tools are present.
 ///
 /// Spec: `ChatCompletionToolChoiceOption`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionToolChoiceOption {
     /// `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model must call one or more tools.
@@ -2345,10 +3196,56 @@ impl ChatCompletionToolChoiceOption {
 
 ::aigw_wire::union_serde!(ChatCompletionToolChoiceOption { 0 => ChatCompletionToolChoiceOptionToolChoiceMode, 1 => AllowedTools, 2 => Function, 3 => Custom });
 
+impl From<ChatCompletionToolChoiceOptionToolChoiceMode> for ChatCompletionToolChoiceOption {
+    fn from(value: ChatCompletionToolChoiceOptionToolChoiceMode) -> Self {
+        Self::ChatCompletionToolChoiceOptionToolChoiceMode(value)
+    }
+}
+
+impl From<ChatCompletionAllowedToolsChoice> for ChatCompletionToolChoiceOption {
+    fn from(value: ChatCompletionAllowedToolsChoice) -> Self {
+        Self::AllowedTools(value)
+    }
+}
+
+impl From<ChatCompletionNamedToolChoice> for ChatCompletionToolChoiceOption {
+    fn from(value: ChatCompletionNamedToolChoice) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<ChatCompletionNamedToolChoiceCustom> for ChatCompletionToolChoiceOption {
+    fn from(value: ChatCompletionNamedToolChoiceCustom) -> Self {
+        Self::Custom(value)
+    }
+}
+
+impl From<&str> for ChatCompletionToolChoiceOption {
+    fn from(value: &str) -> Self {
+        let known = ChatCompletionToolChoiceOptionToolChoiceMode::from(value);
+        if !matches!(
+            known,
+            ChatCompletionToolChoiceOptionToolChoiceMode::Other(_)
+        ) {
+            return Self::ChatCompletionToolChoiceOptionToolChoiceMode(known);
+        }
+        Self::ChatCompletionToolChoiceOptionToolChoiceMode(
+            ChatCompletionToolChoiceOptionToolChoiceMode::from(value),
+        )
+    }
+}
+
+impl From<String> for ChatCompletionToolChoiceOption {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// `none` means the model will not call any tool and instead generates a message. `auto` means the model can pick between generating a message or calling one or more tools. `required` means the model must call one or more tools.
     ///
     /// Spec: `ChatCompletionToolChoiceOption|0`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionToolChoiceOptionToolChoiceMode {
         None = "none",
         Auto = "auto",
@@ -2360,10 +3257,12 @@ impl ChatCompletionToolChoiceOption {
     /// The type of the tool. Currently, only `function` is supported.
     ///
     /// Spec: `ChatCompletionTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ChatCompletionToolType { Function = "function" }
 }
 
 /// Spec: `CreateChatCompletionRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionRequest {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -2627,10 +3526,237 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequest {
     }
 }
 
+impl CreateChatCompletionRequest {
+    /// A `CreateChatCompletionRequest` with the fields the spec requires: `messages`, `model`. Every other field is absent.
+    pub fn new(
+        messages: impl IntoIterator<Item = ChatCompletionRequestMessage>,
+        model: impl Into<ModelIdsShared>,
+    ) -> Self {
+        Self {
+            messages: Maybe::Present(messages.into_iter().collect()),
+            model: Maybe::Present(model.into()),
+            ..Default::default()
+        }
+    }
+    /// Sets `metadata` (builder style).
+    pub fn with_metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `top_logprobs` (builder style).
+    pub fn with_top_logprobs(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_logprobs = Maybe::from_number(value);
+        self
+    }
+    /// Sets `temperature` (builder style).
+    pub fn with_temperature(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.temperature = Maybe::from_number(value);
+        self
+    }
+    /// Sets `top_p` (builder style).
+    pub fn with_top_p(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_p = Maybe::from_number(value);
+        self
+    }
+    /// Sets `user` (builder style).
+    pub fn with_user(mut self, value: impl Into<String>) -> Self {
+        self.user = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `safety_identifier` (builder style).
+    pub fn with_safety_identifier(mut self, value: impl Into<String>) -> Self {
+        self.safety_identifier = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_key` (builder style).
+    pub fn with_prompt_cache_key(mut self, value: impl Into<String>) -> Self {
+        self.prompt_cache_key = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_retention` (builder style).
+    pub fn with_prompt_cache_retention(
+        mut self,
+        value: impl Into<CreateChatCompletionRequestPromptCacheRetention>,
+    ) -> Self {
+        self.prompt_cache_retention = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_options` (builder style).
+    pub fn with_prompt_cache_options(mut self, value: impl Into<PromptCacheOptionsParam>) -> Self {
+        self.prompt_cache_options = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `messages` (builder style).
+    pub fn with_messages(
+        mut self,
+        value: impl IntoIterator<Item = ChatCompletionRequestMessage>,
+    ) -> Self {
+        self.messages = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `model` (builder style).
+    pub fn with_model(mut self, value: impl Into<ModelIdsShared>) -> Self {
+        self.model = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `service_tier` (builder style).
+    pub fn with_service_tier(mut self, value: impl Into<ServiceTier>) -> Self {
+        self.service_tier = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `modalities` (builder style).
+    pub fn with_modalities(
+        mut self,
+        value: impl IntoIterator<Item = ResponseModalitiesItem>,
+    ) -> Self {
+        self.modalities = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `verbosity` (builder style).
+    pub fn with_verbosity(mut self, value: impl Into<Verbosity>) -> Self {
+        self.verbosity = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `reasoning_effort` (builder style).
+    pub fn with_reasoning_effort(mut self, value: impl Into<ReasoningEffort>) -> Self {
+        self.reasoning_effort = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `max_completion_tokens` (builder style).
+    pub fn with_max_completion_tokens(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.max_completion_tokens = Maybe::from_number(value);
+        self
+    }
+    /// Sets `frequency_penalty` (builder style).
+    pub fn with_frequency_penalty(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.frequency_penalty = Maybe::from_number(value);
+        self
+    }
+    /// Sets `presence_penalty` (builder style).
+    pub fn with_presence_penalty(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.presence_penalty = Maybe::from_number(value);
+        self
+    }
+    /// Sets `web_search_options` (builder style).
+    pub fn with_web_search_options(
+        mut self,
+        value: impl Into<CreateChatCompletionRequestWebSearchOptions>,
+    ) -> Self {
+        self.web_search_options = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `response_format` (builder style).
+    pub fn with_response_format(
+        mut self,
+        value: impl Into<CreateChatCompletionRequestResponseFormat>,
+    ) -> Self {
+        self.response_format = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `audio` (builder style).
+    pub fn with_audio(mut self, value: impl Into<CreateChatCompletionRequestAudio>) -> Self {
+        self.audio = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `store` (builder style).
+    pub fn with_store(mut self, value: impl Into<bool>) -> Self {
+        self.store = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `moderation` (builder style).
+    pub fn with_moderation(mut self, value: impl Into<ModerationParam>) -> Self {
+        self.moderation = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `stream` (builder style).
+    pub fn with_stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `stop` (builder style).
+    pub fn with_stop(mut self, value: impl Into<StopConfiguration>) -> Self {
+        self.stop = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `logit_bias` (builder style).
+    pub fn with_logit_bias(
+        mut self,
+        value: impl Into<::std::collections::BTreeMap<String, Number>>,
+    ) -> Self {
+        self.logit_bias = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `logprobs` (builder style).
+    pub fn with_logprobs(mut self, value: impl Into<bool>) -> Self {
+        self.logprobs = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `max_tokens` (builder style).
+    pub fn with_max_tokens(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.max_tokens = Maybe::from_number(value);
+        self
+    }
+    /// Sets `n` (builder style).
+    pub fn with_n(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.n = Maybe::from_number(value);
+        self
+    }
+    /// Sets `prediction` (builder style).
+    pub fn with_prediction(mut self, value: impl Into<PredictionContent>) -> Self {
+        self.prediction = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `seed` (builder style).
+    pub fn with_seed(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.seed = Maybe::from_number(value);
+        self
+    }
+    /// Sets `stream_options` (builder style).
+    pub fn with_stream_options(mut self, value: impl Into<ChatCompletionStreamOptions>) -> Self {
+        self.stream_options = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `tools` (builder style).
+    pub fn with_tools(
+        mut self,
+        value: impl IntoIterator<Item = CreateChatCompletionRequestToolsItem>,
+    ) -> Self {
+        self.tools = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `tool_choice` (builder style).
+    pub fn with_tool_choice(mut self, value: impl Into<ChatCompletionToolChoiceOption>) -> Self {
+        self.tool_choice = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `parallel_tool_calls` (builder style).
+    pub fn with_parallel_tool_calls(mut self, value: impl Into<ParallelToolCalls>) -> Self {
+        self.parallel_tool_calls = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `function_call` (builder style).
+    pub fn with_function_call(
+        mut self,
+        value: impl Into<CreateChatCompletionRequestFunctionCall>,
+    ) -> Self {
+        self.function_call = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `functions` (builder style).
+    pub fn with_functions(
+        mut self,
+        value: impl IntoIterator<Item = ChatCompletionFunctions>,
+    ) -> Self {
+        self.functions = Maybe::Present(value.into_iter().collect());
+        self
+    }
+}
+
 /// Parameters for audio output. Required when audio output is requested with
 /// `modalities: ["audio"]`. [Learn more](https://platform.openai.com/docs/guides/audio).
 ///
 /// Spec: `CreateChatCompletionRequest.audio`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionRequestAudio {
     /// The voice the model uses to respond. Supported built-in voices are
@@ -2664,11 +3790,26 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestAudio {
     }
 }
 
+impl CreateChatCompletionRequestAudio {
+    /// A `CreateChatCompletionRequestAudio` with the fields the spec requires: `voice`, `format`. Every other field is absent.
+    pub fn new(
+        voice: impl Into<VoiceIdsOrCustomVoice>,
+        format: impl Into<CreateChatCompletionRequestAudioFormat>,
+    ) -> Self {
+        Self {
+            voice: Maybe::Present(voice.into()),
+            format: Maybe::Present(format.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Specifies the output audio format. Must be one of `wav`, `mp3`, `flac`,
     /// `opus`, or `pcm16`.
     ///
     /// Spec: `CreateChatCompletionRequest.audio.format`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionRequestAudioFormat {
         Wav = "wav",
         Aac = "aac",
@@ -2696,6 +3837,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestAudio {
 /// if functions are present.
 ///
 /// Spec: `CreateChatCompletionRequest.function_call`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestFunctionCall {
     /// `none` means the model will not call a function and instead generates a message. `auto` means the model can pick between generating a message or calling a function.
@@ -2729,10 +3871,46 @@ impl CreateChatCompletionRequestFunctionCall {
 
 ::aigw_wire::union_serde!(CreateChatCompletionRequestFunctionCall { 0 => CreateChatCompletionRequestFunctionCallString, 1 => ChatCompletionFunctionCallOption });
 
+impl From<CreateChatCompletionRequestFunctionCallString>
+    for CreateChatCompletionRequestFunctionCall
+{
+    fn from(value: CreateChatCompletionRequestFunctionCallString) -> Self {
+        Self::CreateChatCompletionRequestFunctionCallString(value)
+    }
+}
+
+impl From<ChatCompletionFunctionCallOption> for CreateChatCompletionRequestFunctionCall {
+    fn from(value: ChatCompletionFunctionCallOption) -> Self {
+        Self::ChatCompletionFunctionCallOption(value)
+    }
+}
+
+impl From<&str> for CreateChatCompletionRequestFunctionCall {
+    fn from(value: &str) -> Self {
+        let known = CreateChatCompletionRequestFunctionCallString::from(value);
+        if !matches!(
+            known,
+            CreateChatCompletionRequestFunctionCallString::Other(_)
+        ) {
+            return Self::CreateChatCompletionRequestFunctionCallString(known);
+        }
+        Self::CreateChatCompletionRequestFunctionCallString(
+            CreateChatCompletionRequestFunctionCallString::from(value),
+        )
+    }
+}
+
+impl From<String> for CreateChatCompletionRequestFunctionCall {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// `none` means the model will not call a function and instead generates a message. `auto` means the model can pick between generating a message or calling a function.
     ///
     /// Spec: `CreateChatCompletionRequest.function_call|0`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionRequestFunctionCallString {
         None = "none",
         Auto = "auto",
@@ -2753,6 +3931,7 @@ impl CreateChatCompletionRequestFunctionCall {
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
     ///
     /// Spec: `CreateChatCompletionRequest.prompt_cache_retention`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionRequestPromptCacheRetention {
         InMemory = "in_memory",
         V24h = "24h",
@@ -2771,6 +3950,7 @@ impl CreateChatCompletionRequestFunctionCall {
 /// is preferred for models that support it.
 ///
 /// Spec: `CreateChatCompletionRequest.response_format`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestResponseFormat {
     Text(ResponseFormatText),
@@ -2810,7 +3990,26 @@ impl CreateChatCompletionRequestResponseFormat {
 
 ::aigw_wire::union_serde!(CreateChatCompletionRequestResponseFormat { 0 => Text, 1 => JsonSchema, 2 => JsonObject });
 
+impl From<ResponseFormatText> for CreateChatCompletionRequestResponseFormat {
+    fn from(value: ResponseFormatText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<ResponseFormatJsonSchema> for CreateChatCompletionRequestResponseFormat {
+    fn from(value: ResponseFormatJsonSchema) -> Self {
+        Self::JsonSchema(value)
+    }
+}
+
+impl From<ResponseFormatJsonObject> for CreateChatCompletionRequestResponseFormat {
+    fn from(value: ResponseFormatJsonObject) -> Self {
+        Self::JsonObject(value)
+    }
+}
+
 /// Spec: `CreateChatCompletionRequest.tools[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestToolsItem {
     Function(ChatCompletionTool),
@@ -2843,10 +4042,23 @@ impl CreateChatCompletionRequestToolsItem {
 
 ::aigw_wire::union_serde!(CreateChatCompletionRequestToolsItem { 0 => Function, 1 => Custom });
 
+impl From<ChatCompletionTool> for CreateChatCompletionRequestToolsItem {
+    fn from(value: ChatCompletionTool) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<CustomToolChatCompletions> for CreateChatCompletionRequestToolsItem {
+    fn from(value: CustomToolChatCompletions) -> Self {
+        Self::Custom(Box::new(value))
+    }
+}
+
 /// This tool searches the web for relevant results to use in a response.
 /// Learn more about the [web search tool](https://platform.openai.com/docs/guides/tools-web-search?api-mode=chat).
 ///
 /// Spec: `CreateChatCompletionRequest.web_search_options`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionRequestWebSearchOptions {
     /// Approximate location parameters for the search.
@@ -2874,6 +4086,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptions {
 /// Approximate location parameters for the search.
 ///
 /// Spec: `CreateChatCompletionRequest.web_search_options.user_location`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionRequestWebSearchOptionsUserLocation {
     /// The type of location approximation. Always `approximate`.
@@ -2901,10 +4114,24 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptionsUserLo
     }
 }
 
+impl CreateChatCompletionRequestWebSearchOptionsUserLocation {
+    /// A `CreateChatCompletionRequestWebSearchOptionsUserLocation` with the fields the spec requires: `approximate`; `type` set to its only value. Every other field is absent.
+    pub fn new(approximate: impl Into<WebSearchLocation>) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                CreateChatCompletionRequestWebSearchOptionsUserLocationType::Approximate,
+            ),
+            approximate: Maybe::Present(approximate.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Spec: `CreateChatCompletionRequest.web_search_options.user_location.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionRequestWebSearchOptionsUserLocationType {
         Approximate = "approximate",
     }
@@ -2913,6 +4140,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptionsUserLo
 /// Represents a chat completion response returned by model, based on the provided input.
 ///
 /// Spec: `CreateChatCompletionResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionResponse {
     /// A unique identifier for the chat completion.
@@ -2980,7 +4208,27 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponse {
     }
 }
 
+impl CreateChatCompletionResponse {
+    /// A `CreateChatCompletionResponse` with the fields the spec requires: `id`, `choices`, `created`, `model`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        choices: impl IntoIterator<Item = CreateChatCompletionResponseChoicesItem>,
+        created: impl ::aigw_wire::IntoNumber,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            choices: Maybe::Present(choices.into_iter().collect()),
+            created: Maybe::from_number(created),
+            model: Maybe::Present(model.into()),
+            object: Maybe::Present(CreateChatCompletionResponseObject::ChatCompletion),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CreateChatCompletionResponse.choices[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionResponseChoicesItem {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
@@ -3024,6 +4272,24 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItem {
     }
 }
 
+impl CreateChatCompletionResponseChoicesItem {
+    /// A `CreateChatCompletionResponseChoicesItem` with the fields the spec requires: `finish_reason`, `index`, `message`, `logprobs`. Every other field is absent.
+    pub fn new(
+        finish_reason: impl Into<CreateChatCompletionResponseChoicesItemFinishReason>,
+        index: impl ::aigw_wire::IntoNumber,
+        message: impl Into<ChatCompletionResponseMessage>,
+        logprobs: impl Into<CreateChatCompletionResponseChoicesItemLogprobs>,
+    ) -> Self {
+        Self {
+            finish_reason: Maybe::Present(finish_reason.into()),
+            index: Maybe::from_number(index),
+            message: Maybe::Present(message.into()),
+            logprobs: Maybe::Present(logprobs.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     /// `length` if the maximum number of tokens specified in the request was reached,
@@ -3032,6 +4298,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItem {
     /// Read the [Model Spec](https://model-spec.openai.com/2025-12-18.html) for more.
     ///
     /// Spec: `CreateChatCompletionResponse.choices[].finish_reason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionResponseChoicesItemFinishReason {
         Stop = "stop",
         Length = "length",
@@ -3044,6 +4311,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItem {
 /// Log probability information for the choice.
 ///
 /// Spec: `CreateChatCompletionResponse.choices[].logprobs`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionResponseChoicesItemLogprobs {
     /// A list of message content tokens with log probability information.
@@ -3073,10 +4341,25 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItemLogprobs {
     }
 }
 
+impl CreateChatCompletionResponseChoicesItemLogprobs {
+    /// A `CreateChatCompletionResponseChoicesItemLogprobs` with the fields the spec requires: `content`, `refusal`. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = ChatCompletionTokenLogprob>,
+        refusal: impl IntoIterator<Item = ChatCompletionTokenLogprob>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            refusal: Maybe::Present(refusal.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The object type, which is always `chat.completion`.
     ///
     /// Spec: `CreateChatCompletionResponse.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionResponseObject {
         ChatCompletion = "chat.completion",
     }
@@ -3087,6 +4370,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItemLogprobs {
 /// [Learn more](https://platform.openai.com/docs/guides/streaming-responses).
 ///
 /// Spec: `CreateChatCompletionStreamResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponse {
     /// A unique identifier for the chat completion. Each chunk has the same ID.
@@ -3165,7 +4449,27 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponse {
     }
 }
 
+impl CreateChatCompletionStreamResponse {
+    /// A `CreateChatCompletionStreamResponse` with the fields the spec requires: `id`, `choices`, `created`, `model`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        choices: impl IntoIterator<Item = CreateChatCompletionStreamResponseChoicesItem>,
+        created: impl ::aigw_wire::IntoNumber,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            choices: Maybe::Present(choices.into_iter().collect()),
+            created: Maybe::from_number(created),
+            model: Maybe::Present(model.into()),
+            object: Maybe::Present(CreateChatCompletionStreamResponseObject::ChatCompletionChunk),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CreateChatCompletionStreamResponse.choices[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItem {
     /// Required by the spec.
@@ -3206,6 +4510,22 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItem {
     }
 }
 
+impl CreateChatCompletionStreamResponseChoicesItem {
+    /// A `CreateChatCompletionStreamResponseChoicesItem` with the fields the spec requires: `delta`, `finish_reason`, `index`. Every other field is absent.
+    pub fn new(
+        delta: impl Into<ChatCompletionStreamResponseDelta>,
+        finish_reason: impl Into<CreateChatCompletionStreamResponseChoicesItemFinishReason>,
+        index: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            delta: Maybe::Present(delta.into()),
+            finish_reason: Maybe::Present(finish_reason.into()),
+            index: Maybe::from_number(index),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     /// `length` if the maximum number of tokens specified in the request was reached,
@@ -3213,6 +4533,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItem {
     /// `tool_calls` if the model called a tool, or `function_call` (deprecated) if the model called a function.
     ///
     /// Spec: `CreateChatCompletionStreamResponse.choices[].finish_reason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionStreamResponseChoicesItemFinishReason {
         Stop = "stop",
         Length = "length",
@@ -3225,6 +4546,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItem {
 /// Log probability information for the choice.
 ///
 /// Spec: `CreateChatCompletionStreamResponse.choices[].logprobs`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItemLogprobs {
     /// A list of message content tokens with log probability information.
@@ -3254,10 +4576,25 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItemLogp
     }
 }
 
+impl CreateChatCompletionStreamResponseChoicesItemLogprobs {
+    /// A `CreateChatCompletionStreamResponseChoicesItemLogprobs` with the fields the spec requires: `content`, `refusal`. Every other field is absent.
+    pub fn new(
+        content: impl IntoIterator<Item = ChatCompletionTokenLogprob>,
+        refusal: impl IntoIterator<Item = ChatCompletionTokenLogprob>,
+    ) -> Self {
+        Self {
+            content: Maybe::Present(content.into_iter().collect()),
+            refusal: Maybe::Present(refusal.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The object type, which is always `chat.completion.chunk`.
     ///
     /// Spec: `CreateChatCompletionStreamResponse.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CreateChatCompletionStreamResponseObject {
         ChatCompletionChunk = "chat.completion.chunk",
     }
@@ -3266,6 +4603,7 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItemLogp
 /// A custom tool that processes input using a specified format.
 ///
 /// Spec: `CustomToolChatCompletions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolChatCompletions {
     /// The type of the custom tool. Always `custom`.
@@ -3295,9 +4633,21 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletions {
     }
 }
 
+impl CustomToolChatCompletions {
+    /// A `CustomToolChatCompletions` with the fields the spec requires: `custom`; `type` set to its only value. Every other field is absent.
+    pub fn new(custom: impl Into<CustomToolChatCompletionsCustom>) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolChatCompletionsType::Custom),
+            custom: Maybe::Present(custom.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Properties of the custom tool.
 ///
 /// Spec: `CustomToolChatCompletions.custom`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustom {
     /// The name of the custom tool, used to identify it in tool calls.
@@ -3329,9 +4679,20 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustom {
     }
 }
 
+impl CustomToolChatCompletionsCustom {
+    /// A `CustomToolChatCompletionsCustom` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The input format for the custom tool. Default is unconstrained text.
 ///
 /// Spec: `CustomToolChatCompletions.custom.format`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CustomToolChatCompletionsCustomFormat {
     /// Unconstrained free-form text.
@@ -3366,9 +4727,22 @@ impl CustomToolChatCompletionsCustomFormat {
 
 ::aigw_wire::union_serde!(CustomToolChatCompletionsCustomFormat { 0 => Text, 1 => Grammar });
 
+impl From<CustomToolChatCompletionsCustomFormatText> for CustomToolChatCompletionsCustomFormat {
+    fn from(value: CustomToolChatCompletionsCustomFormatText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<CustomToolChatCompletionsCustomFormatGrammar> for CustomToolChatCompletionsCustomFormat {
+    fn from(value: CustomToolChatCompletionsCustomFormatGrammar) -> Self {
+        Self::Grammar(value)
+    }
+}
+
 /// A grammar defined by the user.
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|1`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammar {
     /// Grammar format. Always `grammar`.
@@ -3398,9 +4772,21 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammar {
     }
 }
 
+impl CustomToolChatCompletionsCustomFormatGrammar {
+    /// A `CustomToolChatCompletionsCustomFormatGrammar` with the fields the spec requires: `grammar`; `type` set to its only value. Every other field is absent.
+    pub fn new(grammar: impl Into<CustomToolChatCompletionsCustomFormatGrammarGrammar>) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolChatCompletionsCustomFormatGrammarType::Grammar),
+            grammar: Maybe::Present(grammar.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Your chosen grammar.
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|1.grammar`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammarGrammar {
     /// The grammar definition.
@@ -3430,10 +4816,25 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammarGramm
     }
 }
 
+impl CustomToolChatCompletionsCustomFormatGrammarGrammar {
+    /// A `CustomToolChatCompletionsCustomFormatGrammarGrammar` with the fields the spec requires: `definition`, `syntax`. Every other field is absent.
+    pub fn new(
+        definition: impl Into<String>,
+        syntax: impl Into<CustomToolChatCompletionsCustomFormatGrammarGrammarSyntax>,
+    ) -> Self {
+        Self {
+            definition: Maybe::Present(definition.into()),
+            syntax: Maybe::Present(syntax.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The syntax of the grammar definition. One of `lark` or `regex`.
     ///
     /// Spec: `CustomToolChatCompletions.custom.format|1.grammar.syntax`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CustomToolChatCompletionsCustomFormatGrammarGrammarSyntax {
         Lark = "lark",
         Regex = "regex",
@@ -3444,12 +4845,14 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammarGramm
     /// Grammar format. Always `grammar`.
     ///
     /// Spec: `CustomToolChatCompletions.custom.format|1.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CustomToolChatCompletionsCustomFormatGrammarType { Grammar = "grammar" }
 }
 
 /// Unconstrained free-form text.
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|0`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolChatCompletionsCustomFormatText {
     /// Unconstrained text format. Always `text`.
@@ -3473,10 +4876,21 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatText {
     }
 }
 
+impl CustomToolChatCompletionsCustomFormatText {
+    /// A `CustomToolChatCompletionsCustomFormatText` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolChatCompletionsCustomFormatTextType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Unconstrained text format. Always `text`.
     ///
     /// Spec: `CustomToolChatCompletions.custom.format|0.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CustomToolChatCompletionsCustomFormatTextType { Text = "text" }
 }
 
@@ -3484,10 +4898,12 @@ impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatText {
     /// The type of the custom tool. Always `custom`.
     ///
     /// Spec: `CustomToolChatCompletions.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum CustomToolChatCompletionsType { Custom = "custom" }
 }
 
 /// Spec: `FunctionObject`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionObject {
     /// A description of what the function does, used by the model to choose when and how to call the function.
@@ -3522,22 +4938,55 @@ impl ::aigw_wire::Unknowns for FunctionObject {
     }
 }
 
+impl FunctionObject {
+    /// A `FunctionObject` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+    /// Sets `description` (builder style).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `name` (builder style).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `parameters` (builder style).
+    pub fn with_parameters(mut self, value: impl Into<FunctionParameters>) -> Self {
+        self.parameters = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `strict` (builder style).
+    pub fn with_strict(mut self, value: impl Into<bool>) -> Self {
+        self.strict = Maybe::Present(value.into());
+        self
+    }
+}
+
 /// The parameters the functions accepts, described as a JSON Schema object. See the [guide](https://platform.openai.com/docs/guides/function-calling) for examples, and the [JSON Schema reference](https://json-schema.org/understanding-json-schema/) for documentation about the format.
 ///
 /// Omitting `parameters` defines a function with an empty parameter list.
 ///
 /// Spec: `FunctionParameters`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type FunctionParameters = Map<String, Value>;
 
 /// Whether to enable [parallel function calling](https://platform.openai.com/docs/guides/function-calling#configuring-parallel-function-calling) during tool use.
 ///
 /// Spec: `ParallelToolCalls`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type ParallelToolCalls = bool;
 
 /// Static predicted output content, such as the content of a text file that is
 /// being regenerated.
 ///
 /// Spec: `PredictionContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PredictionContent {
     /// The type of the predicted content you want to provide. This type is
@@ -3570,11 +5019,23 @@ impl ::aigw_wire::Unknowns for PredictionContent {
     }
 }
 
+impl PredictionContent {
+    /// A `PredictionContent` with the fields the spec requires: `content`; `type` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<PredictionContentContent>) -> Self {
+        Self {
+            r#type: Maybe::Present(PredictionContentType::Content),
+            content: Maybe::Present(content.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The content that should be matched when generating a model response.
 /// If generated tokens would match this content, the entire model response
 /// can be returned much more quickly.
 ///
 /// Spec: `PredictionContent.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum PredictionContentContent {
     /// The content used for a Predicted Output. This is often the
@@ -3610,11 +5071,30 @@ impl PredictionContentContent {
 
 ::aigw_wire::union_serde!(PredictionContentContent { 0 => String, 1 => Array });
 
+impl From<String> for PredictionContentContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for PredictionContentContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<ChatCompletionRequestMessageContentPartText>> for PredictionContentContent {
+    fn from(value: Vec<ChatCompletionRequestMessageContentPartText>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the predicted content you want to provide. This type is
     /// currently always `content`.
     ///
     /// Spec: `PredictionContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum PredictionContentType {
         Content = "content",
     }
@@ -3624,6 +5104,7 @@ impl PredictionContentContent {
 /// Learn more about [Structured Outputs](https://platform.openai.com/docs/guides/structured-outputs).
 ///
 /// Spec: `ResponseFormatJsonSchema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFormatJsonSchema {
     /// The type of response format being defined. Always `json_schema`.
@@ -3653,9 +5134,21 @@ impl ::aigw_wire::Unknowns for ResponseFormatJsonSchema {
     }
 }
 
+impl ResponseFormatJsonSchema {
+    /// A `ResponseFormatJsonSchema` with the fields the spec requires: `json_schema`; `type` set to its only value. Every other field is absent.
+    pub fn new(json_schema: impl Into<ResponseFormatJsonSchemaJsonSchema>) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseFormatJsonSchemaType::JsonSchema),
+            json_schema: Maybe::Present(json_schema.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Structured Outputs configuration options, including a JSON Schema.
 ///
 /// Spec: `ResponseFormatJsonSchema.json_schema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFormatJsonSchemaJsonSchema {
     /// A description of what the response format is for, used by the model to
@@ -3696,10 +5189,21 @@ impl ::aigw_wire::Unknowns for ResponseFormatJsonSchemaJsonSchema {
     }
 }
 
+impl ResponseFormatJsonSchemaJsonSchema {
+    /// A `ResponseFormatJsonSchemaJsonSchema` with the fields the spec requires: `name`. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `json_schema`.
     ///
     /// Spec: `ResponseFormatJsonSchema.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ResponseFormatJsonSchemaType { JsonSchema = "json_schema" }
 }
 
@@ -3715,10 +5219,12 @@ impl ::aigw_wire::Unknowns for ResponseFormatJsonSchemaJsonSchema {
 /// `["text", "audio"]`
 ///
 /// Spec: `ResponseModalities`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 pub type ResponseModalities = Vec<ResponseModalitiesItem>;
 
 ::aigw_wire::open_enum! {
     /// Spec: `ResponseModalities[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ResponseModalitiesItem {
         Text = "text",
         Audio = "audio",
@@ -3736,6 +5242,7 @@ pub type ResponseModalities = Vec<ResponseModalitiesItem>;
     /// When the `service_tier` parameter is set, the response body will include the `service_tier` value based on the processing mode actually used to serve the request. This response value may be different from the value set in the parameter.
     ///
     /// Spec: `ServiceTier`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum ServiceTier {
         Auto = "auto",
         Default = "default",
@@ -3749,6 +5256,7 @@ pub type ResponseModalities = Vec<ResponseModalitiesItem>;
 /// A built-in voice name or a custom voice reference.
 ///
 /// Spec: `VoiceIdsOrCustomVoice`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum VoiceIdsOrCustomVoice {
     VoiceIdsShared(VoiceIdsShared),
@@ -3782,9 +5290,38 @@ impl VoiceIdsOrCustomVoice {
 
 ::aigw_wire::union_serde!(VoiceIdsOrCustomVoice { 0 => VoiceIdsShared, 1 => VoiceIdsOrCustomVoiceObject });
 
+impl From<VoiceIdsShared> for VoiceIdsOrCustomVoice {
+    fn from(value: VoiceIdsShared) -> Self {
+        Self::VoiceIdsShared(value)
+    }
+}
+
+impl From<VoiceIdsOrCustomVoiceObject> for VoiceIdsOrCustomVoice {
+    fn from(value: VoiceIdsOrCustomVoiceObject) -> Self {
+        Self::VoiceIdsOrCustomVoiceObject(value)
+    }
+}
+
+impl From<&str> for VoiceIdsOrCustomVoice {
+    fn from(value: &str) -> Self {
+        let known = VoiceIdsShared::from(value);
+        if !matches!(known, VoiceIdsShared::Other(_)) {
+            return Self::VoiceIdsShared(known);
+        }
+        Self::VoiceIdsShared(VoiceIdsShared::from(value))
+    }
+}
+
+impl From<String> for VoiceIdsOrCustomVoice {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 /// Custom voice reference.
 ///
 /// Spec: `VoiceIdsOrCustomVoice|1`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct VoiceIdsOrCustomVoiceObject {
     /// The custom voice ID, e.g. `voice_1234`.
@@ -3808,8 +5345,19 @@ impl ::aigw_wire::Unknowns for VoiceIdsOrCustomVoiceObject {
     }
 }
 
+impl VoiceIdsOrCustomVoiceObject {
+    /// A `VoiceIdsOrCustomVoiceObject` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `VoiceIdsShared`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum VoiceIdsShared {
         Alloy = "alloy",
         Ash = "ash",
@@ -3829,6 +5377,7 @@ impl ::aigw_wire::Unknowns for VoiceIdsOrCustomVoiceObject {
     /// search. One of `low`, `medium`, or `high`. `medium` is the default.
     ///
     /// Spec: `WebSearchContextSize`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
     pub enum WebSearchContextSize {
         Low = "low",
         Medium = "medium",
@@ -3839,6 +5388,7 @@ impl ::aigw_wire::Unknowns for VoiceIdsOrCustomVoiceObject {
 /// Approximate location parameters for the search.
 ///
 /// Spec: `WebSearchLocation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchLocation {
     /// The two-letter

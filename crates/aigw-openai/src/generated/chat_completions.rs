@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -20,6 +26,7 @@ use ::serde_json::{Map, Number, Value};
 /// Options for streaming response. Only set this when you set `stream: true`.
 ///
 /// Spec: `ChatCompletionStreamOptions`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ChatCompletionStreamOptions {
     /// If set, an additional chunk will be streamed before the `data: [DONE]`
@@ -58,9 +65,23 @@ impl ::aigw_wire::Unknowns for ChatCompletionStreamOptions {
     }
 }
 
+impl ChatCompletionStreamOptions {
+    /// Sets `include_usage` (builder style).
+    pub fn with_include_usage(mut self, value: impl Into<bool>) -> Self {
+        self.include_usage = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `include_obfuscation` (builder style).
+    pub fn with_include_obfuscation(mut self, value: impl Into<bool>) -> Self {
+        self.include_obfuscation = Maybe::Present(value.into());
+        self
+    }
+}
+
 /// Usage statistics for the completion request.
 ///
 /// Spec: `CompletionUsage`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompletionUsage {
     /// Number of tokens in the generated completion.
@@ -114,9 +135,26 @@ impl ::aigw_wire::Unknowns for CompletionUsage {
     }
 }
 
+impl CompletionUsage {
+    /// A `CompletionUsage` with the fields the spec requires: `completion_tokens`, `prompt_tokens`, `total_tokens`. Every other field is absent.
+    pub fn new(
+        completion_tokens: impl ::aigw_wire::IntoNumber,
+        prompt_tokens: impl ::aigw_wire::IntoNumber,
+        total_tokens: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            completion_tokens: Maybe::from_number(completion_tokens),
+            prompt_tokens: Maybe::from_number(prompt_tokens),
+            total_tokens: Maybe::from_number(total_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 /// Breakdown of tokens used in a completion.
 ///
 /// Spec: `CompletionUsage.completion_tokens_details`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompletionUsageCompletionTokensDetails {
     /// When using Predicted Outputs, the number of tokens in the
@@ -172,6 +210,7 @@ impl ::aigw_wire::Unknowns for CompletionUsageCompletionTokensDetails {
 /// Breakdown of tokens used in the prompt.
 ///
 /// Spec: `CompletionUsage.prompt_tokens_details`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompletionUsagePromptTokensDetails {
     /// Audio input tokens present in the prompt.
@@ -215,6 +254,7 @@ impl ::aigw_wire::Unknowns for CompletionUsagePromptTokensDetails {
 /// returned text will not contain the stop sequence.
 ///
 /// Spec: `StopConfiguration`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum StopConfiguration {
     String(String),
@@ -246,3 +286,21 @@ impl StopConfiguration {
 }
 
 ::aigw_wire::union_serde!(StopConfiguration { 0 => String, 1 => Array });
+
+impl From<String> for StopConfiguration {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for StopConfiguration {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<String>> for StopConfiguration {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}

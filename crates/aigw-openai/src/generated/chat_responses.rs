@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -25,10 +31,12 @@ use ::serde_json::{Map, Number, Value};
 /// with a maximum length of 512 characters.
 ///
 /// Spec: `Metadata`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 pub type Metadata = ::std::collections::BTreeMap<String, String>;
 
 ::aigw_wire::open_enum! {
     /// Spec: `ModelIdsShared`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ModelIdsShared {
         Gpt56Sol = "gpt-5.6-sol",
         Gpt56Terra = "gpt-5.6-terra",
@@ -119,6 +127,7 @@ pub type Metadata = ::std::collections::BTreeMap<String, String>;
 /// The moderation policy for the response input.
 ///
 /// Spec: `ModerationConfigParam`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModerationConfigParam {
     /// Required by the spec.
@@ -140,8 +149,19 @@ impl ::aigw_wire::Unknowns for ModerationConfigParam {
     }
 }
 
+impl ModerationConfigParam {
+    /// A `ModerationConfigParam` with the fields the spec requires: `mode`. Every other field is absent.
+    pub fn new(mode: impl Into<ModerationMode>) -> Self {
+        Self {
+            mode: Maybe::Present(mode.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ModerationInputType`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ModerationInputType {
         Text = "text",
         Image = "image",
@@ -150,6 +170,7 @@ impl ::aigw_wire::Unknowns for ModerationConfigParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ModerationMode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ModerationMode {
         Score = "score",
         Block = "block",
@@ -159,6 +180,7 @@ impl ::aigw_wire::Unknowns for ModerationConfigParam {
 /// Configuration for running moderation on the input and output of this response.
 ///
 /// Spec: `ModerationParam`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModerationParam {
     /// The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'.
@@ -186,9 +208,20 @@ impl ::aigw_wire::Unknowns for ModerationParam {
     }
 }
 
+impl ModerationParam {
+    /// A `ModerationParam` with the fields the spec requires: `model`. Every other field is absent.
+    pub fn new(model: impl Into<String>) -> Self {
+        Self {
+            model: Maybe::Present(model.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The policy to apply to moderated response input and output.
 ///
 /// Spec: `ModerationPolicyParam`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModerationPolicyParam {
     /// The moderation policy for the response input.
@@ -217,6 +250,7 @@ impl ::aigw_wire::Unknowns for ModerationPolicyParam {
 /// A moderation result produced for the response input or output.
 ///
 /// Spec: `ModerationResultBody`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModerationResultBody {
     /// The object type, which was always `moderation_result` for successful moderation results.
@@ -280,6 +314,7 @@ impl ::aigw_wire::Unknowns for ModerationResultBody {
     /// The object type, which was always `moderation_result` for successful moderation results.
     ///
     /// Spec: `ModerationResultBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ModerationResultBodyType {
         ModerationResult = "moderation_result",
     }
@@ -288,6 +323,7 @@ impl ::aigw_wire::Unknowns for ModerationResultBody {
 /// Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
 ///
 /// Spec: `PromptCacheBreakpointParam`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptCacheBreakpointParam {
     /// The breakpoint mode. Always `explicit`.
@@ -311,10 +347,21 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
     }
 }
 
+impl PromptCacheBreakpointParam {
+    /// A `PromptCacheBreakpointParam` with `mode` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            mode: Maybe::Present(PromptCacheBreakpointParamMode::Explicit),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Spec: `PromptCacheBreakpointParam.mode`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum PromptCacheBreakpointParamMode {
         Explicit = "explicit",
     }
@@ -322,6 +369,7 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `PromptCacheModeEnum`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum PromptCacheModeEnum {
         Implicit = "implicit",
         Explicit = "explicit",
@@ -331,6 +379,7 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
 /// Options for prompt caching. Supported for `gpt-5.6` and later models. By default, OpenAI automatically chooses one implicit cache breakpoint. You can add explicit breakpoints to content blocks with `prompt_cache_breakpoint`. Each request can write up to four breakpoints. For cache matching, OpenAI considers up to the latest 80 breakpoints in the conversation, without a content-block lookback limit. Set `mode` to `explicit` to disable the implicit breakpoint. The `ttl` defaults to `30m`, which is currently the only supported value. See the [prompt caching guide](https://platform.openai.com/docs/guides/prompt-caching) for current details.
 ///
 /// Spec: `PromptCacheOptionsParam`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptCacheOptionsParam {
     /// The minimum lifetime applied to every implicit and explicit cache breakpoint written by the request. Defaults to `30m`, which is currently the only supported value. The backend may retain cache entries for longer.
@@ -358,6 +407,7 @@ impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `PromptCacheTTLEnum`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum PromptCacheTTLEnum {
         V30m = "30m",
     }
@@ -373,6 +423,7 @@ impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
     /// for model-specific support.
     ///
     /// Spec: `ReasoningEffort`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ReasoningEffort {
         None = "none",
         Minimal = "minimal",
@@ -390,6 +441,7 @@ impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
 /// to do so.
 ///
 /// Spec: `ResponseFormatJsonObject`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFormatJsonObject {
     /// The type of response format being defined. Always `json_object`.
@@ -413,10 +465,21 @@ impl ::aigw_wire::Unknowns for ResponseFormatJsonObject {
     }
 }
 
+impl ResponseFormatJsonObject {
+    /// A `ResponseFormatJsonObject` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseFormatJsonObjectType::JsonObject),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `json_object`.
     ///
     /// Spec: `ResponseFormatJsonObject.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ResponseFormatJsonObjectType { JsonObject = "json_object" }
 }
 
@@ -424,11 +487,13 @@ impl ::aigw_wire::Unknowns for ResponseFormatJsonObject {
 /// Learn how to build JSON schemas [here](https://json-schema.org/).
 ///
 /// Spec: `ResponseFormatJsonSchemaSchema`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 pub type ResponseFormatJsonSchemaSchema = Map<String, Value>;
 
 /// Default response format. Used to generate text responses.
 ///
 /// Spec: `ResponseFormatText`.
+#[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFormatText {
     /// The type of response format being defined. Always `text`.
@@ -452,10 +517,21 @@ impl ::aigw_wire::Unknowns for ResponseFormatText {
     }
 }
 
+impl ResponseFormatText {
+    /// A `ResponseFormatText` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseFormatTextType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `text`.
     ///
     /// Spec: `ResponseFormatText.type`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum ResponseFormatTextType { Text = "text" }
 }
 
@@ -466,6 +542,7 @@ impl ::aigw_wire::Unknowns for ResponseFormatText {
     /// `medium`.
     ///
     /// Spec: `Verbosity`.
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
     pub enum Verbosity {
         Low = "low",
         Medium = "medium",

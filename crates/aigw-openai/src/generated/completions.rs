@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CreateCompletionRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCompletionRequest {
     /// ID of the model to use. You can use the [List models](https://platform.openai.com/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](https://platform.openai.com/docs/models) for descriptions of them.
@@ -137,10 +144,25 @@ impl ::aigw_wire::Unknowns for CreateCompletionRequest {
     }
 }
 
+impl CreateCompletionRequest {
+    /// A `CreateCompletionRequest` with the fields the spec requires: `model`, `prompt`. Every other field is absent.
+    pub fn new(
+        model: impl Into<CreateCompletionRequestModel>,
+        prompt: impl Into<CreateCompletionRequestPrompt>,
+    ) -> Self {
+        Self {
+            model: Maybe::Present(model.into()),
+            prompt: Maybe::Present(prompt.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// ID of the model to use. You can use the [List models](https://platform.openai.com/docs/api-reference/models/list) API to see all of your available models, or see our [Model overview](https://platform.openai.com/docs/models) for descriptions of them.
     ///
     /// Spec: `CreateCompletionRequest.model`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
     pub enum CreateCompletionRequestModel {
         Gpt35TurboInstruct = "gpt-3.5-turbo-instruct",
         Davinci002 = "davinci-002",
@@ -153,6 +175,7 @@ impl ::aigw_wire::Unknowns for CreateCompletionRequest {
 /// Note that <|endoftext|> is the document separator that the model sees during training, so if a prompt is not specified the model will generate as if from the beginning of a new document.
 ///
 /// Spec: `CreateCompletionRequest.prompt`.
+#[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateCompletionRequestPrompt {
     String(String),
@@ -199,9 +222,40 @@ impl CreateCompletionRequestPrompt {
 
 ::aigw_wire::union_serde!(CreateCompletionRequestPrompt { 0 => String, 1 => Array, 2 => Array2, 3 => Array3 });
 
+impl From<String> for CreateCompletionRequestPrompt {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateCompletionRequestPrompt {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<String>> for CreateCompletionRequestPrompt {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<Vec<Number>> for CreateCompletionRequestPrompt {
+    fn from(value: Vec<Number>) -> Self {
+        Self::Array2(value)
+    }
+}
+
+impl From<Vec<Vec<Number>>> for CreateCompletionRequestPrompt {
+    fn from(value: Vec<Vec<Number>>) -> Self {
+        Self::Array3(value)
+    }
+}
+
 /// Represents a completion response from the API. Note: both the streamed and non-streamed response objects share the same shape (unlike the chat endpoint).
 ///
 /// Spec: `CreateCompletionResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCompletionResponse {
     /// A unique identifier for the completion.
@@ -258,7 +312,27 @@ impl ::aigw_wire::Unknowns for CreateCompletionResponse {
     }
 }
 
+impl CreateCompletionResponse {
+    /// A `CreateCompletionResponse` with the fields the spec requires: `id`, `choices`, `created`, `model`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        choices: impl IntoIterator<Item = CreateCompletionResponseChoicesItem>,
+        created: impl ::aigw_wire::IntoNumber,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            choices: Maybe::Present(choices.into_iter().collect()),
+            created: Maybe::from_number(created),
+            model: Maybe::Present(model.into()),
+            object: Maybe::Present(CreateCompletionResponseObject::TextCompletion),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CreateCompletionResponse.choices[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCompletionResponseChoicesItem {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
@@ -296,12 +370,31 @@ impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItem {
     }
 }
 
+impl CreateCompletionResponseChoicesItem {
+    /// A `CreateCompletionResponseChoicesItem` with the fields the spec requires: `finish_reason`, `index`, `logprobs`, `text`. Every other field is absent.
+    pub fn new(
+        finish_reason: impl Into<CreateCompletionResponseChoicesItemFinishReason>,
+        index: impl ::aigw_wire::IntoNumber,
+        logprobs: impl Into<CreateCompletionResponseChoicesItemLogprobs>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            finish_reason: Maybe::Present(finish_reason.into()),
+            index: Maybe::from_number(index),
+            logprobs: Maybe::Present(logprobs.into()),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     /// `length` if the maximum number of tokens specified in the request was reached,
     /// or `content_filter` if content was omitted due to a flag from our content filters.
     ///
     /// Spec: `CreateCompletionResponse.choices[].finish_reason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
     pub enum CreateCompletionResponseChoicesItemFinishReason {
         Stop = "stop",
         Length = "length",
@@ -310,6 +403,7 @@ impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItem {
 }
 
 /// Spec: `CreateCompletionResponse.choices[].logprobs`.
+#[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateCompletionResponseChoicesItemLogprobs {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -343,6 +437,7 @@ impl ::aigw_wire::Unknowns for CreateCompletionResponseChoicesItemLogprobs {
     /// The object type, which is always "text_completion"
     ///
     /// Spec: `CreateCompletionResponse.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "completions")))]
     pub enum CreateCompletionResponseObject {
         TextCompletion = "text_completion",
     }

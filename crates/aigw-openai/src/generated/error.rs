@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -51,6 +57,24 @@ impl ::aigw_wire::Unknowns for Error {
     }
 }
 
+impl Error {
+    /// A `Error` with the fields the spec requires: `code`, `message`, `param`, `type`. Every other field is absent.
+    pub fn new(
+        code: impl Into<ErrorCode>,
+        message: impl Into<String>,
+        param: impl Into<String>,
+        r#type: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: Maybe::Present(code.into()),
+            message: Maybe::Present(message.into()),
+            param: Maybe::Present(param.into()),
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error code: a string, or a number as some vendors send.
 ///
 /// Spec: `Error.code`.
@@ -87,6 +111,24 @@ impl ErrorCode {
 
 ::aigw_wire::union_serde!(ErrorCode { 0 => String, 1 => Number });
 
+impl From<String> for ErrorCode {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ErrorCode {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
 /// Spec: `ErrorResponse`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ErrorResponse {
@@ -106,5 +148,15 @@ impl ::aigw_wire::Unknowns for ErrorResponse {
     ) {
         ::aigw_wire::unknowns::visit_field(&self.error, "error", at, f);
         ::aigw_wire::unknowns::visit_extra(&self.extra, at, f);
+    }
+}
+
+impl ErrorResponse {
+    /// A `ErrorResponse` with the fields the spec requires: `error`. Every other field is absent.
+    pub fn new(error: impl Into<Error>) -> Self {
+        Self {
+            error: Maybe::Present(error.into()),
+            ..Default::default()
+        }
     }
 }

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `DeleteModelResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DeleteModelResponse {
     /// Required by the spec.
@@ -47,7 +54,20 @@ impl ::aigw_wire::Unknowns for DeleteModelResponse {
     }
 }
 
+impl DeleteModelResponse {
+    /// A `DeleteModelResponse` with the fields the spec requires: `id`, `deleted`, `object`. Every other field is absent.
+    pub fn new(id: impl Into<String>, deleted: impl Into<bool>, object: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            deleted: Maybe::Present(deleted.into()),
+            object: Maybe::Present(object.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ListModelsResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListModelsResponse {
     /// Required by the spec.
@@ -73,8 +93,20 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
     }
 }
 
+impl ListModelsResponse {
+    /// A `ListModelsResponse` with the fields the spec requires: `data`; `object` set to its only value. Every other field is absent.
+    pub fn new(data: impl IntoIterator<Item = Model>) -> Self {
+        Self {
+            object: Maybe::Present(ListModelsResponseObject::List),
+            data: Maybe::Present(data.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ListModelsResponse.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
     pub enum ListModelsResponseObject {
         List = "list",
     }
@@ -83,6 +115,7 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
 /// Describes an OpenAI model offering that can be used with the API.
 ///
 /// Spec: `Model`.
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Model {
     /// The model identifier, which can be referenced in the API endpoints.
@@ -128,10 +161,28 @@ impl ::aigw_wire::Unknowns for Model {
     }
 }
 
+impl Model {
+    /// A `Model` with the fields the spec requires: `id`, `created`, `owned_by`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        created: impl ::aigw_wire::IntoNumber,
+        owned_by: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            created: Maybe::from_number(created),
+            object: Maybe::Present(ModelObject::Model),
+            owned_by: Maybe::Present(owned_by.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The object type, which is always "model".
     ///
     /// Spec: `Model.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
     pub enum ModelObject {
         Model = "model",
     }

@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CreateModerationRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationRequest {
     /// Input (or inputs) to classify. Can be a single string, an array of strings, or
@@ -48,10 +55,21 @@ impl ::aigw_wire::Unknowns for CreateModerationRequest {
     }
 }
 
+impl CreateModerationRequest {
+    /// A `CreateModerationRequest` with the fields the spec requires: `input`. Every other field is absent.
+    pub fn new(input: impl Into<CreateModerationRequestInput>) -> Self {
+        Self {
+            input: Maybe::Present(input.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Input (or inputs) to classify. Can be a single string, an array of strings, or
 /// an array of multi-modal input objects similar to other models.
 ///
 /// Spec: `CreateModerationRequest.input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateModerationRequestInput {
     /// A string of text to classify for moderation.
@@ -94,7 +112,32 @@ impl CreateModerationRequestInput {
 
 ::aigw_wire::union_serde!(CreateModerationRequestInput { 0 => String, 1 => Array, 2 => Array2 });
 
+impl From<String> for CreateModerationRequestInput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateModerationRequestInput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<String>> for CreateModerationRequestInput {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<Vec<CreateModerationRequestInputArrayItem>> for CreateModerationRequestInput {
+    fn from(value: Vec<CreateModerationRequestInputArrayItem>) -> Self {
+        Self::Array2(value)
+    }
+}
+
 /// Spec: `CreateModerationRequest.input|2[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateModerationRequestInputArrayItem {
     /// An object describing an image to classify.
@@ -129,9 +172,22 @@ impl CreateModerationRequestInputArrayItem {
 
 ::aigw_wire::union_serde!(CreateModerationRequestInputArrayItem { 0 => ImageUrl, 1 => Text });
 
+impl From<CreateModerationRequestInputArrayItemImageUrl> for CreateModerationRequestInputArrayItem {
+    fn from(value: CreateModerationRequestInputArrayItemImageUrl) -> Self {
+        Self::ImageUrl(value)
+    }
+}
+
+impl From<CreateModerationRequestInputArrayItemText> for CreateModerationRequestInputArrayItem {
+    fn from(value: CreateModerationRequestInputArrayItemText) -> Self {
+        Self::Text(value)
+    }
+}
+
 /// An object describing an image to classify.
 ///
 /// Spec: `CreateModerationRequest.input|2[]|0`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationRequestInputArrayItemImageUrl {
     /// Always `image_url`.
@@ -161,9 +217,23 @@ impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrl {
     }
 }
 
+impl CreateModerationRequestInputArrayItemImageUrl {
+    /// A `CreateModerationRequestInputArrayItemImageUrl` with the fields the spec requires: `image_url`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        image_url: impl Into<CreateModerationRequestInputArrayItemImageUrlImageUrl>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(CreateModerationRequestInputArrayItemImageUrlType::ImageUrl),
+            image_url: Maybe::Present(image_url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Contains either an image URL or a data URL for a base64 encoded image.
 ///
 /// Spec: `CreateModerationRequest.input|2[]|0.image_url`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationRequestInputArrayItemImageUrlImageUrl {
     /// Either a URL of the image or the base64 encoded image data.
@@ -187,16 +257,28 @@ impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrlImag
     }
 }
 
+impl CreateModerationRequestInputArrayItemImageUrlImageUrl {
+    /// A `CreateModerationRequestInputArrayItemImageUrlImageUrl` with the fields the spec requires: `url`. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Always `image_url`.
     ///
     /// Spec: `CreateModerationRequest.input|2[]|0.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationRequestInputArrayItemImageUrlType { ImageUrl = "image_url" }
 }
 
 /// An object describing text to classify.
 ///
 /// Spec: `CreateModerationRequest.input|2[]|1`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationRequestInputArrayItemText {
     /// Always `text`.
@@ -226,10 +308,22 @@ impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemText {
     }
 }
 
+impl CreateModerationRequestInputArrayItemText {
+    /// A `CreateModerationRequestInputArrayItemText` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CreateModerationRequestInputArrayItemTextType::Text),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Always `text`.
     ///
     /// Spec: `CreateModerationRequest.input|2[]|1.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationRequestInputArrayItemTextType { Text = "text" }
 }
 
@@ -239,6 +333,7 @@ impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemText {
     /// available models [here](https://platform.openai.com/docs/models#moderation).
     ///
     /// Spec: `CreateModerationRequest.model`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationRequestModel {
         OmniModerationLatest = "omni-moderation-latest",
         OmniModeration20240926 = "omni-moderation-2024-09-26",
@@ -250,6 +345,7 @@ impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemText {
 /// Represents if a given text input is potentially harmful.
 ///
 /// Spec: `CreateModerationResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponse {
     /// The unique identifier for the moderation request.
@@ -285,7 +381,24 @@ impl ::aigw_wire::Unknowns for CreateModerationResponse {
     }
 }
 
+impl CreateModerationResponse {
+    /// A `CreateModerationResponse` with the fields the spec requires: `id`, `model`, `results`. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        model: impl Into<String>,
+        results: impl IntoIterator<Item = CreateModerationResponseResultsItem>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            model: Maybe::Present(model.into()),
+            results: Maybe::Present(results.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CreateModerationResponse.results[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponseResultsItem {
     /// Whether any of the below categories are flagged.
@@ -333,9 +446,30 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItem {
     }
 }
 
+impl CreateModerationResponseResultsItem {
+    /// A `CreateModerationResponseResultsItem` with the fields the spec requires: `flagged`, `categories`, `category_scores`, `category_applied_input_types`. Every other field is absent.
+    pub fn new(
+        flagged: impl Into<bool>,
+        categories: impl Into<CreateModerationResponseResultsItemCategories>,
+        category_scores: impl Into<CreateModerationResponseResultsItemCategoryScores>,
+        category_applied_input_types: impl Into<
+            CreateModerationResponseResultsItemCategoryAppliedInputTypes,
+        >,
+    ) -> Self {
+        Self {
+            flagged: Maybe::Present(flagged.into()),
+            categories: Maybe::Present(categories.into()),
+            category_scores: Maybe::Present(category_scores.into()),
+            category_applied_input_types: Maybe::Present(category_applied_input_types.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A list of the categories, and whether they are flagged or not.
 ///
 /// Spec: `CreateModerationResponse.results[].categories`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategories {
     /// Content that expresses, incites, or promotes hate based on race, gender, ethnicity, religion, nationality, sexual orientation, disability status, or caste. Hateful content aimed at non-protected groups (e.g., chess players) is harassment.
@@ -476,6 +610,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategories {
 /// A list of the categories along with the input type(s) that the score applies to.
 ///
 /// Spec: `CreateModerationResponse.results[].category_applied_input_types`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// The applied input type(s) for the category 'hate'.
@@ -628,6 +763,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.harassment[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem {
         Text = "text",
     }
@@ -635,6 +771,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.harassment/threatening[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentThreateningItem {
         Text = "text",
     }
@@ -642,6 +779,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.hate[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem {
         Text = "text",
     }
@@ -649,6 +787,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.hate/threatening[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem {
         Text = "text",
     }
@@ -656,6 +795,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.illicit[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem {
         Text = "text",
     }
@@ -663,6 +803,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.illicit/violent[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem {
         Text = "text",
     }
@@ -670,6 +811,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.self-harm/instructions[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmInstructionsItem {
         Text = "text",
         Image = "image",
@@ -678,6 +820,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.self-harm/intent[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmIntentItem {
         Text = "text",
         Image = "image",
@@ -686,6 +829,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.self-harm[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmItem {
         Text = "text",
         Image = "image",
@@ -694,6 +838,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.sexual[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualItem {
         Text = "text",
         Image = "image",
@@ -702,6 +847,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.sexual/minors[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem {
         Text = "text",
     }
@@ -709,6 +855,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.violence/graphic[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceGraphicItem {
         Text = "text",
         Image = "image",
@@ -717,6 +864,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 
 ::aigw_wire::open_enum! {
     /// Spec: `CreateModerationResponse.results[].category_applied_input_types.violence[]`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
     pub enum CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceItem {
         Text = "text",
         Image = "image",
@@ -726,6 +874,7 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 /// A list of the categories along with their scores as predicted by model.
 ///
 /// Spec: `CreateModerationResponse.results[].category_scores`.
+#[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateModerationResponseResultsItemCategoryScores {
     /// The score for the category 'hate'.

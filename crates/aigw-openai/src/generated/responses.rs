@@ -9,6 +9,12 @@
     clippy::doc_overindented_list_items,
     clippy::tabs_in_doc_comments
 )]
+// The docs are the spec's prose, written for a website: `[1,3,4]` is not a link.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 #[allow(unused_imports)]
 use super::*;
@@ -18,6 +24,7 @@ use ::aigw_wire::Maybe;
 use ::serde_json::{Map, Number, Value};
 
 /// Spec: `AdditionalTools`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AdditionalTools {
     /// The type of the item. Always `additional_tools`.
@@ -59,7 +66,25 @@ impl ::aigw_wire::Unknowns for AdditionalTools {
     }
 }
 
+impl AdditionalTools {
+    /// A `AdditionalTools` with the fields the spec requires: `id`, `role`, `tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        role: impl Into<MessageRole>,
+        tools: impl IntoIterator<Item = Tool>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(AdditionalToolsType::AdditionalTools),
+            id: Maybe::Present(id.into()),
+            role: Maybe::Present(role.into()),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `AdditionalToolsItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AdditionalToolsItemParam {
     /// The unique ID of this additional tools item.
@@ -99,10 +124,23 @@ impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
     }
 }
 
+impl AdditionalToolsItemParam {
+    /// A `AdditionalToolsItemParam` with the fields the spec requires: `tools`; `type`, `role` set to its only value. Every other field is absent.
+    pub fn new(tools: impl IntoIterator<Item = Tool>) -> Self {
+        Self {
+            r#type: Maybe::Present(AdditionalToolsItemParamType::AdditionalTools),
+            role: Maybe::Present(AdditionalToolsItemParamRole::Developer),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role that provided the additional tools. Only `developer` is supported.
     ///
     /// Spec: `AdditionalToolsItemParam.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum AdditionalToolsItemParamRole {
         Developer = "developer",
     }
@@ -112,6 +150,7 @@ impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
     /// The item type. Always `additional_tools`.
     ///
     /// Spec: `AdditionalToolsItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum AdditionalToolsItemParamType { AdditionalTools = "additional_tools" }
 }
 
@@ -119,12 +158,14 @@ impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
     /// The type of the item. Always `additional_tools`.
     ///
     /// Spec: `AdditionalTools.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum AdditionalToolsType { AdditionalTools = "additional_tools" }
 }
 
 /// An annotation that applies to a span of output text.
 ///
 /// Spec: `Annotation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Annotation {
     FileCitation(FileCitationBody),
@@ -185,8 +226,33 @@ impl Annotation {
 
 ::aigw_wire::union_serde!(Annotation { 0 => FileCitation, 1 => UrlCitation, 2 => ContainerFileCitation, 3 => FilePath });
 
+impl From<FileCitationBody> for Annotation {
+    fn from(value: FileCitationBody) -> Self {
+        Self::FileCitation(value)
+    }
+}
+
+impl From<UrlCitationBody> for Annotation {
+    fn from(value: UrlCitationBody) -> Self {
+        Self::UrlCitation(value)
+    }
+}
+
+impl From<ContainerFileCitationBody> for Annotation {
+    fn from(value: ContainerFileCitationBody) -> Self {
+        Self::ContainerFileCitation(value)
+    }
+}
+
+impl From<FilePath> for Annotation {
+    fn from(value: FilePath) -> Self {
+        Self::FilePath(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ApplyPatchCallOutputStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCallOutputStatus {
         Completed = "completed",
         Failed = "failed",
@@ -197,6 +263,7 @@ impl Annotation {
     /// Outcome values reported for apply_patch tool call outputs.
     ///
     /// Spec: `ApplyPatchCallOutputStatusParam`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCallOutputStatusParam {
         Completed = "completed",
         Failed = "failed",
@@ -205,6 +272,7 @@ impl Annotation {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ApplyPatchCallStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -215,6 +283,7 @@ impl Annotation {
     /// Status values reported for apply_patch tool calls.
     ///
     /// Spec: `ApplyPatchCallStatusParam`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCallStatusParam {
         InProgress = "in_progress",
         Completed = "completed",
@@ -224,6 +293,7 @@ impl Annotation {
 /// Instruction describing how to create a file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchCreateFileOperation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchCreateFileOperation {
     /// Create a new file with the provided diff.
@@ -259,9 +329,22 @@ impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperation {
     }
 }
 
+impl ApplyPatchCreateFileOperation {
+    /// A `ApplyPatchCreateFileOperation` with the fields the spec requires: `path`, `diff`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>, diff: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchCreateFileOperationType::CreateFile),
+            path: Maybe::Present(path.into()),
+            diff: Maybe::Present(diff.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Instruction for creating a new file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchCreateFileOperationParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchCreateFileOperationParam {
     /// The operation type. Always `create_file`.
@@ -297,10 +380,23 @@ impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperationParam {
     }
 }
 
+impl ApplyPatchCreateFileOperationParam {
+    /// A `ApplyPatchCreateFileOperationParam` with the fields the spec requires: `path`, `diff`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>, diff: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchCreateFileOperationParamType::CreateFile),
+            path: Maybe::Present(path.into()),
+            diff: Maybe::Present(diff.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The operation type. Always `create_file`.
     ///
     /// Spec: `ApplyPatchCreateFileOperationParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCreateFileOperationParamType { CreateFile = "create_file" }
 }
 
@@ -308,12 +404,14 @@ impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperationParam {
     /// Create a new file with the provided diff.
     ///
     /// Spec: `ApplyPatchCreateFileOperation.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchCreateFileOperationType { CreateFile = "create_file" }
 }
 
 /// Instruction describing how to delete a file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchDeleteFileOperation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchDeleteFileOperation {
     /// Delete the specified file.
@@ -343,9 +441,21 @@ impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperation {
     }
 }
 
+impl ApplyPatchDeleteFileOperation {
+    /// A `ApplyPatchDeleteFileOperation` with the fields the spec requires: `path`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchDeleteFileOperationType::DeleteFile),
+            path: Maybe::Present(path.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Instruction for deleting an existing file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchDeleteFileOperationParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchDeleteFileOperationParam {
     /// The operation type. Always `delete_file`.
@@ -375,10 +485,22 @@ impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperationParam {
     }
 }
 
+impl ApplyPatchDeleteFileOperationParam {
+    /// A `ApplyPatchDeleteFileOperationParam` with the fields the spec requires: `path`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchDeleteFileOperationParamType::DeleteFile),
+            path: Maybe::Present(path.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The operation type. Always `delete_file`.
     ///
     /// Spec: `ApplyPatchDeleteFileOperationParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchDeleteFileOperationParamType { DeleteFile = "delete_file" }
 }
 
@@ -386,12 +508,14 @@ impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperationParam {
     /// Delete the specified file.
     ///
     /// Spec: `ApplyPatchDeleteFileOperation.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchDeleteFileOperationType { DeleteFile = "delete_file" }
 }
 
 /// One of the create_file, delete_file, or update_file operations supplied to the apply_patch tool.
 ///
 /// Spec: `ApplyPatchOperationParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplyPatchOperationParam {
     CreateFile(ApplyPatchCreateFileOperationParam),
@@ -431,9 +555,28 @@ impl ApplyPatchOperationParam {
 
 ::aigw_wire::union_serde!(ApplyPatchOperationParam { 0 => CreateFile, 1 => DeleteFile, 2 => UpdateFile });
 
+impl From<ApplyPatchCreateFileOperationParam> for ApplyPatchOperationParam {
+    fn from(value: ApplyPatchCreateFileOperationParam) -> Self {
+        Self::CreateFile(value)
+    }
+}
+
+impl From<ApplyPatchDeleteFileOperationParam> for ApplyPatchOperationParam {
+    fn from(value: ApplyPatchDeleteFileOperationParam) -> Self {
+        Self::DeleteFile(value)
+    }
+}
+
+impl From<ApplyPatchUpdateFileOperationParam> for ApplyPatchOperationParam {
+    fn from(value: ApplyPatchUpdateFileOperationParam) -> Self {
+        Self::UpdateFile(value)
+    }
+}
+
 /// A tool call that applies file diffs by creating, deleting, or updating files.
 ///
 /// Spec: `ApplyPatchToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchToolCall {
     /// The type of the item. Always `apply_patch_call`.
@@ -489,9 +632,29 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCall {
     }
 }
 
+impl ApplyPatchToolCall {
+    /// A `ApplyPatchToolCall` with the fields the spec requires: `id`, `call_id`, `status`, `operation`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        status: impl Into<ApplyPatchCallStatus>,
+        operation: impl Into<ApplyPatchToolCallOperation>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchToolCallType::ApplyPatchCall),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            status: Maybe::Present(status.into()),
+            operation: Maybe::Present(operation.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool call representing a request to create, delete, or update files using diff patches.
 ///
 /// Spec: `ApplyPatchToolCallItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchToolCallItemParam {
     /// The type of the item. Always `apply_patch_call`.
@@ -541,16 +704,35 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCallItemParam {
     }
 }
 
+impl ApplyPatchToolCallItemParam {
+    /// A `ApplyPatchToolCallItemParam` with the fields the spec requires: `call_id`, `status`, `operation`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        call_id: impl Into<String>,
+        status: impl Into<ApplyPatchCallStatusParam>,
+        operation: impl Into<ApplyPatchOperationParam>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchToolCallItemParamType::ApplyPatchCall),
+            call_id: Maybe::Present(call_id.into()),
+            status: Maybe::Present(status.into()),
+            operation: Maybe::Present(operation.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `apply_patch_call`.
     ///
     /// Spec: `ApplyPatchToolCallItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchToolCallItemParamType { ApplyPatchCall = "apply_patch_call" }
 }
 
 /// One of the create_file, delete_file, or update_file operations applied via apply_patch.
 ///
 /// Spec: `ApplyPatchToolCall.operation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApplyPatchToolCallOperation {
     CreateFile(ApplyPatchCreateFileOperation),
@@ -590,9 +772,28 @@ impl ApplyPatchToolCallOperation {
 
 ::aigw_wire::union_serde!(ApplyPatchToolCallOperation { 0 => CreateFile, 1 => DeleteFile, 2 => UpdateFile });
 
+impl From<ApplyPatchCreateFileOperation> for ApplyPatchToolCallOperation {
+    fn from(value: ApplyPatchCreateFileOperation) -> Self {
+        Self::CreateFile(value)
+    }
+}
+
+impl From<ApplyPatchDeleteFileOperation> for ApplyPatchToolCallOperation {
+    fn from(value: ApplyPatchDeleteFileOperation) -> Self {
+        Self::DeleteFile(value)
+    }
+}
+
+impl From<ApplyPatchUpdateFileOperation> for ApplyPatchToolCallOperation {
+    fn from(value: ApplyPatchUpdateFileOperation) -> Self {
+        Self::UpdateFile(value)
+    }
+}
+
 /// The output emitted by an apply patch tool call.
 ///
 /// Spec: `ApplyPatchToolCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchToolCallOutput {
     /// The type of the item. Always `apply_patch_call_output`.
@@ -646,9 +847,27 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutput {
     }
 }
 
+impl ApplyPatchToolCallOutput {
+    /// A `ApplyPatchToolCallOutput` with the fields the spec requires: `id`, `call_id`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        status: impl Into<ApplyPatchCallOutputStatus>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchToolCallOutputType::ApplyPatchCallOutput),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The streamed output emitted by an apply patch tool call.
 ///
 /// Spec: `ApplyPatchToolCallOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchToolCallOutputItemParam {
     /// The type of the item. Always `apply_patch_call_output`.
@@ -696,10 +915,26 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutputItemParam {
     }
 }
 
+impl ApplyPatchToolCallOutputItemParam {
+    /// A `ApplyPatchToolCallOutputItemParam` with the fields the spec requires: `call_id`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        call_id: impl Into<String>,
+        status: impl Into<ApplyPatchCallOutputStatusParam>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchToolCallOutputItemParamType::ApplyPatchCallOutput),
+            call_id: Maybe::Present(call_id.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `apply_patch_call_output`.
     ///
     /// Spec: `ApplyPatchToolCallOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchToolCallOutputItemParamType { ApplyPatchCallOutput = "apply_patch_call_output" }
 }
 
@@ -707,6 +942,7 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutputItemParam {
     /// The type of the item. Always `apply_patch_call_output`.
     ///
     /// Spec: `ApplyPatchToolCallOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchToolCallOutputType { ApplyPatchCallOutput = "apply_patch_call_output" }
 }
 
@@ -714,12 +950,14 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutputItemParam {
     /// The type of the item. Always `apply_patch_call`.
     ///
     /// Spec: `ApplyPatchToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchToolCallType { ApplyPatchCall = "apply_patch_call" }
 }
 
 /// Allows the assistant to create, delete, or update files using unified diffs.
 ///
 /// Spec: `ApplyPatchToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchToolParam {
     /// The type of the tool. Always `apply_patch`.
@@ -747,16 +985,28 @@ impl ::aigw_wire::Unknowns for ApplyPatchToolParam {
     }
 }
 
+impl ApplyPatchToolParam {
+    /// A `ApplyPatchToolParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchToolParamType::ApplyPatch),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `apply_patch`.
     ///
     /// Spec: `ApplyPatchToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchToolParamType { ApplyPatch = "apply_patch" }
 }
 
 /// Instruction describing how to update a file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchUpdateFileOperation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchUpdateFileOperation {
     /// Update an existing file with the provided diff.
@@ -792,9 +1042,22 @@ impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperation {
     }
 }
 
+impl ApplyPatchUpdateFileOperation {
+    /// A `ApplyPatchUpdateFileOperation` with the fields the spec requires: `path`, `diff`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>, diff: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchUpdateFileOperationType::UpdateFile),
+            path: Maybe::Present(path.into()),
+            diff: Maybe::Present(diff.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Instruction for updating an existing file via the apply_patch tool.
 ///
 /// Spec: `ApplyPatchUpdateFileOperationParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApplyPatchUpdateFileOperationParam {
     /// The operation type. Always `update_file`.
@@ -830,10 +1093,23 @@ impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperationParam {
     }
 }
 
+impl ApplyPatchUpdateFileOperationParam {
+    /// A `ApplyPatchUpdateFileOperationParam` with the fields the spec requires: `path`, `diff`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl Into<String>, diff: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ApplyPatchUpdateFileOperationParamType::UpdateFile),
+            path: Maybe::Present(path.into()),
+            diff: Maybe::Present(diff.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The operation type. Always `update_file`.
     ///
     /// Spec: `ApplyPatchUpdateFileOperationParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchUpdateFileOperationParamType { UpdateFile = "update_file" }
 }
 
@@ -841,10 +1117,12 @@ impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperationParam {
     /// Update an existing file with the provided diff.
     ///
     /// Spec: `ApplyPatchUpdateFileOperation.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApplyPatchUpdateFileOperationType { UpdateFile = "update_file" }
 }
 
 /// Spec: `ApproximateLocation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ApproximateLocation {
     /// The type of location approximation. Always `approximate`.
@@ -884,10 +1162,21 @@ impl ::aigw_wire::Unknowns for ApproximateLocation {
     }
 }
 
+impl ApproximateLocation {
+    /// A `ApproximateLocation` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ApproximateLocationType::Approximate),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Spec: `ApproximateLocation.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ApproximateLocationType {
         Approximate = "approximate",
     }
@@ -896,6 +1185,7 @@ impl ::aigw_wire::Unknowns for ApproximateLocation {
 /// Configuration for a code interpreter container. Optionally specify the IDs of the files to run the code on.
 ///
 /// Spec: `AutoCodeInterpreterToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AutoCodeInterpreterToolParam {
     /// Always `auto`.
@@ -931,9 +1221,20 @@ impl ::aigw_wire::Unknowns for AutoCodeInterpreterToolParam {
     }
 }
 
+impl AutoCodeInterpreterToolParam {
+    /// A `AutoCodeInterpreterToolParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(AutoCodeInterpreterToolParamType::Auto),
+            ..Default::default()
+        }
+    }
+}
+
 /// Network access policy for the container.
 ///
 /// Spec: `AutoCodeInterpreterToolParam.network_policy`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum AutoCodeInterpreterToolParamNetworkPolicy {
     Disabled(ContainerNetworkPolicyDisabledParam),
@@ -966,10 +1267,23 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
 
 ::aigw_wire::union_serde!(AutoCodeInterpreterToolParamNetworkPolicy { 0 => Disabled, 1 => Allowlist });
 
+impl From<ContainerNetworkPolicyDisabledParam> for AutoCodeInterpreterToolParamNetworkPolicy {
+    fn from(value: ContainerNetworkPolicyDisabledParam) -> Self {
+        Self::Disabled(value)
+    }
+}
+
+impl From<ContainerNetworkPolicyAllowlistParam> for AutoCodeInterpreterToolParamNetworkPolicy {
+    fn from(value: ContainerNetworkPolicyAllowlistParam) -> Self {
+        Self::Allowlist(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Always `auto`.
     ///
     /// Spec: `AutoCodeInterpreterToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum AutoCodeInterpreterToolParamType {
         Auto = "auto",
     }
@@ -977,6 +1291,7 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
 
 ::aigw_wire::open_enum! {
     /// Spec: `CallableToolAllowedCaller`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CallableToolAllowedCaller {
         Direct = "direct",
         Programmatic = "programmatic",
@@ -985,6 +1300,7 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ClickButtonType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ClickButtonType {
         Left = "left",
         Right = "right",
@@ -997,6 +1313,7 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
 /// A click action.
 ///
 /// Spec: `ClickParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ClickParam {
     /// Specifies the event type. For a click action, this property is always `click`.
@@ -1042,16 +1359,35 @@ impl ::aigw_wire::Unknowns for ClickParam {
     }
 }
 
+impl ClickParam {
+    /// A `ClickParam` with the fields the spec requires: `button`, `x`, `y`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        button: impl Into<ClickButtonType>,
+        x: impl ::aigw_wire::IntoNumber,
+        y: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ClickParamType::Click),
+            button: Maybe::Present(button.into()),
+            x: Maybe::from_number(x),
+            y: Maybe::from_number(y),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a click action, this property is always `click`.
     ///
     /// Spec: `ClickParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ClickParamType { Click = "click" }
 }
 
 /// The image output from the code interpreter.
 ///
 /// Spec: `CodeInterpreterOutputImage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeInterpreterOutputImage {
     /// The type of the output. Always `image`.
@@ -1081,16 +1417,29 @@ impl ::aigw_wire::Unknowns for CodeInterpreterOutputImage {
     }
 }
 
+impl CodeInterpreterOutputImage {
+    /// A `CodeInterpreterOutputImage` with the fields the spec requires: `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CodeInterpreterOutputImageType::Image),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the output. Always `image`.
     ///
     /// Spec: `CodeInterpreterOutputImage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CodeInterpreterOutputImageType { Image = "image" }
 }
 
 /// The logs output from the code interpreter.
 ///
 /// Spec: `CodeInterpreterOutputLogs`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeInterpreterOutputLogs {
     /// The type of the output. Always `logs`.
@@ -1120,16 +1469,29 @@ impl ::aigw_wire::Unknowns for CodeInterpreterOutputLogs {
     }
 }
 
+impl CodeInterpreterOutputLogs {
+    /// A `CodeInterpreterOutputLogs` with the fields the spec requires: `logs`; `type` set to its only value. Every other field is absent.
+    pub fn new(logs: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CodeInterpreterOutputLogsType::Logs),
+            logs: Maybe::Present(logs.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the output. Always `logs`.
     ///
     /// Spec: `CodeInterpreterOutputLogs.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CodeInterpreterOutputLogsType { Logs = "logs" }
 }
 
 /// A tool that runs Python code to help generate a response to a prompt.
 ///
 /// Spec: `CodeInterpreterTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeInterpreterTool {
     /// The type of the code interpreter tool. Always `code_interpreter`.
@@ -1165,9 +1527,21 @@ impl ::aigw_wire::Unknowns for CodeInterpreterTool {
     }
 }
 
+impl CodeInterpreterTool {
+    /// A `CodeInterpreterTool` with the fields the spec requires: `container`; `type` set to its only value. Every other field is absent.
+    pub fn new(container: impl Into<CodeInterpreterToolContainer>) -> Self {
+        Self {
+            r#type: Maybe::Present(CodeInterpreterToolType::CodeInterpreter),
+            container: Maybe::Present(container.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool call to run code.
 ///
 /// Spec: `CodeInterpreterToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CodeInterpreterToolCall {
     /// The type of the code interpreter tool call. Always `code_interpreter_call`.
@@ -1223,6 +1597,7 @@ impl ::aigw_wire::Unknowns for CodeInterpreterToolCall {
 }
 
 /// Spec: `CodeInterpreterToolCall.outputs[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CodeInterpreterToolCallOutputsItem {
     Logs(CodeInterpreterOutputLogs),
@@ -1255,10 +1630,23 @@ impl CodeInterpreterToolCallOutputsItem {
 
 ::aigw_wire::union_serde!(CodeInterpreterToolCallOutputsItem { 0 => Logs, 1 => Image });
 
+impl From<CodeInterpreterOutputLogs> for CodeInterpreterToolCallOutputsItem {
+    fn from(value: CodeInterpreterOutputLogs) -> Self {
+        Self::Logs(value)
+    }
+}
+
+impl From<CodeInterpreterOutputImage> for CodeInterpreterToolCallOutputsItem {
+    fn from(value: CodeInterpreterOutputImage) -> Self {
+        Self::Image(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the code interpreter tool call. Valid values are `in_progress`, `completed`, `incomplete`, `interpreting`, and `failed`.
     ///
     /// Spec: `CodeInterpreterToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CodeInterpreterToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -1272,6 +1660,7 @@ impl CodeInterpreterToolCallOutputsItem {
     /// The type of the code interpreter tool call. Always `code_interpreter_call`.
     ///
     /// Spec: `CodeInterpreterToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CodeInterpreterToolCallType { CodeInterpreterCall = "code_interpreter_call" }
 }
 
@@ -1280,6 +1669,7 @@ impl CodeInterpreterToolCallOutputsItem {
 /// optional `memory_limit` setting.
 ///
 /// Spec: `CodeInterpreterTool.container`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CodeInterpreterToolContainer {
     /// The container ID.
@@ -1313,14 +1703,34 @@ impl CodeInterpreterToolContainer {
 
 ::aigw_wire::union_serde!(CodeInterpreterToolContainer { 0 => String, 1 => AutoCodeInterpreterToolParam });
 
+impl From<String> for CodeInterpreterToolContainer {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CodeInterpreterToolContainer {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<AutoCodeInterpreterToolParam> for CodeInterpreterToolContainer {
+    fn from(value: AutoCodeInterpreterToolParam) -> Self {
+        Self::AutoCodeInterpreterToolParam(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the code interpreter tool. Always `code_interpreter`.
     ///
     /// Spec: `CodeInterpreterTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CodeInterpreterToolType { CodeInterpreter = "code_interpreter" }
 }
 
 /// Spec: `CompactResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompactResource {
     /// The unique identifier for the compacted response.
@@ -1368,16 +1778,37 @@ impl ::aigw_wire::Unknowns for CompactResource {
     }
 }
 
+impl CompactResource {
+    /// A `CompactResource` with the fields the spec requires: `id`, `output`, `created_at`, `usage`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        output: impl IntoIterator<Item = ItemField>,
+        created_at: impl ::aigw_wire::IntoNumber,
+        usage: impl Into<ResponseUsage>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            object: Maybe::Present(CompactResourceObject::ResponseCompaction),
+            output: Maybe::Present(output.into_iter().collect()),
+            created_at: Maybe::from_number(created_at),
+            usage: Maybe::Present(usage.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The object type. Always `response.compaction`.
     ///
     /// Spec: `CompactResource.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CompactResourceObject {
         ResponseCompaction = "response.compaction",
     }
 }
 
 /// Spec: `CompactResponseMethodPublicBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompactResponseMethodPublicBody {
     /// Required by the spec.
@@ -1443,9 +1874,20 @@ impl ::aigw_wire::Unknowns for CompactResponseMethodPublicBody {
     }
 }
 
+impl CompactResponseMethodPublicBody {
+    /// A `CompactResponseMethodPublicBody` with the fields the spec requires: `model`. Every other field is absent.
+    pub fn new(model: impl Into<ModelIdsCompaction>) -> Self {
+        Self {
+            model: Maybe::Present(model.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Text, image, or file inputs to the model, used to generate a response
 ///
 /// Spec: `CompactResponseMethodPublicBody.input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CompactResponseMethodPublicBodyInput {
     /// A text input to the model, equivalent to a text input with the `user` role.
@@ -1480,9 +1922,28 @@ impl CompactResponseMethodPublicBodyInput {
 
 ::aigw_wire::union_serde!(CompactResponseMethodPublicBodyInput { 0 => String, 1 => Array });
 
+impl From<String> for CompactResponseMethodPublicBodyInput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CompactResponseMethodPublicBodyInput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<InputItem>> for CompactResponseMethodPublicBodyInput {
+    fn from(value: Vec<InputItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// A compaction item generated by the [`v1/responses/compact` API](https://platform.openai.com/docs/api-reference/responses/compact).
 ///
 /// Spec: `CompactionBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompactionBody {
     /// The type of the item. Always `compaction`.
@@ -1522,16 +1983,30 @@ impl ::aigw_wire::Unknowns for CompactionBody {
     }
 }
 
+impl CompactionBody {
+    /// A `CompactionBody` with the fields the spec requires: `id`, `encrypted_content`; `type` set to its only value. Every other field is absent.
+    pub fn new(id: impl Into<String>, encrypted_content: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CompactionBodyType::Compaction),
+            id: Maybe::Present(id.into()),
+            encrypted_content: Maybe::Present(encrypted_content.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `compaction`.
     ///
     /// Spec: `CompactionBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CompactionBodyType { Compaction = "compaction" }
 }
 
 /// A compaction item generated by the [`v1/responses/compact` API](https://platform.openai.com/docs/api-reference/responses/compact).
 ///
 /// Spec: `CompactionSummaryItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompactionSummaryItemParam {
     /// The ID of the compaction item.
@@ -1565,16 +2040,29 @@ impl ::aigw_wire::Unknowns for CompactionSummaryItemParam {
     }
 }
 
+impl CompactionSummaryItemParam {
+    /// A `CompactionSummaryItemParam` with the fields the spec requires: `encrypted_content`; `type` set to its only value. Every other field is absent.
+    pub fn new(encrypted_content: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CompactionSummaryItemParamType::Compaction),
+            encrypted_content: Maybe::Present(encrypted_content.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `compaction`.
     ///
     /// Spec: `CompactionSummaryItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CompactionSummaryItemParamType { Compaction = "compaction" }
 }
 
 /// Compacts the current context. Must be the final input item.
 ///
 /// Spec: `CompactionTriggerItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompactionTriggerItemParam {
     /// The type of the item. Always `compaction_trigger`.
@@ -1598,16 +2086,28 @@ impl ::aigw_wire::Unknowns for CompactionTriggerItemParam {
     }
 }
 
+impl CompactionTriggerItemParam {
+    /// A `CompactionTriggerItemParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(CompactionTriggerItemParamType::CompactionTrigger),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `compaction_trigger`.
     ///
     /// Spec: `CompactionTriggerItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CompactionTriggerItemParamType { CompactionTrigger = "compaction_trigger" }
 }
 
 /// A filter used to compare a specified attribute key to a given value using a defined comparison operation.
 ///
 /// Spec: `ComparisonFilter`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComparisonFilter {
     /// Specifies the comparison operator: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `nin`.
@@ -1651,6 +2151,22 @@ impl ::aigw_wire::Unknowns for ComparisonFilter {
     }
 }
 
+impl ComparisonFilter {
+    /// A `ComparisonFilter` with the fields the spec requires: `type`, `key`, `value`. Every other field is absent.
+    pub fn new(
+        r#type: impl Into<ComparisonFilterType>,
+        key: impl Into<String>,
+        value: impl Into<ComparisonFilterValue>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            key: Maybe::Present(key.into()),
+            value: Maybe::Present(value.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Specifies the comparison operator: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `nin`.
     /// - `eq`: equals
@@ -1663,6 +2179,7 @@ impl ::aigw_wire::Unknowns for ComparisonFilter {
     /// - `nin`: not in
     ///
     /// Spec: `ComparisonFilter.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComparisonFilterType {
         Eq = "eq",
         Ne = "ne",
@@ -1678,6 +2195,7 @@ impl ::aigw_wire::Unknowns for ComparisonFilter {
 /// The value to compare against the attribute key; supports string, number, or boolean types.
 ///
 /// Spec: `ComparisonFilter.value`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ComparisonFilterValue {
     String(String),
@@ -1724,7 +2242,38 @@ impl ComparisonFilterValue {
 
 ::aigw_wire::union_serde!(ComparisonFilterValue { 0 => String, 1 => Number, 2 => Bool, 3 => Array });
 
+impl From<String> for ComparisonFilterValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ComparisonFilterValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ComparisonFilterValue {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
+impl From<bool> for ComparisonFilterValue {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
+impl From<Vec<ComparisonFilterValueArrayItem>> for ComparisonFilterValue {
+    fn from(value: Vec<ComparisonFilterValueArrayItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `ComparisonFilter.value|3[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ComparisonFilterValueArrayItem {
     String(String),
@@ -1757,9 +2306,28 @@ impl ComparisonFilterValueArrayItem {
 
 ::aigw_wire::union_serde!(ComparisonFilterValueArrayItem { 0 => String, 1 => Number });
 
+impl From<String> for ComparisonFilterValueArrayItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ComparisonFilterValueArrayItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ComparisonFilterValueArrayItem {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
 /// Combine multiple filters using `and` or `or`.
 ///
 /// Spec: `CompoundFilter`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompoundFilter {
     /// Type of operation: `and` or `or`.
@@ -1789,7 +2357,22 @@ impl ::aigw_wire::Unknowns for CompoundFilter {
     }
 }
 
+impl CompoundFilter {
+    /// A `CompoundFilter` with the fields the spec requires: `type`, `filters`. Every other field is absent.
+    pub fn new(
+        r#type: impl Into<CompoundFilterType>,
+        filters: impl IntoIterator<Item = CompoundFilterFiltersItem>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            filters: Maybe::Present(filters.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CompoundFilter.filters[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CompoundFilterFiltersItem {
     ComparisonFilter(ComparisonFilter),
@@ -1822,10 +2405,23 @@ impl CompoundFilterFiltersItem {
 
 ::aigw_wire::union_serde!(CompoundFilterFiltersItem { 0 => ComparisonFilter, 1 => CompoundFilter });
 
+impl From<ComparisonFilter> for CompoundFilterFiltersItem {
+    fn from(value: ComparisonFilter) -> Self {
+        Self::ComparisonFilter(value)
+    }
+}
+
+impl From<CompoundFilter> for CompoundFilterFiltersItem {
+    fn from(value: CompoundFilter) -> Self {
+        Self::CompoundFilter(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Type of operation: `and` or `or`.
     ///
     /// Spec: `CompoundFilter.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CompoundFilterType {
         And = "and",
         Or = "or",
@@ -1833,6 +2429,7 @@ impl CompoundFilterFiltersItem {
 }
 
 /// Spec: `ComputerAction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ComputerAction {
     Click(ClickParam),
@@ -1914,15 +2511,71 @@ impl ComputerAction {
 
 ::aigw_wire::union_serde!(ComputerAction { 0 => Click, 1 => DoubleClick, 2 => Drag, 3 => Keypress, 4 => Move, 5 => Screenshot, 6 => Scroll, 7 => Type, 8 => Wait });
 
+impl From<ClickParam> for ComputerAction {
+    fn from(value: ClickParam) -> Self {
+        Self::Click(value)
+    }
+}
+
+impl From<DoubleClickAction> for ComputerAction {
+    fn from(value: DoubleClickAction) -> Self {
+        Self::DoubleClick(value)
+    }
+}
+
+impl From<DragParam> for ComputerAction {
+    fn from(value: DragParam) -> Self {
+        Self::Drag(value)
+    }
+}
+
+impl From<KeyPressAction> for ComputerAction {
+    fn from(value: KeyPressAction) -> Self {
+        Self::Keypress(value)
+    }
+}
+
+impl From<MoveParam> for ComputerAction {
+    fn from(value: MoveParam) -> Self {
+        Self::Move(value)
+    }
+}
+
+impl From<ScreenshotParam> for ComputerAction {
+    fn from(value: ScreenshotParam) -> Self {
+        Self::Screenshot(value)
+    }
+}
+
+impl From<ScrollParam> for ComputerAction {
+    fn from(value: ScrollParam) -> Self {
+        Self::Scroll(value)
+    }
+}
+
+impl From<TypeParam> for ComputerAction {
+    fn from(value: TypeParam) -> Self {
+        Self::Type(value)
+    }
+}
+
+impl From<WaitParam> for ComputerAction {
+    fn from(value: WaitParam) -> Self {
+        Self::Wait(value)
+    }
+}
+
 /// Flattened batched actions for `computer_use`. Each action includes an
 /// `type` discriminator and action-specific fields.
 ///
 /// Spec: `ComputerActionList`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type ComputerActionList = Vec<ComputerAction>;
 
 /// The output of a computer tool call.
 ///
 /// Spec: `ComputerCallOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerCallOutputItemParam {
     /// The ID of the computer tool call output.
@@ -1973,15 +2626,29 @@ impl ::aigw_wire::Unknowns for ComputerCallOutputItemParam {
     }
 }
 
+impl ComputerCallOutputItemParam {
+    /// A `ComputerCallOutputItemParam` with the fields the spec requires: `call_id`, `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(call_id: impl Into<String>, output: impl Into<ComputerScreenshotImage>) -> Self {
+        Self {
+            call_id: Maybe::Present(call_id.into()),
+            r#type: Maybe::Present(ComputerCallOutputItemParamType::ComputerCallOutput),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the computer tool call output. Always `computer_call_output`.
     ///
     /// Spec: `ComputerCallOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerCallOutputItemParamType { ComputerCallOutput = "computer_call_output" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `ComputerCallOutputStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerCallOutputStatus {
         Completed = "completed",
         Incomplete = "incomplete",
@@ -1992,6 +2659,7 @@ impl ::aigw_wire::Unknowns for ComputerCallOutputItemParam {
 /// A pending safety check for the computer call.
 ///
 /// Spec: `ComputerCallSafetyCheckParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerCallSafetyCheckParam {
     /// The ID of the pending safety check.
@@ -2023,8 +2691,19 @@ impl ::aigw_wire::Unknowns for ComputerCallSafetyCheckParam {
     }
 }
 
+impl ComputerCallSafetyCheckParam {
+    /// A `ComputerCallSafetyCheckParam` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ComputerEnvironment`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerEnvironment {
         Windows = "windows",
         Mac = "mac",
@@ -2037,6 +2716,7 @@ impl ::aigw_wire::Unknowns for ComputerCallSafetyCheckParam {
 /// A screenshot of a computer.
 ///
 /// Spec: `ComputerScreenshotContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerScreenshotContent {
     /// Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`.
@@ -2086,16 +2766,35 @@ impl ::aigw_wire::Unknowns for ComputerScreenshotContent {
     }
 }
 
+impl ComputerScreenshotContent {
+    /// A `ComputerScreenshotContent` with the fields the spec requires: `image_url`, `file_id`, `detail`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        image_url: impl Into<String>,
+        file_id: impl Into<String>,
+        detail: impl Into<ImageDetail>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerScreenshotContentType::ComputerScreenshot),
+            image_url: Maybe::Present(image_url.into()),
+            file_id: Maybe::Present(file_id.into()),
+            detail: Maybe::Present(detail.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`.
     ///
     /// Spec: `ComputerScreenshotContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerScreenshotContentType { ComputerScreenshot = "computer_screenshot" }
 }
 
 /// A computer screenshot image used with the computer use tool.
 ///
 /// Spec: `ComputerScreenshotImage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerScreenshotImage {
     /// Specifies the event type. For a computer screenshot, this property is
@@ -2128,11 +2827,22 @@ impl ::aigw_wire::Unknowns for ComputerScreenshotImage {
     }
 }
 
+impl ComputerScreenshotImage {
+    /// A `ComputerScreenshotImage` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerScreenshotImageType::ComputerScreenshot),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Specifies the event type. For a computer screenshot, this property is
     /// always set to `computer_screenshot`.
     ///
     /// Spec: `ComputerScreenshotImage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerScreenshotImageType {
         ComputerScreenshot = "computer_screenshot",
     }
@@ -2141,6 +2851,7 @@ impl ::aigw_wire::Unknowns for ComputerScreenshotImage {
 /// A tool that controls a virtual computer. Learn more about the [computer tool](https://platform.openai.com/docs/guides/tools-computer-use).
 ///
 /// Spec: `ComputerTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerTool {
     /// The type of the computer tool. Always `computer`.
@@ -2164,10 +2875,21 @@ impl ::aigw_wire::Unknowns for ComputerTool {
     }
 }
 
+impl ComputerTool {
+    /// A `ComputerTool` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerToolType::Computer),
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool call to a computer use tool. See the
 /// [computer use guide](https://platform.openai.com/docs/guides/tools-computer-use) for more information.
 ///
 /// Spec: `ComputerToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerToolCall {
     /// The type of the computer call. Always `computer_call`.
@@ -2227,7 +2949,27 @@ impl ::aigw_wire::Unknowns for ComputerToolCall {
     }
 }
 
+impl ComputerToolCall {
+    /// A `ComputerToolCall` with the fields the spec requires: `id`, `call_id`, `pending_safety_checks`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        pending_safety_checks: impl IntoIterator<Item = ComputerCallSafetyCheckParam>,
+        status: impl Into<ComputerToolCallStatus>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerToolCallType::ComputerCall),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            pending_safety_checks: Maybe::Present(pending_safety_checks.into_iter().collect()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ComputerToolCallOutputResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerToolCallOutputResource {
     /// The type of the computer tool call output. Always `computer_call_output`.
@@ -2288,10 +3030,30 @@ impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
     }
 }
 
+impl ComputerToolCallOutputResource {
+    /// A `ComputerToolCallOutputResource` with the fields the spec requires: `id`, `call_id`, `output`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        output: impl Into<ComputerScreenshotImage>,
+        status: impl Into<ComputerCallOutputStatus>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerToolCallOutputResourceType::ComputerCallOutput),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            output: Maybe::Present(output.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the computer tool call output. Always `computer_call_output`.
     ///
     /// Spec: `ComputerToolCallOutputResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerToolCallOutputResourceType { ComputerCallOutput = "computer_call_output" }
 }
 
@@ -2300,6 +3062,7 @@ impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `ComputerToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -2311,6 +3074,7 @@ impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
     /// The type of the computer call. Always `computer_call`.
     ///
     /// Spec: `ComputerToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerToolCallType { ComputerCall = "computer_call" }
 }
 
@@ -2318,12 +3082,14 @@ impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
     /// The type of the computer tool. Always `computer`.
     ///
     /// Spec: `ComputerTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerToolType { Computer = "computer" }
 }
 
 /// A tool that controls a virtual computer. Learn more about the [computer tool](https://platform.openai.com/docs/guides/tools-computer-use).
 ///
 /// Spec: `ComputerUsePreviewTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ComputerUsePreviewTool {
     /// The type of the computer use tool. Always `computer_use_preview`.
@@ -2365,14 +3131,33 @@ impl ::aigw_wire::Unknowns for ComputerUsePreviewTool {
     }
 }
 
+impl ComputerUsePreviewTool {
+    /// A `ComputerUsePreviewTool` with the fields the spec requires: `environment`, `display_width`, `display_height`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        environment: impl Into<ComputerEnvironment>,
+        display_width: impl ::aigw_wire::IntoNumber,
+        display_height: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ComputerUsePreviewToolType::ComputerUsePreview),
+            environment: Maybe::Present(environment.into()),
+            display_width: Maybe::from_number(display_width),
+            display_height: Maybe::from_number(display_height),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the computer use tool. Always `computer_use_preview`.
     ///
     /// Spec: `ComputerUsePreviewTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ComputerUsePreviewToolType { ComputerUsePreview = "computer_use_preview" }
 }
 
 /// Spec: `ContainerAutoParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerAutoParam {
     /// Automatically creates a container for this request
@@ -2412,9 +3197,20 @@ impl ::aigw_wire::Unknowns for ContainerAutoParam {
     }
 }
 
+impl ContainerAutoParam {
+    /// A `ContainerAutoParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ContainerAutoParamType::ContainerAuto),
+            ..Default::default()
+        }
+    }
+}
+
 /// Network access policy for the container.
 ///
 /// Spec: `ContainerAutoParam.network_policy`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContainerAutoParamNetworkPolicy {
     Disabled(ContainerNetworkPolicyDisabledParam),
@@ -2447,7 +3243,20 @@ impl ContainerAutoParamNetworkPolicy {
 
 ::aigw_wire::union_serde!(ContainerAutoParamNetworkPolicy { 0 => Disabled, 1 => Allowlist });
 
+impl From<ContainerNetworkPolicyDisabledParam> for ContainerAutoParamNetworkPolicy {
+    fn from(value: ContainerNetworkPolicyDisabledParam) -> Self {
+        Self::Disabled(value)
+    }
+}
+
+impl From<ContainerNetworkPolicyAllowlistParam> for ContainerAutoParamNetworkPolicy {
+    fn from(value: ContainerNetworkPolicyAllowlistParam) -> Self {
+        Self::Allowlist(value)
+    }
+}
+
 /// Spec: `ContainerAutoParam.skills[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContainerAutoParamSkillsItem {
     SkillReference(SkillReferenceParam),
@@ -2480,16 +3289,30 @@ impl ContainerAutoParamSkillsItem {
 
 ::aigw_wire::union_serde!(ContainerAutoParamSkillsItem { 0 => SkillReference, 1 => Inline });
 
+impl From<SkillReferenceParam> for ContainerAutoParamSkillsItem {
+    fn from(value: SkillReferenceParam) -> Self {
+        Self::SkillReference(value)
+    }
+}
+
+impl From<InlineSkillParam> for ContainerAutoParamSkillsItem {
+    fn from(value: InlineSkillParam) -> Self {
+        Self::Inline(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Automatically creates a container for this request
     ///
     /// Spec: `ContainerAutoParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerAutoParamType { ContainerAuto = "container_auto" }
 }
 
 /// A citation for a container file used to generate a model response.
 ///
 /// Spec: `ContainerFileCitationBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerFileCitationBody {
     /// The type of the container file citation. Always `container_file_citation`.
@@ -2547,11 +3370,13 @@ impl ::aigw_wire::Unknowns for ContainerFileCitationBody {
     /// The type of the container file citation. Always `container_file_citation`.
     ///
     /// Spec: `ContainerFileCitationBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerFileCitationBodyType { ContainerFileCitation = "container_file_citation" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `ContainerMemoryLimit`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerMemoryLimit {
         V1g = "1g",
         V4g = "4g",
@@ -2561,6 +3386,7 @@ impl ::aigw_wire::Unknowns for ContainerFileCitationBody {
 }
 
 /// Spec: `ContainerNetworkPolicyAllowlistParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerNetworkPolicyAllowlistParam {
     /// Allow outbound network access only to specified domains. Always `allowlist`.
@@ -2594,14 +3420,27 @@ impl ::aigw_wire::Unknowns for ContainerNetworkPolicyAllowlistParam {
     }
 }
 
+impl ContainerNetworkPolicyAllowlistParam {
+    /// A `ContainerNetworkPolicyAllowlistParam` with the fields the spec requires: `allowed_domains`; `type` set to its only value. Every other field is absent.
+    pub fn new(allowed_domains: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ContainerNetworkPolicyAllowlistParamType::Allowlist),
+            allowed_domains: Maybe::Present(allowed_domains.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Allow outbound network access only to specified domains. Always `allowlist`.
     ///
     /// Spec: `ContainerNetworkPolicyAllowlistParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerNetworkPolicyAllowlistParamType { Allowlist = "allowlist" }
 }
 
 /// Spec: `ContainerNetworkPolicyDisabledParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerNetworkPolicyDisabledParam {
     /// Disable outbound network access. Always `disabled`.
@@ -2625,14 +3464,26 @@ impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDisabledParam {
     }
 }
 
+impl ContainerNetworkPolicyDisabledParam {
+    /// A `ContainerNetworkPolicyDisabledParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ContainerNetworkPolicyDisabledParamType::Disabled),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Disable outbound network access. Always `disabled`.
     ///
     /// Spec: `ContainerNetworkPolicyDisabledParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerNetworkPolicyDisabledParamType { Disabled = "disabled" }
 }
 
 /// Spec: `ContainerNetworkPolicyDomainSecretParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerNetworkPolicyDomainSecretParam {
     /// The domain associated with the secret.
@@ -2668,7 +3519,24 @@ impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDomainSecretParam {
     }
 }
 
+impl ContainerNetworkPolicyDomainSecretParam {
+    /// A `ContainerNetworkPolicyDomainSecretParam` with the fields the spec requires: `domain`, `name`, `value`. Every other field is absent.
+    pub fn new(
+        domain: impl Into<String>,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            domain: Maybe::Present(domain.into()),
+            name: Maybe::Present(name.into()),
+            value: Maybe::Present(value.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ContainerReferenceParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerReferenceParam {
     /// References a container created with the /v1/containers endpoint
@@ -2698,16 +3566,29 @@ impl ::aigw_wire::Unknowns for ContainerReferenceParam {
     }
 }
 
+impl ContainerReferenceParam {
+    /// A `ContainerReferenceParam` with the fields the spec requires: `container_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(container_id: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ContainerReferenceParamType::ContainerReference),
+            container_id: Maybe::Present(container_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// References a container created with the /v1/containers endpoint
     ///
     /// Spec: `ContainerReferenceParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerReferenceParamType { ContainerReference = "container_reference" }
 }
 
 /// Represents a container created with /v1/containers.
 ///
 /// Spec: `ContainerReferenceResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContainerReferenceResource {
     /// The environment type. Always `container_reference`.
@@ -2735,14 +3616,27 @@ impl ::aigw_wire::Unknowns for ContainerReferenceResource {
     }
 }
 
+impl ContainerReferenceResource {
+    /// A `ContainerReferenceResource` with the fields the spec requires: `container_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(container_id: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ContainerReferenceResourceType::ContainerReference),
+            container_id: Maybe::Present(container_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The environment type. Always `container_reference`.
     ///
     /// Spec: `ContainerReferenceResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ContainerReferenceResourceType { ContainerReference = "container_reference" }
 }
 
 /// Spec: `ContextManagementParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ContextManagementParam {
     /// The context management entry type. Currently only 'compaction' is supported.
@@ -2770,10 +3664,21 @@ impl ::aigw_wire::Unknowns for ContextManagementParam {
     }
 }
 
+impl ContextManagementParam {
+    /// A `ContextManagementParam` with the fields the spec requires: `type`. Every other field is absent.
+    pub fn new(r#type: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The conversation that this response belongs to. Items from this conversation are prepended to `input_items` for this response request.
 /// Input items and output items from this response are automatically added to this conversation after this response completes.
 ///
 /// Spec: `ConversationParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConversationParam {
     /// The unique ID of the conversation.
@@ -2807,9 +3712,28 @@ impl ConversationParam {
 
 ::aigw_wire::union_serde!(ConversationParam { 0 => String, 1 => ConversationParam2 });
 
+impl From<String> for ConversationParam {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ConversationParam {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<ConversationParam2> for ConversationParam {
+    fn from(value: ConversationParam2) -> Self {
+        Self::ConversationParam2(value)
+    }
+}
+
 /// The conversation that this response belongs to.
 ///
 /// Spec: `ConversationParam-2`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConversationParam2 {
     /// The unique ID of the conversation.
@@ -2833,9 +3757,20 @@ impl ::aigw_wire::Unknowns for ConversationParam2 {
     }
 }
 
+impl ConversationParam2 {
+    /// A `ConversationParam2` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An x/y coordinate pair, e.g. `{ x: 100, y: 200 }`.
 ///
 /// Spec: `CoordParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CoordParam {
     /// The x-coordinate.
@@ -2865,7 +3800,19 @@ impl ::aigw_wire::Unknowns for CoordParam {
     }
 }
 
+impl CoordParam {
+    /// A `CoordParam` with the fields the spec requires: `x`, `y`. Every other field is absent.
+    pub fn new(x: impl ::aigw_wire::IntoNumber, y: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            x: Maybe::from_number(x),
+            y: Maybe::from_number(y),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `CreateResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateResponse {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -3059,6 +4006,170 @@ impl ::aigw_wire::Unknowns for CreateResponse {
     }
 }
 
+impl CreateResponse {
+    /// Sets `metadata` (builder style).
+    pub fn with_metadata(mut self, value: impl Into<Metadata>) -> Self {
+        self.metadata = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `top_logprobs` (builder style).
+    pub fn with_top_logprobs(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_logprobs = Maybe::from_number(value);
+        self
+    }
+    /// Sets `temperature` (builder style).
+    pub fn with_temperature(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.temperature = Maybe::from_number(value);
+        self
+    }
+    /// Sets `top_p` (builder style).
+    pub fn with_top_p(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.top_p = Maybe::from_number(value);
+        self
+    }
+    /// Sets `user` (builder style).
+    pub fn with_user(mut self, value: impl Into<String>) -> Self {
+        self.user = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `safety_identifier` (builder style).
+    pub fn with_safety_identifier(mut self, value: impl Into<String>) -> Self {
+        self.safety_identifier = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_key` (builder style).
+    pub fn with_prompt_cache_key(mut self, value: impl Into<String>) -> Self {
+        self.prompt_cache_key = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_retention` (builder style).
+    pub fn with_prompt_cache_retention(
+        mut self,
+        value: impl Into<CreateResponsePromptCacheRetention>,
+    ) -> Self {
+        self.prompt_cache_retention = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt_cache_options` (builder style).
+    pub fn with_prompt_cache_options(mut self, value: impl Into<PromptCacheOptionsParam>) -> Self {
+        self.prompt_cache_options = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `previous_response_id` (builder style).
+    pub fn with_previous_response_id(mut self, value: impl Into<String>) -> Self {
+        self.previous_response_id = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `model` (builder style).
+    pub fn with_model(mut self, value: impl Into<ModelIdsResponses>) -> Self {
+        self.model = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `background` (builder style).
+    pub fn with_background(mut self, value: impl Into<bool>) -> Self {
+        self.background = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `max_tool_calls` (builder style).
+    pub fn with_max_tool_calls(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.max_tool_calls = Maybe::from_number(value);
+        self
+    }
+    /// Sets `text` (builder style).
+    pub fn with_text(mut self, value: impl Into<ResponseTextParam>) -> Self {
+        self.text = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `tools` (builder style).
+    pub fn with_tools(mut self, value: impl IntoIterator<Item = Tool>) -> Self {
+        self.tools = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `tool_choice` (builder style).
+    pub fn with_tool_choice(mut self, value: impl Into<ToolChoiceParam>) -> Self {
+        self.tool_choice = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `prompt` (builder style).
+    pub fn with_prompt(mut self, value: impl Into<Prompt>) -> Self {
+        self.prompt = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `service_tier` (builder style).
+    pub fn with_service_tier(mut self, value: impl Into<ServiceTierResponses>) -> Self {
+        self.service_tier = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `truncation` (builder style).
+    pub fn with_truncation(mut self, value: impl Into<CreateResponseTruncation>) -> Self {
+        self.truncation = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `reasoning` (builder style).
+    pub fn with_reasoning(mut self, value: impl Into<Reasoning>) -> Self {
+        self.reasoning = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `input` (builder style).
+    pub fn with_input(mut self, value: impl Into<InputParam>) -> Self {
+        self.input = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `include` (builder style).
+    pub fn with_include(mut self, value: impl IntoIterator<Item = IncludeEnum>) -> Self {
+        self.include = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `parallel_tool_calls` (builder style).
+    pub fn with_parallel_tool_calls(mut self, value: impl Into<bool>) -> Self {
+        self.parallel_tool_calls = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `store` (builder style).
+    pub fn with_store(mut self, value: impl Into<bool>) -> Self {
+        self.store = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `instructions` (builder style).
+    pub fn with_instructions(mut self, value: impl Into<String>) -> Self {
+        self.instructions = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `moderation` (builder style).
+    pub fn with_moderation(mut self, value: impl Into<ModerationParam>) -> Self {
+        self.moderation = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `stream` (builder style).
+    pub fn with_stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `stream_options` (builder style).
+    pub fn with_stream_options(mut self, value: impl Into<ResponseStreamOptions>) -> Self {
+        self.stream_options = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `conversation` (builder style).
+    pub fn with_conversation(mut self, value: impl Into<ConversationParam>) -> Self {
+        self.conversation = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `context_management` (builder style).
+    pub fn with_context_management(
+        mut self,
+        value: impl IntoIterator<Item = ContextManagementParam>,
+    ) -> Self {
+        self.context_management = Maybe::Present(value.into_iter().collect());
+        self
+    }
+    /// Sets `max_output_tokens` (builder style).
+    pub fn with_max_output_tokens(mut self, value: impl ::aigw_wire::IntoNumber) -> Self {
+        self.max_output_tokens = Maybe::from_number(value);
+        self
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Deprecated. Deprecated. Use `prompt_cache_options.ttl` instead.
     ///
@@ -3073,6 +4184,7 @@ impl ::aigw_wire::Unknowns for CreateResponse {
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
     ///
     /// Spec: `CreateResponse.prompt_cache_retention`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CreateResponsePromptCacheRetention {
         InMemory = "in_memory",
         V24h = "24h",
@@ -3088,6 +4200,7 @@ impl ::aigw_wire::Unknowns for CreateResponse {
     /// size for a model, the request will fail with a 400 error.
     ///
     /// Spec: `CreateResponse.truncation`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CreateResponseTruncation {
         Auto = "auto",
         Disabled = "disabled",
@@ -3097,6 +4210,7 @@ impl ::aigw_wire::Unknowns for CreateResponse {
 /// A grammar defined by the user.
 ///
 /// Spec: `CustomGrammarFormatParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomGrammarFormatParam {
     /// Grammar format. Always `grammar`.
@@ -3132,16 +4246,30 @@ impl ::aigw_wire::Unknowns for CustomGrammarFormatParam {
     }
 }
 
+impl CustomGrammarFormatParam {
+    /// A `CustomGrammarFormatParam` with the fields the spec requires: `syntax`, `definition`; `type` set to its only value. Every other field is absent.
+    pub fn new(syntax: impl Into<GrammarSyntax1>, definition: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomGrammarFormatParamType::Grammar),
+            syntax: Maybe::Present(syntax.into()),
+            definition: Maybe::Present(definition.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Grammar format. Always `grammar`.
     ///
     /// Spec: `CustomGrammarFormatParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomGrammarFormatParamType { Grammar = "grammar" }
 }
 
 /// Unconstrained free-form text.
 ///
 /// Spec: `CustomTextFormatParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomTextFormatParam {
     /// Unconstrained text format. Always `text`.
@@ -3165,16 +4293,28 @@ impl ::aigw_wire::Unknowns for CustomTextFormatParam {
     }
 }
 
+impl CustomTextFormatParam {
+    /// A `CustomTextFormatParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(CustomTextFormatParamType::Text),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Unconstrained text format. Always `text`.
     ///
     /// Spec: `CustomTextFormatParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomTextFormatParamType { Text = "text" }
 }
 
 /// A call to a custom tool created by the model.
 ///
 /// Spec: `CustomToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolCall {
     /// The type of the custom tool call. Always `custom_tool_call`.
@@ -3227,9 +4367,27 @@ impl ::aigw_wire::Unknowns for CustomToolCall {
     }
 }
 
+impl CustomToolCall {
+    /// A `CustomToolCall` with the fields the spec requires: `call_id`, `name`, `input`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        input: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolCallType::CustomToolCall),
+            call_id: Maybe::Present(call_id.into()),
+            name: Maybe::Present(name.into()),
+            input: Maybe::Present(input.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output of a custom tool call from your code, being sent back to the model.
 ///
 /// Spec: `CustomToolCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolCallOutput {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
@@ -3273,10 +4431,23 @@ impl ::aigw_wire::Unknowns for CustomToolCallOutput {
     }
 }
 
+impl CustomToolCallOutput {
+    /// A `CustomToolCallOutput` with the fields the spec requires: `call_id`, `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(call_id: impl Into<String>, output: impl Into<CustomToolCallOutputOutput>) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolCallOutputType::CustomToolCallOutput),
+            call_id: Maybe::Present(call_id.into()),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output from the custom tool call generated by your code.
 /// Can be a string or an list of output content.
 ///
 /// Spec: `CustomToolCallOutput.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CustomToolCallOutputOutput {
     /// A string of the output of the custom tool call.
@@ -3311,7 +4482,26 @@ impl CustomToolCallOutputOutput {
 
 ::aigw_wire::union_serde!(CustomToolCallOutputOutput { 0 => String, 1 => Array });
 
+impl From<String> for CustomToolCallOutputOutput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CustomToolCallOutputOutput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<FunctionAndCustomToolCallOutput>> for CustomToolCallOutputOutput {
+    fn from(value: Vec<FunctionAndCustomToolCallOutput>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `CustomToolCallOutputResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolCallOutputResource {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
@@ -3368,10 +4558,30 @@ impl ::aigw_wire::Unknowns for CustomToolCallOutputResource {
     }
 }
 
+impl CustomToolCallOutputResource {
+    /// A `CustomToolCallOutputResource` with the fields the spec requires: `id`, `call_id`, `output`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        output: impl Into<CustomToolCallOutputResourceOutput>,
+        status: impl Into<FunctionCallOutputStatusEnum>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolCallOutputResourceType::CustomToolCallOutput),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            output: Maybe::Present(output.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output from the custom tool call generated by your code.
 /// Can be a string or an list of output content.
 ///
 /// Spec: `CustomToolCallOutputResource.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CustomToolCallOutputResourceOutput {
     /// A string of the output of the custom tool call.
@@ -3406,10 +4616,29 @@ impl CustomToolCallOutputResourceOutput {
 
 ::aigw_wire::union_serde!(CustomToolCallOutputResourceOutput { 0 => String, 1 => Array });
 
+impl From<String> for CustomToolCallOutputResourceOutput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CustomToolCallOutputResourceOutput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<FunctionAndCustomToolCallOutput>> for CustomToolCallOutputResourceOutput {
+    fn from(value: Vec<FunctionAndCustomToolCallOutput>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
     ///
     /// Spec: `CustomToolCallOutputResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomToolCallOutputResourceType { CustomToolCallOutput = "custom_tool_call_output" }
 }
 
@@ -3417,10 +4646,12 @@ impl CustomToolCallOutputResourceOutput {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
     ///
     /// Spec: `CustomToolCallOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
 }
 
 /// Spec: `CustomToolCallResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolCallResource {
     /// The type of the custom tool call. Always `custom_tool_call`.
@@ -3490,6 +4721,7 @@ impl ::aigw_wire::Unknowns for CustomToolCallResource {
     /// The type of the custom tool call. Always `custom_tool_call`.
     ///
     /// Spec: `CustomToolCallResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomToolCallResourceType { CustomToolCall = "custom_tool_call" }
 }
 
@@ -3497,12 +4729,14 @@ impl ::aigw_wire::Unknowns for CustomToolCallResource {
     /// The type of the custom tool call. Always `custom_tool_call`.
     ///
     /// Spec: `CustomToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomToolCallType { CustomToolCall = "custom_tool_call" }
 }
 
 /// A custom tool that processes input using a specified format. Learn more about   [custom tools](https://platform.openai.com/docs/guides/function-calling#custom-tools)
 ///
 /// Spec: `CustomToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomToolParam {
     /// The type of the custom tool. Always `custom`.
@@ -3548,9 +4782,21 @@ impl ::aigw_wire::Unknowns for CustomToolParam {
     }
 }
 
+impl CustomToolParam {
+    /// A `CustomToolParam` with the fields the spec requires: `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(CustomToolParamType::Custom),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The input format for the custom tool. Default is unconstrained text.
 ///
 /// Spec: `CustomToolParam.format`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CustomToolParamFormat {
     Text(CustomTextFormatParam),
@@ -3583,15 +4829,29 @@ impl CustomToolParamFormat {
 
 ::aigw_wire::union_serde!(CustomToolParamFormat { 0 => Text, 1 => Grammar });
 
+impl From<CustomTextFormatParam> for CustomToolParamFormat {
+    fn from(value: CustomTextFormatParam) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<CustomGrammarFormatParam> for CustomToolParamFormat {
+    fn from(value: CustomGrammarFormatParam) -> Self {
+        Self::Grammar(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the custom tool. Always `custom`.
     ///
     /// Spec: `CustomToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum CustomToolParamType { Custom = "custom" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `DetailEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum DetailEnum {
         Low = "low",
         High = "high",
@@ -3601,6 +4861,7 @@ impl CustomToolParamFormat {
 }
 
 /// Spec: `DirectToolCallCaller`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DirectToolCallCaller {
     /// Required by the spec.
@@ -3622,7 +4883,18 @@ impl ::aigw_wire::Unknowns for DirectToolCallCaller {
     }
 }
 
+impl DirectToolCallCaller {
+    /// A `DirectToolCallCaller` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(DirectToolCallCallerType::Direct),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `DirectToolCallCallerParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DirectToolCallCallerParam {
     /// The caller type. Always `direct`.
@@ -3646,21 +4918,34 @@ impl ::aigw_wire::Unknowns for DirectToolCallCallerParam {
     }
 }
 
+impl DirectToolCallCallerParam {
+    /// A `DirectToolCallCallerParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(DirectToolCallCallerParamType::Direct),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The caller type. Always `direct`.
     ///
     /// Spec: `DirectToolCallCallerParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum DirectToolCallCallerParamType { Direct = "direct" }
 }
 
 ::aigw_wire::tag_enum! {
     /// Spec: `DirectToolCallCaller.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum DirectToolCallCallerType { Direct = "direct" }
 }
 
 /// A double click action.
 ///
 /// Spec: `DoubleClickAction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DoubleClickAction {
     /// Specifies the event type. For a double click action, this property is always set to `double_click`.
@@ -3702,16 +4987,35 @@ impl ::aigw_wire::Unknowns for DoubleClickAction {
     }
 }
 
+impl DoubleClickAction {
+    /// A `DoubleClickAction` with the fields the spec requires: `x`, `y`, `keys`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        x: impl ::aigw_wire::IntoNumber,
+        y: impl ::aigw_wire::IntoNumber,
+        keys: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(DoubleClickActionType::DoubleClick),
+            x: Maybe::from_number(x),
+            y: Maybe::from_number(y),
+            keys: Maybe::Present(keys.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a double click action, this property is always set to `double_click`.
     ///
     /// Spec: `DoubleClickAction.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum DoubleClickActionType { DoubleClick = "double_click" }
 }
 
 /// A drag action.
 ///
 /// Spec: `DragParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct DragParam {
     /// Specifies the event type. For a drag action, this property is always set to `drag`.
@@ -3751,10 +5055,22 @@ impl ::aigw_wire::Unknowns for DragParam {
     }
 }
 
+impl DragParam {
+    /// A `DragParam` with the fields the spec requires: `path`; `type` set to its only value. Every other field is absent.
+    pub fn new(path: impl IntoIterator<Item = CoordParam>) -> Self {
+        Self {
+            r#type: Maybe::Present(DragParamType::Drag),
+            path: Maybe::Present(path.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a drag action, this property is always set to `drag`.
     ///
     /// Spec: `DragParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum DragParamType { Drag = "drag" }
 }
 
@@ -3765,6 +5081,7 @@ impl ::aigw_wire::Unknowns for DragParam {
 /// interactions.
 ///
 /// Spec: `EasyInputMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EasyInputMessage {
     /// The role of the message input. One of `user`, `assistant`, `system`, or
@@ -3803,10 +5120,25 @@ impl ::aigw_wire::Unknowns for EasyInputMessage {
     }
 }
 
+impl EasyInputMessage {
+    /// A `EasyInputMessage` with the fields the spec requires: `role`, `content`. Every other field is absent.
+    pub fn new(
+        role: impl Into<EasyInputMessageRole>,
+        content: impl Into<EasyInputMessageContent>,
+    ) -> Self {
+        Self {
+            role: Maybe::Present(role.into()),
+            content: Maybe::Present(content.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Text, image, or audio input to the model, used to generate a response.
 /// Can also contain previous assistant responses.
 ///
 /// Spec: `EasyInputMessage.content`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum EasyInputMessageContent {
     /// A text input to the model.
@@ -3840,11 +5172,30 @@ impl EasyInputMessageContent {
 
 ::aigw_wire::union_serde!(EasyInputMessageContent { 0 => String, 1 => InputMessageContentList });
 
+impl From<String> for EasyInputMessageContent {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for EasyInputMessageContent {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<InputMessageContentList> for EasyInputMessageContent {
+    fn from(value: InputMessageContentList) -> Self {
+        Self::InputMessageContentList(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role of the message input. One of `user`, `assistant`, `system`, or
     /// `developer`.
     ///
     /// Spec: `EasyInputMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum EasyInputMessageRole {
         User = "user",
         Assistant = "assistant",
@@ -3857,15 +5208,18 @@ impl EasyInputMessageContent {
     /// The type of the message input. Always `message`.
     ///
     /// Spec: `EasyInputMessage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum EasyInputMessageType { Message = "message" }
 }
 
 /// Spec: `EmptyModelParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type EmptyModelParam = Map<String, Value>;
 
 /// A citation to a file.
 ///
 /// Spec: `FileCitationBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FileCitationBody {
     /// The type of the file citation. Always `file_citation`.
@@ -3907,15 +5261,34 @@ impl ::aigw_wire::Unknowns for FileCitationBody {
     }
 }
 
+impl FileCitationBody {
+    /// A `FileCitationBody` with the fields the spec requires: `file_id`, `index`, `filename`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        file_id: impl Into<String>,
+        index: impl ::aigw_wire::IntoNumber,
+        filename: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(FileCitationBodyType::FileCitation),
+            file_id: Maybe::Present(file_id.into()),
+            index: Maybe::from_number(index),
+            filename: Maybe::Present(filename.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the file citation. Always `file_citation`.
     ///
     /// Spec: `FileCitationBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileCitationBodyType { FileCitation = "file_citation" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `FileDetailEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileDetailEnum {
         Auto = "auto",
         Low = "low",
@@ -3925,6 +5298,7 @@ impl ::aigw_wire::Unknowns for FileCitationBody {
 
 ::aigw_wire::open_enum! {
     /// Spec: `FileInputDetail`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileInputDetail {
         Auto = "auto",
         Low = "low",
@@ -3935,6 +5309,7 @@ impl ::aigw_wire::Unknowns for FileCitationBody {
 /// A path to a file.
 ///
 /// Spec: `FilePath`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FilePath {
     /// The type of the file path. Always `file_path`.
@@ -3970,16 +5345,30 @@ impl ::aigw_wire::Unknowns for FilePath {
     }
 }
 
+impl FilePath {
+    /// A `FilePath` with the fields the spec requires: `file_id`, `index`; `type` set to its only value. Every other field is absent.
+    pub fn new(file_id: impl Into<String>, index: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(FilePathType::FilePath),
+            file_id: Maybe::Present(file_id.into()),
+            index: Maybe::from_number(index),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the file path. Always `file_path`.
     ///
     /// Spec: `FilePath.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FilePathType { FilePath = "file_path" }
 }
 
 /// A tool that searches for relevant content from uploaded files. Learn more about the [file search tool](https://platform.openai.com/docs/guides/tools-file-search).
 ///
 /// Spec: `FileSearchTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FileSearchTool {
     /// The type of the file search tool. Always `file_search`.
@@ -4021,10 +5410,22 @@ impl ::aigw_wire::Unknowns for FileSearchTool {
     }
 }
 
+impl FileSearchTool {
+    /// A `FileSearchTool` with the fields the spec requires: `vector_store_ids`; `type` set to its only value. Every other field is absent.
+    pub fn new(vector_store_ids: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            r#type: Maybe::Present(FileSearchToolType::FileSearch),
+            vector_store_ids: Maybe::Present(vector_store_ids.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The results of a file search tool call. See the
 /// [file search guide](https://platform.openai.com/docs/guides/tools-file-search) for more information.
 ///
 /// Spec: `FileSearchToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FileSearchToolCall {
     /// The unique ID of the file search tool call.
@@ -4071,7 +5472,25 @@ impl ::aigw_wire::Unknowns for FileSearchToolCall {
     }
 }
 
+impl FileSearchToolCall {
+    /// A `FileSearchToolCall` with the fields the spec requires: `id`, `status`, `queries`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        status: impl Into<FileSearchToolCallStatus>,
+        queries: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(FileSearchToolCallType::FileSearchCall),
+            status: Maybe::Present(status.into()),
+            queries: Maybe::Present(queries.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `FileSearchToolCall.results[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FileSearchToolCallResultsItem {
     /// The unique ID of the file.
@@ -4113,6 +5532,7 @@ impl ::aigw_wire::Unknowns for FileSearchToolCallResultsItem {
     /// `searching`, `incomplete` or `failed`,
     ///
     /// Spec: `FileSearchToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileSearchToolCallStatus {
         InProgress = "in_progress",
         Searching = "searching",
@@ -4126,6 +5546,7 @@ impl ::aigw_wire::Unknowns for FileSearchToolCallResultsItem {
     /// The type of the file search tool call. Always `file_search_call`.
     ///
     /// Spec: `FileSearchToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileSearchToolCallType { FileSearchCall = "file_search_call" }
 }
 
@@ -4133,10 +5554,12 @@ impl ::aigw_wire::Unknowns for FileSearchToolCallResultsItem {
     /// The type of the file search tool. Always `file_search`.
     ///
     /// Spec: `FileSearchTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FileSearchToolType { FileSearch = "file_search" }
 }
 
 /// Spec: `Filters`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Filters {
     ComparisonFilter(ComparisonFilter),
@@ -4169,7 +5592,20 @@ impl Filters {
 
 ::aigw_wire::union_serde!(Filters { 0 => ComparisonFilter, 1 => CompoundFilter });
 
+impl From<ComparisonFilter> for Filters {
+    fn from(value: ComparisonFilter) -> Self {
+        Self::ComparisonFilter(value)
+    }
+}
+
+impl From<CompoundFilter> for Filters {
+    fn from(value: CompoundFilter) -> Self {
+        Self::CompoundFilter(value)
+    }
+}
+
 /// Spec: `FunctionAndCustomToolCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionAndCustomToolCallOutput {
     InputText(InputTextContent),
@@ -4223,8 +5659,27 @@ impl FunctionAndCustomToolCallOutput {
 
 ::aigw_wire::union_serde!(FunctionAndCustomToolCallOutput { 0 => InputText, 1 => InputImage, 2 => InputFile });
 
+impl From<InputTextContent> for FunctionAndCustomToolCallOutput {
+    fn from(value: InputTextContent) -> Self {
+        Self::InputText(value)
+    }
+}
+
+impl From<InputImageContent> for FunctionAndCustomToolCallOutput {
+    fn from(value: InputImageContent) -> Self {
+        Self::InputImage(value)
+    }
+}
+
+impl From<InputFileContent> for FunctionAndCustomToolCallOutput {
+    fn from(value: InputFileContent) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `FunctionCallItemStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionCallItemStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -4235,6 +5690,7 @@ impl FunctionAndCustomToolCallOutput {
 /// The output of a function tool call.
 ///
 /// Spec: `FunctionCallOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionCallOutputItemParam {
     /// The unique ID of the function tool call output. Populated when this item is returned via API.
@@ -4288,9 +5744,21 @@ impl ::aigw_wire::Unknowns for FunctionCallOutputItemParam {
     }
 }
 
+impl FunctionCallOutputItemParam {
+    /// A `FunctionCallOutputItemParam` with the fields the spec requires: `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(output: impl Into<FunctionCallOutputItemParamOutput>) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionCallOutputItemParamType::FunctionCallOutput),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Text, image, or file output of the function tool call.
 ///
 /// Spec: `FunctionCallOutputItemParam.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionCallOutputItemParamOutput {
     /// A JSON string of the output of the function tool call.
@@ -4325,9 +5793,28 @@ impl FunctionCallOutputItemParamOutput {
 
 ::aigw_wire::union_serde!(FunctionCallOutputItemParamOutput { 0 => String, 1 => Array });
 
+impl From<String> for FunctionCallOutputItemParamOutput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for FunctionCallOutputItemParamOutput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<FunctionCallOutputItemParamOutputArrayItem>> for FunctionCallOutputItemParamOutput {
+    fn from(value: Vec<FunctionCallOutputItemParamOutputArrayItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// A piece of message content, such as text, an image, or a file.
 ///
 /// Spec: `FunctionCallOutputItemParam.output|1[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionCallOutputItemParamOutputArrayItem {
     InputText(InputTextContentParam),
@@ -4381,15 +5868,35 @@ impl FunctionCallOutputItemParamOutputArrayItem {
 
 ::aigw_wire::union_serde!(FunctionCallOutputItemParamOutputArrayItem { 0 => InputText, 1 => InputImage, 2 => InputFile });
 
+impl From<InputTextContentParam> for FunctionCallOutputItemParamOutputArrayItem {
+    fn from(value: InputTextContentParam) -> Self {
+        Self::InputText(value)
+    }
+}
+
+impl From<InputImageContentParamAutoParam> for FunctionCallOutputItemParamOutputArrayItem {
+    fn from(value: InputImageContentParamAutoParam) -> Self {
+        Self::InputImage(value)
+    }
+}
+
+impl From<InputFileContentParam> for FunctionCallOutputItemParamOutputArrayItem {
+    fn from(value: InputFileContentParam) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Spec: `FunctionCallOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionCallOutputItemParamType { FunctionCallOutput = "function_call_output" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `FunctionCallOutputStatusEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionCallOutputStatusEnum {
         InProgress = "in_progress",
         Completed = "completed",
@@ -4399,6 +5906,7 @@ impl FunctionCallOutputItemParamOutputArrayItem {
 
 ::aigw_wire::open_enum! {
     /// Spec: `FunctionCallStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -4409,6 +5917,7 @@ impl FunctionCallOutputItemParamOutputArrayItem {
 /// Execute a shell command.
 ///
 /// Spec: `FunctionShellAction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellAction {
     /// Required by the spec.
@@ -4442,9 +5951,26 @@ impl ::aigw_wire::Unknowns for FunctionShellAction {
     }
 }
 
+impl FunctionShellAction {
+    /// A `FunctionShellAction` with the fields the spec requires: `commands`, `timeout_ms`, `max_output_length`. Every other field is absent.
+    pub fn new(
+        commands: impl IntoIterator<Item = String>,
+        timeout_ms: impl ::aigw_wire::IntoNumber,
+        max_output_length: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            commands: Maybe::Present(commands.into_iter().collect()),
+            timeout_ms: Maybe::from_number(timeout_ms),
+            max_output_length: Maybe::from_number(max_output_length),
+            ..Default::default()
+        }
+    }
+}
+
 /// Commands and limits describing how to run the shell tool call.
 ///
 /// Spec: `FunctionShellActionParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellActionParam {
     /// Ordered shell commands for the execution environment to run.
@@ -4476,9 +6002,20 @@ impl ::aigw_wire::Unknowns for FunctionShellActionParam {
     }
 }
 
+impl FunctionShellActionParam {
+    /// A `FunctionShellActionParam` with the fields the spec requires: `commands`. Every other field is absent.
+    pub fn new(commands: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            commands: Maybe::Present(commands.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool call that executes one or more shell commands in a managed environment.
 ///
 /// Spec: `FunctionShellCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCall {
     /// The type of the item. Always `shell_call`.
@@ -4539,6 +6076,7 @@ impl ::aigw_wire::Unknowns for FunctionShellCall {
 }
 
 /// Spec: `FunctionShellCall.environment`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellCallEnvironment {
     Local(LocalEnvironmentResource),
@@ -4571,9 +6109,22 @@ impl FunctionShellCallEnvironment {
 
 ::aigw_wire::union_serde!(FunctionShellCallEnvironment { 0 => Local, 1 => ContainerReference });
 
+impl From<LocalEnvironmentResource> for FunctionShellCallEnvironment {
+    fn from(value: LocalEnvironmentResource) -> Self {
+        Self::Local(value)
+    }
+}
+
+impl From<ContainerReferenceResource> for FunctionShellCallEnvironment {
+    fn from(value: ContainerReferenceResource) -> Self {
+        Self::ContainerReference(value)
+    }
+}
+
 /// A tool representing a request to execute one or more shell commands.
 ///
 /// Spec: `FunctionShellCallItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallItemParam {
     /// The unique ID of the shell tool call. Populated when this item is returned via API.
@@ -4625,9 +6176,22 @@ impl ::aigw_wire::Unknowns for FunctionShellCallItemParam {
     }
 }
 
+impl FunctionShellCallItemParam {
+    /// A `FunctionShellCallItemParam` with the fields the spec requires: `call_id`, `action`; `type` set to its only value. Every other field is absent.
+    pub fn new(call_id: impl Into<String>, action: impl Into<FunctionShellActionParam>) -> Self {
+        Self {
+            call_id: Maybe::Present(call_id.into()),
+            r#type: Maybe::Present(FunctionShellCallItemParamType::ShellCall),
+            action: Maybe::Present(action.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The environment to execute the shell commands in.
 ///
 /// Spec: `FunctionShellCallItemParam.environment`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellCallItemParamEnvironment {
     Local(LocalEnvironmentParam),
@@ -4660,10 +6224,23 @@ impl FunctionShellCallItemParamEnvironment {
 
 ::aigw_wire::union_serde!(FunctionShellCallItemParamEnvironment { 0 => Local, 1 => ContainerReference });
 
+impl From<LocalEnvironmentParam> for FunctionShellCallItemParamEnvironment {
+    fn from(value: LocalEnvironmentParam) -> Self {
+        Self::Local(value)
+    }
+}
+
+impl From<ContainerReferenceParam> for FunctionShellCallItemParamEnvironment {
+    fn from(value: ContainerReferenceParam) -> Self {
+        Self::ContainerReference(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `shell_call`.
     ///
     /// Spec: `FunctionShellCallItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallItemParamType { ShellCall = "shell_call" }
 }
 
@@ -4671,6 +6248,7 @@ impl FunctionShellCallItemParamEnvironment {
     /// Status values reported for shell tool calls.
     ///
     /// Spec: `FunctionShellCallItemStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallItemStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -4681,6 +6259,7 @@ impl FunctionShellCallItemParamEnvironment {
 /// The output of a shell tool call that was emitted.
 ///
 /// Spec: `FunctionShellCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutput {
     /// The type of the shell call output. Always `shell_call_output`.
@@ -4745,6 +6324,7 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutput {
 /// The content of a shell tool call output that was emitted.
 ///
 /// Spec: `FunctionShellCallOutputContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputContent {
     /// The standard output that was captured.
@@ -4784,9 +6364,26 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputContent {
     }
 }
 
+impl FunctionShellCallOutputContent {
+    /// A `FunctionShellCallOutputContent` with the fields the spec requires: `stdout`, `stderr`, `outcome`. Every other field is absent.
+    pub fn new(
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+        outcome: impl Into<FunctionShellCallOutputContentOutcome>,
+    ) -> Self {
+        Self {
+            stdout: Maybe::Present(stdout.into()),
+            stderr: Maybe::Present(stderr.into()),
+            outcome: Maybe::Present(outcome.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk.
 ///
 /// Spec: `FunctionShellCallOutputContent.outcome`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellCallOutputContentOutcome {
     Timeout(FunctionShellCallOutputTimeoutOutcome),
@@ -4819,9 +6416,22 @@ impl FunctionShellCallOutputContentOutcome {
 
 ::aigw_wire::union_serde!(FunctionShellCallOutputContentOutcome { 0 => Timeout, 1 => Exit });
 
+impl From<FunctionShellCallOutputTimeoutOutcome> for FunctionShellCallOutputContentOutcome {
+    fn from(value: FunctionShellCallOutputTimeoutOutcome) -> Self {
+        Self::Timeout(value)
+    }
+}
+
+impl From<FunctionShellCallOutputExitOutcome> for FunctionShellCallOutputContentOutcome {
+    fn from(value: FunctionShellCallOutputExitOutcome) -> Self {
+        Self::Exit(value)
+    }
+}
+
 /// Captured stdout and stderr for a portion of a shell tool call output.
 ///
 /// Spec: `FunctionShellCallOutputContentParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputContentParam {
     /// Captured stdout output for the shell call.
@@ -4857,9 +6467,26 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputContentParam {
     }
 }
 
+impl FunctionShellCallOutputContentParam {
+    /// A `FunctionShellCallOutputContentParam` with the fields the spec requires: `stdout`, `stderr`, `outcome`. Every other field is absent.
+    pub fn new(
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+        outcome: impl Into<FunctionShellCallOutputOutcomeParam>,
+    ) -> Self {
+        Self {
+            stdout: Maybe::Present(stdout.into()),
+            stderr: Maybe::Present(stderr.into()),
+            outcome: Maybe::Present(outcome.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Indicates that the shell commands finished and returned an exit code.
 ///
 /// Spec: `FunctionShellCallOutputExitOutcome`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputExitOutcome {
     /// The outcome type. Always `exit`.
@@ -4889,9 +6516,21 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcome {
     }
 }
 
+impl FunctionShellCallOutputExitOutcome {
+    /// A `FunctionShellCallOutputExitOutcome` with the fields the spec requires: `exit_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(exit_code: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionShellCallOutputExitOutcomeType::Exit),
+            exit_code: Maybe::from_number(exit_code),
+            ..Default::default()
+        }
+    }
+}
+
 /// Indicates that the shell commands finished and returned an exit code.
 ///
 /// Spec: `FunctionShellCallOutputExitOutcomeParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputExitOutcomeParam {
     /// The outcome type. Always `exit`.
@@ -4921,10 +6560,22 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcomeParam {
     }
 }
 
+impl FunctionShellCallOutputExitOutcomeParam {
+    /// A `FunctionShellCallOutputExitOutcomeParam` with the fields the spec requires: `exit_code`; `type` set to its only value. Every other field is absent.
+    pub fn new(exit_code: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionShellCallOutputExitOutcomeParamType::Exit),
+            exit_code: Maybe::from_number(exit_code),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The outcome type. Always `exit`.
     ///
     /// Spec: `FunctionShellCallOutputExitOutcomeParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputExitOutcomeParamType { Exit = "exit" }
 }
 
@@ -4932,12 +6583,14 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcomeParam {
     /// The outcome type. Always `exit`.
     ///
     /// Spec: `FunctionShellCallOutputExitOutcome.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputExitOutcomeType { Exit = "exit" }
 }
 
 /// The streamed output items emitted by a shell tool call.
 ///
 /// Spec: `FunctionShellCallOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputItemParam {
     /// The unique ID of the shell tool call output. Populated when this item is returned via API.
@@ -4989,16 +6642,33 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputItemParam {
     }
 }
 
+impl FunctionShellCallOutputItemParam {
+    /// A `FunctionShellCallOutputItemParam` with the fields the spec requires: `call_id`, `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        call_id: impl Into<String>,
+        output: impl IntoIterator<Item = FunctionShellCallOutputContentParam>,
+    ) -> Self {
+        Self {
+            call_id: Maybe::Present(call_id.into()),
+            r#type: Maybe::Present(FunctionShellCallOutputItemParamType::ShellCallOutput),
+            output: Maybe::Present(output.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `shell_call_output`.
     ///
     /// Spec: `FunctionShellCallOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputItemParamType { ShellCallOutput = "shell_call_output" }
 }
 
 /// The exit or timeout outcome associated with this shell call.
 ///
 /// Spec: `FunctionShellCallOutputOutcomeParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellCallOutputOutcomeParam {
     Timeout(FunctionShellCallOutputTimeoutOutcomeParam),
@@ -5031,8 +6701,21 @@ impl FunctionShellCallOutputOutcomeParam {
 
 ::aigw_wire::union_serde!(FunctionShellCallOutputOutcomeParam { 0 => Timeout, 1 => Exit });
 
+impl From<FunctionShellCallOutputTimeoutOutcomeParam> for FunctionShellCallOutputOutcomeParam {
+    fn from(value: FunctionShellCallOutputTimeoutOutcomeParam) -> Self {
+        Self::Timeout(value)
+    }
+}
+
+impl From<FunctionShellCallOutputExitOutcomeParam> for FunctionShellCallOutputOutcomeParam {
+    fn from(value: FunctionShellCallOutputExitOutcomeParam) -> Self {
+        Self::Exit(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `FunctionShellCallOutputStatusEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputStatusEnum {
         InProgress = "in_progress",
         Completed = "completed",
@@ -5043,6 +6726,7 @@ impl FunctionShellCallOutputOutcomeParam {
 /// Indicates that the shell call exceeded its configured time limit.
 ///
 /// Spec: `FunctionShellCallOutputTimeoutOutcome`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputTimeoutOutcome {
     /// The outcome type. Always `timeout`.
@@ -5066,9 +6750,20 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcome {
     }
 }
 
+impl FunctionShellCallOutputTimeoutOutcome {
+    /// A `FunctionShellCallOutputTimeoutOutcome` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionShellCallOutputTimeoutOutcomeType::Timeout),
+            ..Default::default()
+        }
+    }
+}
+
 /// Indicates that the shell call exceeded its configured time limit.
 ///
 /// Spec: `FunctionShellCallOutputTimeoutOutcomeParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellCallOutputTimeoutOutcomeParam {
     /// The outcome type. Always `timeout`.
@@ -5092,10 +6787,21 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
     }
 }
 
+impl FunctionShellCallOutputTimeoutOutcomeParam {
+    /// A `FunctionShellCallOutputTimeoutOutcomeParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionShellCallOutputTimeoutOutcomeParamType::Timeout),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The outcome type. Always `timeout`.
     ///
     /// Spec: `FunctionShellCallOutputTimeoutOutcomeParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputTimeoutOutcomeParamType { Timeout = "timeout" }
 }
 
@@ -5103,6 +6809,7 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
     /// The outcome type. Always `timeout`.
     ///
     /// Spec: `FunctionShellCallOutputTimeoutOutcome.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputTimeoutOutcomeType { Timeout = "timeout" }
 }
 
@@ -5110,11 +6817,13 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
     /// The type of the shell call output. Always `shell_call_output`.
     ///
     /// Spec: `FunctionShellCallOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallOutputType { ShellCallOutput = "shell_call_output" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `FunctionShellCallStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -5126,12 +6835,14 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
     /// The type of the item. Always `shell_call`.
     ///
     /// Spec: `FunctionShellCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellCallType { ShellCall = "shell_call" }
 }
 
 /// A tool that allows the model to execute shell commands.
 ///
 /// Spec: `FunctionShellToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionShellToolParam {
     /// The type of the shell tool. Always `shell`.
@@ -5162,7 +6873,18 @@ impl ::aigw_wire::Unknowns for FunctionShellToolParam {
     }
 }
 
+impl FunctionShellToolParam {
+    /// A `FunctionShellToolParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionShellToolParamType::Shell),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `FunctionShellToolParam.environment`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellToolParamEnvironment {
     ContainerAuto(ContainerAutoParam),
@@ -5208,16 +6930,36 @@ impl FunctionShellToolParamEnvironment {
 
 ::aigw_wire::union_serde!(FunctionShellToolParamEnvironment { 0 => ContainerAuto, 1 => Local, 2 => ContainerReference });
 
+impl From<ContainerAutoParam> for FunctionShellToolParamEnvironment {
+    fn from(value: ContainerAutoParam) -> Self {
+        Self::ContainerAuto(value)
+    }
+}
+
+impl From<LocalEnvironmentParam> for FunctionShellToolParamEnvironment {
+    fn from(value: LocalEnvironmentParam) -> Self {
+        Self::Local(value)
+    }
+}
+
+impl From<ContainerReferenceParam> for FunctionShellToolParamEnvironment {
+    fn from(value: ContainerReferenceParam) -> Self {
+        Self::ContainerReference(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the shell tool. Always `shell`.
     ///
     /// Spec: `FunctionShellToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionShellToolParamType { Shell = "shell" }
 }
 
 /// Defines a function in your own code the model can choose to call. Learn more about [function calling](https://platform.openai.com/docs/guides/function-calling).
 ///
 /// Spec: `FunctionTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionTool {
     /// The type of the function tool. Always `function`.
@@ -5275,10 +7017,71 @@ impl ::aigw_wire::Unknowns for FunctionTool {
     }
 }
 
+impl FunctionTool {
+    /// A `FunctionTool` with the fields the spec requires: `name`, `parameters`, `strict`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        name: impl Into<String>,
+        parameters: impl Into<Map<String, Value>>,
+        strict: impl Into<bool>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionToolType::Function),
+            name: Maybe::Present(name.into()),
+            parameters: Maybe::Present(parameters.into()),
+            strict: Maybe::Present(strict.into()),
+            ..Default::default()
+        }
+    }
+    /// Sets `type` (builder style).
+    pub fn with_type(mut self, value: impl Into<FunctionToolType>) -> Self {
+        self.r#type = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `name` (builder style).
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `description` (builder style).
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `parameters` (builder style).
+    pub fn with_parameters(mut self, value: impl Into<Map<String, Value>>) -> Self {
+        self.parameters = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `output_schema` (builder style).
+    pub fn with_output_schema(mut self, value: impl Into<Map<String, Value>>) -> Self {
+        self.output_schema = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `strict` (builder style).
+    pub fn with_strict(mut self, value: impl Into<bool>) -> Self {
+        self.strict = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `defer_loading` (builder style).
+    pub fn with_defer_loading(mut self, value: impl Into<bool>) -> Self {
+        self.defer_loading = Maybe::Present(value.into());
+        self
+    }
+    /// Sets `allowed_callers` (builder style).
+    pub fn with_allowed_callers(
+        mut self,
+        value: impl IntoIterator<Item = CallableToolAllowedCaller>,
+    ) -> Self {
+        self.allowed_callers = Maybe::Present(value.into_iter().collect());
+        self
+    }
+}
+
 /// A tool call to run a function. See the
 /// [function calling guide](https://platform.openai.com/docs/guides/function-calling) for more information.
 ///
 /// Spec: `FunctionToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionToolCall {
     /// The unique ID of the function tool call.
@@ -5336,9 +7139,27 @@ impl ::aigw_wire::Unknowns for FunctionToolCall {
     }
 }
 
+impl FunctionToolCall {
+    /// A `FunctionToolCall` with the fields the spec requires: `call_id`, `name`, `arguments`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionToolCallType::FunctionCall),
+            call_id: Maybe::Present(call_id.into()),
+            name: Maybe::Present(name.into()),
+            arguments: Maybe::Present(arguments.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output of a function tool call.
 ///
 /// Spec: `FunctionToolCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionToolCallOutput {
     /// The unique ID of the function tool call output. Populated when this item
@@ -5394,10 +7215,22 @@ impl ::aigw_wire::Unknowns for FunctionToolCallOutput {
     }
 }
 
+impl FunctionToolCallOutput {
+    /// A `FunctionToolCallOutput` with the fields the spec requires: `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(output: impl Into<FunctionToolCallOutputOutput>) -> Self {
+        Self {
+            r#type: Maybe::Present(FunctionToolCallOutputType::FunctionCallOutput),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output from the function call generated by your code.
 /// Can be a string or an list of output content.
 ///
 /// Spec: `FunctionToolCallOutput.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionToolCallOutputOutput {
     /// A string of the output of the function call.
@@ -5432,7 +7265,26 @@ impl FunctionToolCallOutputOutput {
 
 ::aigw_wire::union_serde!(FunctionToolCallOutputOutput { 0 => String, 1 => Array });
 
+impl From<String> for FunctionToolCallOutputOutput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for FunctionToolCallOutputOutput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<FunctionAndCustomToolCallOutput>> for FunctionToolCallOutputOutput {
+    fn from(value: Vec<FunctionAndCustomToolCallOutput>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `FunctionToolCallOutputResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionToolCallOutputResource {
     /// The unique ID of the function call tool output.
@@ -5495,10 +7347,28 @@ impl ::aigw_wire::Unknowns for FunctionToolCallOutputResource {
     }
 }
 
+impl FunctionToolCallOutputResource {
+    /// A `FunctionToolCallOutputResource` with the fields the spec requires: `id`, `output`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        output: impl Into<FunctionToolCallOutputResourceOutput>,
+        status: impl Into<FunctionCallOutputStatusEnum>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(FunctionToolCallOutputResourceType::FunctionCallOutput),
+            output: Maybe::Present(output.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output from the function call generated by your code.
 /// Can be a string or an list of output content.
 ///
 /// Spec: `FunctionToolCallOutputResource.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionToolCallOutputResourceOutput {
     /// A string of the output of the function call.
@@ -5533,10 +7403,29 @@ impl FunctionToolCallOutputResourceOutput {
 
 ::aigw_wire::union_serde!(FunctionToolCallOutputResourceOutput { 0 => String, 1 => Array });
 
+impl From<String> for FunctionToolCallOutputResourceOutput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for FunctionToolCallOutputResourceOutput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<FunctionAndCustomToolCallOutput>> for FunctionToolCallOutputResourceOutput {
+    fn from(value: Vec<FunctionAndCustomToolCallOutput>) -> Self {
+        Self::Array(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Spec: `FunctionToolCallOutputResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallOutputResourceType { FunctionCallOutput = "function_call_output" }
 }
 
@@ -5545,6 +7434,7 @@ impl FunctionToolCallOutputResourceOutput {
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `FunctionToolCallOutput.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallOutputStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -5556,10 +7446,12 @@ impl FunctionToolCallOutputResourceOutput {
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Spec: `FunctionToolCallOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
 }
 
 /// Spec: `FunctionToolCallResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionToolCallResource {
     /// The unique ID of the function tool call.
@@ -5629,6 +7521,7 @@ impl ::aigw_wire::Unknowns for FunctionToolCallResource {
     /// The type of the function tool call. Always `function_call`.
     ///
     /// Spec: `FunctionToolCallResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallResourceType { FunctionCall = "function_call" }
 }
 
@@ -5637,6 +7530,7 @@ impl ::aigw_wire::Unknowns for FunctionToolCallResource {
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `FunctionToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -5648,10 +7542,12 @@ impl ::aigw_wire::Unknowns for FunctionToolCallResource {
     /// The type of the function tool call. Always `function_call`.
     ///
     /// Spec: `FunctionToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolCallType { FunctionCall = "function_call" }
 }
 
 /// Spec: `FunctionToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct FunctionToolParam {
     /// Required by the spec.
@@ -5699,8 +7595,20 @@ impl ::aigw_wire::Unknowns for FunctionToolParam {
     }
 }
 
+impl FunctionToolParam {
+    /// A `FunctionToolParam` with the fields the spec requires: `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            r#type: Maybe::Present(FunctionToolParamType::Function),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `FunctionToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolParamType { Function = "function" }
 }
 
@@ -5708,11 +7616,13 @@ impl ::aigw_wire::Unknowns for FunctionToolParam {
     /// The type of the function tool. Always `function`.
     ///
     /// Spec: `FunctionTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum FunctionToolType { Function = "function" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `GrammarSyntax1`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum GrammarSyntax1 {
         Lark = "lark",
         Regex = "regex",
@@ -5720,6 +7630,7 @@ impl ::aigw_wire::Unknowns for FunctionToolParam {
 }
 
 /// Spec: `HTTPError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HTTPError {
     /// Required by the spec.
@@ -5749,12 +7660,26 @@ impl ::aigw_wire::Unknowns for HTTPError {
     }
 }
 
+impl HTTPError {
+    /// A `HTTPError` with the fields the spec requires: `code`, `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(code: impl ::aigw_wire::IntoNumber, message: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(HTTPErrorType::HttpError),
+            code: Maybe::from_number(code),
+            message: Maybe::Present(message.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `HTTPError.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum HTTPErrorType { HttpError = "http_error" }
 }
 
 /// Spec: `HybridSearchOptions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HybridSearchOptions {
     /// The weight of the embedding in the reciprocal ranking fusion.
@@ -5784,8 +7709,23 @@ impl ::aigw_wire::Unknowns for HybridSearchOptions {
     }
 }
 
+impl HybridSearchOptions {
+    /// A `HybridSearchOptions` with the fields the spec requires: `embedding_weight`, `text_weight`. Every other field is absent.
+    pub fn new(
+        embedding_weight: impl ::aigw_wire::IntoNumber,
+        text_weight: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            embedding_weight: Maybe::from_number(embedding_weight),
+            text_weight: Maybe::from_number(text_weight),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ImageDetail`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageDetail {
         Low = "low",
         High = "high",
@@ -5796,6 +7736,7 @@ impl ::aigw_wire::Unknowns for HybridSearchOptions {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ImageGenActionEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenActionEnum {
         Generate = "generate",
         Edit = "edit",
@@ -5806,6 +7747,7 @@ impl ::aigw_wire::Unknowns for HybridSearchOptions {
 /// A tool that generates images using the GPT image models.
 ///
 /// Spec: `ImageGenTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImageGenTool {
     /// The type of the image generation tool. Always `image_generation`.
@@ -5878,6 +7820,16 @@ impl ::aigw_wire::Unknowns for ImageGenTool {
     }
 }
 
+impl ImageGenTool {
+    /// A `ImageGenTool` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ImageGenToolType::ImageGeneration),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Set the background of the generated image. One of `transparent`,
     /// `opaque`, or `auto`. Transparent backgrounds are available for
@@ -5886,6 +7838,7 @@ impl ::aigw_wire::Unknowns for ImageGenTool {
     /// `transparent`, set the output format to `png` or `webp`. Default: `auto`.
     ///
     /// Spec: `ImageGenTool.background`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolBackground {
         Transparent = "transparent",
         Opaque = "opaque",
@@ -5896,6 +7849,7 @@ impl ::aigw_wire::Unknowns for ImageGenTool {
 /// An image generation request made by the model.
 ///
 /// Spec: `ImageGenToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImageGenToolCall {
     /// The type of the image generation call. Always `image_generation_call`.
@@ -5937,10 +7891,28 @@ impl ::aigw_wire::Unknowns for ImageGenToolCall {
     }
 }
 
+impl ImageGenToolCall {
+    /// A `ImageGenToolCall` with the fields the spec requires: `id`, `status`, `result`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        status: impl Into<ImageGenToolCallStatus>,
+        result: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ImageGenToolCallType::ImageGenerationCall),
+            id: Maybe::Present(id.into()),
+            status: Maybe::Present(status.into()),
+            result: Maybe::Present(result.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the image generation call.
     ///
     /// Spec: `ImageGenToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -5953,6 +7925,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolCall {
     /// The type of the image generation call. Always `image_generation_call`.
     ///
     /// Spec: `ImageGenToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolCallType { ImageGenerationCall = "image_generation_call" }
 }
 
@@ -5960,6 +7933,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolCall {
 /// (string, optional) and `file_id` (string, optional).
 ///
 /// Spec: `ImageGenTool.input_image_mask`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImageGenToolInputImageMask {
     /// Base64-encoded mask image.
@@ -5987,6 +7961,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ImageGenTool.model`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolModel {
         GptImage1 = "gpt-image-1",
         GptImage1Mini = "gpt-image-1-mini",
@@ -6000,6 +7975,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// Moderation level for the generated image. Default: `auto`.
     ///
     /// Spec: `ImageGenTool.moderation`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolModeration {
         Auto = "auto",
         Low = "low",
@@ -6011,6 +7987,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// `jpeg`. Default: `png`.
     ///
     /// Spec: `ImageGenTool.output_format`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolOutputFormat {
         Png = "png",
         Webp = "webp",
@@ -6023,6 +8000,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// or `auto`. Default: `auto`.
     ///
     /// Spec: `ImageGenTool.quality`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolQuality {
         Low = "low",
         Medium = "medium",
@@ -6035,6 +8013,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`.
     ///
     /// Spec: `ImageGenTool.size`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolSize {
         V1024x1024 = "1024x1024",
         V1024x1536 = "1024x1536",
@@ -6047,6 +8026,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// The type of the image generation tool. Always `image_generation`.
     ///
     /// Spec: `ImageGenTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ImageGenToolType { ImageGeneration = "image_generation" }
 }
 
@@ -6062,6 +8042,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
     /// - `reasoning.encrypted_content`: Includes an encrypted version of reasoning tokens in reasoning item outputs. This enables reasoning items to be used in multi-turn conversations when using the Responses API statelessly (like when the `store` parameter is set to `false`, or when an organization is enrolled in the zero data retention program).
     ///
     /// Spec: `IncludeEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum IncludeEnum {
         FileSearchCallResults = "file_search_call.results",
         WebSearchCallResults = "web_search_call.results",
@@ -6075,6 +8056,7 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
 }
 
 /// Spec: `InlineSkillParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InlineSkillParam {
     /// Defines an inline skill for this request.
@@ -6116,16 +8098,35 @@ impl ::aigw_wire::Unknowns for InlineSkillParam {
     }
 }
 
+impl InlineSkillParam {
+    /// A `InlineSkillParam` with the fields the spec requires: `name`, `description`, `source`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        source: impl Into<InlineSkillSourceParam>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(InlineSkillParamType::Inline),
+            name: Maybe::Present(name.into()),
+            description: Maybe::Present(description.into()),
+            source: Maybe::Present(source.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Defines an inline skill for this request.
     ///
     /// Spec: `InlineSkillParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InlineSkillParamType { Inline = "inline" }
 }
 
 /// Inline skill payload
 ///
 /// Spec: `InlineSkillSourceParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InlineSkillSourceParam {
     /// The type of the inline skill source. Must be `base64`.
@@ -6161,10 +8162,23 @@ impl ::aigw_wire::Unknowns for InlineSkillSourceParam {
     }
 }
 
+impl InlineSkillSourceParam {
+    /// A `InlineSkillSourceParam` with the fields the spec requires: `data`; `type`, `media_type` set to its only value. Every other field is absent.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(InlineSkillSourceParamType::Base64),
+            media_type: Maybe::Present(InlineSkillSourceParamMediaType::ApplicationZip),
+            data: Maybe::Present(data.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The media type of the inline skill payload. Must be `application/zip`.
     ///
     /// Spec: `InlineSkillSourceParam.media_type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InlineSkillSourceParamMediaType {
         ApplicationZip = "application/zip",
     }
@@ -6174,12 +8188,14 @@ impl ::aigw_wire::Unknowns for InlineSkillSourceParam {
     /// The type of the inline skill source. Must be `base64`.
     ///
     /// Spec: `InlineSkillSourceParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InlineSkillSourceParamType {
         Base64 = "base64",
     }
 }
 
 /// Spec: `InputContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputContent {
     InputText(InputTextContent),
@@ -6233,10 +8249,29 @@ impl InputContent {
 
 ::aigw_wire::union_serde!(InputContent { 0 => InputText, 1 => InputImage, 2 => InputFile });
 
+impl From<InputTextContent> for InputContent {
+    fn from(value: InputTextContent) -> Self {
+        Self::InputText(value)
+    }
+}
+
+impl From<InputImageContent> for InputContent {
+    fn from(value: InputImageContent) -> Self {
+        Self::InputImage(value)
+    }
+}
+
+impl From<InputFileContent> for InputContent {
+    fn from(value: InputFileContent) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Control how much effort the model will exert to match the style and features, especially facial features, of input images. This parameter is only supported for `gpt-image-1` and `gpt-image-1.5` and later models, unsupported for `gpt-image-1-mini`. Supports `high` and `low`. Defaults to `low`.
     ///
     /// Spec: `InputFidelity`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputFidelity {
         High = "high",
         Low = "low",
@@ -6246,6 +8281,7 @@ impl InputContent {
 /// A file input to the model.
 ///
 /// Spec: `InputFileContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputFileContent {
     /// The type of the input item. Always `input_file`.
@@ -6297,9 +8333,20 @@ impl ::aigw_wire::Unknowns for InputFileContent {
     }
 }
 
+impl InputFileContent {
+    /// A `InputFileContent` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(InputFileContentType::InputFile),
+            ..Default::default()
+        }
+    }
+}
+
 /// A file input to the model.
 ///
 /// Spec: `InputFileContentParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputFileContentParam {
     /// The type of the input item. Always `input_file`.
@@ -6351,10 +8398,21 @@ impl ::aigw_wire::Unknowns for InputFileContentParam {
     }
 }
 
+impl InputFileContentParam {
+    /// A `InputFileContentParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(InputFileContentParamType::InputFile),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the input item. Always `input_file`.
     ///
     /// Spec: `InputFileContentParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputFileContentParamType { InputFile = "input_file" }
 }
 
@@ -6362,12 +8420,14 @@ impl ::aigw_wire::Unknowns for InputFileContentParam {
     /// The type of the input item. Always `input_file`.
     ///
     /// Spec: `InputFileContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputFileContentType { InputFile = "input_file" }
 }
 
 /// An image input to the model. Learn about [image inputs](https://platform.openai.com/docs/guides/vision).
 ///
 /// Spec: `InputImageContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputImageContent {
     /// The type of the input item. Always `input_image`.
@@ -6413,9 +8473,21 @@ impl ::aigw_wire::Unknowns for InputImageContent {
     }
 }
 
+impl InputImageContent {
+    /// A `InputImageContent` with the fields the spec requires: `detail`; `type` set to its only value. Every other field is absent.
+    pub fn new(detail: impl Into<ImageDetail>) -> Self {
+        Self {
+            r#type: Maybe::Present(InputImageContentType::InputImage),
+            detail: Maybe::Present(detail.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An image input to the model. Learn about [image inputs](https://platform.openai.com/docs/guides/vision)
 ///
 /// Spec: `InputImageContentParamAutoParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputImageContentParamAutoParam {
     /// The type of the input item. Always `input_image`.
@@ -6459,10 +8531,21 @@ impl ::aigw_wire::Unknowns for InputImageContentParamAutoParam {
     }
 }
 
+impl InputImageContentParamAutoParam {
+    /// A `InputImageContentParamAutoParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(InputImageContentParamAutoParamType::InputImage),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the input item. Always `input_image`.
     ///
     /// Spec: `InputImageContentParamAutoParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputImageContentParamAutoParamType { InputImage = "input_image" }
 }
 
@@ -6470,10 +8553,12 @@ impl ::aigw_wire::Unknowns for InputImageContentParamAutoParam {
     /// The type of the input item. Always `input_image`.
     ///
     /// Spec: `InputImageContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputImageContentType { InputImage = "input_image" }
 }
 
 /// Spec: `InputItem`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputItem {
     EasyInputMessage(EasyInputMessage),
@@ -6600,11 +8685,48 @@ impl InputItem {
 
 ::aigw_wire::union_serde!(InputItem { 0 => EasyInputMessage, 1 => Item, 2 => CompactionTrigger, 3 => ItemReference, 4 => Program, 5 => ProgramOutput });
 
+impl From<EasyInputMessage> for InputItem {
+    fn from(value: EasyInputMessage) -> Self {
+        Self::EasyInputMessage(value)
+    }
+}
+
+impl From<Item> for InputItem {
+    fn from(value: Item) -> Self {
+        Self::Item(Box::new(value))
+    }
+}
+
+impl From<CompactionTriggerItemParam> for InputItem {
+    fn from(value: CompactionTriggerItemParam) -> Self {
+        Self::CompactionTrigger(value)
+    }
+}
+
+impl From<ItemReferenceParam> for InputItem {
+    fn from(value: ItemReferenceParam) -> Self {
+        Self::ItemReference(value)
+    }
+}
+
+impl From<ProgramItemParam> for InputItem {
+    fn from(value: ProgramItemParam) -> Self {
+        Self::Program(value)
+    }
+}
+
+impl From<ProgramOutputItemParam> for InputItem {
+    fn from(value: ProgramOutputItemParam) -> Self {
+        Self::ProgramOutput(value)
+    }
+}
+
 /// A message input to the model with a role indicating instruction following
 /// hierarchy. Instructions given with the `developer` or `system` role take
 /// precedence over instructions given with the `user` role.
 ///
 /// Spec: `InputMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputMessage {
     /// The type of the message input. Always set to `message`.
@@ -6641,13 +8763,29 @@ impl ::aigw_wire::Unknowns for InputMessage {
     }
 }
 
+impl InputMessage {
+    /// A `InputMessage` with the fields the spec requires: `role`, `content`. Every other field is absent.
+    pub fn new(
+        role: impl Into<InputMessageRole>,
+        content: impl IntoIterator<Item = InputContent>,
+    ) -> Self {
+        Self {
+            role: Maybe::Present(role.into()),
+            content: Maybe::Present(content.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A list of one or many input items to the model, containing different content
 /// types.
 ///
 /// Spec: `InputMessageContentList`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type InputMessageContentList = Vec<InputContent>;
 
 /// Spec: `InputMessageResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputMessageResource {
     /// The type of the message input. Always set to `message`.
@@ -6692,10 +8830,28 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     }
 }
 
+impl InputMessageResource {
+    /// A `InputMessageResource` with the fields the spec requires: `role`, `content`, `id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        role: impl Into<InputMessageResourceRole>,
+        content: impl IntoIterator<Item = InputContent>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(InputMessageResourceType::Message),
+            role: Maybe::Present(role.into()),
+            content: Maybe::Present(content.into_iter().collect()),
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role of the message input. One of `user`, `system`, or `developer`.
     ///
     /// Spec: `InputMessageResource.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageResourceRole {
         User = "user",
         System = "system",
@@ -6708,6 +8864,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `InputMessageResource.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageResourceStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -6719,6 +8876,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     /// The type of the message input. Always set to `message`.
     ///
     /// Spec: `InputMessageResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageResourceType { Message = "message" }
 }
 
@@ -6726,6 +8884,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     /// The role of the message input. One of `user`, `system`, or `developer`.
     ///
     /// Spec: `InputMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageRole {
         User = "user",
         System = "system",
@@ -6738,6 +8897,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `InputMessage.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -6749,6 +8909,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
     /// The type of the message input. Always set to `message`.
     ///
     /// Spec: `InputMessage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputMessageType { Message = "message" }
 }
 
@@ -6762,6 +8923,7 @@ impl ::aigw_wire::Unknowns for InputMessageResource {
 /// - [Function calling](https://platform.openai.com/docs/guides/function-calling)
 ///
 /// Spec: `InputParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputParam {
     /// A text input to the model, equivalent to a text input with the
@@ -6798,9 +8960,28 @@ impl InputParam {
 
 ::aigw_wire::union_serde!(InputParam { 0 => String, 1 => Array });
 
+impl From<String> for InputParam {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for InputParam {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<InputItem>> for InputParam {
+    fn from(value: Vec<InputItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// A text input to the model.
 ///
 /// Spec: `InputTextContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputTextContent {
     /// The type of the input item. Always `input_text`.
@@ -6838,9 +9019,21 @@ impl ::aigw_wire::Unknowns for InputTextContent {
     }
 }
 
+impl InputTextContent {
+    /// A `InputTextContent` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(InputTextContentType::InputText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A text input to the model.
 ///
 /// Spec: `InputTextContentParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputTextContentParam {
     /// The type of the input item. Always `input_text`.
@@ -6878,10 +9071,22 @@ impl ::aigw_wire::Unknowns for InputTextContentParam {
     }
 }
 
+impl InputTextContentParam {
+    /// A `InputTextContentParam` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(InputTextContentParamType::InputText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the input item. Always `input_text`.
     ///
     /// Spec: `InputTextContentParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputTextContentParamType { InputText = "input_text" }
 }
 
@@ -6889,12 +9094,14 @@ impl ::aigw_wire::Unknowns for InputTextContentParam {
     /// The type of the input item. Always `input_text`.
     ///
     /// Spec: `InputTextContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum InputTextContentType { InputText = "input_text" }
 }
 
 /// Content item used to generate a response.
 ///
 /// Spec: `Item`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     InputMessage(InputMessage),
@@ -7176,9 +9383,172 @@ impl Item {
 
 ::aigw_wire::union_serde!(Item { 0 => InputMessage, 1 => OutputMessage, 2 => FileSearchCall, 3 => ComputerCall, 4 => ComputerCallOutput, 5 => WebSearchCall, 6 => FunctionCall, 7 => FunctionCallOutput, 8 => ToolSearchCall, 9 => ToolSearchOutput, 10 => AdditionalTools, 11 => Reasoning, 12 => Compaction, 13 => ImageGenerationCall, 14 => CodeInterpreterCall, 15 => LocalShellCall, 16 => LocalShellCallOutput, 17 => ShellCall, 18 => ShellCallOutput, 19 => ApplyPatchCall, 20 => ApplyPatchCallOutput, 21 => McpListTools, 22 => McpApprovalRequest, 23 => McpApprovalResponse, 24 => McpCall, 25 => CustomToolCallOutput, 26 => CustomToolCall });
 
+impl From<InputMessage> for Item {
+    fn from(value: InputMessage) -> Self {
+        Self::InputMessage(value)
+    }
+}
+
+impl From<OutputMessage> for Item {
+    fn from(value: OutputMessage) -> Self {
+        Self::OutputMessage(value)
+    }
+}
+
+impl From<FileSearchToolCall> for Item {
+    fn from(value: FileSearchToolCall) -> Self {
+        Self::FileSearchCall(value)
+    }
+}
+
+impl From<ComputerToolCall> for Item {
+    fn from(value: ComputerToolCall) -> Self {
+        Self::ComputerCall(Box::new(value))
+    }
+}
+
+impl From<ComputerCallOutputItemParam> for Item {
+    fn from(value: ComputerCallOutputItemParam) -> Self {
+        Self::ComputerCallOutput(Box::new(value))
+    }
+}
+
+impl From<WebSearchToolCall> for Item {
+    fn from(value: WebSearchToolCall) -> Self {
+        Self::WebSearchCall(value)
+    }
+}
+
+impl From<FunctionToolCall> for Item {
+    fn from(value: FunctionToolCall) -> Self {
+        Self::FunctionCall(Box::new(value))
+    }
+}
+
+impl From<FunctionCallOutputItemParam> for Item {
+    fn from(value: FunctionCallOutputItemParam) -> Self {
+        Self::FunctionCallOutput(Box::new(value))
+    }
+}
+
+impl From<ToolSearchCallItemParam> for Item {
+    fn from(value: ToolSearchCallItemParam) -> Self {
+        Self::ToolSearchCall(value)
+    }
+}
+
+impl From<ToolSearchOutputItemParam> for Item {
+    fn from(value: ToolSearchOutputItemParam) -> Self {
+        Self::ToolSearchOutput(value)
+    }
+}
+
+impl From<AdditionalToolsItemParam> for Item {
+    fn from(value: AdditionalToolsItemParam) -> Self {
+        Self::AdditionalTools(value)
+    }
+}
+
+impl From<ReasoningItem> for Item {
+    fn from(value: ReasoningItem) -> Self {
+        Self::Reasoning(value)
+    }
+}
+
+impl From<CompactionSummaryItemParam> for Item {
+    fn from(value: CompactionSummaryItemParam) -> Self {
+        Self::Compaction(value)
+    }
+}
+
+impl From<ImageGenToolCall> for Item {
+    fn from(value: ImageGenToolCall) -> Self {
+        Self::ImageGenerationCall(value)
+    }
+}
+
+impl From<CodeInterpreterToolCall> for Item {
+    fn from(value: CodeInterpreterToolCall) -> Self {
+        Self::CodeInterpreterCall(value)
+    }
+}
+
+impl From<LocalShellToolCall> for Item {
+    fn from(value: LocalShellToolCall) -> Self {
+        Self::LocalShellCall(Box::new(value))
+    }
+}
+
+impl From<LocalShellToolCallOutput> for Item {
+    fn from(value: LocalShellToolCallOutput) -> Self {
+        Self::LocalShellCallOutput(value)
+    }
+}
+
+impl From<FunctionShellCallItemParam> for Item {
+    fn from(value: FunctionShellCallItemParam) -> Self {
+        Self::ShellCall(Box::new(value))
+    }
+}
+
+impl From<FunctionShellCallOutputItemParam> for Item {
+    fn from(value: FunctionShellCallOutputItemParam) -> Self {
+        Self::ShellCallOutput(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCallItemParam> for Item {
+    fn from(value: ApplyPatchToolCallItemParam) -> Self {
+        Self::ApplyPatchCall(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCallOutputItemParam> for Item {
+    fn from(value: ApplyPatchToolCallOutputItemParam) -> Self {
+        Self::ApplyPatchCallOutput(value)
+    }
+}
+
+impl From<MCPListTools> for Item {
+    fn from(value: MCPListTools) -> Self {
+        Self::McpListTools(value)
+    }
+}
+
+impl From<MCPApprovalRequest> for Item {
+    fn from(value: MCPApprovalRequest) -> Self {
+        Self::McpApprovalRequest(value)
+    }
+}
+
+impl From<MCPApprovalResponse> for Item {
+    fn from(value: MCPApprovalResponse) -> Self {
+        Self::McpApprovalResponse(value)
+    }
+}
+
+impl From<MCPToolCall> for Item {
+    fn from(value: MCPToolCall) -> Self {
+        Self::McpCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCallOutput> for Item {
+    fn from(value: CustomToolCallOutput) -> Self {
+        Self::CustomToolCallOutput(value)
+    }
+}
+
+impl From<CustomToolCall> for Item {
+    fn from(value: CustomToolCall) -> Self {
+        Self::CustomToolCall(Box::new(value))
+    }
+}
+
 /// An item representing a message, tool call, tool output, reasoning, or other response element.
 ///
 /// Spec: `ItemField`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ItemField {
     Message(Message),
@@ -7511,9 +9881,178 @@ impl ItemField {
 
 ::aigw_wire::union_serde!(ItemField { 0 => Message, 1 => Program, 2 => ProgramOutput, 3 => FunctionCall, 4 => ToolSearchCall, 5 => ToolSearchOutput, 6 => AdditionalTools, 7 => FunctionCallOutput, 8 => FileSearchCall, 9 => WebSearchCall, 10 => ImageGenerationCall, 11 => ComputerCall, 12 => ComputerCallOutput, 13 => Reasoning, 14 => Compaction, 15 => CodeInterpreterCall, 16 => LocalShellCall, 17 => LocalShellCallOutput, 18 => ShellCall, 19 => ShellCallOutput, 20 => ApplyPatchCall, 21 => ApplyPatchCallOutput, 22 => McpListTools, 23 => McpApprovalRequest, 24 => McpApprovalResponse, 25 => McpCall, 26 => CustomToolCall, 27 => CustomToolCallOutput });
 
+impl From<Message> for ItemField {
+    fn from(value: Message) -> Self {
+        Self::Message(value)
+    }
+}
+
+impl From<Program> for ItemField {
+    fn from(value: Program) -> Self {
+        Self::Program(value)
+    }
+}
+
+impl From<ProgramOutput> for ItemField {
+    fn from(value: ProgramOutput) -> Self {
+        Self::ProgramOutput(value)
+    }
+}
+
+impl From<FunctionToolCall> for ItemField {
+    fn from(value: FunctionToolCall) -> Self {
+        Self::FunctionCall(Box::new(value))
+    }
+}
+
+impl From<ToolSearchCall> for ItemField {
+    fn from(value: ToolSearchCall) -> Self {
+        Self::ToolSearchCall(value)
+    }
+}
+
+impl From<ToolSearchOutput> for ItemField {
+    fn from(value: ToolSearchOutput) -> Self {
+        Self::ToolSearchOutput(value)
+    }
+}
+
+impl From<AdditionalTools> for ItemField {
+    fn from(value: AdditionalTools) -> Self {
+        Self::AdditionalTools(value)
+    }
+}
+
+impl From<FunctionToolCallOutput> for ItemField {
+    fn from(value: FunctionToolCallOutput) -> Self {
+        Self::FunctionCallOutput(Box::new(value))
+    }
+}
+
+impl From<FileSearchToolCall> for ItemField {
+    fn from(value: FileSearchToolCall) -> Self {
+        Self::FileSearchCall(value)
+    }
+}
+
+impl From<WebSearchToolCall> for ItemField {
+    fn from(value: WebSearchToolCall) -> Self {
+        Self::WebSearchCall(value)
+    }
+}
+
+impl From<ImageGenToolCall> for ItemField {
+    fn from(value: ImageGenToolCall) -> Self {
+        Self::ImageGenerationCall(value)
+    }
+}
+
+impl From<ComputerToolCall> for ItemField {
+    fn from(value: ComputerToolCall) -> Self {
+        Self::ComputerCall(Box::new(value))
+    }
+}
+
+impl From<ComputerToolCallOutputResource> for ItemField {
+    fn from(value: ComputerToolCallOutputResource) -> Self {
+        Self::ComputerCallOutput(Box::new(value))
+    }
+}
+
+impl From<ReasoningItem> for ItemField {
+    fn from(value: ReasoningItem) -> Self {
+        Self::Reasoning(value)
+    }
+}
+
+impl From<CompactionBody> for ItemField {
+    fn from(value: CompactionBody) -> Self {
+        Self::Compaction(value)
+    }
+}
+
+impl From<CodeInterpreterToolCall> for ItemField {
+    fn from(value: CodeInterpreterToolCall) -> Self {
+        Self::CodeInterpreterCall(value)
+    }
+}
+
+impl From<LocalShellToolCall> for ItemField {
+    fn from(value: LocalShellToolCall) -> Self {
+        Self::LocalShellCall(Box::new(value))
+    }
+}
+
+impl From<LocalShellToolCallOutput> for ItemField {
+    fn from(value: LocalShellToolCallOutput) -> Self {
+        Self::LocalShellCallOutput(value)
+    }
+}
+
+impl From<FunctionShellCall> for ItemField {
+    fn from(value: FunctionShellCall) -> Self {
+        Self::ShellCall(Box::new(value))
+    }
+}
+
+impl From<FunctionShellCallOutput> for ItemField {
+    fn from(value: FunctionShellCallOutput) -> Self {
+        Self::ShellCallOutput(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCall> for ItemField {
+    fn from(value: ApplyPatchToolCall) -> Self {
+        Self::ApplyPatchCall(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCallOutput> for ItemField {
+    fn from(value: ApplyPatchToolCallOutput) -> Self {
+        Self::ApplyPatchCallOutput(Box::new(value))
+    }
+}
+
+impl From<MCPListTools> for ItemField {
+    fn from(value: MCPListTools) -> Self {
+        Self::McpListTools(value)
+    }
+}
+
+impl From<MCPApprovalRequest> for ItemField {
+    fn from(value: MCPApprovalRequest) -> Self {
+        Self::McpApprovalRequest(value)
+    }
+}
+
+impl From<MCPApprovalResponseResource> for ItemField {
+    fn from(value: MCPApprovalResponseResource) -> Self {
+        Self::McpApprovalResponse(value)
+    }
+}
+
+impl From<MCPToolCall> for ItemField {
+    fn from(value: MCPToolCall) -> Self {
+        Self::McpCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCall> for ItemField {
+    fn from(value: CustomToolCall) -> Self {
+        Self::CustomToolCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCallOutput> for ItemField {
+    fn from(value: CustomToolCallOutput) -> Self {
+        Self::CustomToolCallOutput(value)
+    }
+}
+
 /// An internal identifier for an item to reference.
 ///
 /// Spec: `ItemReferenceParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ItemReferenceParam {
     /// The type of item to reference. Always `item_reference`.
@@ -7541,16 +10080,28 @@ impl ::aigw_wire::Unknowns for ItemReferenceParam {
     }
 }
 
+impl ItemReferenceParam {
+    /// A `ItemReferenceParam` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of item to reference. Always `item_reference`.
     ///
     /// Spec: `ItemReferenceParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ItemReferenceParamType { ItemReference = "item_reference" }
 }
 
 /// Content item used to generate a response.
 ///
 /// Spec: `ItemResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ItemResource {
     InputMessageResource(InputMessageResource),
@@ -7900,9 +10451,184 @@ impl ItemResource {
 
 ::aigw_wire::union_serde!(ItemResource { 0 => InputMessageResource, 1 => OutputMessage, 2 => FileSearchCall, 3 => ComputerCall, 4 => ComputerCallOutput, 5 => WebSearchCall, 6 => FunctionCall, 7 => FunctionCallOutput, 8 => ToolSearchCall, 9 => ToolSearchOutput, 10 => AdditionalTools, 11 => Reasoning, 12 => Program, 13 => ProgramOutput, 14 => Compaction, 15 => ImageGenerationCall, 16 => CodeInterpreterCall, 17 => LocalShellCall, 18 => LocalShellCallOutput, 19 => ShellCall, 20 => ShellCallOutput, 21 => ApplyPatchCall, 22 => ApplyPatchCallOutput, 23 => McpListTools, 24 => McpApprovalRequest, 25 => McpApprovalResponse, 26 => McpCall, 27 => CustomToolCall, 28 => CustomToolCallOutput });
 
+impl From<InputMessageResource> for ItemResource {
+    fn from(value: InputMessageResource) -> Self {
+        Self::InputMessageResource(value)
+    }
+}
+
+impl From<OutputMessage> for ItemResource {
+    fn from(value: OutputMessage) -> Self {
+        Self::OutputMessage(value)
+    }
+}
+
+impl From<FileSearchToolCall> for ItemResource {
+    fn from(value: FileSearchToolCall) -> Self {
+        Self::FileSearchCall(value)
+    }
+}
+
+impl From<ComputerToolCall> for ItemResource {
+    fn from(value: ComputerToolCall) -> Self {
+        Self::ComputerCall(Box::new(value))
+    }
+}
+
+impl From<ComputerToolCallOutputResource> for ItemResource {
+    fn from(value: ComputerToolCallOutputResource) -> Self {
+        Self::ComputerCallOutput(Box::new(value))
+    }
+}
+
+impl From<WebSearchToolCall> for ItemResource {
+    fn from(value: WebSearchToolCall) -> Self {
+        Self::WebSearchCall(value)
+    }
+}
+
+impl From<FunctionToolCallResource> for ItemResource {
+    fn from(value: FunctionToolCallResource) -> Self {
+        Self::FunctionCall(Box::new(value))
+    }
+}
+
+impl From<FunctionToolCallOutputResource> for ItemResource {
+    fn from(value: FunctionToolCallOutputResource) -> Self {
+        Self::FunctionCallOutput(Box::new(value))
+    }
+}
+
+impl From<ToolSearchCall> for ItemResource {
+    fn from(value: ToolSearchCall) -> Self {
+        Self::ToolSearchCall(value)
+    }
+}
+
+impl From<ToolSearchOutput> for ItemResource {
+    fn from(value: ToolSearchOutput) -> Self {
+        Self::ToolSearchOutput(value)
+    }
+}
+
+impl From<AdditionalTools> for ItemResource {
+    fn from(value: AdditionalTools) -> Self {
+        Self::AdditionalTools(value)
+    }
+}
+
+impl From<ReasoningItem> for ItemResource {
+    fn from(value: ReasoningItem) -> Self {
+        Self::Reasoning(value)
+    }
+}
+
+impl From<Program> for ItemResource {
+    fn from(value: Program) -> Self {
+        Self::Program(value)
+    }
+}
+
+impl From<ProgramOutput> for ItemResource {
+    fn from(value: ProgramOutput) -> Self {
+        Self::ProgramOutput(value)
+    }
+}
+
+impl From<CompactionBody> for ItemResource {
+    fn from(value: CompactionBody) -> Self {
+        Self::Compaction(value)
+    }
+}
+
+impl From<ImageGenToolCall> for ItemResource {
+    fn from(value: ImageGenToolCall) -> Self {
+        Self::ImageGenerationCall(value)
+    }
+}
+
+impl From<CodeInterpreterToolCall> for ItemResource {
+    fn from(value: CodeInterpreterToolCall) -> Self {
+        Self::CodeInterpreterCall(value)
+    }
+}
+
+impl From<LocalShellToolCall> for ItemResource {
+    fn from(value: LocalShellToolCall) -> Self {
+        Self::LocalShellCall(Box::new(value))
+    }
+}
+
+impl From<LocalShellToolCallOutput> for ItemResource {
+    fn from(value: LocalShellToolCallOutput) -> Self {
+        Self::LocalShellCallOutput(value)
+    }
+}
+
+impl From<FunctionShellCall> for ItemResource {
+    fn from(value: FunctionShellCall) -> Self {
+        Self::ShellCall(Box::new(value))
+    }
+}
+
+impl From<FunctionShellCallOutput> for ItemResource {
+    fn from(value: FunctionShellCallOutput) -> Self {
+        Self::ShellCallOutput(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCall> for ItemResource {
+    fn from(value: ApplyPatchToolCall) -> Self {
+        Self::ApplyPatchCall(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCallOutput> for ItemResource {
+    fn from(value: ApplyPatchToolCallOutput) -> Self {
+        Self::ApplyPatchCallOutput(Box::new(value))
+    }
+}
+
+impl From<MCPListTools> for ItemResource {
+    fn from(value: MCPListTools) -> Self {
+        Self::McpListTools(value)
+    }
+}
+
+impl From<MCPApprovalRequest> for ItemResource {
+    fn from(value: MCPApprovalRequest) -> Self {
+        Self::McpApprovalRequest(value)
+    }
+}
+
+impl From<MCPApprovalResponseResource> for ItemResource {
+    fn from(value: MCPApprovalResponseResource) -> Self {
+        Self::McpApprovalResponse(value)
+    }
+}
+
+impl From<MCPToolCall> for ItemResource {
+    fn from(value: MCPToolCall) -> Self {
+        Self::McpCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCallResource> for ItemResource {
+    fn from(value: CustomToolCallResource) -> Self {
+        Self::CustomToolCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCallOutputResource> for ItemResource {
+    fn from(value: CustomToolCallOutputResource) -> Self {
+        Self::CustomToolCallOutput(Box::new(value))
+    }
+}
+
 /// A collection of keypresses the model would like to perform.
 ///
 /// Spec: `KeyPressAction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct KeyPressAction {
     /// Specifies the event type. For a keypress action, this property is always set to `keypress`.
@@ -7932,14 +10658,27 @@ impl ::aigw_wire::Unknowns for KeyPressAction {
     }
 }
 
+impl KeyPressAction {
+    /// A `KeyPressAction` with the fields the spec requires: `keys`; `type` set to its only value. Every other field is absent.
+    pub fn new(keys: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            r#type: Maybe::Present(KeyPressActionType::Keypress),
+            keys: Maybe::Present(keys.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a keypress action, this property is always set to `keypress`.
     ///
     /// Spec: `KeyPressAction.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum KeyPressActionType { Keypress = "keypress" }
 }
 
 /// Spec: `LocalEnvironmentParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalEnvironmentParam {
     /// Use a local computer environment.
@@ -7967,16 +10706,28 @@ impl ::aigw_wire::Unknowns for LocalEnvironmentParam {
     }
 }
 
+impl LocalEnvironmentParam {
+    /// A `LocalEnvironmentParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(LocalEnvironmentParamType::Local),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Use a local computer environment.
     ///
     /// Spec: `LocalEnvironmentParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalEnvironmentParamType { Local = "local" }
 }
 
 /// Represents the use of a local environment to perform shell actions.
 ///
 /// Spec: `LocalEnvironmentResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalEnvironmentResource {
     /// The environment type. Always `local`.
@@ -8000,16 +10751,28 @@ impl ::aigw_wire::Unknowns for LocalEnvironmentResource {
     }
 }
 
+impl LocalEnvironmentResource {
+    /// A `LocalEnvironmentResource` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(LocalEnvironmentResourceType::Local),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The environment type. Always `local`.
     ///
     /// Spec: `LocalEnvironmentResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalEnvironmentResourceType { Local = "local" }
 }
 
 /// Execute a shell command on the server.
 ///
 /// Spec: `LocalShellExecAction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalShellExecAction {
     /// The type of the local shell action. Always `exec`.
@@ -8057,10 +10820,26 @@ impl ::aigw_wire::Unknowns for LocalShellExecAction {
     }
 }
 
+impl LocalShellExecAction {
+    /// A `LocalShellExecAction` with the fields the spec requires: `command`, `env`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        command: impl IntoIterator<Item = String>,
+        env: impl Into<::std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(LocalShellExecActionType::Exec),
+            command: Maybe::Present(command.into_iter().collect()),
+            env: Maybe::Present(env.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the local shell action. Always `exec`.
     ///
     /// Spec: `LocalShellExecAction.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellExecActionType {
         Exec = "exec",
     }
@@ -8069,6 +10848,7 @@ impl ::aigw_wire::Unknowns for LocalShellExecAction {
 /// A tool call to run a command on the local shell.
 ///
 /// Spec: `LocalShellToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalShellToolCall {
     /// The type of the local shell call. Always `local_shell_call`.
@@ -8114,9 +10894,29 @@ impl ::aigw_wire::Unknowns for LocalShellToolCall {
     }
 }
 
+impl LocalShellToolCall {
+    /// A `LocalShellToolCall` with the fields the spec requires: `id`, `call_id`, `action`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        action: impl Into<LocalShellExecAction>,
+        status: impl Into<LocalShellToolCallStatus>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(LocalShellToolCallType::LocalShellCall),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            action: Maybe::Present(action.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The output of a local shell tool call.
 ///
 /// Spec: `LocalShellToolCallOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalShellToolCallOutput {
     /// The type of the local shell tool call output. Always `local_shell_call_output`.
@@ -8156,10 +10956,23 @@ impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
     }
 }
 
+impl LocalShellToolCallOutput {
+    /// A `LocalShellToolCallOutput` with the fields the spec requires: `id`, `output`; `type` set to its only value. Every other field is absent.
+    pub fn new(id: impl Into<String>, output: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(LocalShellToolCallOutputType::LocalShellCallOutput),
+            id: Maybe::Present(id.into()),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the item. One of `in_progress`, `completed`, or `incomplete`.
     ///
     /// Spec: `LocalShellToolCallOutput.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellToolCallOutputStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -8171,6 +10984,7 @@ impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
     /// The type of the local shell tool call output. Always `local_shell_call_output`.
     ///
     /// Spec: `LocalShellToolCallOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellToolCallOutputType { LocalShellCallOutput = "local_shell_call_output" }
 }
 
@@ -8178,6 +10992,7 @@ impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
     /// The status of the local shell call.
     ///
     /// Spec: `LocalShellToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -8189,12 +11004,14 @@ impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
     /// The type of the local shell call. Always `local_shell_call`.
     ///
     /// Spec: `LocalShellToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellToolCallType { LocalShellCall = "local_shell_call" }
 }
 
 /// A tool that allows the model to execute shell commands in a local environment.
 ///
 /// Spec: `LocalShellToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalShellToolParam {
     /// The type of the local shell tool. Always `local_shell`.
@@ -8218,14 +11035,26 @@ impl ::aigw_wire::Unknowns for LocalShellToolParam {
     }
 }
 
+impl LocalShellToolParam {
+    /// A `LocalShellToolParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(LocalShellToolParamType::LocalShell),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the local shell tool. Always `local_shell`.
     ///
     /// Spec: `LocalShellToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum LocalShellToolParamType { LocalShell = "local_shell" }
 }
 
 /// Spec: `LocalSkillParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LocalSkillParam {
     /// The name of the skill.
@@ -8261,9 +11090,26 @@ impl ::aigw_wire::Unknowns for LocalSkillParam {
     }
 }
 
+impl LocalSkillParam {
+    /// A `LocalSkillParam` with the fields the spec requires: `name`, `description`, `path`. Every other field is absent.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            description: Maybe::Present(description.into()),
+            path: Maybe::Present(path.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The log probability of a token.
 ///
 /// Spec: `LogProb`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LogProb {
     /// Required by the spec.
@@ -8297,9 +11143,28 @@ impl ::aigw_wire::Unknowns for LogProb {
     }
 }
 
+impl LogProb {
+    /// A `LogProb` with the fields the spec requires: `token`, `logprob`, `bytes`, `top_logprobs`. Every other field is absent.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl ::aigw_wire::IntoNumber,
+        bytes: impl IntoIterator<Item = Number>,
+        top_logprobs: impl IntoIterator<Item = TopLogProb>,
+    ) -> Self {
+        Self {
+            token: Maybe::Present(token.into()),
+            logprob: Maybe::from_number(logprob),
+            bytes: Maybe::Present(bytes.into_iter().collect()),
+            top_logprobs: Maybe::Present(top_logprobs.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A request for human approval of a tool invocation.
 ///
 /// Spec: `MCPApprovalRequest`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPApprovalRequest {
     /// The type of the item. Always `mcp_approval_request`.
@@ -8347,16 +11212,37 @@ impl ::aigw_wire::Unknowns for MCPApprovalRequest {
     }
 }
 
+impl MCPApprovalRequest {
+    /// A `MCPApprovalRequest` with the fields the spec requires: `id`, `server_label`, `name`, `arguments`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        server_label: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPApprovalRequestType::McpApprovalRequest),
+            id: Maybe::Present(id.into()),
+            server_label: Maybe::Present(server_label.into()),
+            name: Maybe::Present(name.into()),
+            arguments: Maybe::Present(arguments.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `mcp_approval_request`.
     ///
     /// Spec: `MCPApprovalRequest.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPApprovalRequestType { McpApprovalRequest = "mcp_approval_request" }
 }
 
 /// A response to an MCP approval request.
 ///
 /// Spec: `MCPApprovalResponse`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPApprovalResponse {
     /// The type of the item. Always `mcp_approval_response`.
@@ -8400,9 +11286,22 @@ impl ::aigw_wire::Unknowns for MCPApprovalResponse {
     }
 }
 
+impl MCPApprovalResponse {
+    /// A `MCPApprovalResponse` with the fields the spec requires: `approval_request_id`, `approve`; `type` set to its only value. Every other field is absent.
+    pub fn new(approval_request_id: impl Into<String>, approve: impl Into<bool>) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPApprovalResponseType::McpApprovalResponse),
+            approval_request_id: Maybe::Present(approval_request_id.into()),
+            approve: Maybe::Present(approve.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A response to an MCP approval request.
 ///
 /// Spec: `MCPApprovalResponseResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPApprovalResponseResource {
     /// The type of the item. Always `mcp_approval_response`.
@@ -8448,10 +11347,28 @@ impl ::aigw_wire::Unknowns for MCPApprovalResponseResource {
     }
 }
 
+impl MCPApprovalResponseResource {
+    /// A `MCPApprovalResponseResource` with the fields the spec requires: `id`, `approval_request_id`, `approve`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        approval_request_id: impl Into<String>,
+        approve: impl Into<bool>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPApprovalResponseResourceType::McpApprovalResponse),
+            id: Maybe::Present(id.into()),
+            approval_request_id: Maybe::Present(approval_request_id.into()),
+            approve: Maybe::Present(approve.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `mcp_approval_response`.
     ///
     /// Spec: `MCPApprovalResponseResource.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPApprovalResponseResourceType { McpApprovalResponse = "mcp_approval_response" }
 }
 
@@ -8459,12 +11376,14 @@ impl ::aigw_wire::Unknowns for MCPApprovalResponseResource {
     /// The type of the item. Always `mcp_approval_response`.
     ///
     /// Spec: `MCPApprovalResponse.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPApprovalResponseType { McpApprovalResponse = "mcp_approval_response" }
 }
 
 /// A list of tools available on an MCP server.
 ///
 /// Spec: `MCPListTools`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPListTools {
     /// The type of the item. Always `mcp_list_tools`.
@@ -8510,9 +11429,27 @@ impl ::aigw_wire::Unknowns for MCPListTools {
     }
 }
 
+impl MCPListTools {
+    /// A `MCPListTools` with the fields the spec requires: `id`, `server_label`, `tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        server_label: impl Into<String>,
+        tools: impl IntoIterator<Item = MCPListToolsTool>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPListToolsType::McpListTools),
+            id: Maybe::Present(id.into()),
+            server_label: Maybe::Present(server_label.into()),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A tool available on an MCP server.
 ///
 /// Spec: `MCPListToolsTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPListToolsTool {
     /// The name of the tool.
@@ -8550,14 +11487,27 @@ impl ::aigw_wire::Unknowns for MCPListToolsTool {
     }
 }
 
+impl MCPListToolsTool {
+    /// A `MCPListToolsTool` with the fields the spec requires: `name`, `input_schema`. Every other field is absent.
+    pub fn new(name: impl Into<String>, input_schema: impl Into<Map<String, Value>>) -> Self {
+        Self {
+            name: Maybe::Present(name.into()),
+            input_schema: Maybe::Present(input_schema.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the item. Always `mcp_list_tools`.
     ///
     /// Spec: `MCPListTools.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPListToolsType { McpListTools = "mcp_list_tools" }
 }
 
 /// Spec: `MCPProtocolError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPProtocolError {
     /// Required by the spec.
@@ -8587,8 +11537,21 @@ impl ::aigw_wire::Unknowns for MCPProtocolError {
     }
 }
 
+impl MCPProtocolError {
+    /// A `MCPProtocolError` with the fields the spec requires: `code`, `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(code: impl ::aigw_wire::IntoNumber, message: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPProtocolErrorType::McpProtocolError),
+            code: Maybe::from_number(code),
+            message: Maybe::Present(message.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MCPProtocolError.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPProtocolErrorType { McpProtocolError = "mcp_protocol_error" }
 }
 
@@ -8596,6 +11559,7 @@ impl ::aigw_wire::Unknowns for MCPProtocolError {
 /// (MCP) servers. [Learn more about MCP](https://platform.openai.com/docs/guides/tools-remote-mcp).
 ///
 /// Spec: `MCPTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPTool {
     /// The type of the MCP tool. Always `mcp`.
@@ -8683,9 +11647,21 @@ impl ::aigw_wire::Unknowns for MCPTool {
     }
 }
 
+impl MCPTool {
+    /// A `MCPTool` with the fields the spec requires: `server_label`; `type` set to its only value. Every other field is absent.
+    pub fn new(server_label: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPToolType::Mcp),
+            server_label: Maybe::Present(server_label.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// List of allowed tool names or a filter object.
 ///
 /// Spec: `MCPTool.allowed_tools`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MCPToolAllowedTools {
     /// A string array of allowed tool names
@@ -8719,9 +11695,22 @@ impl MCPToolAllowedTools {
 
 ::aigw_wire::union_serde!(MCPToolAllowedTools { 0 => Array, 1 => MCPToolFilter });
 
+impl From<Vec<String>> for MCPToolAllowedTools {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<MCPToolFilter> for MCPToolAllowedTools {
+    fn from(value: MCPToolFilter) -> Self {
+        Self::MCPToolFilter(value)
+    }
+}
+
 /// An invocation of a tool on an MCP server.
 ///
 /// Spec: `MCPToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPToolCall {
     /// The type of the item. Always `mcp_call`.
@@ -8786,7 +11775,27 @@ impl ::aigw_wire::Unknowns for MCPToolCall {
     }
 }
 
+impl MCPToolCall {
+    /// A `MCPToolCall` with the fields the spec requires: `id`, `server_label`, `name`, `arguments`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        server_label: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPToolCallType::McpCall),
+            id: Maybe::Present(id.into()),
+            server_label: Maybe::Present(server_label.into()),
+            name: Maybe::Present(name.into()),
+            arguments: Maybe::Present(arguments.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `MCPToolCallError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MCPToolCallError {
     McpProtocolError(MCPProtocolError),
@@ -8826,8 +11835,27 @@ impl MCPToolCallError {
 
 ::aigw_wire::union_serde!(MCPToolCallError { 0 => McpProtocolError, 1 => McpToolExecutionError, 2 => HttpError });
 
+impl From<MCPProtocolError> for MCPToolCallError {
+    fn from(value: MCPProtocolError) -> Self {
+        Self::McpProtocolError(value)
+    }
+}
+
+impl From<MCPToolExecutionError> for MCPToolCallError {
+    fn from(value: MCPToolExecutionError) -> Self {
+        Self::McpToolExecutionError(value)
+    }
+}
+
+impl From<HTTPError> for MCPToolCallError {
+    fn from(value: HTTPError) -> Self {
+        Self::HttpError(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `MCPToolCallStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolCallStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -8841,6 +11869,7 @@ impl MCPToolCallError {
     /// The type of the item. Always `mcp_call`.
     ///
     /// Spec: `MCPToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolCallType { McpCall = "mcp_call" }
 }
 
@@ -8861,6 +11890,7 @@ impl MCPToolCallError {
     /// - SharePoint: `connector_sharepoint`
     ///
     /// Spec: `MCPTool.connector_id`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolConnectorId {
         ConnectorDropbox = "connector_dropbox",
         ConnectorGmail = "connector_gmail",
@@ -8874,6 +11904,7 @@ impl MCPToolCallError {
 }
 
 /// Spec: `MCPToolExecutionError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPToolExecutionError {
     /// Required by the spec.
@@ -8899,14 +11930,27 @@ impl ::aigw_wire::Unknowns for MCPToolExecutionError {
     }
 }
 
+impl MCPToolExecutionError {
+    /// A `MCPToolExecutionError` with the fields the spec requires: `content`; `type` set to its only value. Every other field is absent.
+    pub fn new(content: impl Into<Value>) -> Self {
+        Self {
+            r#type: Maybe::Present(MCPToolExecutionErrorType::McpToolExecutionError),
+            content: Maybe::Present(content.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `MCPToolExecutionError.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolExecutionErrorType { McpToolExecutionError = "mcp_tool_execution_error" }
 }
 
 /// A filter object to specify which tools are allowed.
 ///
 /// Spec: `MCPToolFilter`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPToolFilter {
     /// List of allowed tool names.
@@ -8937,6 +11981,7 @@ impl ::aigw_wire::Unknowns for MCPToolFilter {
 /// Specify which of the MCP server's tools require approval.
 ///
 /// Spec: `MCPTool.require_approval`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MCPToolRequireApproval {
     /// Specify which of the MCP server's tools require approval. Can be
@@ -8975,11 +12020,45 @@ impl MCPToolRequireApproval {
 
 ::aigw_wire::union_serde!(MCPToolRequireApproval { 0 => MCPToolRequireApprovalMcpToolApprovalFilter, 1 => MCPToolRequireApprovalMcpToolApprovalSetting });
 
+impl From<MCPToolRequireApprovalMcpToolApprovalFilter> for MCPToolRequireApproval {
+    fn from(value: MCPToolRequireApprovalMcpToolApprovalFilter) -> Self {
+        Self::MCPToolRequireApprovalMcpToolApprovalFilter(value)
+    }
+}
+
+impl From<MCPToolRequireApprovalMcpToolApprovalSetting> for MCPToolRequireApproval {
+    fn from(value: MCPToolRequireApprovalMcpToolApprovalSetting) -> Self {
+        Self::MCPToolRequireApprovalMcpToolApprovalSetting(value)
+    }
+}
+
+impl From<&str> for MCPToolRequireApproval {
+    fn from(value: &str) -> Self {
+        let known = MCPToolRequireApprovalMcpToolApprovalSetting::from(value);
+        if !matches!(
+            known,
+            MCPToolRequireApprovalMcpToolApprovalSetting::Other(_)
+        ) {
+            return Self::MCPToolRequireApprovalMcpToolApprovalSetting(known);
+        }
+        Self::MCPToolRequireApprovalMcpToolApprovalSetting(
+            MCPToolRequireApprovalMcpToolApprovalSetting::from(value),
+        )
+    }
+}
+
+impl From<String> for MCPToolRequireApproval {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 /// Specify which of the MCP server's tools require approval. Can be
 /// `always`, `never`, or a filter object associated with tools
 /// that require approval.
 ///
 /// Spec: `MCPTool.require_approval|0`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MCPToolRequireApprovalMcpToolApprovalFilter {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -9009,6 +12088,7 @@ impl ::aigw_wire::Unknowns for MCPToolRequireApprovalMcpToolApprovalFilter {
     /// set to `never`, all tools will not require approval.
     ///
     /// Spec: `MCPTool.require_approval|1`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolRequireApprovalMcpToolApprovalSetting {
         Always = "always",
         Never = "never",
@@ -9019,12 +12099,14 @@ impl ::aigw_wire::Unknowns for MCPToolRequireApprovalMcpToolApprovalFilter {
     /// The type of the MCP tool. Always `mcp`.
     ///
     /// Spec: `MCPTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MCPToolType { Mcp = "mcp" }
 }
 
 /// A message to or from the model.
 ///
 /// Spec: `Message`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Message {
     /// The type of the message. Always set to `message`.
@@ -9076,9 +12158,29 @@ impl ::aigw_wire::Unknowns for Message {
     }
 }
 
+impl Message {
+    /// A `Message` with the fields the spec requires: `id`, `status`, `role`, `content`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        status: impl Into<MessageStatus>,
+        role: impl Into<MessageRole>,
+        content: impl IntoIterator<Item = MessageContentItem>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(MessageType::Message),
+            id: Maybe::Present(id.into()),
+            status: Maybe::Present(status.into()),
+            role: Maybe::Present(role.into()),
+            content: Maybe::Present(content.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A content part that makes up an input or output item.
 ///
 /// Spec: `Message.content[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum MessageContentItem {
     InputText(InputTextContent),
@@ -9180,12 +12282,67 @@ impl MessageContentItem {
 
 ::aigw_wire::union_serde!(MessageContentItem { 0 => InputText, 1 => OutputText, 2 => Text, 3 => SummaryText, 4 => ReasoningText, 5 => Refusal, 6 => InputImage, 7 => ComputerScreenshot, 8 => InputFile });
 
+impl From<InputTextContent> for MessageContentItem {
+    fn from(value: InputTextContent) -> Self {
+        Self::InputText(value)
+    }
+}
+
+impl From<OutputTextContent> for MessageContentItem {
+    fn from(value: OutputTextContent) -> Self {
+        Self::OutputText(value)
+    }
+}
+
+impl From<TextContent> for MessageContentItem {
+    fn from(value: TextContent) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<SummaryTextContent> for MessageContentItem {
+    fn from(value: SummaryTextContent) -> Self {
+        Self::SummaryText(value)
+    }
+}
+
+impl From<ReasoningTextContent> for MessageContentItem {
+    fn from(value: ReasoningTextContent) -> Self {
+        Self::ReasoningText(value)
+    }
+}
+
+impl From<RefusalContent> for MessageContentItem {
+    fn from(value: RefusalContent) -> Self {
+        Self::Refusal(value)
+    }
+}
+
+impl From<InputImageContent> for MessageContentItem {
+    fn from(value: InputImageContent) -> Self {
+        Self::InputImage(value)
+    }
+}
+
+impl From<ComputerScreenshotContent> for MessageContentItem {
+    fn from(value: ComputerScreenshotContent) -> Self {
+        Self::ComputerScreenshot(value)
+    }
+}
+
+impl From<InputFileContent> for MessageContentItem {
+    fn from(value: InputFileContent) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Labels an `assistant` message as intermediate commentary (`commentary`) or the final answer (`final_answer`).
     /// For models like `gpt-5.3-codex` and beyond, when sending follow-up requests, preserve and resend
     /// phase on all assistant messages — dropping it can degrade performance. Not used for user messages.
     ///
     /// Spec: `MessagePhase`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MessagePhase {
         Commentary = "commentary",
         FinalAnswer = "final_answer",
@@ -9194,6 +12351,7 @@ impl MessageContentItem {
 
 ::aigw_wire::open_enum! {
     /// Spec: `MessagePhase-2`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MessagePhase2 {
         Commentary = "commentary",
         FinalAnswer = "final_answer",
@@ -9202,6 +12360,7 @@ impl MessageContentItem {
 
 ::aigw_wire::open_enum! {
     /// Spec: `MessageRole`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MessageRole {
         Unknown = "unknown",
         User = "user",
@@ -9216,6 +12375,7 @@ impl MessageContentItem {
 
 ::aigw_wire::open_enum! {
     /// Spec: `MessageStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MessageStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -9227,12 +12387,14 @@ impl MessageContentItem {
     /// The type of the message. Always set to `message`.
     ///
     /// Spec: `Message.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MessageType { Message = "message" }
 }
 
 /// Model ID used to generate the response, like `gpt-5` or `o3`. OpenAI offers a wide range of models with different capabilities, performance characteristics, and price points. Refer to the [model guide](https://platform.openai.com/docs/models) to browse and compare available models.
 ///
 /// Spec: `ModelIdsCompaction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelIdsCompaction {
     ModelIdsResponses(ModelIdsResponses),
@@ -9265,7 +12427,26 @@ impl ModelIdsCompaction {
 
 ::aigw_wire::union_serde!(ModelIdsCompaction { 0 => ModelIdsResponses, 1 => String });
 
+impl From<ModelIdsResponses> for ModelIdsCompaction {
+    fn from(value: ModelIdsResponses) -> Self {
+        Self::ModelIdsResponses(value)
+    }
+}
+
+impl From<String> for ModelIdsCompaction {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ModelIdsCompaction {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
 /// Spec: `ModelIdsResponses`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModelIdsResponses {
     ModelIdsShared(ModelIdsShared),
@@ -9298,8 +12479,41 @@ impl ModelIdsResponses {
 
 ::aigw_wire::union_serde!(ModelIdsResponses { 0 => ModelIdsShared, 1 => ModelIdsResponsesResponsesOnlyModel });
 
+impl From<ModelIdsShared> for ModelIdsResponses {
+    fn from(value: ModelIdsShared) -> Self {
+        Self::ModelIdsShared(value)
+    }
+}
+
+impl From<ModelIdsResponsesResponsesOnlyModel> for ModelIdsResponses {
+    fn from(value: ModelIdsResponsesResponsesOnlyModel) -> Self {
+        Self::ModelIdsResponsesResponsesOnlyModel(value)
+    }
+}
+
+impl From<&str> for ModelIdsResponses {
+    fn from(value: &str) -> Self {
+        let known = ModelIdsShared::from(value);
+        if !matches!(known, ModelIdsShared::Other(_)) {
+            return Self::ModelIdsShared(known);
+        }
+        let known = ModelIdsResponsesResponsesOnlyModel::from(value);
+        if !matches!(known, ModelIdsResponsesResponsesOnlyModel::Other(_)) {
+            return Self::ModelIdsResponsesResponsesOnlyModel(known);
+        }
+        Self::ModelIdsShared(ModelIdsShared::from(value))
+    }
+}
+
+impl From<String> for ModelIdsResponses {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `ModelIdsResponses|1`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ModelIdsResponsesResponsesOnlyModel {
         O1Pro = "o1-pro",
         O1Pro20250319 = "o1-pro-2025-03-19",
@@ -9326,6 +12540,7 @@ impl ModelIdsResponses {
 /// Moderation results or errors for the response input and output.
 ///
 /// Spec: `Moderation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Moderation {
     /// Moderation for the response input.
@@ -9355,9 +12570,21 @@ impl ::aigw_wire::Unknowns for Moderation {
     }
 }
 
+impl Moderation {
+    /// A `Moderation` with the fields the spec requires: `input`, `output`. Every other field is absent.
+    pub fn new(input: impl Into<ModerationInput>, output: impl Into<ModerationOutput>) -> Self {
+        Self {
+            input: Maybe::Present(input.into()),
+            output: Maybe::Present(output.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error produced while attempting moderation for the response input or output.
 ///
 /// Spec: `ModerationErrorBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ModerationErrorBody {
     /// The object type, which was always `error` for moderation failures.
@@ -9393,9 +12620,22 @@ impl ::aigw_wire::Unknowns for ModerationErrorBody {
     }
 }
 
+impl ModerationErrorBody {
+    /// A `ModerationErrorBody` with the fields the spec requires: `code`, `message`; `type` set to its only value. Every other field is absent.
+    pub fn new(code: impl Into<ModerationErrorBodyCode>, message: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ModerationErrorBodyType::Error),
+            code: Maybe::Present(code.into()),
+            message: Maybe::Present(message.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error code: a string, or a number as some vendors send.
 ///
 /// Spec: `ModerationErrorBody.code`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModerationErrorBodyCode {
     String(String),
@@ -9429,16 +12669,36 @@ impl ModerationErrorBodyCode {
 
 ::aigw_wire::union_serde!(ModerationErrorBodyCode { 0 => String, 1 => Number });
 
+impl From<String> for ModerationErrorBodyCode {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ModerationErrorBodyCode {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ModerationErrorBodyCode {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The object type, which was always `error` for moderation failures.
     ///
     /// Spec: `ModerationErrorBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ModerationErrorBodyType { Error = "error" }
 }
 
 /// Moderation for the response input.
 ///
 /// Spec: `Moderation.input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModerationInput {
     ModerationResult(ModerationResultBody),
@@ -9485,9 +12745,22 @@ impl ModerationInput {
 
 ::aigw_wire::union_serde!(ModerationInput { 0 => ModerationResult, 1 => Error });
 
+impl From<ModerationResultBody> for ModerationInput {
+    fn from(value: ModerationResultBody) -> Self {
+        Self::ModerationResult(value)
+    }
+}
+
+impl From<ModerationErrorBody> for ModerationInput {
+    fn from(value: ModerationErrorBody) -> Self {
+        Self::Error(value)
+    }
+}
+
 /// Moderation for the response output.
 ///
 /// Spec: `Moderation.output`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModerationOutput {
     ModerationResult(ModerationResultBody),
@@ -9534,9 +12807,22 @@ impl ModerationOutput {
 
 ::aigw_wire::union_serde!(ModerationOutput { 0 => ModerationResult, 1 => Error });
 
+impl From<ModerationResultBody> for ModerationOutput {
+    fn from(value: ModerationResultBody) -> Self {
+        Self::ModerationResult(value)
+    }
+}
+
+impl From<ModerationErrorBody> for ModerationOutput {
+    fn from(value: ModerationErrorBody) -> Self {
+        Self::Error(value)
+    }
+}
+
 /// A mouse move action.
 ///
 /// Spec: `MoveParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MoveParam {
     /// Specifies the event type. For a move action, this property is always set to `move`.
@@ -9576,16 +12862,30 @@ impl ::aigw_wire::Unknowns for MoveParam {
     }
 }
 
+impl MoveParam {
+    /// A `MoveParam` with the fields the spec requires: `x`, `y`; `type` set to its only value. Every other field is absent.
+    pub fn new(x: impl ::aigw_wire::IntoNumber, y: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(MoveParamType::Move),
+            x: Maybe::from_number(x),
+            y: Maybe::from_number(y),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a move action, this property is always set to `move`.
     ///
     /// Spec: `MoveParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum MoveParamType { Move = "move" }
 }
 
 /// Groups function/custom tools under a shared namespace.
 ///
 /// Spec: `NamespaceToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NamespaceToolParam {
     /// The type of the tool. Always `namespace`.
@@ -9627,9 +12927,27 @@ impl ::aigw_wire::Unknowns for NamespaceToolParam {
     }
 }
 
+impl NamespaceToolParam {
+    /// A `NamespaceToolParam` with the fields the spec requires: `name`, `description`, `tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        tools: impl IntoIterator<Item = NamespaceToolParamToolsItem>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(NamespaceToolParamType::Namespace),
+            name: Maybe::Present(name.into()),
+            description: Maybe::Present(description.into()),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A function or custom tool that belongs to a namespace.
 ///
 /// Spec: `NamespaceToolParam.tools[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum NamespaceToolParamToolsItem {
     Function(FunctionToolParam),
@@ -9678,14 +12996,28 @@ impl NamespaceToolParamToolsItem {
 
 ::aigw_wire::union_serde!(NamespaceToolParamToolsItem { 0 => Function, 1 => Custom });
 
+impl From<FunctionToolParam> for NamespaceToolParamToolsItem {
+    fn from(value: FunctionToolParam) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<CustomToolParam> for NamespaceToolParamToolsItem {
+    fn from(value: CustomToolParam) -> Self {
+        Self::Custom(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `namespace`.
     ///
     /// Spec: `NamespaceToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum NamespaceToolParamType { Namespace = "namespace" }
 }
 
 /// Spec: `OutputContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputContent {
     OutputText(OutputTextContent),
@@ -9725,7 +13057,26 @@ impl OutputContent {
 
 ::aigw_wire::union_serde!(OutputContent { 0 => OutputText, 1 => Refusal, 2 => ReasoningText });
 
+impl From<OutputTextContent> for OutputContent {
+    fn from(value: OutputTextContent) -> Self {
+        Self::OutputText(value)
+    }
+}
+
+impl From<RefusalContent> for OutputContent {
+    fn from(value: RefusalContent) -> Self {
+        Self::Refusal(value)
+    }
+}
+
+impl From<ReasoningTextContent> for OutputContent {
+    fn from(value: ReasoningTextContent) -> Self {
+        Self::ReasoningText(value)
+    }
+}
+
 /// Spec: `OutputItem`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputItem {
     Message(OutputMessage),
@@ -10065,9 +13416,178 @@ impl OutputItem {
 
 ::aigw_wire::union_serde!(OutputItem { 0 => Message, 1 => FileSearchCall, 2 => FunctionCall, 3 => FunctionCallOutput, 4 => WebSearchCall, 5 => ComputerCall, 6 => ComputerCallOutput, 7 => Reasoning, 8 => Program, 9 => ProgramOutput, 10 => ToolSearchCall, 11 => ToolSearchOutput, 12 => AdditionalTools, 13 => Compaction, 14 => ImageGenerationCall, 15 => CodeInterpreterCall, 16 => LocalShellCall, 17 => LocalShellCallOutput, 18 => ShellCall, 19 => ShellCallOutput, 20 => ApplyPatchCall, 21 => ApplyPatchCallOutput, 22 => McpCall, 23 => McpListTools, 24 => McpApprovalRequest, 25 => McpApprovalResponse, 26 => CustomToolCall, 27 => CustomToolCallOutput });
 
+impl From<OutputMessage> for OutputItem {
+    fn from(value: OutputMessage) -> Self {
+        Self::Message(value)
+    }
+}
+
+impl From<FileSearchToolCall> for OutputItem {
+    fn from(value: FileSearchToolCall) -> Self {
+        Self::FileSearchCall(value)
+    }
+}
+
+impl From<FunctionToolCall> for OutputItem {
+    fn from(value: FunctionToolCall) -> Self {
+        Self::FunctionCall(Box::new(value))
+    }
+}
+
+impl From<FunctionToolCallOutputResource> for OutputItem {
+    fn from(value: FunctionToolCallOutputResource) -> Self {
+        Self::FunctionCallOutput(Box::new(value))
+    }
+}
+
+impl From<WebSearchToolCall> for OutputItem {
+    fn from(value: WebSearchToolCall) -> Self {
+        Self::WebSearchCall(value)
+    }
+}
+
+impl From<ComputerToolCall> for OutputItem {
+    fn from(value: ComputerToolCall) -> Self {
+        Self::ComputerCall(Box::new(value))
+    }
+}
+
+impl From<ComputerToolCallOutputResource> for OutputItem {
+    fn from(value: ComputerToolCallOutputResource) -> Self {
+        Self::ComputerCallOutput(Box::new(value))
+    }
+}
+
+impl From<ReasoningItem> for OutputItem {
+    fn from(value: ReasoningItem) -> Self {
+        Self::Reasoning(value)
+    }
+}
+
+impl From<Program> for OutputItem {
+    fn from(value: Program) -> Self {
+        Self::Program(value)
+    }
+}
+
+impl From<ProgramOutput> for OutputItem {
+    fn from(value: ProgramOutput) -> Self {
+        Self::ProgramOutput(value)
+    }
+}
+
+impl From<ToolSearchCall> for OutputItem {
+    fn from(value: ToolSearchCall) -> Self {
+        Self::ToolSearchCall(value)
+    }
+}
+
+impl From<ToolSearchOutput> for OutputItem {
+    fn from(value: ToolSearchOutput) -> Self {
+        Self::ToolSearchOutput(value)
+    }
+}
+
+impl From<AdditionalTools> for OutputItem {
+    fn from(value: AdditionalTools) -> Self {
+        Self::AdditionalTools(value)
+    }
+}
+
+impl From<CompactionBody> for OutputItem {
+    fn from(value: CompactionBody) -> Self {
+        Self::Compaction(value)
+    }
+}
+
+impl From<ImageGenToolCall> for OutputItem {
+    fn from(value: ImageGenToolCall) -> Self {
+        Self::ImageGenerationCall(value)
+    }
+}
+
+impl From<CodeInterpreterToolCall> for OutputItem {
+    fn from(value: CodeInterpreterToolCall) -> Self {
+        Self::CodeInterpreterCall(value)
+    }
+}
+
+impl From<LocalShellToolCall> for OutputItem {
+    fn from(value: LocalShellToolCall) -> Self {
+        Self::LocalShellCall(Box::new(value))
+    }
+}
+
+impl From<LocalShellToolCallOutput> for OutputItem {
+    fn from(value: LocalShellToolCallOutput) -> Self {
+        Self::LocalShellCallOutput(value)
+    }
+}
+
+impl From<FunctionShellCall> for OutputItem {
+    fn from(value: FunctionShellCall) -> Self {
+        Self::ShellCall(Box::new(value))
+    }
+}
+
+impl From<FunctionShellCallOutput> for OutputItem {
+    fn from(value: FunctionShellCallOutput) -> Self {
+        Self::ShellCallOutput(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCall> for OutputItem {
+    fn from(value: ApplyPatchToolCall) -> Self {
+        Self::ApplyPatchCall(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolCallOutput> for OutputItem {
+    fn from(value: ApplyPatchToolCallOutput) -> Self {
+        Self::ApplyPatchCallOutput(Box::new(value))
+    }
+}
+
+impl From<MCPToolCall> for OutputItem {
+    fn from(value: MCPToolCall) -> Self {
+        Self::McpCall(Box::new(value))
+    }
+}
+
+impl From<MCPListTools> for OutputItem {
+    fn from(value: MCPListTools) -> Self {
+        Self::McpListTools(value)
+    }
+}
+
+impl From<MCPApprovalRequest> for OutputItem {
+    fn from(value: MCPApprovalRequest) -> Self {
+        Self::McpApprovalRequest(value)
+    }
+}
+
+impl From<MCPApprovalResponseResource> for OutputItem {
+    fn from(value: MCPApprovalResponseResource) -> Self {
+        Self::McpApprovalResponse(value)
+    }
+}
+
+impl From<CustomToolCall> for OutputItem {
+    fn from(value: CustomToolCall) -> Self {
+        Self::CustomToolCall(Box::new(value))
+    }
+}
+
+impl From<CustomToolCallOutputResource> for OutputItem {
+    fn from(value: CustomToolCallOutputResource) -> Self {
+        Self::CustomToolCallOutput(Box::new(value))
+    }
+}
+
 /// An output message from the model.
 ///
 /// Spec: `OutputMessage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OutputMessage {
     /// The unique ID of the output message.
@@ -10119,7 +13639,26 @@ impl ::aigw_wire::Unknowns for OutputMessage {
     }
 }
 
+impl OutputMessage {
+    /// A `OutputMessage` with the fields the spec requires: `id`, `content`, `status`; `type`, `role` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        content: impl IntoIterator<Item = OutputMessageContent>,
+        status: impl Into<OutputMessageStatus>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(OutputMessageType::Message),
+            role: Maybe::Present(OutputMessageRole::Assistant),
+            content: Maybe::Present(content.into_iter().collect()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `OutputMessageContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum OutputMessageContent {
     OutputText(OutputTextContent),
@@ -10152,10 +13691,23 @@ impl OutputMessageContent {
 
 ::aigw_wire::union_serde!(OutputMessageContent { 0 => OutputText, 1 => Refusal });
 
+impl From<OutputTextContent> for OutputMessageContent {
+    fn from(value: OutputTextContent) -> Self {
+        Self::OutputText(value)
+    }
+}
+
+impl From<RefusalContent> for OutputMessageContent {
+    fn from(value: RefusalContent) -> Self {
+        Self::Refusal(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The role of the output message. Always `assistant`.
     ///
     /// Spec: `OutputMessage.role`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum OutputMessageRole {
         Assistant = "assistant",
     }
@@ -10166,6 +13718,7 @@ impl OutputMessageContent {
     /// `incomplete`. Populated when input items are returned via API.
     ///
     /// Spec: `OutputMessage.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum OutputMessageStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -10177,12 +13730,14 @@ impl OutputMessageContent {
     /// The type of the output message. Always `message`.
     ///
     /// Spec: `OutputMessage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum OutputMessageType { Message = "message" }
 }
 
 /// A text output from the model.
 ///
 /// Spec: `OutputTextContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct OutputTextContent {
     /// The type of the output text. Always `output_text`.
@@ -10222,15 +13777,34 @@ impl ::aigw_wire::Unknowns for OutputTextContent {
     }
 }
 
+impl OutputTextContent {
+    /// A `OutputTextContent` with the fields the spec requires: `text`, `annotations`, `logprobs`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        text: impl Into<String>,
+        annotations: impl IntoIterator<Item = Annotation>,
+        logprobs: impl IntoIterator<Item = LogProb>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(OutputTextContentType::OutputText),
+            text: Maybe::Present(text.into()),
+            annotations: Maybe::Present(annotations.into_iter().collect()),
+            logprobs: Maybe::Present(logprobs.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the output text. Always `output_text`.
     ///
     /// Spec: `OutputTextContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum OutputTextContentType { OutputText = "output_text" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `PersonalityEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum PersonalityEnum {
         Friendly = "friendly",
         Pragmatic = "pragmatic",
@@ -10238,6 +13812,7 @@ impl ::aigw_wire::Unknowns for OutputTextContent {
 }
 
 /// Spec: `Program`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Program {
     /// The type of the item. Always `program`.
@@ -10285,7 +13860,27 @@ impl ::aigw_wire::Unknowns for Program {
     }
 }
 
+impl Program {
+    /// A `Program` with the fields the spec requires: `id`, `call_id`, `code`, `fingerprint`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        code: impl Into<String>,
+        fingerprint: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ProgramType::Program),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            code: Maybe::Present(code.into()),
+            fingerprint: Maybe::Present(fingerprint.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ProgramItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramItemParam {
     /// The unique ID of this program item.
@@ -10333,14 +13928,35 @@ impl ::aigw_wire::Unknowns for ProgramItemParam {
     }
 }
 
+impl ProgramItemParam {
+    /// A `ProgramItemParam` with the fields the spec requires: `id`, `call_id`, `code`, `fingerprint`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        code: impl Into<String>,
+        fingerprint: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(ProgramItemParamType::Program),
+            call_id: Maybe::Present(call_id.into()),
+            code: Maybe::Present(code.into()),
+            fingerprint: Maybe::Present(fingerprint.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The item type. Always `program`.
     ///
     /// Spec: `ProgramItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramItemParamType { Program = "program" }
 }
 
 /// Spec: `ProgramOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramOutput {
     /// The type of the item. Always `program_output`.
@@ -10388,7 +14004,27 @@ impl ::aigw_wire::Unknowns for ProgramOutput {
     }
 }
 
+impl ProgramOutput {
+    /// A `ProgramOutput` with the fields the spec requires: `id`, `call_id`, `result`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        result: impl Into<String>,
+        status: impl Into<ProgramOutputStatus>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ProgramOutputType::ProgramOutput),
+            id: Maybe::Present(id.into()),
+            call_id: Maybe::Present(call_id.into()),
+            result: Maybe::Present(result.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ProgramOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramOutputItemParam {
     /// The unique ID of this program output item.
@@ -10436,15 +14072,36 @@ impl ::aigw_wire::Unknowns for ProgramOutputItemParam {
     }
 }
 
+impl ProgramOutputItemParam {
+    /// A `ProgramOutputItemParam` with the fields the spec requires: `id`, `call_id`, `result`, `status`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        call_id: impl Into<String>,
+        result: impl Into<String>,
+        status: impl Into<ProgramOutputItemStatus>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(ProgramOutputItemParamType::ProgramOutput),
+            call_id: Maybe::Present(call_id.into()),
+            result: Maybe::Present(result.into()),
+            status: Maybe::Present(status.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The item type. Always `program_output`.
     ///
     /// Spec: `ProgramOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramOutputItemParamType { ProgramOutput = "program_output" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `ProgramOutputItemStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramOutputItemStatus {
         Completed = "completed",
         Incomplete = "incomplete",
@@ -10453,6 +14110,7 @@ impl ::aigw_wire::Unknowns for ProgramOutputItemParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ProgramOutputStatus`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramOutputStatus {
         Completed = "completed",
         Incomplete = "incomplete",
@@ -10463,10 +14121,12 @@ impl ::aigw_wire::Unknowns for ProgramOutputItemParam {
     /// The type of the item. Always `program_output`.
     ///
     /// Spec: `ProgramOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramOutputType { ProgramOutput = "program_output" }
 }
 
 /// Spec: `ProgramToolCallCaller`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramToolCallCaller {
     /// Required by the spec.
@@ -10494,7 +14154,19 @@ impl ::aigw_wire::Unknowns for ProgramToolCallCaller {
     }
 }
 
+impl ProgramToolCallCaller {
+    /// A `ProgramToolCallCaller` with the fields the spec requires: `caller_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(caller_id: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ProgramToolCallCallerType::Program),
+            caller_id: Maybe::Present(caller_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ProgramToolCallCallerParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgramToolCallCallerParam {
     /// The caller type. Always `program`.
@@ -10524,15 +14196,28 @@ impl ::aigw_wire::Unknowns for ProgramToolCallCallerParam {
     }
 }
 
+impl ProgramToolCallCallerParam {
+    /// A `ProgramToolCallCallerParam` with the fields the spec requires: `caller_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(caller_id: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ProgramToolCallCallerParamType::Program),
+            caller_id: Maybe::Present(caller_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The caller type. Always `program`.
     ///
     /// Spec: `ProgramToolCallCallerParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramToolCallCallerParamType { Program = "program" }
 }
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ProgramToolCallCaller.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramToolCallCallerType { Program = "program" }
 }
 
@@ -10540,10 +14225,12 @@ impl ::aigw_wire::Unknowns for ProgramToolCallCallerParam {
     /// The type of the item. Always `program`.
     ///
     /// Spec: `Program.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgramType { Program = "program" }
 }
 
 /// Spec: `ProgrammaticToolCallingParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgrammaticToolCallingParam {
     /// The type of the tool. Always `programmatic_tool_calling`.
@@ -10567,10 +14254,21 @@ impl ::aigw_wire::Unknowns for ProgrammaticToolCallingParam {
     }
 }
 
+impl ProgrammaticToolCallingParam {
+    /// A `ProgrammaticToolCallingParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ProgrammaticToolCallingParamType::ProgrammaticToolCalling),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `programmatic_tool_calling`.
     ///
     /// Spec: `ProgrammaticToolCallingParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ProgrammaticToolCallingParamType { ProgrammaticToolCalling = "programmatic_tool_calling" }
 }
 
@@ -10578,6 +14276,7 @@ impl ::aigw_wire::Unknowns for ProgrammaticToolCallingParam {
 /// [Learn more](https://platform.openai.com/docs/guides/text?api-mode=responses#reusable-prompts).
 ///
 /// Spec: `Prompt`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Prompt {
     /// The unique identifier of the prompt template to use.
@@ -10608,9 +14307,20 @@ impl ::aigw_wire::Unknowns for Prompt {
     }
 }
 
+impl Prompt {
+    /// A `Prompt` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Marks the exact end of a reusable prompt prefix. The breakpoint inherits its TTL from the request's `prompt_cache_options.ttl`; the boundary is not rounded to a token block.
 ///
 /// Spec: `PromptCacheBreakpointConfig`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptCacheBreakpointConfig {
     /// The breakpoint mode. Always `explicit`.
@@ -10634,10 +14344,21 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointConfig {
     }
 }
 
+impl PromptCacheBreakpointConfig {
+    /// A `PromptCacheBreakpointConfig` with `mode` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            mode: Maybe::Present(PromptCacheBreakpointConfigMode::Explicit),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Spec: `PromptCacheBreakpointConfig.mode`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum PromptCacheBreakpointConfigMode {
         Explicit = "explicit",
     }
@@ -10646,6 +14367,7 @@ impl ::aigw_wire::Unknowns for PromptCacheBreakpointConfig {
 /// The prompt-caching options that were applied to the response. Supported for `gpt-5.6` and later models.
 ///
 /// Spec: `PromptCacheOptions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptCacheOptions {
     /// The minimum lifetime applied to each cache breakpoint.
@@ -10675,8 +14397,20 @@ impl ::aigw_wire::Unknowns for PromptCacheOptions {
     }
 }
 
+impl PromptCacheOptions {
+    /// A `PromptCacheOptions` with the fields the spec requires: `mode`; `ttl` set to its only value. Every other field is absent.
+    pub fn new(mode: impl Into<PromptCacheModeEnum>) -> Self {
+        Self {
+            ttl: Maybe::Present(PromptCacheTTLEnum::V30m),
+            mode: Maybe::Present(mode.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `PromptCacheRetentionEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum PromptCacheRetentionEnum {
         InMemory = "in_memory",
         V24h = "24h",
@@ -10685,6 +14419,7 @@ impl ::aigw_wire::Unknowns for PromptCacheOptions {
 
 ::aigw_wire::open_enum! {
     /// Spec: `RankerVersionType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum RankerVersionType {
         Auto = "auto",
         Default20241115 = "default-2024-11-15",
@@ -10692,6 +14427,7 @@ impl ::aigw_wire::Unknowns for PromptCacheOptions {
 }
 
 /// Spec: `RankingOptions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RankingOptions {
     /// The ranker to use for the file search.
@@ -10727,6 +14463,7 @@ impl ::aigw_wire::Unknowns for RankingOptions {
 /// [reasoning models](https://platform.openai.com/docs/guides/reasoning).
 ///
 /// Spec: `Reasoning`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Reasoning {
     /// Controls the reasoning execution mode for the request.
@@ -10789,6 +14526,7 @@ impl ::aigw_wire::Unknowns for Reasoning {
     /// used for the response.
     ///
     /// Spec: `Reasoning.context`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningContext {
         Auto = "auto",
         CurrentTurn = "current_turn",
@@ -10804,6 +14542,7 @@ impl ::aigw_wire::Unknowns for Reasoning {
     /// One of `auto`, `concise`, or `detailed`.
     ///
     /// Spec: `Reasoning.generate_summary`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningGenerateSummary {
         Auto = "auto",
         Concise = "concise",
@@ -10817,6 +14556,7 @@ impl ::aigw_wire::Unknowns for Reasoning {
 /// [managing context](https://platform.openai.com/docs/guides/conversation-state).
 ///
 /// Spec: `ReasoningItem`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReasoningItem {
     /// The type of the object. Always `reasoning`.
@@ -10873,11 +14613,27 @@ impl ::aigw_wire::Unknowns for ReasoningItem {
     }
 }
 
+impl ReasoningItem {
+    /// A `ReasoningItem` with the fields the spec requires: `id`, `summary`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        summary: impl IntoIterator<Item = SummaryTextContent>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ReasoningItemType::Reasoning),
+            id: Maybe::Present(id.into()),
+            summary: Maybe::Present(summary.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Spec: `ReasoningItem.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningItemStatus {
         InProgress = "in_progress",
         Completed = "completed",
@@ -10889,11 +14645,13 @@ impl ::aigw_wire::Unknowns for ReasoningItem {
     /// The type of the object. Always `reasoning`.
     ///
     /// Spec: `ReasoningItem.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningItemType { Reasoning = "reasoning" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `ReasoningModeEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningModeEnum {
         Standard = "standard",
         Pro = "pro",
@@ -10908,6 +14666,7 @@ impl ::aigw_wire::Unknowns for ReasoningItem {
     /// `concise` is supported for `computer-use-preview` models and all reasoning models after `gpt-5`.
     ///
     /// Spec: `Reasoning.summary`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningSummary {
         Auto = "auto",
         Concise = "concise",
@@ -10918,6 +14677,7 @@ impl ::aigw_wire::Unknowns for ReasoningItem {
 /// Reasoning text from the model.
 ///
 /// Spec: `ReasoningTextContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReasoningTextContent {
     /// The type of the reasoning text. Always `reasoning_text`.
@@ -10947,10 +14707,22 @@ impl ::aigw_wire::Unknowns for ReasoningTextContent {
     }
 }
 
+impl ReasoningTextContent {
+    /// A `ReasoningTextContent` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ReasoningTextContentType::ReasoningText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the reasoning text. Always `reasoning_text`.
     ///
     /// Spec: `ReasoningTextContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ReasoningTextContentType {
         ReasoningText = "reasoning_text",
     }
@@ -10959,6 +14731,7 @@ impl ::aigw_wire::Unknowns for ReasoningTextContent {
 /// A refusal from the model.
 ///
 /// Spec: `RefusalContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RefusalContent {
     /// The type of the refusal. Always `refusal`.
@@ -10988,14 +14761,27 @@ impl ::aigw_wire::Unknowns for RefusalContent {
     }
 }
 
+impl RefusalContent {
+    /// A `RefusalContent` with the fields the spec requires: `refusal`; `type` set to its only value. Every other field is absent.
+    pub fn new(refusal: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(RefusalContentType::Refusal),
+            refusal: Maybe::Present(refusal.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the refusal. Always `refusal`.
     ///
     /// Spec: `RefusalContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum RefusalContentType { Refusal = "refusal" }
 }
 
 /// Spec: `Response`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Response {
     /// Required by the spec.
@@ -11232,6 +15018,7 @@ impl ::aigw_wire::Unknowns for Response {
 /// Emitted when there is a partial audio response.
 ///
 /// Spec: `ResponseAudioDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseAudioDeltaEvent {
     /// The type of the event. Always `response.audio.delta`.
@@ -11267,16 +15054,30 @@ impl ::aigw_wire::Unknowns for ResponseAudioDeltaEvent {
     }
 }
 
+impl ResponseAudioDeltaEvent {
+    /// A `ResponseAudioDeltaEvent` with the fields the spec requires: `sequence_number`, `delta`; `type` set to its only value. Every other field is absent.
+    pub fn new(sequence_number: impl ::aigw_wire::IntoNumber, delta: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseAudioDeltaEventType::ResponseAudioDelta),
+            sequence_number: Maybe::from_number(sequence_number),
+            delta: Maybe::Present(delta.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.audio.delta`.
     ///
     /// Spec: `ResponseAudioDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseAudioDeltaEventType { ResponseAudioDelta = "response.audio.delta" }
 }
 
 /// Emitted when the audio response is complete.
 ///
 /// Spec: `ResponseAudioDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseAudioDoneEvent {
     /// The type of the event. Always `response.audio.done`.
@@ -11306,16 +15107,29 @@ impl ::aigw_wire::Unknowns for ResponseAudioDoneEvent {
     }
 }
 
+impl ResponseAudioDoneEvent {
+    /// A `ResponseAudioDoneEvent` with the fields the spec requires: `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(sequence_number: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseAudioDoneEventType::ResponseAudioDone),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.audio.done`.
     ///
     /// Spec: `ResponseAudioDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseAudioDoneEventType { ResponseAudioDone = "response.audio.done" }
 }
 
 /// Emitted when there is a partial transcript of audio.
 ///
 /// Spec: `ResponseAudioTranscriptDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseAudioTranscriptDeltaEvent {
     /// The type of the event. Always `response.audio.transcript.delta`.
@@ -11351,16 +15165,32 @@ impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDeltaEvent {
     }
 }
 
+impl ResponseAudioTranscriptDeltaEvent {
+    /// A `ResponseAudioTranscriptDeltaEvent` with the fields the spec requires: `delta`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(delta: impl Into<String>, sequence_number: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseAudioTranscriptDeltaEventType::ResponseAudioTranscriptDelta,
+            ),
+            delta: Maybe::Present(delta.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.audio.transcript.delta`.
     ///
     /// Spec: `ResponseAudioTranscriptDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseAudioTranscriptDeltaEventType { ResponseAudioTranscriptDelta = "response.audio.transcript.delta" }
 }
 
 /// Emitted when the full audio transcript is completed.
 ///
 /// Spec: `ResponseAudioTranscriptDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseAudioTranscriptDoneEvent {
     /// The type of the event. Always `response.audio.transcript.done`.
@@ -11390,16 +15220,31 @@ impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDoneEvent {
     }
 }
 
+impl ResponseAudioTranscriptDoneEvent {
+    /// A `ResponseAudioTranscriptDoneEvent` with the fields the spec requires: `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(sequence_number: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseAudioTranscriptDoneEventType::ResponseAudioTranscriptDone,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.audio.transcript.done`.
     ///
     /// Spec: `ResponseAudioTranscriptDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseAudioTranscriptDoneEventType { ResponseAudioTranscriptDone = "response.audio.transcript.done" }
 }
 
 /// Emitted when a partial code snippet is streamed by the code interpreter.
 ///
 /// Spec: `ResponseCodeInterpreterCallCodeDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCodeDeltaEvent {
     /// The type of the event. Always `response.code_interpreter_call_code.delta`.
@@ -11447,16 +15292,39 @@ impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDeltaEvent {
     }
 }
 
+impl ResponseCodeInterpreterCallCodeDeltaEvent {
+    /// A `ResponseCodeInterpreterCallCodeDeltaEvent` with the fields the spec requires: `output_index`, `item_id`, `delta`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        delta: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseCodeInterpreterCallCodeDeltaEventType::ResponseCodeInterpreterCallCodeDelta,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            delta: Maybe::Present(delta.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call_code.delta`.
     ///
     /// Spec: `ResponseCodeInterpreterCallCodeDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCodeInterpreterCallCodeDeltaEventType { ResponseCodeInterpreterCallCodeDelta = "response.code_interpreter_call_code.delta" }
 }
 
 /// Emitted when the code snippet is finalized by the code interpreter.
 ///
 /// Spec: `ResponseCodeInterpreterCallCodeDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCodeDoneEvent {
     /// The type of the event. Always `response.code_interpreter_call_code.done`.
@@ -11504,16 +15372,39 @@ impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDoneEvent {
     }
 }
 
+impl ResponseCodeInterpreterCallCodeDoneEvent {
+    /// A `ResponseCodeInterpreterCallCodeDoneEvent` with the fields the spec requires: `output_index`, `item_id`, `code`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        code: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseCodeInterpreterCallCodeDoneEventType::ResponseCodeInterpreterCallCodeDone,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            code: Maybe::Present(code.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call_code.done`.
     ///
     /// Spec: `ResponseCodeInterpreterCallCodeDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCodeInterpreterCallCodeDoneEventType { ResponseCodeInterpreterCallCodeDone = "response.code_interpreter_call_code.done" }
 }
 
 /// Emitted when the code interpreter call is completed.
 ///
 /// Spec: `ResponseCodeInterpreterCallCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallCompletedEvent {
     /// The type of the event. Always `response.code_interpreter_call.completed`.
@@ -11555,16 +15446,37 @@ impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCompletedEvent {
     }
 }
 
+impl ResponseCodeInterpreterCallCompletedEvent {
+    /// A `ResponseCodeInterpreterCallCompletedEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseCodeInterpreterCallCompletedEventType::ResponseCodeInterpreterCallCompleted,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call.completed`.
     ///
     /// Spec: `ResponseCodeInterpreterCallCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCodeInterpreterCallCompletedEventType { ResponseCodeInterpreterCallCompleted = "response.code_interpreter_call.completed" }
 }
 
 /// Emitted when a code interpreter call is in progress.
 ///
 /// Spec: `ResponseCodeInterpreterCallInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallInProgressEvent {
     /// The type of the event. Always `response.code_interpreter_call.in_progress`.
@@ -11606,16 +15518,35 @@ impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInProgressEvent {
     }
 }
 
+impl ResponseCodeInterpreterCallInProgressEvent {
+    /// A `ResponseCodeInterpreterCallInProgressEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseCodeInterpreterCallInProgressEventType::ResponseCodeInterpreterCallInProgress),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call.in_progress`.
     ///
     /// Spec: `ResponseCodeInterpreterCallInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCodeInterpreterCallInProgressEventType { ResponseCodeInterpreterCallInProgress = "response.code_interpreter_call.in_progress" }
 }
 
 /// Emitted when the code interpreter is actively interpreting the code snippet.
 ///
 /// Spec: `ResponseCodeInterpreterCallInterpretingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCodeInterpreterCallInterpretingEvent {
     /// The type of the event. Always `response.code_interpreter_call.interpreting`.
@@ -11657,16 +15588,35 @@ impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInterpretingEvent {
     }
 }
 
+impl ResponseCodeInterpreterCallInterpretingEvent {
+    /// A `ResponseCodeInterpreterCallInterpretingEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseCodeInterpreterCallInterpretingEventType::ResponseCodeInterpreterCallInterpreting),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.code_interpreter_call.interpreting`.
     ///
     /// Spec: `ResponseCodeInterpreterCallInterpretingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCodeInterpreterCallInterpretingEventType { ResponseCodeInterpreterCallInterpreting = "response.code_interpreter_call.interpreting" }
 }
 
 /// Emitted when the model response is complete.
 ///
 /// Spec: `ResponseCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCompletedEvent {
     /// The type of the event. Always `response.completed`.
@@ -11702,16 +15652,33 @@ impl ::aigw_wire::Unknowns for ResponseCompletedEvent {
     }
 }
 
+impl ResponseCompletedEvent {
+    /// A `ResponseCompletedEvent` with the fields the spec requires: `response`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        response: impl Into<Response>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseCompletedEventType::ResponseCompleted),
+            response: Maybe::Present(response.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.completed`.
     ///
     /// Spec: `ResponseCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCompletedEventType { ResponseCompleted = "response.completed" }
 }
 
 /// Emitted when a new content part is added.
 ///
 /// Spec: `ResponseContentPartAddedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseContentPartAddedEvent {
     /// The type of the event. Always `response.content_part.added`.
@@ -11769,12 +15736,14 @@ impl ::aigw_wire::Unknowns for ResponseContentPartAddedEvent {
     /// The type of the event. Always `response.content_part.added`.
     ///
     /// Spec: `ResponseContentPartAddedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseContentPartAddedEventType { ResponseContentPartAdded = "response.content_part.added" }
 }
 
 /// Emitted when a content part is done.
 ///
 /// Spec: `ResponseContentPartDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseContentPartDoneEvent {
     /// The type of the event. Always `response.content_part.done`.
@@ -11832,12 +15801,14 @@ impl ::aigw_wire::Unknowns for ResponseContentPartDoneEvent {
     /// The type of the event. Always `response.content_part.done`.
     ///
     /// Spec: `ResponseContentPartDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseContentPartDoneEventType { ResponseContentPartDone = "response.content_part.done" }
 }
 
 /// The conversation that this response belonged to. Input items and output items from this response were automatically added to this conversation.
 ///
 /// Spec: `ResponseConversation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseConversation {
     /// The unique ID of the conversation that this response was associated with.
@@ -11861,9 +15832,20 @@ impl ::aigw_wire::Unknowns for ResponseConversation {
     }
 }
 
+impl ResponseConversation {
+    /// A `ResponseConversation` with the fields the spec requires: `id`. Every other field is absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An event that is emitted when a response is created.
 ///
 /// Spec: `ResponseCreatedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCreatedEvent {
     /// The type of the event. Always `response.created`.
@@ -11899,16 +15881,33 @@ impl ::aigw_wire::Unknowns for ResponseCreatedEvent {
     }
 }
 
+impl ResponseCreatedEvent {
+    /// A `ResponseCreatedEvent` with the fields the spec requires: `response`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        response: impl Into<Response>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseCreatedEventType::ResponseCreated),
+            response: Maybe::Present(response.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.created`.
     ///
     /// Spec: `ResponseCreatedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCreatedEventType { ResponseCreated = "response.created" }
 }
 
 /// Event representing a delta (partial update) to the input of a custom tool call.
 ///
 /// Spec: `ResponseCustomToolCallInputDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCustomToolCallInputDeltaEvent {
     /// The event type identifier.
@@ -11956,16 +15955,39 @@ impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDeltaEvent {
     }
 }
 
+impl ResponseCustomToolCallInputDeltaEvent {
+    /// A `ResponseCustomToolCallInputDeltaEvent` with the fields the spec requires: `sequence_number`, `output_index`, `item_id`, `delta`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        delta: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseCustomToolCallInputDeltaEventType::ResponseCustomToolCallInputDelta,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            delta: Maybe::Present(delta.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The event type identifier.
     ///
     /// Spec: `ResponseCustomToolCallInputDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCustomToolCallInputDeltaEventType { ResponseCustomToolCallInputDelta = "response.custom_tool_call_input.delta" }
 }
 
 /// Event indicating that input for a custom tool call is complete.
 ///
 /// Spec: `ResponseCustomToolCallInputDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseCustomToolCallInputDoneEvent {
     /// The event type identifier.
@@ -12013,16 +16035,39 @@ impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDoneEvent {
     }
 }
 
+impl ResponseCustomToolCallInputDoneEvent {
+    /// A `ResponseCustomToolCallInputDoneEvent` with the fields the spec requires: `sequence_number`, `output_index`, `item_id`, `input`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        input: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseCustomToolCallInputDoneEventType::ResponseCustomToolCallInputDone,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            input: Maybe::Present(input.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The event type identifier.
     ///
     /// Spec: `ResponseCustomToolCallInputDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseCustomToolCallInputDoneEventType { ResponseCustomToolCallInputDone = "response.custom_tool_call_input.done" }
 }
 
 /// An error object returned when the model fails to generate a Response.
 ///
 /// Spec: `ResponseError`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseError {
     /// Required by the spec.
@@ -12050,10 +16095,22 @@ impl ::aigw_wire::Unknowns for ResponseError {
     }
 }
 
+impl ResponseError {
+    /// A `ResponseError` with the fields the spec requires: `code`, `message`. Every other field is absent.
+    pub fn new(code: impl Into<ResponseErrorCode>, message: impl Into<String>) -> Self {
+        Self {
+            code: Maybe::Present(code.into()),
+            message: Maybe::Present(message.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The error code for the response.
     ///
     /// Spec: `ResponseErrorCode`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseErrorCode {
         ServerError = "server_error",
         RateLimitExceeded = "rate_limit_exceeded",
@@ -12081,6 +16138,7 @@ impl ::aigw_wire::Unknowns for ResponseError {
 /// Emitted when an error occurs.
 ///
 /// Spec: `ResponseErrorEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseErrorEvent {
     /// The type of the event. Always `error`.
@@ -12128,9 +16186,29 @@ impl ::aigw_wire::Unknowns for ResponseErrorEvent {
     }
 }
 
+impl ResponseErrorEvent {
+    /// A `ResponseErrorEvent` with the fields the spec requires: `code`, `message`, `param`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        code: impl Into<ResponseErrorEventCode>,
+        message: impl Into<String>,
+        param: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseErrorEventType::Error),
+            code: Maybe::Present(code.into()),
+            message: Maybe::Present(message.into()),
+            param: Maybe::Present(param.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 /// An error code: a string, or a number as some vendors send.
 ///
 /// Spec: `ResponseErrorEvent.code`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseErrorEventCode {
     String(String),
@@ -12164,16 +16242,36 @@ impl ResponseErrorEventCode {
 
 ::aigw_wire::union_serde!(ResponseErrorEventCode { 0 => String, 1 => Number });
 
+impl From<String> for ResponseErrorEventCode {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ResponseErrorEventCode {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for ResponseErrorEventCode {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `error`.
     ///
     /// Spec: `ResponseErrorEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseErrorEventType { Error = "error" }
 }
 
 /// An event that is emitted when a response fails.
 ///
 /// Spec: `ResponseFailedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFailedEvent {
     /// The type of the event. Always `response.failed`.
@@ -12209,16 +16307,33 @@ impl ::aigw_wire::Unknowns for ResponseFailedEvent {
     }
 }
 
+impl ResponseFailedEvent {
+    /// A `ResponseFailedEvent` with the fields the spec requires: `sequence_number`, `response`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        response: impl Into<Response>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseFailedEventType::ResponseFailed),
+            sequence_number: Maybe::from_number(sequence_number),
+            response: Maybe::Present(response.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.failed`.
     ///
     /// Spec: `ResponseFailedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFailedEventType { ResponseFailed = "response.failed" }
 }
 
 /// Emitted when a file search call is completed (results found).
 ///
 /// Spec: `ResponseFileSearchCallCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFileSearchCallCompletedEvent {
     /// The type of the event. Always `response.file_search_call.completed`.
@@ -12260,16 +16375,37 @@ impl ::aigw_wire::Unknowns for ResponseFileSearchCallCompletedEvent {
     }
 }
 
+impl ResponseFileSearchCallCompletedEvent {
+    /// A `ResponseFileSearchCallCompletedEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseFileSearchCallCompletedEventType::ResponseFileSearchCallCompleted,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.file_search_call.completed`.
     ///
     /// Spec: `ResponseFileSearchCallCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFileSearchCallCompletedEventType { ResponseFileSearchCallCompleted = "response.file_search_call.completed" }
 }
 
 /// Emitted when a file search call is initiated.
 ///
 /// Spec: `ResponseFileSearchCallInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFileSearchCallInProgressEvent {
     /// The type of the event. Always `response.file_search_call.in_progress`.
@@ -12311,16 +16447,37 @@ impl ::aigw_wire::Unknowns for ResponseFileSearchCallInProgressEvent {
     }
 }
 
+impl ResponseFileSearchCallInProgressEvent {
+    /// A `ResponseFileSearchCallInProgressEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseFileSearchCallInProgressEventType::ResponseFileSearchCallInProgress,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.file_search_call.in_progress`.
     ///
     /// Spec: `ResponseFileSearchCallInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFileSearchCallInProgressEventType { ResponseFileSearchCallInProgress = "response.file_search_call.in_progress" }
 }
 
 /// Emitted when a file search is currently searching.
 ///
 /// Spec: `ResponseFileSearchCallSearchingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFileSearchCallSearchingEvent {
     /// The type of the event. Always `response.file_search_call.searching`.
@@ -12362,16 +16519,37 @@ impl ::aigw_wire::Unknowns for ResponseFileSearchCallSearchingEvent {
     }
 }
 
+impl ResponseFileSearchCallSearchingEvent {
+    /// A `ResponseFileSearchCallSearchingEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseFileSearchCallSearchingEventType::ResponseFileSearchCallSearching,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.file_search_call.searching`.
     ///
     /// Spec: `ResponseFileSearchCallSearchingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFileSearchCallSearchingEventType { ResponseFileSearchCallSearching = "response.file_search_call.searching" }
 }
 
 /// Emitted when there is a partial function-call arguments delta.
 ///
 /// Spec: `ResponseFunctionCallArgumentsDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFunctionCallArgumentsDeltaEvent {
     /// The type of the event. Always `response.function_call_arguments.delta`.
@@ -12419,16 +16597,39 @@ impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDeltaEvent {
     }
 }
 
+impl ResponseFunctionCallArgumentsDeltaEvent {
+    /// A `ResponseFunctionCallArgumentsDeltaEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`, `delta`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        delta: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseFunctionCallArgumentsDeltaEventType::ResponseFunctionCallArgumentsDelta,
+            ),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            delta: Maybe::Present(delta.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.function_call_arguments.delta`.
     ///
     /// Spec: `ResponseFunctionCallArgumentsDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFunctionCallArgumentsDeltaEventType { ResponseFunctionCallArgumentsDelta = "response.function_call_arguments.delta" }
 }
 
 /// Emitted when function-call arguments are finalized.
 ///
 /// Spec: `ResponseFunctionCallArgumentsDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseFunctionCallArgumentsDoneEvent {
     /// Required by the spec.
@@ -12482,12 +16683,14 @@ impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDoneEvent {
 
 ::aigw_wire::tag_enum! {
     /// Spec: `ResponseFunctionCallArgumentsDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseFunctionCallArgumentsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
 }
 
 /// Emitted when an image generation tool call has completed and the final image is available.
 ///
 /// Spec: `ResponseImageGenCallCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseImageGenCallCompletedEvent {
     /// The type of the event. Always 'response.image_generation_call.completed'.
@@ -12529,16 +16732,37 @@ impl ::aigw_wire::Unknowns for ResponseImageGenCallCompletedEvent {
     }
 }
 
+impl ResponseImageGenCallCompletedEvent {
+    /// A `ResponseImageGenCallCompletedEvent` with the fields the spec requires: `output_index`, `sequence_number`, `item_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseImageGenCallCompletedEventType::ResponseImageGenerationCallCompleted,
+            ),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            item_id: Maybe::Present(item_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.image_generation_call.completed'.
     ///
     /// Spec: `ResponseImageGenCallCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseImageGenCallCompletedEventType { ResponseImageGenerationCallCompleted = "response.image_generation_call.completed" }
 }
 
 /// Emitted when an image generation tool call is actively generating an image (intermediate state).
 ///
 /// Spec: `ResponseImageGenCallGeneratingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseImageGenCallGeneratingEvent {
     /// The type of the event. Always 'response.image_generation_call.generating'.
@@ -12580,16 +16804,37 @@ impl ::aigw_wire::Unknowns for ResponseImageGenCallGeneratingEvent {
     }
 }
 
+impl ResponseImageGenCallGeneratingEvent {
+    /// A `ResponseImageGenCallGeneratingEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseImageGenCallGeneratingEventType::ResponseImageGenerationCallGenerating,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.image_generation_call.generating'.
     ///
     /// Spec: `ResponseImageGenCallGeneratingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseImageGenCallGeneratingEventType { ResponseImageGenerationCallGenerating = "response.image_generation_call.generating" }
 }
 
 /// Emitted when an image generation tool call is in progress.
 ///
 /// Spec: `ResponseImageGenCallInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseImageGenCallInProgressEvent {
     /// The type of the event. Always 'response.image_generation_call.in_progress'.
@@ -12631,16 +16876,37 @@ impl ::aigw_wire::Unknowns for ResponseImageGenCallInProgressEvent {
     }
 }
 
+impl ResponseImageGenCallInProgressEvent {
+    /// A `ResponseImageGenCallInProgressEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseImageGenCallInProgressEventType::ResponseImageGenerationCallInProgress,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.image_generation_call.in_progress'.
     ///
     /// Spec: `ResponseImageGenCallInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseImageGenCallInProgressEventType { ResponseImageGenerationCallInProgress = "response.image_generation_call.in_progress" }
 }
 
 /// Emitted when a partial image is available during image generation streaming.
 ///
 /// Spec: `ResponseImageGenCallPartialImageEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseImageGenCallPartialImageEvent {
     /// The type of the event. Always 'response.image_generation_call.partial_image'.
@@ -12714,12 +16980,14 @@ impl ::aigw_wire::Unknowns for ResponseImageGenCallPartialImageEvent {
     /// The type of the event. Always 'response.image_generation_call.partial_image'.
     ///
     /// Spec: `ResponseImageGenCallPartialImageEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseImageGenCallPartialImageEventType { ResponseImageGenerationCallPartialImage = "response.image_generation_call.partial_image" }
 }
 
 /// Emitted when the response is in progress.
 ///
 /// Spec: `ResponseInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseInProgressEvent {
     /// The type of the event. Always `response.in_progress`.
@@ -12755,16 +17023,33 @@ impl ::aigw_wire::Unknowns for ResponseInProgressEvent {
     }
 }
 
+impl ResponseInProgressEvent {
+    /// A `ResponseInProgressEvent` with the fields the spec requires: `response`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        response: impl Into<Response>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseInProgressEventType::ResponseInProgress),
+            response: Maybe::Present(response.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.in_progress`.
     ///
     /// Spec: `ResponseInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseInProgressEventType { ResponseInProgress = "response.in_progress" }
 }
 
 /// Details about why the response is incomplete.
 ///
 /// Spec: `Response.incomplete_details`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseIncompleteDetails {
     /// The reason why the response is incomplete.
@@ -12790,6 +17075,7 @@ impl ::aigw_wire::Unknowns for ResponseIncompleteDetails {
     /// The reason why the response is incomplete.
     ///
     /// Spec: `Response.incomplete_details.reason`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseIncompleteDetailsReason {
         MaxOutputTokens = "max_output_tokens",
         ContentFilter = "content_filter",
@@ -12799,6 +17085,7 @@ impl ::aigw_wire::Unknowns for ResponseIncompleteDetails {
 /// An event that is emitted when a response finishes as incomplete.
 ///
 /// Spec: `ResponseIncompleteEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseIncompleteEvent {
     /// The type of the event. Always `response.incomplete`.
@@ -12834,10 +17121,26 @@ impl ::aigw_wire::Unknowns for ResponseIncompleteEvent {
     }
 }
 
+impl ResponseIncompleteEvent {
+    /// A `ResponseIncompleteEvent` with the fields the spec requires: `response`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        response: impl Into<Response>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseIncompleteEventType::ResponseIncomplete),
+            response: Maybe::Present(response.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.incomplete`.
     ///
     /// Spec: `ResponseIncompleteEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseIncompleteEventType { ResponseIncomplete = "response.incomplete" }
 }
 
@@ -12848,6 +17151,7 @@ impl ::aigw_wire::Unknowns for ResponseIncompleteEvent {
 /// to swap out system (or developer) messages in new responses.
 ///
 /// Spec: `Response.instructions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseInstructions {
     /// A text input to the model, equivalent to a text input with the
@@ -12884,9 +17188,28 @@ impl ResponseInstructions {
 
 ::aigw_wire::union_serde!(ResponseInstructions { 0 => String, 1 => Array });
 
+impl From<String> for ResponseInstructions {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ResponseInstructions {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<InputItem>> for ResponseInstructions {
+    fn from(value: Vec<InputItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// A list of Response items.
 ///
 /// Spec: `ResponseItemList`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseItemList {
     /// The type of object returned, must be `list`.
@@ -12934,10 +17257,30 @@ impl ::aigw_wire::Unknowns for ResponseItemList {
     }
 }
 
+impl ResponseItemList {
+    /// A `ResponseItemList` with the fields the spec requires: `data`, `has_more`, `first_id`, `last_id`; `object` set to its only value. Every other field is absent.
+    pub fn new(
+        data: impl IntoIterator<Item = ItemResource>,
+        has_more: impl Into<bool>,
+        first_id: impl Into<String>,
+        last_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            object: Maybe::Present(ResponseItemListObject::List),
+            data: Maybe::Present(data.into_iter().collect()),
+            has_more: Maybe::Present(has_more.into()),
+            first_id: Maybe::Present(first_id.into()),
+            last_id: Maybe::Present(last_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of object returned, must be `list`.
     ///
     /// Spec: `ResponseItemList.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseItemListObject {
         List = "list",
     }
@@ -12948,6 +17291,7 @@ impl ::aigw_wire::Unknowns for ResponseItemList {
 /// logprob values indicate greater model confidence in that token choice.
 ///
 /// Spec: `ResponseLogProb`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseLogProb {
     /// A possible text token.
@@ -12981,7 +17325,19 @@ impl ::aigw_wire::Unknowns for ResponseLogProb {
     }
 }
 
+impl ResponseLogProb {
+    /// A `ResponseLogProb` with the fields the spec requires: `token`, `logprob`. Every other field is absent.
+    pub fn new(token: impl Into<String>, logprob: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            token: Maybe::Present(token.into()),
+            logprob: Maybe::from_number(logprob),
+            ..Default::default()
+        }
+    }
+}
+
 /// Spec: `ResponseLogProb.top_logprobs[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseLogProbTopLogprobsItem {
     /// A possible text token.
@@ -13010,6 +17366,7 @@ impl ::aigw_wire::Unknowns for ResponseLogProbTopLogprobsItem {
 /// Emitted when there is a delta (partial update) to the arguments of an MCP tool call.
 ///
 /// Spec: `ResponseMCPCallArgumentsDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPCallArgumentsDeltaEvent {
     /// The type of the event. Always 'response.mcp_call_arguments.delta'.
@@ -13057,16 +17414,39 @@ impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDeltaEvent {
     }
 }
 
+impl ResponseMCPCallArgumentsDeltaEvent {
+    /// A `ResponseMCPCallArgumentsDeltaEvent` with the fields the spec requires: `output_index`, `item_id`, `delta`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        delta: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseMCPCallArgumentsDeltaEventType::ResponseMcpCallArgumentsDelta,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            delta: Maybe::Present(delta.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call_arguments.delta'.
     ///
     /// Spec: `ResponseMCPCallArgumentsDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPCallArgumentsDeltaEventType { ResponseMcpCallArgumentsDelta = "response.mcp_call_arguments.delta" }
 }
 
 /// Emitted when the arguments for an MCP tool call are finalized.
 ///
 /// Spec: `ResponseMCPCallArgumentsDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPCallArgumentsDoneEvent {
     /// The type of the event. Always 'response.mcp_call_arguments.done'.
@@ -13114,16 +17494,39 @@ impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDoneEvent {
     }
 }
 
+impl ResponseMCPCallArgumentsDoneEvent {
+    /// A `ResponseMCPCallArgumentsDoneEvent` with the fields the spec requires: `output_index`, `item_id`, `arguments`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        arguments: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseMCPCallArgumentsDoneEventType::ResponseMcpCallArgumentsDone,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            arguments: Maybe::Present(arguments.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call_arguments.done'.
     ///
     /// Spec: `ResponseMCPCallArgumentsDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPCallArgumentsDoneEventType { ResponseMcpCallArgumentsDone = "response.mcp_call_arguments.done" }
 }
 
 /// Emitted when an MCP  tool call has completed successfully.
 ///
 /// Spec: `ResponseMCPCallCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPCallCompletedEvent {
     /// The type of the event. Always 'response.mcp_call.completed'.
@@ -13165,16 +17568,35 @@ impl ::aigw_wire::Unknowns for ResponseMCPCallCompletedEvent {
     }
 }
 
+impl ResponseMCPCallCompletedEvent {
+    /// A `ResponseMCPCallCompletedEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseMCPCallCompletedEventType::ResponseMcpCallCompleted),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call.completed'.
     ///
     /// Spec: `ResponseMCPCallCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPCallCompletedEventType { ResponseMcpCallCompleted = "response.mcp_call.completed" }
 }
 
 /// Emitted when an MCP  tool call has failed.
 ///
 /// Spec: `ResponseMCPCallFailedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPCallFailedEvent {
     /// The type of the event. Always 'response.mcp_call.failed'.
@@ -13216,16 +17638,35 @@ impl ::aigw_wire::Unknowns for ResponseMCPCallFailedEvent {
     }
 }
 
+impl ResponseMCPCallFailedEvent {
+    /// A `ResponseMCPCallFailedEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseMCPCallFailedEventType::ResponseMcpCallFailed),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call.failed'.
     ///
     /// Spec: `ResponseMCPCallFailedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPCallFailedEventType { ResponseMcpCallFailed = "response.mcp_call.failed" }
 }
 
 /// Emitted when an MCP  tool call is in progress.
 ///
 /// Spec: `ResponseMCPCallInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPCallInProgressEvent {
     /// The type of the event. Always 'response.mcp_call.in_progress'.
@@ -13267,16 +17708,35 @@ impl ::aigw_wire::Unknowns for ResponseMCPCallInProgressEvent {
     }
 }
 
+impl ResponseMCPCallInProgressEvent {
+    /// A `ResponseMCPCallInProgressEvent` with the fields the spec requires: `sequence_number`, `output_index`, `item_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseMCPCallInProgressEventType::ResponseMcpCallInProgress),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_call.in_progress'.
     ///
     /// Spec: `ResponseMCPCallInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPCallInProgressEventType { ResponseMcpCallInProgress = "response.mcp_call.in_progress" }
 }
 
 /// Emitted when the list of available MCP tools has been successfully retrieved.
 ///
 /// Spec: `ResponseMCPListToolsCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPListToolsCompletedEvent {
     /// The type of the event. Always 'response.mcp_list_tools.completed'.
@@ -13318,16 +17778,37 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsCompletedEvent {
     }
 }
 
+impl ResponseMCPListToolsCompletedEvent {
+    /// A `ResponseMCPListToolsCompletedEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseMCPListToolsCompletedEventType::ResponseMcpListToolsCompleted,
+            ),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_list_tools.completed'.
     ///
     /// Spec: `ResponseMCPListToolsCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPListToolsCompletedEventType { ResponseMcpListToolsCompleted = "response.mcp_list_tools.completed" }
 }
 
 /// Emitted when the attempt to list available MCP tools has failed.
 ///
 /// Spec: `ResponseMCPListToolsFailedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPListToolsFailedEvent {
     /// The type of the event. Always 'response.mcp_list_tools.failed'.
@@ -13369,16 +17850,35 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsFailedEvent {
     }
 }
 
+impl ResponseMCPListToolsFailedEvent {
+    /// A `ResponseMCPListToolsFailedEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseMCPListToolsFailedEventType::ResponseMcpListToolsFailed),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_list_tools.failed'.
     ///
     /// Spec: `ResponseMCPListToolsFailedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPListToolsFailedEventType { ResponseMcpListToolsFailed = "response.mcp_list_tools.failed" }
 }
 
 /// Emitted when the system is in the process of retrieving the list of available MCP tools.
 ///
 /// Spec: `ResponseMCPListToolsInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseMCPListToolsInProgressEvent {
     /// The type of the event. Always 'response.mcp_list_tools.in_progress'.
@@ -13420,10 +17920,30 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
     }
 }
 
+impl ResponseMCPListToolsInProgressEvent {
+    /// A `ResponseMCPListToolsInProgressEvent` with the fields the spec requires: `item_id`, `output_index`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        item_id: impl Into<String>,
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseMCPListToolsInProgressEventType::ResponseMcpListToolsInProgress,
+            ),
+            item_id: Maybe::Present(item_id.into()),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.mcp_list_tools.in_progress'.
     ///
     /// Spec: `ResponseMCPListToolsInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseMCPListToolsInProgressEventType { ResponseMcpListToolsInProgress = "response.mcp_list_tools.in_progress" }
 }
 
@@ -13431,6 +17951,7 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
     /// The object type of this resource - always set to `response`.
     ///
     /// Spec: `Response.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseObject {
         Response = "response",
     }
@@ -13439,6 +17960,7 @@ impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
 /// Emitted when a new output item is added.
 ///
 /// Spec: `ResponseOutputItemAddedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseOutputItemAddedEvent {
     /// The type of the event. Always `response.output_item.added`.
@@ -13483,16 +18005,35 @@ impl ::aigw_wire::Unknowns for ResponseOutputItemAddedEvent {
     }
 }
 
+impl ResponseOutputItemAddedEvent {
+    /// A `ResponseOutputItemAddedEvent` with the fields the spec requires: `output_index`, `sequence_number`, `item`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        item: impl Into<OutputItem>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseOutputItemAddedEventType::ResponseOutputItemAdded),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            item: Maybe::Present(item.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.output_item.added`.
     ///
     /// Spec: `ResponseOutputItemAddedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseOutputItemAddedEventType { ResponseOutputItemAdded = "response.output_item.added" }
 }
 
 /// Emitted when an output item is marked done.
 ///
 /// Spec: `ResponseOutputItemDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseOutputItemDoneEvent {
     /// The type of the event. Always `response.output_item.done`.
@@ -13534,16 +18075,35 @@ impl ::aigw_wire::Unknowns for ResponseOutputItemDoneEvent {
     }
 }
 
+impl ResponseOutputItemDoneEvent {
+    /// A `ResponseOutputItemDoneEvent` with the fields the spec requires: `output_index`, `sequence_number`, `item`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        item: impl Into<OutputItem>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseOutputItemDoneEventType::ResponseOutputItemDone),
+            output_index: Maybe::from_number(output_index),
+            sequence_number: Maybe::from_number(sequence_number),
+            item: Maybe::Present(item.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.output_item.done`.
     ///
     /// Spec: `ResponseOutputItemDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseOutputItemDoneEventType { ResponseOutputItemDone = "response.output_item.done" }
 }
 
 /// Emitted when an annotation is added to output text content.
 ///
 /// Spec: `ResponseOutputTextAnnotationAddedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseOutputTextAnnotationAddedEvent {
     /// The type of the event. Always 'response.output_text.annotation.added'.
@@ -13607,6 +18167,7 @@ impl ::aigw_wire::Unknowns for ResponseOutputTextAnnotationAddedEvent {
     /// The type of the event. Always 'response.output_text.annotation.added'.
     ///
     /// Spec: `ResponseOutputTextAnnotationAddedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseOutputTextAnnotationAddedEventType { ResponseOutputTextAnnotationAdded = "response.output_text.annotation.added" }
 }
 
@@ -13624,6 +18185,7 @@ impl ::aigw_wire::Unknowns for ResponseOutputTextAnnotationAddedEvent {
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
     ///
     /// Spec: `Response.prompt_cache_retention`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponsePromptCacheRetention {
         InMemory = "in_memory",
         V24h = "24h",
@@ -13635,10 +18197,12 @@ impl ::aigw_wire::Unknowns for ResponseOutputTextAnnotationAddedEvent {
 /// Response input types like images or files.
 ///
 /// Spec: `ResponsePromptVariables`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type ResponsePromptVariables =
     ::std::collections::BTreeMap<String, ResponsePromptVariablesValue>;
 
 /// Spec: `ResponsePromptVariables.*`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponsePromptVariablesValue {
     String(String),
@@ -13699,9 +18263,40 @@ impl ResponsePromptVariablesValue {
 
 ::aigw_wire::union_serde!(ResponsePromptVariablesValue { 0 => String, 1 => InputText, 2 => InputImage, 3 => InputFile });
 
+impl From<String> for ResponsePromptVariablesValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ResponsePromptVariablesValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<InputTextContent> for ResponsePromptVariablesValue {
+    fn from(value: InputTextContent) -> Self {
+        Self::InputText(value)
+    }
+}
+
+impl From<InputImageContent> for ResponsePromptVariablesValue {
+    fn from(value: InputImageContent) -> Self {
+        Self::InputImage(value)
+    }
+}
+
+impl From<InputFileContent> for ResponsePromptVariablesValue {
+    fn from(value: InputFileContent) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 /// Emitted when a response is queued and waiting to be processed.
 ///
 /// Spec: `ResponseQueuedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseQueuedEvent {
     /// The type of the event. Always 'response.queued'.
@@ -13737,16 +18332,33 @@ impl ::aigw_wire::Unknowns for ResponseQueuedEvent {
     }
 }
 
+impl ResponseQueuedEvent {
+    /// A `ResponseQueuedEvent` with the fields the spec requires: `response`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        response: impl Into<Response>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseQueuedEventType::ResponseQueued),
+            response: Maybe::Present(response.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always 'response.queued'.
     ///
     /// Spec: `ResponseQueuedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseQueuedEventType { ResponseQueued = "response.queued" }
 }
 
 /// Emitted when a new reasoning summary part is added.
 ///
 /// Spec: `ResponseReasoningSummaryPartAddedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartAddedEvent {
     /// The type of the event. Always `response.reasoning_summary_part.added`.
@@ -13803,6 +18415,7 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEvent {
 /// The summary part that was added.
 ///
 /// Spec: `ResponseReasoningSummaryPartAddedEvent.part`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartAddedEventPart {
     /// The type of the summary part. Always `summary_text`.
@@ -13832,10 +18445,22 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEventPart {
     }
 }
 
+impl ResponseReasoningSummaryPartAddedEventPart {
+    /// A `ResponseReasoningSummaryPartAddedEventPart` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseReasoningSummaryPartAddedEventPartType::SummaryText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Spec: `ResponseReasoningSummaryPartAddedEvent.part.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryPartAddedEventPartType {
         SummaryText = "summary_text",
     }
@@ -13845,12 +18470,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEventPart {
     /// The type of the event. Always `response.reasoning_summary_part.added`.
     ///
     /// Spec: `ResponseReasoningSummaryPartAddedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryPartAddedEventType { ResponseReasoningSummaryPartAdded = "response.reasoning_summary_part.added" }
 }
 
 /// Emitted when a reasoning summary part is completed.
 ///
 /// Spec: `ResponseReasoningSummaryPartDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartDoneEvent {
     /// The type of the event. Always `response.reasoning_summary_part.done`.
@@ -13912,6 +18539,7 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEvent {
 /// The completed summary part.
 ///
 /// Spec: `ResponseReasoningSummaryPartDoneEvent.part`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryPartDoneEventPart {
     /// The type of the summary part. Always `summary_text`.
@@ -13941,10 +18569,22 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
     }
 }
 
+impl ResponseReasoningSummaryPartDoneEventPart {
+    /// A `ResponseReasoningSummaryPartDoneEventPart` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ResponseReasoningSummaryPartDoneEventPartType::SummaryText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Spec: `ResponseReasoningSummaryPartDoneEvent.part.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryPartDoneEventPartType {
         SummaryText = "summary_text",
     }
@@ -13955,6 +18595,7 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
     /// normally and set to `incomplete` when generation was interrupted.
     ///
     /// Spec: `ResponseReasoningSummaryPartDoneEvent.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryPartDoneEventStatus {
         Incomplete = "incomplete",
     }
@@ -13964,12 +18605,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
     /// The type of the event. Always `response.reasoning_summary_part.done`.
     ///
     /// Spec: `ResponseReasoningSummaryPartDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryPartDoneEventType { ResponseReasoningSummaryPartDone = "response.reasoning_summary_part.done" }
 }
 
 /// Emitted when a delta is added to a reasoning summary text.
 ///
 /// Spec: `ResponseReasoningSummaryTextDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_summary_text.delta`.
@@ -14027,12 +18670,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_summary_text.delta`.
     ///
     /// Spec: `ResponseReasoningSummaryTextDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryTextDeltaEventType { ResponseReasoningSummaryTextDelta = "response.reasoning_summary_text.delta" }
 }
 
 /// Emitted when a reasoning summary text is completed.
 ///
 /// Spec: `ResponseReasoningSummaryTextDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningSummaryTextDoneEvent {
     /// The type of the event. Always `response.reasoning_summary_text.done`.
@@ -14090,12 +18735,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDoneEvent {
     /// The type of the event. Always `response.reasoning_summary_text.done`.
     ///
     /// Spec: `ResponseReasoningSummaryTextDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningSummaryTextDoneEventType { ResponseReasoningSummaryTextDone = "response.reasoning_summary_text.done" }
 }
 
 /// Emitted when a delta is added to a reasoning text.
 ///
 /// Spec: `ResponseReasoningTextDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_text.delta`.
@@ -14153,12 +18800,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_text.delta`.
     ///
     /// Spec: `ResponseReasoningTextDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningTextDeltaEventType { ResponseReasoningTextDelta = "response.reasoning_text.delta" }
 }
 
 /// Emitted when a reasoning text is completed.
 ///
 /// Spec: `ResponseReasoningTextDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseReasoningTextDoneEvent {
     /// The type of the event. Always `response.reasoning_text.done`.
@@ -14216,12 +18865,14 @@ impl ::aigw_wire::Unknowns for ResponseReasoningTextDoneEvent {
     /// The type of the event. Always `response.reasoning_text.done`.
     ///
     /// Spec: `ResponseReasoningTextDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseReasoningTextDoneEventType { ResponseReasoningTextDone = "response.reasoning_text.done" }
 }
 
 /// Emitted when there is a partial refusal text.
 ///
 /// Spec: `ResponseRefusalDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseRefusalDeltaEvent {
     /// The type of the event. Always `response.refusal.delta`.
@@ -14279,12 +18930,14 @@ impl ::aigw_wire::Unknowns for ResponseRefusalDeltaEvent {
     /// The type of the event. Always `response.refusal.delta`.
     ///
     /// Spec: `ResponseRefusalDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseRefusalDeltaEventType { ResponseRefusalDelta = "response.refusal.delta" }
 }
 
 /// Emitted when refusal text is finalized.
 ///
 /// Spec: `ResponseRefusalDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseRefusalDoneEvent {
     /// The type of the event. Always `response.refusal.done`.
@@ -14342,12 +18995,14 @@ impl ::aigw_wire::Unknowns for ResponseRefusalDoneEvent {
     /// The type of the event. Always `response.refusal.done`.
     ///
     /// Spec: `ResponseRefusalDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseRefusalDoneEventType { ResponseRefusalDone = "response.refusal.done" }
 }
 
 /// A streaming event that indicated a shell command was added to a tool call.
 ///
 /// Spec: `ResponseShellCallCommandAddedStreamingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseShellCallCommandAddedStreamingEvent {
     /// The type of the event, always `response.shell_call_command.added`.
@@ -14395,16 +19050,39 @@ impl ::aigw_wire::Unknowns for ResponseShellCallCommandAddedStreamingEvent {
     }
 }
 
+impl ResponseShellCallCommandAddedStreamingEvent {
+    /// A `ResponseShellCallCommandAddedStreamingEvent` with the fields the spec requires: `sequence_number`, `output_index`, `command_index`, `command`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        command_index: impl ::aigw_wire::IntoNumber,
+        command: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseShellCallCommandAddedStreamingEventType::ResponseShellCallCommandAdded,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            command_index: Maybe::from_number(command_index),
+            command: Maybe::Present(command.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event, always `response.shell_call_command.added`.
     ///
     /// Spec: `ResponseShellCallCommandAddedStreamingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseShellCallCommandAddedStreamingEventType { ResponseShellCallCommandAdded = "response.shell_call_command.added" }
 }
 
 /// A streaming event that indicated a shell command was incrementally updated.
 ///
 /// Spec: `ResponseShellCallCommandDeltaStreamingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseShellCallCommandDeltaStreamingEvent {
     /// The type of the event, always `response.shell_call_command.delta`.
@@ -14456,16 +19134,39 @@ impl ::aigw_wire::Unknowns for ResponseShellCallCommandDeltaStreamingEvent {
     }
 }
 
+impl ResponseShellCallCommandDeltaStreamingEvent {
+    /// A `ResponseShellCallCommandDeltaStreamingEvent` with the fields the spec requires: `sequence_number`, `output_index`, `command_index`, `delta`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        command_index: impl ::aigw_wire::IntoNumber,
+        delta: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseShellCallCommandDeltaStreamingEventType::ResponseShellCallCommandDelta,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            command_index: Maybe::from_number(command_index),
+            delta: Maybe::Present(delta.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event, always `response.shell_call_command.delta`.
     ///
     /// Spec: `ResponseShellCallCommandDeltaStreamingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseShellCallCommandDeltaStreamingEventType { ResponseShellCallCommandDelta = "response.shell_call_command.delta" }
 }
 
 /// A streaming event that indicated a shell command was completed.
 ///
 /// Spec: `ResponseShellCallCommandDoneStreamingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseShellCallCommandDoneStreamingEvent {
     /// The type of the event, always `response.shell_call_command.done`.
@@ -14513,16 +19214,39 @@ impl ::aigw_wire::Unknowns for ResponseShellCallCommandDoneStreamingEvent {
     }
 }
 
+impl ResponseShellCallCommandDoneStreamingEvent {
+    /// A `ResponseShellCallCommandDoneStreamingEvent` with the fields the spec requires: `sequence_number`, `output_index`, `command_index`, `command`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        sequence_number: impl ::aigw_wire::IntoNumber,
+        output_index: impl ::aigw_wire::IntoNumber,
+        command_index: impl ::aigw_wire::IntoNumber,
+        command: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseShellCallCommandDoneStreamingEventType::ResponseShellCallCommandDone,
+            ),
+            sequence_number: Maybe::from_number(sequence_number),
+            output_index: Maybe::from_number(output_index),
+            command_index: Maybe::from_number(command_index),
+            command: Maybe::Present(command.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event, always `response.shell_call_command.done`.
     ///
     /// Spec: `ResponseShellCallCommandDoneStreamingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseShellCallCommandDoneStreamingEventType { ResponseShellCallCommandDone = "response.shell_call_command.done" }
 }
 
 /// A streaming event that indicated shell call output was incrementally added.
 ///
 /// Spec: `ResponseShellCallOutputContentDeltaStreamingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseShellCallOutputContentDeltaStreamingEvent {
     /// The type of the event, always `response.shell_call_output_content.delta`.
@@ -14580,12 +19304,14 @@ impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDeltaStreamingEvent
     /// The type of the event, always `response.shell_call_output_content.delta`.
     ///
     /// Spec: `ResponseShellCallOutputContentDeltaStreamingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseShellCallOutputContentDeltaStreamingEventType { ResponseShellCallOutputContentDelta = "response.shell_call_output_content.delta" }
 }
 
 /// A streaming event that indicated shell call output was completed.
 ///
 /// Spec: `ResponseShellCallOutputContentDoneStreamingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseShellCallOutputContentDoneStreamingEvent {
     /// The type of the event, always `response.shell_call_output_content.done`.
@@ -14643,6 +19369,7 @@ impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDoneStreamingEvent 
     /// The type of the event, always `response.shell_call_output_content.done`.
     ///
     /// Spec: `ResponseShellCallOutputContentDoneStreamingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseShellCallOutputContentDoneStreamingEventType { ResponseShellCallOutputContentDone = "response.shell_call_output_content.done" }
 }
 
@@ -14651,6 +19378,7 @@ impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDoneStreamingEvent 
     /// `in_progress`, `cancelled`, `queued`, or `incomplete`.
     ///
     /// Spec: `Response.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseStatus {
         Completed = "completed",
         Failed = "failed",
@@ -14664,6 +19392,7 @@ impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDoneStreamingEvent 
 /// Event emitted while a response is streamed.
 ///
 /// Spec: `ResponseStreamEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseStreamEvent {
     ResponseAudioDelta(ResponseAudioDeltaEvent),
@@ -15446,9 +20175,358 @@ impl ResponseStreamEvent {
 
 ::aigw_wire::union_serde!(ResponseStreamEvent { 0 => ResponseAudioDelta, 1 => ResponseAudioDone, 2 => ResponseAudioTranscriptDelta, 3 => ResponseAudioTranscriptDone, 4 => ResponseCodeInterpreterCallCodeDelta, 5 => ResponseCodeInterpreterCallCodeDone, 6 => ResponseCodeInterpreterCallCompleted, 7 => ResponseCodeInterpreterCallInProgress, 8 => ResponseCodeInterpreterCallInterpreting, 9 => ResponseCompleted, 10 => ResponseContentPartAdded, 11 => ResponseContentPartDone, 12 => ResponseCreated, 13 => Error, 14 => ResponseFileSearchCallCompleted, 15 => ResponseFileSearchCallInProgress, 16 => ResponseFileSearchCallSearching, 17 => ResponseFunctionCallArgumentsDelta, 18 => ResponseFunctionCallArgumentsDone, 19 => ResponseShellCallCommandAdded, 20 => ResponseShellCallCommandDelta, 21 => ResponseShellCallCommandDone, 22 => ResponseShellCallOutputContentDelta, 23 => ResponseShellCallOutputContentDone, 24 => ResponseInProgress, 25 => ResponseFailed, 26 => ResponseIncomplete, 27 => ResponseOutputItemAdded, 28 => ResponseOutputItemDone, 29 => ResponseReasoningSummaryPartAdded, 30 => ResponseReasoningSummaryPartDone, 31 => ResponseReasoningSummaryTextDelta, 32 => ResponseReasoningSummaryTextDone, 33 => ResponseReasoningTextDelta, 34 => ResponseReasoningTextDone, 35 => ResponseRefusalDelta, 36 => ResponseRefusalDone, 37 => ResponseOutputTextDelta, 38 => ResponseOutputTextDone, 39 => ResponseWebSearchCallCompleted, 40 => ResponseWebSearchCallInProgress, 41 => ResponseWebSearchCallSearching, 42 => ResponseImageGenerationCallCompleted, 43 => ResponseImageGenerationCallGenerating, 44 => ResponseImageGenerationCallInProgress, 45 => ResponseImageGenerationCallPartialImage, 46 => ResponseMcpCallArgumentsDelta, 47 => ResponseMcpCallArgumentsDone, 48 => ResponseMcpCallCompleted, 49 => ResponseMcpCallFailed, 50 => ResponseMcpCallInProgress, 51 => ResponseMcpListToolsCompleted, 52 => ResponseMcpListToolsFailed, 53 => ResponseMcpListToolsInProgress, 54 => ResponseOutputTextAnnotationAdded, 55 => ResponseQueued, 56 => ResponseCustomToolCallInputDelta, 57 => ResponseCustomToolCallInputDone });
 
+impl From<ResponseAudioDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseAudioDeltaEvent) -> Self {
+        Self::ResponseAudioDelta(value)
+    }
+}
+
+impl From<ResponseAudioDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseAudioDoneEvent) -> Self {
+        Self::ResponseAudioDone(value)
+    }
+}
+
+impl From<ResponseAudioTranscriptDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseAudioTranscriptDeltaEvent) -> Self {
+        Self::ResponseAudioTranscriptDelta(value)
+    }
+}
+
+impl From<ResponseAudioTranscriptDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseAudioTranscriptDoneEvent) -> Self {
+        Self::ResponseAudioTranscriptDone(value)
+    }
+}
+
+impl From<ResponseCodeInterpreterCallCodeDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCodeInterpreterCallCodeDeltaEvent) -> Self {
+        Self::ResponseCodeInterpreterCallCodeDelta(value)
+    }
+}
+
+impl From<ResponseCodeInterpreterCallCodeDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCodeInterpreterCallCodeDoneEvent) -> Self {
+        Self::ResponseCodeInterpreterCallCodeDone(value)
+    }
+}
+
+impl From<ResponseCodeInterpreterCallCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCodeInterpreterCallCompletedEvent) -> Self {
+        Self::ResponseCodeInterpreterCallCompleted(value)
+    }
+}
+
+impl From<ResponseCodeInterpreterCallInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCodeInterpreterCallInProgressEvent) -> Self {
+        Self::ResponseCodeInterpreterCallInProgress(value)
+    }
+}
+
+impl From<ResponseCodeInterpreterCallInterpretingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCodeInterpreterCallInterpretingEvent) -> Self {
+        Self::ResponseCodeInterpreterCallInterpreting(value)
+    }
+}
+
+impl From<ResponseCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCompletedEvent) -> Self {
+        Self::ResponseCompleted(Box::new(value))
+    }
+}
+
+impl From<ResponseContentPartAddedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseContentPartAddedEvent) -> Self {
+        Self::ResponseContentPartAdded(Box::new(value))
+    }
+}
+
+impl From<ResponseContentPartDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseContentPartDoneEvent) -> Self {
+        Self::ResponseContentPartDone(Box::new(value))
+    }
+}
+
+impl From<ResponseCreatedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCreatedEvent) -> Self {
+        Self::ResponseCreated(Box::new(value))
+    }
+}
+
+impl From<ResponseErrorEvent> for ResponseStreamEvent {
+    fn from(value: ResponseErrorEvent) -> Self {
+        Self::Error(value)
+    }
+}
+
+impl From<ResponseFileSearchCallCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFileSearchCallCompletedEvent) -> Self {
+        Self::ResponseFileSearchCallCompleted(value)
+    }
+}
+
+impl From<ResponseFileSearchCallInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFileSearchCallInProgressEvent) -> Self {
+        Self::ResponseFileSearchCallInProgress(value)
+    }
+}
+
+impl From<ResponseFileSearchCallSearchingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFileSearchCallSearchingEvent) -> Self {
+        Self::ResponseFileSearchCallSearching(value)
+    }
+}
+
+impl From<ResponseFunctionCallArgumentsDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFunctionCallArgumentsDeltaEvent) -> Self {
+        Self::ResponseFunctionCallArgumentsDelta(value)
+    }
+}
+
+impl From<ResponseFunctionCallArgumentsDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFunctionCallArgumentsDoneEvent) -> Self {
+        Self::ResponseFunctionCallArgumentsDone(value)
+    }
+}
+
+impl From<ResponseShellCallCommandAddedStreamingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseShellCallCommandAddedStreamingEvent) -> Self {
+        Self::ResponseShellCallCommandAdded(value)
+    }
+}
+
+impl From<ResponseShellCallCommandDeltaStreamingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseShellCallCommandDeltaStreamingEvent) -> Self {
+        Self::ResponseShellCallCommandDelta(value)
+    }
+}
+
+impl From<ResponseShellCallCommandDoneStreamingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseShellCallCommandDoneStreamingEvent) -> Self {
+        Self::ResponseShellCallCommandDone(value)
+    }
+}
+
+impl From<ResponseShellCallOutputContentDeltaStreamingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseShellCallOutputContentDeltaStreamingEvent) -> Self {
+        Self::ResponseShellCallOutputContentDelta(Box::new(value))
+    }
+}
+
+impl From<ResponseShellCallOutputContentDoneStreamingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseShellCallOutputContentDoneStreamingEvent) -> Self {
+        Self::ResponseShellCallOutputContentDone(value)
+    }
+}
+
+impl From<ResponseInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseInProgressEvent) -> Self {
+        Self::ResponseInProgress(Box::new(value))
+    }
+}
+
+impl From<ResponseFailedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseFailedEvent) -> Self {
+        Self::ResponseFailed(Box::new(value))
+    }
+}
+
+impl From<ResponseIncompleteEvent> for ResponseStreamEvent {
+    fn from(value: ResponseIncompleteEvent) -> Self {
+        Self::ResponseIncomplete(Box::new(value))
+    }
+}
+
+impl From<ResponseOutputItemAddedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseOutputItemAddedEvent) -> Self {
+        Self::ResponseOutputItemAdded(Box::new(value))
+    }
+}
+
+impl From<ResponseOutputItemDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseOutputItemDoneEvent) -> Self {
+        Self::ResponseOutputItemDone(Box::new(value))
+    }
+}
+
+impl From<ResponseReasoningSummaryPartAddedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningSummaryPartAddedEvent) -> Self {
+        Self::ResponseReasoningSummaryPartAdded(value)
+    }
+}
+
+impl From<ResponseReasoningSummaryPartDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningSummaryPartDoneEvent) -> Self {
+        Self::ResponseReasoningSummaryPartDone(value)
+    }
+}
+
+impl From<ResponseReasoningSummaryTextDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningSummaryTextDeltaEvent) -> Self {
+        Self::ResponseReasoningSummaryTextDelta(value)
+    }
+}
+
+impl From<ResponseReasoningSummaryTextDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningSummaryTextDoneEvent) -> Self {
+        Self::ResponseReasoningSummaryTextDone(value)
+    }
+}
+
+impl From<ResponseReasoningTextDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningTextDeltaEvent) -> Self {
+        Self::ResponseReasoningTextDelta(value)
+    }
+}
+
+impl From<ResponseReasoningTextDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseReasoningTextDoneEvent) -> Self {
+        Self::ResponseReasoningTextDone(value)
+    }
+}
+
+impl From<ResponseRefusalDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseRefusalDeltaEvent) -> Self {
+        Self::ResponseRefusalDelta(value)
+    }
+}
+
+impl From<ResponseRefusalDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseRefusalDoneEvent) -> Self {
+        Self::ResponseRefusalDone(value)
+    }
+}
+
+impl From<ResponseTextDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseTextDeltaEvent) -> Self {
+        Self::ResponseOutputTextDelta(value)
+    }
+}
+
+impl From<ResponseTextDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseTextDoneEvent) -> Self {
+        Self::ResponseOutputTextDone(value)
+    }
+}
+
+impl From<ResponseWebSearchCallCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseWebSearchCallCompletedEvent) -> Self {
+        Self::ResponseWebSearchCallCompleted(value)
+    }
+}
+
+impl From<ResponseWebSearchCallInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseWebSearchCallInProgressEvent) -> Self {
+        Self::ResponseWebSearchCallInProgress(value)
+    }
+}
+
+impl From<ResponseWebSearchCallSearchingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseWebSearchCallSearchingEvent) -> Self {
+        Self::ResponseWebSearchCallSearching(value)
+    }
+}
+
+impl From<ResponseImageGenCallCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseImageGenCallCompletedEvent) -> Self {
+        Self::ResponseImageGenerationCallCompleted(value)
+    }
+}
+
+impl From<ResponseImageGenCallGeneratingEvent> for ResponseStreamEvent {
+    fn from(value: ResponseImageGenCallGeneratingEvent) -> Self {
+        Self::ResponseImageGenerationCallGenerating(value)
+    }
+}
+
+impl From<ResponseImageGenCallInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseImageGenCallInProgressEvent) -> Self {
+        Self::ResponseImageGenerationCallInProgress(value)
+    }
+}
+
+impl From<ResponseImageGenCallPartialImageEvent> for ResponseStreamEvent {
+    fn from(value: ResponseImageGenCallPartialImageEvent) -> Self {
+        Self::ResponseImageGenerationCallPartialImage(Box::new(value))
+    }
+}
+
+impl From<ResponseMCPCallArgumentsDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPCallArgumentsDeltaEvent) -> Self {
+        Self::ResponseMcpCallArgumentsDelta(value)
+    }
+}
+
+impl From<ResponseMCPCallArgumentsDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPCallArgumentsDoneEvent) -> Self {
+        Self::ResponseMcpCallArgumentsDone(value)
+    }
+}
+
+impl From<ResponseMCPCallCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPCallCompletedEvent) -> Self {
+        Self::ResponseMcpCallCompleted(value)
+    }
+}
+
+impl From<ResponseMCPCallFailedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPCallFailedEvent) -> Self {
+        Self::ResponseMcpCallFailed(value)
+    }
+}
+
+impl From<ResponseMCPCallInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPCallInProgressEvent) -> Self {
+        Self::ResponseMcpCallInProgress(value)
+    }
+}
+
+impl From<ResponseMCPListToolsCompletedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPListToolsCompletedEvent) -> Self {
+        Self::ResponseMcpListToolsCompleted(value)
+    }
+}
+
+impl From<ResponseMCPListToolsFailedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPListToolsFailedEvent) -> Self {
+        Self::ResponseMcpListToolsFailed(value)
+    }
+}
+
+impl From<ResponseMCPListToolsInProgressEvent> for ResponseStreamEvent {
+    fn from(value: ResponseMCPListToolsInProgressEvent) -> Self {
+        Self::ResponseMcpListToolsInProgress(value)
+    }
+}
+
+impl From<ResponseOutputTextAnnotationAddedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseOutputTextAnnotationAddedEvent) -> Self {
+        Self::ResponseOutputTextAnnotationAdded(Box::new(value))
+    }
+}
+
+impl From<ResponseQueuedEvent> for ResponseStreamEvent {
+    fn from(value: ResponseQueuedEvent) -> Self {
+        Self::ResponseQueued(Box::new(value))
+    }
+}
+
+impl From<ResponseCustomToolCallInputDeltaEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCustomToolCallInputDeltaEvent) -> Self {
+        Self::ResponseCustomToolCallInputDelta(value)
+    }
+}
+
+impl From<ResponseCustomToolCallInputDoneEvent> for ResponseStreamEvent {
+    fn from(value: ResponseCustomToolCallInputDoneEvent) -> Self {
+        Self::ResponseCustomToolCallInputDone(value)
+    }
+}
+
 /// Options for streaming responses. Only set this when you set `stream: true`.
 ///
 /// Spec: `ResponseStreamOptions`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseStreamOptions {
     /// When true, stream obfuscation will be enabled. Stream obfuscation adds
@@ -15479,6 +20557,7 @@ impl ::aigw_wire::Unknowns for ResponseStreamOptions {
 /// Emitted when there is an additional text delta.
 ///
 /// Spec: `ResponseTextDeltaEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextDeltaEvent {
     /// The type of the event. Always `response.output_text.delta`.
@@ -15542,12 +20621,14 @@ impl ::aigw_wire::Unknowns for ResponseTextDeltaEvent {
     /// The type of the event. Always `response.output_text.delta`.
     ///
     /// Spec: `ResponseTextDeltaEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseTextDeltaEventType { ResponseOutputTextDelta = "response.output_text.delta" }
 }
 
 /// Emitted when text content is finalized.
 ///
 /// Spec: `ResponseTextDoneEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextDoneEvent {
     /// The type of the event. Always `response.output_text.done`.
@@ -15611,6 +20692,7 @@ impl ::aigw_wire::Unknowns for ResponseTextDoneEvent {
     /// The type of the event. Always `response.output_text.done`.
     ///
     /// Spec: `ResponseTextDoneEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseTextDoneEventType { ResponseOutputTextDone = "response.output_text.done" }
 }
 
@@ -15620,6 +20702,7 @@ impl ::aigw_wire::Unknowns for ResponseTextDoneEvent {
 /// - [Structured Outputs](https://platform.openai.com/docs/guides/structured-outputs)
 ///
 /// Spec: `ResponseTextParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseTextParam {
     #[serde(default, skip_serializing_if = "Maybe::is_absent")]
@@ -15652,6 +20735,7 @@ impl ::aigw_wire::Unknowns for ResponseTextParam {
     /// size for a model, the request will fail with a 400 error.
     ///
     /// Spec: `Response.truncation`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseTruncation {
         Auto = "auto",
         Disabled = "disabled",
@@ -15662,6 +20746,7 @@ impl ::aigw_wire::Unknowns for ResponseTextParam {
 /// a breakdown of output tokens, and the total tokens used.
 ///
 /// Spec: `ResponseUsage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseUsage {
     /// The number of input tokens.
@@ -15722,6 +20807,7 @@ impl ::aigw_wire::Unknowns for ResponseUsage {
 /// A detailed breakdown of the input tokens.
 ///
 /// Spec: `ResponseUsage.input_tokens_details`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseUsageInputTokensDetails {
     /// The number of tokens that were retrieved from the cache.
@@ -15752,9 +20838,24 @@ impl ::aigw_wire::Unknowns for ResponseUsageInputTokensDetails {
     }
 }
 
+impl ResponseUsageInputTokensDetails {
+    /// A `ResponseUsageInputTokensDetails` with the fields the spec requires: `cached_tokens`, `cache_write_tokens`. Every other field is absent.
+    pub fn new(
+        cached_tokens: impl ::aigw_wire::IntoNumber,
+        cache_write_tokens: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            cached_tokens: Maybe::from_number(cached_tokens),
+            cache_write_tokens: Maybe::from_number(cache_write_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 /// A detailed breakdown of the output tokens.
 ///
 /// Spec: `ResponseUsage.output_tokens_details`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseUsageOutputTokensDetails {
     /// The number of reasoning tokens.
@@ -15778,9 +20879,20 @@ impl ::aigw_wire::Unknowns for ResponseUsageOutputTokensDetails {
     }
 }
 
+impl ResponseUsageOutputTokensDetails {
+    /// A `ResponseUsageOutputTokensDetails` with the fields the spec requires: `reasoning_tokens`. Every other field is absent.
+    pub fn new(reasoning_tokens: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            reasoning_tokens: Maybe::from_number(reasoning_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 /// Emitted when a web search call is completed.
 ///
 /// Spec: `ResponseWebSearchCallCompletedEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchCallCompletedEvent {
     /// The type of the event. Always `response.web_search_call.completed`.
@@ -15822,16 +20934,37 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchCallCompletedEvent {
     }
 }
 
+impl ResponseWebSearchCallCompletedEvent {
+    /// A `ResponseWebSearchCallCompletedEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseWebSearchCallCompletedEventType::ResponseWebSearchCallCompleted,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.web_search_call.completed`.
     ///
     /// Spec: `ResponseWebSearchCallCompletedEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseWebSearchCallCompletedEventType { ResponseWebSearchCallCompleted = "response.web_search_call.completed" }
 }
 
 /// Emitted when a web search call is initiated.
 ///
 /// Spec: `ResponseWebSearchCallInProgressEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchCallInProgressEvent {
     /// The type of the event. Always `response.web_search_call.in_progress`.
@@ -15873,16 +21006,37 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchCallInProgressEvent {
     }
 }
 
+impl ResponseWebSearchCallInProgressEvent {
+    /// A `ResponseWebSearchCallInProgressEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseWebSearchCallInProgressEventType::ResponseWebSearchCallInProgress,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.web_search_call.in_progress`.
     ///
     /// Spec: `ResponseWebSearchCallInProgressEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseWebSearchCallInProgressEventType { ResponseWebSearchCallInProgress = "response.web_search_call.in_progress" }
 }
 
 /// Emitted when a web search call is executing.
 ///
 /// Spec: `ResponseWebSearchCallSearchingEvent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResponseWebSearchCallSearchingEvent {
     /// The type of the event. Always `response.web_search_call.searching`.
@@ -15924,16 +21078,37 @@ impl ::aigw_wire::Unknowns for ResponseWebSearchCallSearchingEvent {
     }
 }
 
+impl ResponseWebSearchCallSearchingEvent {
+    /// A `ResponseWebSearchCallSearchingEvent` with the fields the spec requires: `output_index`, `item_id`, `sequence_number`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        output_index: impl ::aigw_wire::IntoNumber,
+        item_id: impl Into<String>,
+        sequence_number: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(
+                ResponseWebSearchCallSearchingEventType::ResponseWebSearchCallSearching,
+            ),
+            output_index: Maybe::from_number(output_index),
+            item_id: Maybe::Present(item_id.into()),
+            sequence_number: Maybe::from_number(sequence_number),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the event. Always `response.web_search_call.searching`.
     ///
     /// Spec: `ResponseWebSearchCallSearchingEvent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ResponseWebSearchCallSearchingEventType { ResponseWebSearchCallSearching = "response.web_search_call.searching" }
 }
 
 /// A screenshot action.
 ///
 /// Spec: `ScreenshotParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ScreenshotParam {
     /// Specifies the event type. For a screenshot action, this property is always set to `screenshot`.
@@ -15957,16 +21132,28 @@ impl ::aigw_wire::Unknowns for ScreenshotParam {
     }
 }
 
+impl ScreenshotParam {
+    /// A `ScreenshotParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ScreenshotParamType::Screenshot),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a screenshot action, this property is always set to `screenshot`.
     ///
     /// Spec: `ScreenshotParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ScreenshotParamType { Screenshot = "screenshot" }
 }
 
 /// A scroll action.
 ///
 /// Spec: `ScrollParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ScrollParam {
     /// Specifies the event type. For a scroll action, this property is always set to `scroll`.
@@ -16018,15 +21205,36 @@ impl ::aigw_wire::Unknowns for ScrollParam {
     }
 }
 
+impl ScrollParam {
+    /// A `ScrollParam` with the fields the spec requires: `x`, `y`, `scroll_x`, `scroll_y`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        x: impl ::aigw_wire::IntoNumber,
+        y: impl ::aigw_wire::IntoNumber,
+        scroll_x: impl ::aigw_wire::IntoNumber,
+        scroll_y: impl ::aigw_wire::IntoNumber,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ScrollParamType::Scroll),
+            x: Maybe::from_number(x),
+            y: Maybe::from_number(y),
+            scroll_x: Maybe::from_number(scroll_x),
+            scroll_y: Maybe::from_number(scroll_y),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a scroll action, this property is always set to `scroll`.
     ///
     /// Spec: `ScrollParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ScrollParamType { Scroll = "scroll" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `SearchContentType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SearchContentType {
         Text = "text",
         Image = "image",
@@ -16035,6 +21243,7 @@ impl ::aigw_wire::Unknowns for ScrollParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `SearchContextSize`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SearchContextSize {
         Low = "low",
         Medium = "medium",
@@ -16044,6 +21253,7 @@ impl ::aigw_wire::Unknowns for ScrollParam {
 
 ::aigw_wire::open_enum! {
     /// Spec: `ServiceTierEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ServiceTierEnum {
         Auto = "auto",
         Default = "default",
@@ -16065,6 +21275,7 @@ impl ::aigw_wire::Unknowns for ScrollParam {
     /// When the `service_tier` parameter is set, the response body will include the `service_tier` value based on the processing mode actually used to serve the request. This response value may be different from the value set in the parameter.
     ///
     /// Spec: `ServiceTierResponses`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ServiceTierResponses {
         Auto = "auto",
         Default = "default",
@@ -16079,6 +21290,7 @@ impl ::aigw_wire::Unknowns for ScrollParam {
 /// A delta of stdout/stderr emitted while a shell call was running.
 ///
 /// Spec: `ShellCallOutputDelta`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ShellCallOutputDelta {
     /// The stdout delta that was emitted.
@@ -16105,6 +21317,7 @@ impl ::aigw_wire::Unknowns for ShellCallOutputDelta {
 }
 
 /// Spec: `SkillReferenceParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SkillReferenceParam {
     /// References a skill created with the /v1/skills endpoint.
@@ -16138,16 +21351,29 @@ impl ::aigw_wire::Unknowns for SkillReferenceParam {
     }
 }
 
+impl SkillReferenceParam {
+    /// A `SkillReferenceParam` with the fields the spec requires: `skill_id`; `type` set to its only value. Every other field is absent.
+    pub fn new(skill_id: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(SkillReferenceParamType::SkillReference),
+            skill_id: Maybe::Present(skill_id.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// References a skill created with the /v1/skills endpoint.
     ///
     /// Spec: `SkillReferenceParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SkillReferenceParamType { SkillReference = "skill_reference" }
 }
 
 /// Forces the model to call the apply_patch tool when executing a tool call.
 ///
 /// Spec: `SpecificApplyPatchParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpecificApplyPatchParam {
     /// The tool to call. Always `apply_patch`.
@@ -16171,16 +21397,28 @@ impl ::aigw_wire::Unknowns for SpecificApplyPatchParam {
     }
 }
 
+impl SpecificApplyPatchParam {
+    /// A `SpecificApplyPatchParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(SpecificApplyPatchParamType::ApplyPatch),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The tool to call. Always `apply_patch`.
     ///
     /// Spec: `SpecificApplyPatchParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SpecificApplyPatchParamType { ApplyPatch = "apply_patch" }
 }
 
 /// Forces the model to call the shell tool when a tool call is required.
 ///
 /// Spec: `SpecificFunctionShellParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpecificFunctionShellParam {
     /// The tool to call. Always `shell`.
@@ -16204,14 +21442,26 @@ impl ::aigw_wire::Unknowns for SpecificFunctionShellParam {
     }
 }
 
+impl SpecificFunctionShellParam {
+    /// A `SpecificFunctionShellParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(SpecificFunctionShellParamType::Shell),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The tool to call. Always `shell`.
     ///
     /// Spec: `SpecificFunctionShellParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SpecificFunctionShellParamType { Shell = "shell" }
 }
 
 /// Spec: `SpecificProgrammaticToolCallingParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SpecificProgrammaticToolCallingParam {
     /// The tool to call. Always `programmatic_tool_calling`.
@@ -16235,16 +21485,30 @@ impl ::aigw_wire::Unknowns for SpecificProgrammaticToolCallingParam {
     }
 }
 
+impl SpecificProgrammaticToolCallingParam {
+    /// A `SpecificProgrammaticToolCallingParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(
+                SpecificProgrammaticToolCallingParamType::ProgrammaticToolCalling,
+            ),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The tool to call. Always `programmatic_tool_calling`.
     ///
     /// Spec: `SpecificProgrammaticToolCallingParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SpecificProgrammaticToolCallingParamType { ProgrammaticToolCalling = "programmatic_tool_calling" }
 }
 
 /// A summary text from the model.
 ///
 /// Spec: `SummaryTextContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SummaryTextContent {
     /// The type of the object. Always `summary_text`.
@@ -16274,10 +21538,22 @@ impl ::aigw_wire::Unknowns for SummaryTextContent {
     }
 }
 
+impl SummaryTextContent {
+    /// A `SummaryTextContent` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(SummaryTextContentType::SummaryText),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the object. Always `summary_text`.
     ///
     /// Spec: `SummaryTextContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum SummaryTextContentType {
         SummaryText = "summary_text",
     }
@@ -16286,6 +21562,7 @@ impl ::aigw_wire::Unknowns for SummaryTextContent {
 /// A text content.
 ///
 /// Spec: `TextContent`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextContent {
     /// Required by the spec.
@@ -16311,8 +21588,20 @@ impl ::aigw_wire::Unknowns for TextContent {
     }
 }
 
+impl TextContent {
+    /// A `TextContent` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(TextContentType::Text),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `TextContent.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum TextContentType { Text = "text" }
 }
 
@@ -16331,6 +21620,7 @@ impl ::aigw_wire::Unknowns for TextContent {
 /// is preferred for models that support it.
 ///
 /// Spec: `TextResponseFormatConfiguration`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TextResponseFormatConfiguration {
     Text(ResponseFormatText),
@@ -16370,10 +21660,29 @@ impl TextResponseFormatConfiguration {
 
 ::aigw_wire::union_serde!(TextResponseFormatConfiguration { 0 => Text, 1 => JsonSchema, 2 => JsonObject });
 
+impl From<ResponseFormatText> for TextResponseFormatConfiguration {
+    fn from(value: ResponseFormatText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<TextResponseFormatJsonSchema> for TextResponseFormatConfiguration {
+    fn from(value: TextResponseFormatJsonSchema) -> Self {
+        Self::JsonSchema(value)
+    }
+}
+
+impl From<ResponseFormatJsonObject> for TextResponseFormatConfiguration {
+    fn from(value: ResponseFormatJsonObject) -> Self {
+        Self::JsonObject(value)
+    }
+}
+
 /// JSON Schema response format. Used to generate structured JSON responses.
 /// Learn more about [Structured Outputs](https://platform.openai.com/docs/guides/structured-outputs).
 ///
 /// Spec: `TextResponseFormatJsonSchema`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResponseFormatJsonSchema {
     /// The type of response format being defined. Always `json_schema`.
@@ -16421,14 +21730,28 @@ impl ::aigw_wire::Unknowns for TextResponseFormatJsonSchema {
     }
 }
 
+impl TextResponseFormatJsonSchema {
+    /// A `TextResponseFormatJsonSchema` with the fields the spec requires: `name`, `schema`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>, schema: impl Into<ResponseFormatJsonSchemaSchema>) -> Self {
+        Self {
+            r#type: Maybe::Present(TextResponseFormatJsonSchemaType::JsonSchema),
+            name: Maybe::Present(name.into()),
+            schema: Maybe::Present(schema.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of response format being defined. Always `json_schema`.
     ///
     /// Spec: `TextResponseFormatJsonSchema.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum TextResponseFormatJsonSchemaType { JsonSchema = "json_schema" }
 }
 
 /// Spec: `TokenCountsBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TokenCountsBody {
     /// Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI offers a wide range of models with different capabilities, performance characteristics, and price points. Refer to the [model guide](https://platform.openai.com/docs/models) to browse and compare available models.
@@ -16501,6 +21824,7 @@ impl ::aigw_wire::Unknowns for TokenCountsBody {
 /// Text, image, or file inputs to the model, used to generate a response
 ///
 /// Spec: `TokenCountsBody.input`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum TokenCountsBodyInput {
     /// A text input to the model, equivalent to a text input with the `user` role.
@@ -16535,7 +21859,26 @@ impl TokenCountsBodyInput {
 
 ::aigw_wire::union_serde!(TokenCountsBodyInput { 0 => String, 1 => Array });
 
+impl From<String> for TokenCountsBodyInput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for TokenCountsBodyInput {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Vec<InputItem>> for TokenCountsBodyInput {
+    fn from(value: Vec<InputItem>) -> Self {
+        Self::Array(value)
+    }
+}
+
 /// Spec: `TokenCountsResource`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TokenCountsResource {
     /// Required by the spec.
@@ -16561,8 +21904,20 @@ impl ::aigw_wire::Unknowns for TokenCountsResource {
     }
 }
 
+impl TokenCountsResource {
+    /// A `TokenCountsResource` with the fields the spec requires: `input_tokens`; `object` set to its only value. Every other field is absent.
+    pub fn new(input_tokens: impl ::aigw_wire::IntoNumber) -> Self {
+        Self {
+            object: Maybe::Present(TokenCountsResourceObject::ResponseInputTokens),
+            input_tokens: Maybe::from_number(input_tokens),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `TokenCountsResource.object`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum TokenCountsResourceObject {
         ResponseInputTokens = "response.input_tokens",
     }
@@ -16571,6 +21926,7 @@ impl ::aigw_wire::Unknowns for TokenCountsResource {
 /// A tool that can be used to generate a response.
 ///
 /// Spec: `Tool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tool {
     Function(FunctionTool),
@@ -16760,9 +22116,106 @@ impl Tool {
 
 ::aigw_wire::union_serde!(Tool { 0 => Function, 1 => FileSearch, 2 => Computer, 3 => ComputerUsePreview, 4 => WebSearchTool, 5 => Mcp, 6 => CodeInterpreter, 7 => ProgrammaticToolCalling, 8 => ImageGeneration, 9 => LocalShell, 10 => Shell, 11 => Custom, 12 => Namespace, 13 => ToolSearch, 14 => WebSearchPreviewTool, 15 => ApplyPatch });
 
+impl From<FunctionTool> for Tool {
+    fn from(value: FunctionTool) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<FileSearchTool> for Tool {
+    fn from(value: FileSearchTool) -> Self {
+        Self::FileSearch(Box::new(value))
+    }
+}
+
+impl From<ComputerTool> for Tool {
+    fn from(value: ComputerTool) -> Self {
+        Self::Computer(value)
+    }
+}
+
+impl From<ComputerUsePreviewTool> for Tool {
+    fn from(value: ComputerUsePreviewTool) -> Self {
+        Self::ComputerUsePreview(value)
+    }
+}
+
+impl From<WebSearchTool> for Tool {
+    fn from(value: WebSearchTool) -> Self {
+        Self::WebSearchTool(Box::new(value))
+    }
+}
+
+impl From<MCPTool> for Tool {
+    fn from(value: MCPTool) -> Self {
+        Self::Mcp(Box::new(value))
+    }
+}
+
+impl From<CodeInterpreterTool> for Tool {
+    fn from(value: CodeInterpreterTool) -> Self {
+        Self::CodeInterpreter(Box::new(value))
+    }
+}
+
+impl From<ProgrammaticToolCallingParam> for Tool {
+    fn from(value: ProgrammaticToolCallingParam) -> Self {
+        Self::ProgrammaticToolCalling(value)
+    }
+}
+
+impl From<ImageGenTool> for Tool {
+    fn from(value: ImageGenTool) -> Self {
+        Self::ImageGeneration(Box::new(value))
+    }
+}
+
+impl From<LocalShellToolParam> for Tool {
+    fn from(value: LocalShellToolParam) -> Self {
+        Self::LocalShell(value)
+    }
+}
+
+impl From<FunctionShellToolParam> for Tool {
+    fn from(value: FunctionShellToolParam) -> Self {
+        Self::Shell(Box::new(value))
+    }
+}
+
+impl From<CustomToolParam> for Tool {
+    fn from(value: CustomToolParam) -> Self {
+        Self::Custom(value)
+    }
+}
+
+impl From<NamespaceToolParam> for Tool {
+    fn from(value: NamespaceToolParam) -> Self {
+        Self::Namespace(value)
+    }
+}
+
+impl From<ToolSearchToolParam> for Tool {
+    fn from(value: ToolSearchToolParam) -> Self {
+        Self::ToolSearch(value)
+    }
+}
+
+impl From<WebSearchPreviewTool> for Tool {
+    fn from(value: WebSearchPreviewTool) -> Self {
+        Self::WebSearchPreviewTool(Box::new(value))
+    }
+}
+
+impl From<ApplyPatchToolParam> for Tool {
+    fn from(value: ApplyPatchToolParam) -> Self {
+        Self::ApplyPatch(value)
+    }
+}
+
 /// The execution context that produced this tool call.
 ///
 /// Spec: `ToolCallCaller`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ToolCallCaller {
     Direct(DirectToolCallCaller),
@@ -16795,9 +22248,22 @@ impl ToolCallCaller {
 
 ::aigw_wire::union_serde!(ToolCallCaller { 0 => Direct, 1 => Program });
 
+impl From<DirectToolCallCaller> for ToolCallCaller {
+    fn from(value: DirectToolCallCaller) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ProgramToolCallCaller> for ToolCallCaller {
+    fn from(value: ProgramToolCallCaller) -> Self {
+        Self::Program(value)
+    }
+}
+
 /// The execution context that produced this tool call.
 ///
 /// Spec: `ToolCallCallerParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ToolCallCallerParam {
     Direct(DirectToolCallCallerParam),
@@ -16830,9 +22296,22 @@ impl ToolCallCallerParam {
 
 ::aigw_wire::union_serde!(ToolCallCallerParam { 0 => Direct, 1 => Program });
 
+impl From<DirectToolCallCallerParam> for ToolCallCallerParam {
+    fn from(value: DirectToolCallCallerParam) -> Self {
+        Self::Direct(value)
+    }
+}
+
+impl From<ProgramToolCallCallerParam> for ToolCallCallerParam {
+    fn from(value: ProgramToolCallCallerParam) -> Self {
+        Self::Program(value)
+    }
+}
+
 /// Constrains the tools available to the model to a pre-defined set.
 ///
 /// Spec: `ToolChoiceAllowed`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceAllowed {
     /// Allowed tool configuration type. Always `allowed_tools`.
@@ -16882,6 +22361,21 @@ impl ::aigw_wire::Unknowns for ToolChoiceAllowed {
     }
 }
 
+impl ToolChoiceAllowed {
+    /// A `ToolChoiceAllowed` with the fields the spec requires: `mode`, `tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        mode: impl Into<ToolChoiceAllowedMode>,
+        tools: impl IntoIterator<Item = Map<String, Value>>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceAllowedType::AllowedTools),
+            mode: Maybe::Present(mode.into()),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Constrains the tools available to the model to a pre-defined set.
     ///
@@ -16891,6 +22385,7 @@ impl ::aigw_wire::Unknowns for ToolChoiceAllowed {
     /// `required` requires the model to call one or more of the allowed tools.
     ///
     /// Spec: `ToolChoiceAllowed.mode`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceAllowedMode {
         Auto = "auto",
         Required = "required",
@@ -16901,12 +22396,14 @@ impl ::aigw_wire::Unknowns for ToolChoiceAllowed {
     /// Allowed tool configuration type. Always `allowed_tools`.
     ///
     /// Spec: `ToolChoiceAllowed.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceAllowedType { AllowedTools = "allowed_tools" }
 }
 
 /// Use this option to force the model to call a specific custom tool.
 ///
 /// Spec: `ToolChoiceCustom`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceCustom {
     /// For custom tool calling, the type is always `custom`.
@@ -16936,16 +22433,29 @@ impl ::aigw_wire::Unknowns for ToolChoiceCustom {
     }
 }
 
+impl ToolChoiceCustom {
+    /// A `ToolChoiceCustom` with the fields the spec requires: `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceCustomType::Custom),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For custom tool calling, the type is always `custom`.
     ///
     /// Spec: `ToolChoiceCustom.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceCustomType { Custom = "custom" }
 }
 
 /// Use this option to force the model to call a specific function.
 ///
 /// Spec: `ToolChoiceFunction`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceFunction {
     /// For function calling, the type is always `function`.
@@ -16975,16 +22485,29 @@ impl ::aigw_wire::Unknowns for ToolChoiceFunction {
     }
 }
 
+impl ToolChoiceFunction {
+    /// A `ToolChoiceFunction` with the fields the spec requires: `name`; `type` set to its only value. Every other field is absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceFunctionType::Function),
+            name: Maybe::Present(name.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For function calling, the type is always `function`.
     ///
     /// Spec: `ToolChoiceFunction.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceFunctionType { Function = "function" }
 }
 
 /// Use this option to force the model to call a specific tool on a remote MCP server.
 ///
 /// Spec: `ToolChoiceMCP`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceMCP {
     /// For MCP tools, the type is always `mcp`.
@@ -17018,10 +22541,22 @@ impl ::aigw_wire::Unknowns for ToolChoiceMCP {
     }
 }
 
+impl ToolChoiceMCP {
+    /// A `ToolChoiceMCP` with the fields the spec requires: `server_label`; `type` set to its only value. Every other field is absent.
+    pub fn new(server_label: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolChoiceMCPType::Mcp),
+            server_label: Maybe::Present(server_label.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// For MCP tools, the type is always `mcp`.
     ///
     /// Spec: `ToolChoiceMCP.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceMCPType { Mcp = "mcp" }
 }
 
@@ -17036,6 +22571,7 @@ impl ::aigw_wire::Unknowns for ToolChoiceMCP {
     /// `required` means the model must call one or more tools.
     ///
     /// Spec: `ToolChoiceOptions`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceOptions {
         None = "none",
         Auto = "auto",
@@ -17048,6 +22584,7 @@ impl ::aigw_wire::Unknowns for ToolChoiceMCP {
 /// the model can call.
 ///
 /// Spec: `ToolChoiceParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ToolChoiceParam {
     ToolChoiceOptions(ToolChoiceOptions),
@@ -17138,10 +22675,81 @@ impl ToolChoiceParam {
 
 ::aigw_wire::union_serde!(ToolChoiceParam { 0 => ToolChoiceOptions, 1 => AllowedTools, 2 => ToolChoiceTypes, 3 => Function, 4 => Mcp, 5 => Custom, 6 => ProgrammaticToolCalling, 7 => ApplyPatch, 8 => Shell });
 
+impl From<ToolChoiceOptions> for ToolChoiceParam {
+    fn from(value: ToolChoiceOptions) -> Self {
+        Self::ToolChoiceOptions(value)
+    }
+}
+
+impl From<ToolChoiceAllowed> for ToolChoiceParam {
+    fn from(value: ToolChoiceAllowed) -> Self {
+        Self::AllowedTools(value)
+    }
+}
+
+impl From<ToolChoiceTypes> for ToolChoiceParam {
+    fn from(value: ToolChoiceTypes) -> Self {
+        Self::ToolChoiceTypes(value)
+    }
+}
+
+impl From<ToolChoiceFunction> for ToolChoiceParam {
+    fn from(value: ToolChoiceFunction) -> Self {
+        Self::Function(value)
+    }
+}
+
+impl From<ToolChoiceMCP> for ToolChoiceParam {
+    fn from(value: ToolChoiceMCP) -> Self {
+        Self::Mcp(value)
+    }
+}
+
+impl From<ToolChoiceCustom> for ToolChoiceParam {
+    fn from(value: ToolChoiceCustom) -> Self {
+        Self::Custom(value)
+    }
+}
+
+impl From<SpecificProgrammaticToolCallingParam> for ToolChoiceParam {
+    fn from(value: SpecificProgrammaticToolCallingParam) -> Self {
+        Self::ProgrammaticToolCalling(value)
+    }
+}
+
+impl From<SpecificApplyPatchParam> for ToolChoiceParam {
+    fn from(value: SpecificApplyPatchParam) -> Self {
+        Self::ApplyPatch(value)
+    }
+}
+
+impl From<SpecificFunctionShellParam> for ToolChoiceParam {
+    fn from(value: SpecificFunctionShellParam) -> Self {
+        Self::Shell(value)
+    }
+}
+
+impl From<&str> for ToolChoiceParam {
+    fn from(value: &str) -> Self {
+        let known = ToolChoiceOptions::from(value);
+        if !matches!(known, ToolChoiceOptions::Other(_)) {
+            return Self::ToolChoiceOptions(known);
+        }
+        Self::ToolChoiceOptions(ToolChoiceOptions::from(value))
+    }
+}
+
+impl From<String> for ToolChoiceParam {
+    fn from(value: String) -> Self {
+        Self::from(value.as_str())
+    }
+}
+
 /// Indicates that the model should use a built-in tool to generate a response.
 /// [Learn more about built-in tools](https://platform.openai.com/docs/guides/tools).
 ///
 /// Spec: `ToolChoiceTypes`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolChoiceTypes {
     /// The type of hosted tool the model should to use. Learn more about
@@ -17175,6 +22783,16 @@ impl ::aigw_wire::Unknowns for ToolChoiceTypes {
     }
 }
 
+impl ToolChoiceTypes {
+    /// A `ToolChoiceTypes` with the fields the spec requires: `type`. Every other field is absent.
+    pub fn new(r#type: impl Into<ToolChoiceTypesType>) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of hosted tool the model should to use. Learn more about
     /// [built-in tools](https://platform.openai.com/docs/guides/tools).
@@ -17189,6 +22807,7 @@ impl ::aigw_wire::Unknowns for ToolChoiceTypes {
     /// - `image_generation`
     ///
     /// Spec: `ToolChoiceTypes.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolChoiceTypesType {
         FileSearch = "file_search",
         WebSearchPreview = "web_search_preview",
@@ -17202,6 +22821,7 @@ impl ::aigw_wire::Unknowns for ToolChoiceTypes {
 }
 
 /// Spec: `ToolSearchCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchCall {
     /// The type of the item. Always `tool_search_call`.
@@ -17260,6 +22880,7 @@ impl ::aigw_wire::Unknowns for ToolSearchCall {
 }
 
 /// Spec: `ToolSearchCallItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchCallItemParam {
     /// The unique ID of this tool search call.
@@ -17305,10 +22926,22 @@ impl ::aigw_wire::Unknowns for ToolSearchCallItemParam {
     }
 }
 
+impl ToolSearchCallItemParam {
+    /// A `ToolSearchCallItemParam` with the fields the spec requires: `arguments`; `type` set to its only value. Every other field is absent.
+    pub fn new(arguments: impl Into<EmptyModelParam>) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolSearchCallItemParamType::ToolSearchCall),
+            arguments: Maybe::Present(arguments.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The item type. Always `tool_search_call`.
     ///
     /// Spec: `ToolSearchCallItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchCallItemParamType { ToolSearchCall = "tool_search_call" }
 }
 
@@ -17316,11 +22949,13 @@ impl ::aigw_wire::Unknowns for ToolSearchCallItemParam {
     /// The type of the item. Always `tool_search_call`.
     ///
     /// Spec: `ToolSearchCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchCallType { ToolSearchCall = "tool_search_call" }
 }
 
 ::aigw_wire::open_enum! {
     /// Spec: `ToolSearchExecutionType`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchExecutionType {
         Server = "server",
         Client = "client",
@@ -17328,6 +22963,7 @@ impl ::aigw_wire::Unknowns for ToolSearchCallItemParam {
 }
 
 /// Spec: `ToolSearchOutput`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchOutput {
     /// The type of the item. Always `tool_search_output`.
@@ -17386,6 +23022,7 @@ impl ::aigw_wire::Unknowns for ToolSearchOutput {
 }
 
 /// Spec: `ToolSearchOutputItemParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchOutputItemParam {
     /// The unique ID of this tool search output.
@@ -17431,10 +23068,22 @@ impl ::aigw_wire::Unknowns for ToolSearchOutputItemParam {
     }
 }
 
+impl ToolSearchOutputItemParam {
+    /// A `ToolSearchOutputItemParam` with the fields the spec requires: `tools`; `type` set to its only value. Every other field is absent.
+    pub fn new(tools: impl IntoIterator<Item = Tool>) -> Self {
+        Self {
+            r#type: Maybe::Present(ToolSearchOutputItemParamType::ToolSearchOutput),
+            tools: Maybe::Present(tools.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The item type. Always `tool_search_output`.
     ///
     /// Spec: `ToolSearchOutputItemParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchOutputItemParamType { ToolSearchOutput = "tool_search_output" }
 }
 
@@ -17442,12 +23091,14 @@ impl ::aigw_wire::Unknowns for ToolSearchOutputItemParam {
     /// The type of the item. Always `tool_search_output`.
     ///
     /// Spec: `ToolSearchOutput.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchOutputType { ToolSearchOutput = "tool_search_output" }
 }
 
 /// Hosted or BYOT tool search configuration for deferred tools.
 ///
 /// Spec: `ToolSearchToolParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolSearchToolParam {
     /// The type of the tool. Always `tool_search`.
@@ -17483,10 +23134,21 @@ impl ::aigw_wire::Unknowns for ToolSearchToolParam {
     }
 }
 
+impl ToolSearchToolParam {
+    /// A `ToolSearchToolParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(ToolSearchToolParamType::ToolSearch),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the tool. Always `tool_search`.
     ///
     /// Spec: `ToolSearchToolParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum ToolSearchToolParamType { ToolSearch = "tool_search" }
 }
 
@@ -17508,11 +23170,13 @@ impl ::aigw_wire::Unknowns for ToolSearchToolParam {
 /// custom tools to call your own code.
 ///
 /// Spec: `ToolsArray`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type ToolsArray = Vec<Tool>;
 
 /// The top log probability of a token.
 ///
 /// Spec: `TopLogProb`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TopLogProb {
     /// Required by the spec.
@@ -17542,8 +23206,25 @@ impl ::aigw_wire::Unknowns for TopLogProb {
     }
 }
 
+impl TopLogProb {
+    /// A `TopLogProb` with the fields the spec requires: `token`, `logprob`, `bytes`. Every other field is absent.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl ::aigw_wire::IntoNumber,
+        bytes: impl IntoIterator<Item = Number>,
+    ) -> Self {
+        Self {
+            token: Maybe::Present(token.into()),
+            logprob: Maybe::from_number(logprob),
+            bytes: Maybe::Present(bytes.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// Spec: `TruncationEnum`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum TruncationEnum {
         Auto = "auto",
         Disabled = "disabled",
@@ -17553,6 +23234,7 @@ impl ::aigw_wire::Unknowns for TopLogProb {
 /// An action to type in text.
 ///
 /// Spec: `TypeParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TypeParam {
     /// Specifies the event type. For a type action, this property is always set to `type`.
@@ -17582,16 +23264,29 @@ impl ::aigw_wire::Unknowns for TypeParam {
     }
 }
 
+impl TypeParam {
+    /// A `TypeParam` with the fields the spec requires: `text`; `type` set to its only value. Every other field is absent.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(TypeParamType::Type),
+            text: Maybe::Present(text.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a type action, this property is always set to `type`.
     ///
     /// Spec: `TypeParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum TypeParamType { Type = "type" }
 }
 
 /// A citation for a web resource used to generate a model response.
 ///
 /// Spec: `UrlCitationBody`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UrlCitationBody {
     /// The type of the URL citation. Always `url_citation`.
@@ -17639,10 +23334,30 @@ impl ::aigw_wire::Unknowns for UrlCitationBody {
     }
 }
 
+impl UrlCitationBody {
+    /// A `UrlCitationBody` with the fields the spec requires: `url`, `start_index`, `end_index`, `title`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        url: impl Into<String>,
+        start_index: impl ::aigw_wire::IntoNumber,
+        end_index: impl ::aigw_wire::IntoNumber,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type: Maybe::Present(UrlCitationBodyType::UrlCitation),
+            url: Maybe::Present(url.into()),
+            start_index: Maybe::from_number(start_index),
+            end_index: Maybe::from_number(end_index),
+            title: Maybe::Present(title.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of the URL citation. Always `url_citation`.
     ///
     /// Spec: `UrlCitationBody.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum UrlCitationBodyType { UrlCitation = "url_citation" }
 }
 
@@ -17653,10 +23368,12 @@ impl ::aigw_wire::Unknowns for UrlCitationBody {
 /// length of 512 characters, booleans, or numbers.
 ///
 /// Spec: `VectorStoreFileAttributes`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 pub type VectorStoreFileAttributes =
     ::std::collections::BTreeMap<String, VectorStoreFileAttributesValue>;
 
 /// Spec: `VectorStoreFileAttributes.*`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum VectorStoreFileAttributesValue {
     String(String),
@@ -17696,9 +23413,34 @@ impl VectorStoreFileAttributesValue {
 
 ::aigw_wire::union_serde!(VectorStoreFileAttributesValue { 0 => String, 1 => Number, 2 => Bool });
 
+impl From<String> for VectorStoreFileAttributesValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for VectorStoreFileAttributesValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.into())
+    }
+}
+
+impl From<Number> for VectorStoreFileAttributesValue {
+    fn from(value: Number) -> Self {
+        Self::Number(value)
+    }
+}
+
+impl From<bool> for VectorStoreFileAttributesValue {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
 /// A wait action.
 ///
 /// Spec: `WaitParam`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WaitParam {
     /// Specifies the event type. For a wait action, this property is always set to `wait`.
@@ -17722,16 +23464,28 @@ impl ::aigw_wire::Unknowns for WaitParam {
     }
 }
 
+impl WaitParam {
+    /// A `WaitParam` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(WaitParamType::Wait),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Specifies the event type. For a wait action, this property is always set to `wait`.
     ///
     /// Spec: `WaitParam.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WaitParamType { Wait = "wait" }
 }
 
 /// Action type "find_in_page": Searches for a pattern within a loaded page.
 ///
 /// Spec: `WebSearchActionFind`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchActionFind {
     /// The action type.
@@ -17767,16 +23521,30 @@ impl ::aigw_wire::Unknowns for WebSearchActionFind {
     }
 }
 
+impl WebSearchActionFind {
+    /// A `WebSearchActionFind` with the fields the spec requires: `url`, `pattern`; `type` set to its only value. Every other field is absent.
+    pub fn new(url: impl Into<String>, pattern: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(WebSearchActionFindType::FindInPage),
+            url: Maybe::Present(url.into()),
+            pattern: Maybe::Present(pattern.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The action type.
     ///
     /// Spec: `WebSearchActionFind.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchActionFindType { FindInPage = "find_in_page" }
 }
 
 /// Action type "open_page" - Opens a specific URL from search results.
 ///
 /// Spec: `WebSearchActionOpenPage`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchActionOpenPage {
     /// The action type.
@@ -17804,16 +23572,28 @@ impl ::aigw_wire::Unknowns for WebSearchActionOpenPage {
     }
 }
 
+impl WebSearchActionOpenPage {
+    /// A `WebSearchActionOpenPage` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(WebSearchActionOpenPageType::OpenPage),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The action type.
     ///
     /// Spec: `WebSearchActionOpenPage.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchActionOpenPageType { OpenPage = "open_page" }
 }
 
 /// Action type "search" - Performs a web search query.
 ///
 /// Spec: `WebSearchActionSearch`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchActionSearch {
     /// The action type.
@@ -17849,9 +23629,20 @@ impl ::aigw_wire::Unknowns for WebSearchActionSearch {
     }
 }
 
+impl WebSearchActionSearch {
+    /// A `WebSearchActionSearch` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(WebSearchActionSearchType::Search),
+            ..Default::default()
+        }
+    }
+}
+
 /// A source used in the search.
 ///
 /// Spec: `WebSearchActionSearch.sources[]`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum WebSearchActionSearchSourcesItem {
     /// A source used in the search.
@@ -17886,9 +23677,22 @@ impl WebSearchActionSearchSourcesItem {
 
 ::aigw_wire::union_serde!(WebSearchActionSearchSourcesItem { 0 => Url, 1 => Api });
 
+impl From<WebSearchActionSearchSourcesItemUrl> for WebSearchActionSearchSourcesItem {
+    fn from(value: WebSearchActionSearchSourcesItemUrl) -> Self {
+        Self::Url(value)
+    }
+}
+
+impl From<WebSearchActionSearchSourcesItemApi> for WebSearchActionSearchSourcesItem {
+    fn from(value: WebSearchActionSearchSourcesItemApi) -> Self {
+        Self::Api(value)
+    }
+}
+
 /// aigw: a source of type `api` (e.g. `oai-weather`), seen in real streams but not in the spec.
 ///
 /// Spec: `WebSearchActionSearch.sources[]|1`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchActionSearchSourcesItemApi {
     /// Required by the spec.
@@ -17913,14 +23717,26 @@ impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemApi {
     }
 }
 
+impl WebSearchActionSearchSourcesItemApi {
+    /// A `WebSearchActionSearchSourcesItemApi` with `type` set to its only value. Every other field is absent.
+    pub fn new() -> Self {
+        Self {
+            r#type: Maybe::Present(WebSearchActionSearchSourcesItemApiType::Api),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// Spec: `WebSearchActionSearch.sources[]|1.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchActionSearchSourcesItemApiType { Api = "api" }
 }
 
 /// A source used in the search.
 ///
 /// Spec: `WebSearchActionSearch.sources[]|0`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchActionSearchSourcesItemUrl {
     /// The type of source. Always `url`.
@@ -17950,10 +23766,22 @@ impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemUrl {
     }
 }
 
+impl WebSearchActionSearchSourcesItemUrl {
+    /// A `WebSearchActionSearchSourcesItemUrl` with the fields the spec requires: `url`; `type` set to its only value. Every other field is absent.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            r#type: Maybe::Present(WebSearchActionSearchSourcesItemUrlType::Url),
+            url: Maybe::Present(url.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::tag_enum! {
     /// The type of source. Always `url`.
     ///
     /// Spec: `WebSearchActionSearch.sources[]|0.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchActionSearchSourcesItemUrlType { Url = "url" }
 }
 
@@ -17961,12 +23789,14 @@ impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemUrl {
     /// The action type.
     ///
     /// Spec: `WebSearchActionSearch.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchActionSearchType { Search = "search" }
 }
 
 /// The approximate location of the user.
 ///
 /// Spec: `WebSearchApproximateLocation`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchApproximateLocation {
     /// The type of location approximation. Always `approximate`.
@@ -18008,6 +23838,7 @@ impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Spec: `WebSearchApproximateLocation.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchApproximateLocationType {
         Approximate = "approximate",
     }
@@ -18016,6 +23847,7 @@ impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
 /// This tool searches the web for relevant results to use in a response. Learn more about the [web search tool](https://platform.openai.com/docs/guides/tools-web-search).
 ///
 /// Spec: `WebSearchPreviewTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchPreviewTool {
     /// The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`.
@@ -18055,10 +23887,21 @@ impl ::aigw_wire::Unknowns for WebSearchPreviewTool {
     }
 }
 
+impl WebSearchPreviewTool {
+    /// A `WebSearchPreviewTool` with the fields the spec requires: `type`. Every other field is absent.
+    pub fn new(r#type: impl Into<WebSearchPreviewToolType>) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`.
     ///
     /// Spec: `WebSearchPreviewTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchPreviewToolType {
         WebSearchPreview = "web_search_preview",
         WebSearchPreview20250311 = "web_search_preview_2025_03_11",
@@ -18069,6 +23912,7 @@ impl ::aigw_wire::Unknowns for WebSearchPreviewTool {
 /// [web search tool](https://platform.openai.com/docs/guides/tools-web-search).
 ///
 /// Spec: `WebSearchTool`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchTool {
     /// The type of the web search tool. One of `web_search` or `web_search_2025_08_26`.
@@ -18107,10 +23951,21 @@ impl ::aigw_wire::Unknowns for WebSearchTool {
     }
 }
 
+impl WebSearchTool {
+    /// A `WebSearchTool` with the fields the spec requires: `type`. Every other field is absent.
+    pub fn new(r#type: impl Into<WebSearchToolType>) -> Self {
+        Self {
+            r#type: Maybe::Present(r#type.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// The results of a web search tool call. See the
 /// [web search guide](https://platform.openai.com/docs/guides/tools-web-search) for more information.
 ///
 /// Spec: `WebSearchToolCall`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchToolCall {
     /// The unique ID of the web search tool call.
@@ -18153,10 +24008,28 @@ impl ::aigw_wire::Unknowns for WebSearchToolCall {
     }
 }
 
+impl WebSearchToolCall {
+    /// A `WebSearchToolCall` with the fields the spec requires: `id`, `status`, `action`; `type` set to its only value. Every other field is absent.
+    pub fn new(
+        id: impl Into<String>,
+        status: impl Into<WebSearchToolCallStatus>,
+        action: impl Into<WebSearchToolCallAction>,
+    ) -> Self {
+        Self {
+            id: Maybe::Present(id.into()),
+            r#type: Maybe::Present(WebSearchToolCallType::WebSearchCall),
+            status: Maybe::Present(status.into()),
+            action: Maybe::Present(action.into()),
+            ..Default::default()
+        }
+    }
+}
+
 /// An object describing the specific action taken in this web search call.
 /// Includes details on how the model used the web (search, open_page, find_in_page).
 ///
 /// Spec: `WebSearchToolCall.action`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum WebSearchToolCallAction {
     Search(WebSearchActionSearch),
@@ -18196,10 +24069,29 @@ impl WebSearchToolCallAction {
 
 ::aigw_wire::union_serde!(WebSearchToolCallAction { 0 => Search, 1 => OpenPage, 2 => FindInPage });
 
+impl From<WebSearchActionSearch> for WebSearchToolCallAction {
+    fn from(value: WebSearchActionSearch) -> Self {
+        Self::Search(value)
+    }
+}
+
+impl From<WebSearchActionOpenPage> for WebSearchToolCallAction {
+    fn from(value: WebSearchActionOpenPage) -> Self {
+        Self::OpenPage(value)
+    }
+}
+
+impl From<WebSearchActionFind> for WebSearchToolCallAction {
+    fn from(value: WebSearchActionFind) -> Self {
+        Self::FindInPage(value)
+    }
+}
+
 ::aigw_wire::open_enum! {
     /// The status of the web search tool call.
     ///
     /// Spec: `WebSearchToolCall.status`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchToolCallStatus {
         InProgress = "in_progress",
         Searching = "searching",
@@ -18212,12 +24104,14 @@ impl WebSearchToolCallAction {
     /// The type of the web search tool call. Always `web_search_call`.
     ///
     /// Spec: `WebSearchToolCall.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchToolCallType { WebSearchCall = "web_search_call" }
 }
 
 /// Filters for the search.
 ///
 /// Spec: `WebSearchTool.filters`.
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WebSearchToolFilters {
     /// Allowed domains for the search. If not provided, all domains are allowed.
@@ -18246,6 +24140,7 @@ impl ::aigw_wire::Unknowns for WebSearchToolFilters {
     /// High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default.
     ///
     /// Spec: `WebSearchTool.search_context_size`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchToolSearchContextSize {
         Low = "low",
         Medium = "medium",
@@ -18257,6 +24152,7 @@ impl ::aigw_wire::Unknowns for WebSearchToolFilters {
     /// The type of the web search tool. One of `web_search` or `web_search_2025_08_26`.
     ///
     /// Spec: `WebSearchTool.type`.
+    #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
     pub enum WebSearchToolType {
         WebSearch = "web_search",
         WebSearch20250826 = "web_search_2025_08_26",
