@@ -409,6 +409,17 @@ async fn the_dashboard_in_a_browser_creates_a_key_shows_spend_and_losses_and_rev
     // Revoke (two clicks), then the key is refused in the client's shape.
     browser.goto(&format!("{url}/ui#keys")).await;
     browser.find("body[data-loaded='keys']").await;
+    let shown = browser
+        .script(
+            "return document.getElementById('secret-value').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        shown,
+        json!(""),
+        "the secret stays on the page after leaving it"
+    );
     let revoke = format!("button[data-revoke='{key_id}']");
     browser.click(&revoke).await;
     browser.click(&revoke).await;

@@ -291,6 +291,11 @@ const pages = { keys: loadKeys, spend: loadSpend, requests: loadRequests, health
 async function show() {
   const name = pages[location.hash.slice(1)] ? location.hash.slice(1) : 'keys';
   notice('');
+  if (name !== 'keys') {
+    // A new key's secret is shown once: leaving the page forgets it.
+    $('new-secret').hidden = true;
+    $('secret-value').textContent = '';
+  }
   for (const p of Object.keys(pages)) {
     $('page-' + p).hidden = p !== name;
     $('nav-' + p).classList.toggle('active', p === name);
