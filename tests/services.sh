@@ -17,7 +17,8 @@
 # `up` reuses the services of an earlier `up` while both still answer (several people or
 # test runs may share them: tests keep to their own keys, tables or schemas); otherwise it
 # stops what is left of them and starts fresh ones. It installs the Debian packages
-# redis-server and postgresql with apt-get when their binaries are missing (root, or sudo).
+# redis-server and postgresql (and chromium, chromium-driver for the dashboard's browser
+# test) with apt-get when their binaries are missing (root, or sudo).
 # Progress goes to stderr; stdout carries only the export lines. State (the URLs, pids,
 # directories) is kept in ${AIGW_SERVICES_DIR:-/tmp/aigw-services}/env. PostgreSQL refuses
 # to run as root, so as root its files belong to the user `postgres` and its tools run
@@ -85,12 +86,18 @@ ensure_binaries() {
   local missing=()
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   pg_bin_dir >/dev/null || missing+=(postgresql)
+  # Not a service: the headless browser and its WebDriver for the dashboard's browser test
+  # (crates/aigw-gateway/tests/ui.rs), which prints SKIPPED without them.
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
   if [[ ${#missing[@]} -gt 0 ]]; then
     install_packages "${missing[@]}"
   fi
   command -v redis-server >/dev/null || die "redis-server still not on PATH after installing"
   command -v redis-cli >/dev/null || die "redis-cli still not on PATH after installing"
   pg_bin_dir >/dev/null || die "no initdb/pg_ctl/postgres under /usr/lib/postgresql/*/bin after installing"
+  command -v chromium >/dev/null || die "chromium still not on PATH after installing"
+  command -v chromedriver >/dev/null || die "chromedriver still not on PATH after installing"
 }
 
 # A free TCP port on 127.0.0.1 (python3 asks the kernel; else probe random ports).

@@ -251,6 +251,8 @@ struct UsageQuery {
     key: Option<String>,
     /// RFC 3339, or a duration back from now (`7d`); default: 30 days.
     since: Option<String>,
+    /// RFC 3339 (exclusive), or a duration back from now; default: no end.
+    until: Option<String>,
     #[serde(default)]
     by: aigw_governance::spend::By,
 }
@@ -267,8 +269,8 @@ pub fn parse_since(since: Option<&str>, now: i64) -> Result<i64, String> {
         .map_err(|_| format!("since: {text:?} is neither an RFC 3339 time nor a duration like 7d"))
 }
 
-/// `GET /admin/usage`: requests, tokens by kind and cost from the spend log, grouped by key,
-/// model or day (the same JSON as `aigw usage --json`).
+/// `GET /admin/usage?by=&key=&since=&until=`: requests, tokens by kind and cost from the spend
+/// log, grouped by key, model or day (the same JSON as `aigw usage --json`).
 async fn usage(
     Shared(state): AppState,
     headers: HeaderMap,
@@ -286,7 +288,18 @@ async fn usage(
         Ok(since) => since,
         Err(e) => return error(StatusCode::BAD_REQUEST, e).into_response(Wire::Openai),
     };
-    match aigw_governance::spend::report(store, query.by, query.key.as_deref(), since).await {
+    let until = match query.until.as_deref() {
+        None | Some("") => None,
+        Some(text) => match parse_since(Some(text), now_ms()) {
+            Ok(until) => Some(until),
+            Err(e) => {
+                let e = e.replacen("since", "until", 1);
+                return error(StatusCode::BAD_REQUEST, e).into_response(Wire::Openai);
+            }
+        },
+    };
+    let key = query.key.as_deref().filter(|k| !k.is_empty());
+    match aigw_governance::spend::report_between(store, query.by, key, since, until).await {
         Ok(report) => json_response(
             StatusCode::OK,
             &serde_json::to_value(report).unwrap_or_default(),
@@ -295,35 +308,105 @@ async fn usage(
     }
 }
 
-/// `GET /admin/requests?limit=N`: the latest requests this replica answered, newest first
-/// (status, route, latency, time to first byte, usage, cost, losses), from memory.
+/// `GET /admin/requests?limit=N&key=&model=&status=&losses=`: the latest requests this replica
+/// answered, newest first (status, route, latency, time to first byte, usage, cost, losses, and
+/// `loss_list`: each lost field's pointer, kind and reason), from memory. Filters: `key` (key id),
+/// `model` (requested or answering model), `status` (`200` or a class like `4xx`), `losses`
+/// (`true`: only requests that lost something; `false`: only those that did not).
 async fn requests(
     Shared(state): AppState,
     headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    query: Result<axum::extract::Query<RequestsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     if let Err(e) = guard(&state, &headers) {
         return e.into_response(Wire::Openai);
     }
-    let limit = query
-        .as_deref()
-        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("limit=")))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(100);
+    let query = match query {
+        Ok(axum::extract::Query(q)) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()).into_response(Wire::Openai),
+    };
+    if let Some(status) = query.status.as_deref()
+        && status_matches(status, 200).is_none()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("status: {status:?} is neither a status code nor a class like 4xx"),
+        )
+        .into_response(Wire::Openai);
+    }
+    let limit = query.limit.unwrap_or(100);
     let data: Vec<serde_json::Value> = state
         .recent
-        .latest(limit)
+        .latest_matching(limit, |r| query.keeps(r))
         .into_iter()
-        .map(|r| {
+        .map(|(r, losses)| {
             let mut v = serde_json::to_value(&r).unwrap_or_default();
             v["cost_usd"] = r
                 .cost_pico
                 .map(aigw_governance::spend::usd)
                 .map_or(serde_json::Value::Null, Into::into);
+            v["loss_list"] = serde_json::to_value(&losses).unwrap_or_default();
             v
         })
         .collect();
     json_response(StatusCode::OK, &json!({"object": "list", "data": data}))
+}
+
+/// The filters of `GET /admin/requests`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestsQuery {
+    limit: Option<usize>,
+    key: Option<String>,
+    model: Option<String>,
+    status: Option<String>,
+    losses: Option<bool>,
+}
+
+impl RequestsQuery {
+    fn keeps(&self, r: &aigw_governance::spend::SpendRecord) -> bool {
+        if let Some(key) = nonempty(&self.key)
+            && r.key_id.as_deref() != Some(key)
+        {
+            return false;
+        }
+        if let Some(model) = nonempty(&self.model) {
+            let answered = match (&r.provider, &r.model) {
+                (Some(p), Some(m)) => format!("{p}/{m}"),
+                _ => String::new(),
+            };
+            let same = r.requested_model == model
+                || r.model.as_deref() == Some(model)
+                || answered == model;
+            if !same {
+                return false;
+            }
+        }
+        if let Some(status) = nonempty(&self.status)
+            && status_matches(status, r.status) != Some(true)
+        {
+            return false;
+        }
+        match self.losses {
+            Some(wanted) => (r.loss_count > 0) == wanted,
+            None => true,
+        }
+    }
+}
+
+fn nonempty(filter: &Option<String>) -> Option<&str> {
+    filter.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Whether `status` (`429`, or a class `4xx`) matches `code`; `None`: not a status filter.
+fn status_matches(filter: &str, code: u16) -> Option<bool> {
+    let filter = filter.trim();
+    if let Ok(exact) = filter.parse::<u16>() {
+        return Some(exact == code);
+    }
+    let class = filter.strip_suffix("xx").or(filter.strip_suffix("XX"))?;
+    let class: u16 = class.parse().ok().filter(|c| (1..=5).contains(c))?;
+    Some(code / 100 == class)
 }
 
 /// `GET /admin/health`: each route's groups, their strategy, and each member's breaker,
@@ -333,4 +416,18 @@ async fn health(Shared(state): AppState, headers: HeaderMap) -> Response {
         return e.into_response(Wire::Openai);
     }
     json_response(StatusCode::OK, &state.routes.health())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_filters_take_codes_and_classes() {
+        assert_eq!(status_matches("429", 429), Some(true));
+        assert_eq!(status_matches("4xx", 401), Some(true));
+        assert_eq!(status_matches("2xx", 401), Some(false));
+        assert_eq!(status_matches("9xx", 401), None);
+        assert_eq!(status_matches("ok", 200), None);
+    }
 }

@@ -23,6 +23,7 @@ mod server;
 pub mod state;
 mod stream;
 pub mod telemetry;
+mod ui;
 mod upstream;
 mod usage;
 

@@ -1,14 +1,16 @@
 //! The latest requests, in memory: what `GET /admin/requests` (and the tests) read, with or
-//! without a store.
+//! without a store — each with its losses in full (pointer, kind, reason), which the spend log
+//! keeps only as a summary.
 
 use aigw_governance::spend::SpendRecord;
+use aigw_translate::LossReport;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// The last `capacity` requests.
 #[derive(Debug)]
 pub struct Recent {
-    records: Mutex<VecDeque<SpendRecord>>,
+    records: Mutex<VecDeque<(SpendRecord, LossReport)>>,
     capacity: usize,
 }
 
@@ -20,7 +22,7 @@ impl Recent {
         }
     }
 
-    pub fn push(&self, record: SpendRecord) {
+    pub fn push(&self, record: SpendRecord, losses: LossReport) {
         if self.capacity == 0 {
             return;
         }
@@ -28,13 +30,34 @@ impl Recent {
         if records.len() == self.capacity {
             records.pop_front();
         }
-        records.push_back(record);
+        records.push_back((record, losses));
     }
 
     /// The latest `n`, newest first.
     pub fn latest(&self, n: usize) -> Vec<SpendRecord> {
         let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        records.iter().rev().take(n).cloned().collect()
+        records
+            .iter()
+            .rev()
+            .take(n)
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+
+    /// The latest `n` that `keep` accepts, newest first, with their losses.
+    pub fn latest_matching(
+        &self,
+        n: usize,
+        keep: impl Fn(&SpendRecord) -> bool,
+    ) -> Vec<(SpendRecord, LossReport)> {
+        let records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        records
+            .iter()
+            .rev()
+            .filter(|(r, _)| keep(r))
+            .take(n)
+            .cloned()
+            .collect()
     }
 
     /// The one with `request_id`.
@@ -43,7 +66,7 @@ impl Recent {
         records
             .iter()
             .rev()
-            .find(|r| r.request_id == request_id)
-            .cloned()
+            .find(|(r, _)| r.request_id == request_id)
+            .map(|(r, _)| r.clone())
     }
 }

@@ -39,6 +39,7 @@ pub fn router(state: Arc<State>) -> Router {
         // The Gemini API answers under v1 too (google-genai's default version).
         .route("/v1/models/{*rest}", gemini_routes())
         .merge(crate::admin::routes())
+        .merge(crate::ui::routes())
         .merge(crate::azure::routes())
         // Every other path of the providers' published APIs, or 404 in the client's shape.
         .fallback(passthrough::unrouted)

@@ -72,5 +72,5 @@ pub fn record(state: &State, outcome: &Outcome, cost: Option<Money>) {
     if let Some(log) = &state.spend {
         log.record(record.clone());
     }
-    state.recent.push(record);
+    state.recent.push(record, outcome.losses.clone());
 }

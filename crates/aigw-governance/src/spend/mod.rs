@@ -8,7 +8,7 @@
 mod report;
 mod rows;
 
-pub use report::{By, Report, ReportRow, count, report, spent_since, usd};
+pub use report::{By, Report, ReportRow, count, report, report_between, spent_since, usd};
 
 use crate::store::Store;
 use prometheus_client::metrics::counter::Counter;

@@ -53,6 +53,9 @@ pub struct Report {
     pub key: Option<String>,
     /// Unix ms.
     pub since_ms: i64,
+    /// Unix ms, exclusive; absent: up to now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<i64>,
     pub rows: Vec<ReportRow>,
 }
 
@@ -71,6 +74,18 @@ pub async fn report(
     key: Option<&str>,
     since_ms: i64,
 ) -> Result<Report, StoreError> {
+    report_between(store, by, key, since_ms, None).await
+}
+
+/// Totals of the requests from `since_ms` to before `until_ms` (no end if `None`), of `key`
+/// only if given, grouped `by` — the dashboard's date range.
+pub async fn report_between(
+    store: &Store,
+    by: By,
+    key: Option<&str>,
+    since_ms: i64,
+    until_ms: Option<i64>,
+) -> Result<Report, StoreError> {
     let group = match by {
         By::Key => "COALESCE(key_id, '-')",
         By::Model => "COALESCE(provider, '-') || '/' || COALESCE(model, requested_model)",
@@ -82,7 +97,7 @@ pub async fn report(
          CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors, \
          {}, {}, {}, {}, {}, {}, \
          CAST(SUM(CASE WHEN cost_pico IS NULL AND status < 400 THEN 1 ELSE 0 END) AS BIGINT) AS unpriced \
-         FROM aigw_spend WHERE time_ms >= $1 AND ($2 = '' OR key_id = $2) \
+         FROM aigw_spend WHERE time_ms >= $1 AND ($2 = '' OR key_id = $2) AND time_ms < $3 \
          GROUP BY {group} ORDER BY {group}",
         sum("input_tokens"),
         sum("output_tokens"),
@@ -94,6 +109,7 @@ pub async fn report(
     let rows = sqlx::query(&sql)
         .bind(since_ms)
         .bind(key.unwrap_or("").to_owned())
+        .bind(until_ms.unwrap_or(i64::MAX))
         .fetch_all(store.pool())
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -128,6 +144,7 @@ pub async fn report(
         },
         key: key.map(str::to_owned),
         since_ms,
+        until_ms,
         rows: out,
     })
 }
