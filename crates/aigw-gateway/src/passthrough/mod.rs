@@ -3,17 +3,17 @@
 //! passed through with the gateway's keys, limits and logs. In order:
 //!
 //! 1. a slot under the concurrency limit;
-//! 2. [`table`] — the client's protocol and the operation of its provider's published API
+//! 2. `table` — the client's protocol and the operation of its provider's published API
 //!    (the tables `cargo xtask regen` generates from the pinned specs); none: 404, another
 //!    method: 405, in the client's shape;
 //! 3. the client's key, checked (`pipeline::authenticate`);
-//! 4. [`body`] — the body within its path class's limit (`[passthrough]`), streamed; a JSON
+//! 4. `body` — the body within its path class's limit (`[passthrough]`), streamed; a JSON
 //!    body naming its model read first;
-//! 5. [`choose`] — the provider: `x-aigw-provider`, the model's route, or the protocol's
+//! 5. `choose` — the provider: `x-aigw-provider`, the model's route, or the protocol's
 //!    default; the key's model list applied;
 //! 6. the key's (and the model's route's) request limits;
-//! 7. [`send`] — the request upstream with the provider's key;
-//! 8. [`reply`] — the answer streamed back unchanged, usage read where a JSON answer has
+//! 7. `send` — the request upstream with the provider's key;
+//! 8. `reply` — the answer streamed back unchanged, usage read where a JSON answer has
 //!    it, the request recorded when its body ends.
 
 mod body;
