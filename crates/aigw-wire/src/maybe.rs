@@ -12,9 +12,10 @@ use serde_json::Value;
 /// exactly what is sent back.
 ///
 /// A fourth state, [`Maybe::Mistyped`], holds a value whose JSON type is not the one the spec
-/// gives (an older spec's string where today's traffic sends an object). Only the lenient
-/// fallback of [`crate::from_slice`] and its siblings produces it; a strict `serde_json` parse
-/// still fails on such a value.
+/// gives (an older spec's string where today's traffic sends an object). The lenient fallback
+/// of [`crate::from_slice`] and its siblings produces it, and so does a union whose candidate
+/// variants all fail (it retries the first one leniently); outside unions a plain
+/// `serde_json` parse still fails on such a value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Maybe<T> {
     /// The key was not in the object.
