@@ -107,8 +107,11 @@ targets = [{ strategy = "weighted", members = [{ to = "a/gpt-4o", weight = 3 }, 
         n - to_a,
         100.0 - share * 100.0
     );
-    // ±3 standard deviations of a binomial share at n = 800 is ±4.6 %.
-    assert!((share - 0.75).abs() < 0.046, "share {share}");
+    // The picks are random (the seeded unit test checks the exact shares over 10,000): one
+    // standard deviation of a binomial share at n = 800 is 1.53 %. ±4.5 of them (±6.9 %)
+    // fails a correct gateway about once in 150,000 runs (±3 failed a CI run at 70.25 %),
+    // and still refuses an even split always and a 2:1 split most of the time.
+    assert!((share - 0.75).abs() < 0.069, "share {share}");
 }
 
 #[tokio::test]
