@@ -122,7 +122,7 @@ fn a_mistyped_field_outside_unions_needs_the_fallback_parse() {
     let usage = parsed.usage.as_ref().expect("usage");
     assert_eq!(
         usage.input_tokens,
-        Maybe::Mistyped(Value::String("12".into()))
+        Maybe::Mistyped(Box::new(Value::String("12".into())))
     );
     assert!(usage.output_tokens.is_present());
     assert_eq!(serde_json::to_string(&parsed).expect("ser"), text);

@@ -45,16 +45,23 @@ pub(crate) fn lenient<R>(parse: impl FnOnce() -> R) -> R {
 
 /// Parses `bytes` as `T`: strictly, then leniently if the strict parse fails (see the module
 /// docs). The error is the strict parse's.
+///
+/// The bytes are checked as UTF-8 once and parsed as text: serde_json's byte reader checks
+/// each string (and each raw value a union captures) again.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
-    serde_json::from_slice(bytes).or_else(|strict| match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => lenient(|| T::deserialize(&value)).map_err(|_| strict),
-        Err(_) => Err(strict),
-    })
+    match std::str::from_utf8(bytes) {
+        Ok(text) => from_str(text),
+        // serde_json names the position of the bad byte.
+        Err(_) => serde_json::from_slice(bytes),
+    }
 }
 
 /// [`from_slice`] for text.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    from_slice(text.as_bytes())
+    serde_json::from_str(text).or_else(|strict| match serde_json::from_str::<Value>(text) {
+        Ok(value) => lenient(|| T::deserialize(&value)).map_err(|_| strict),
+        Err(_) => Err(strict),
+    })
 }
 
 /// Converts a JSON value to `T`: strictly, then leniently (see the module docs).

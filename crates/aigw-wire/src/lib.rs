@@ -28,6 +28,7 @@
 
 mod lenient;
 mod maybe;
+pub mod object;
 mod open_enum;
 pub mod operations;
 mod replay;

@@ -26,7 +26,10 @@ pub enum Maybe<T> {
     /// The key was present with a value.
     Present(T),
     /// The key was present with a value the type `T` cannot hold, kept exactly as received.
-    Mistyped(Value),
+    /// Boxed: it is rare, and every field of every generated type pays a `Maybe`'s size (a
+    /// `Value` inline made `Maybe<String>` 72 bytes instead of 32, and the moves of the large
+    /// generated structs cost more than the parse itself).
+    Mistyped(Box<Value>),
 }
 
 impl<T> Maybe<T> {
@@ -209,7 +212,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
             }
             return Ok(match T::deserialize(value.clone()) {
                 Ok(typed) => Maybe::Present(typed),
-                Err(_) => Maybe::Mistyped(value),
+                Err(_) => Maybe::Mistyped(Box::new(value)),
             });
         }
         Ok(Option::<T>::deserialize(deserializer)?.map_or(Maybe::Null, Maybe::Present))

@@ -220,7 +220,8 @@ fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[&str]) {
             .count() as i64;
         known * 4 - unknown - missing * 8
     };
-    candidates.sort_by_key(|&i| std::cmp::Reverse(score(i)));
+    // Scored once each (a score compares key lists; sorting would recompute it per comparison).
+    candidates.sort_by_cached_key(|&i| std::cmp::Reverse(score(i)));
 }
 
 /// The buffered path, for objects whose tag is not their first key (or that have none): the

@@ -152,13 +152,15 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
         Def::Struct { fields } => {
             doc(out, "", Some(&doc_text), prov);
             out.push_str(&doc_cfg);
-            out.push_str("#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n");
+            // `Deserialize` is written out below (see `aigw_wire::object` for why not derived).
+            out.push_str("#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]\n");
             let _ = writeln!(out, "pub struct {} {{", t.name);
             for f in fields {
                 render_field(out, f, prov);
             }
             out.push_str("    /// Fields the spec does not name, kept verbatim.\n");
             out.push_str("    #[serde(flatten)]\n    pub extra: Map<String, Value>,\n}\n\n");
+            render_object_impls(out, &t.name, fields);
             let _ = writeln!(out, "impl ::aigw_wire::Unknowns for {} {{", t.name);
             out.push_str("    fn visit_unknowns<'a>(&'a self, at: &mut String, f: &mut dyn FnMut(&str, ::aigw_wire::Unknown<'a>)) {\n");
             for field in fields {
@@ -206,6 +208,50 @@ fn render_type(out: &mut String, t: &TypeDef, prov: &Provenance<'_>) {
     }
 }
 
+/// `Deserialize` through `aigw_wire::object`: wire name → field index → field.
+fn render_object_impls(out: &mut String, name: &str, fields: &[Field]) {
+    let _ = writeln!(out, "impl<'de> ::serde::Deserialize<'de> for {name} {{");
+    out.push_str("    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {\n");
+    out.push_str("        ::aigw_wire::object::deserialize(deserializer)\n    }\n}\n\n");
+    let _ = writeln!(out, "impl ::aigw_wire::object::Object for {name} {{");
+    let _ = writeln!(
+        out,
+        "    const NAME: &'static str = {};",
+        string_literal(name)
+    );
+    out.push_str("    fn field(key: &str) -> Option<u16> {\n");
+    if fields.is_empty() {
+        out.push_str("        let _ = key;\n        None\n");
+    } else {
+        out.push_str("        Some(match key {\n");
+        for (i, f) in fields.iter().enumerate() {
+            let _ = writeln!(out, "            {} => {i},", string_literal(&f.wire));
+        }
+        out.push_str("            _ => return None,\n        })\n");
+    }
+    out.push_str("    }\n");
+    out.push_str("    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(&mut self, index: u16, map: &mut A) -> Result<(), A::Error> {\n");
+    if fields.is_empty() {
+        out.push_str("        let _ = map;\n");
+        out.push_str("        Err(::aigw_wire::object::no_such_field(Self::NAME, index))\n");
+    } else {
+        out.push_str("        match index {\n");
+        for (i, f) in fields.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "            {i} => ::aigw_wire::object::read(&mut self.{}, {}, map),",
+                f.rust,
+                string_literal(&f.wire)
+            );
+        }
+        out.push_str(
+            "            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),\n        }\n",
+        );
+    }
+    out.push_str("    }\n");
+    out.push_str("    fn extra_mut(&mut self) -> &mut Map<String, Value> {\n        &mut self.extra\n    }\n}\n\n");
+}
+
 fn render_field(out: &mut String, f: &Field, prov: &Provenance<'_>) {
     let mut text = f.doc.clone().unwrap_or_default();
     if f.required {
@@ -229,7 +275,7 @@ fn render_field(out: &mut String, f: &Field, prov: &Provenance<'_>) {
     };
     let _ = writeln!(
         out,
-        "    #[serde({rename}default, skip_serializing_if = \"Maybe::is_absent\")]"
+        "    #[serde({rename}skip_serializing_if = \"Maybe::is_absent\")]"
     );
     let _ = writeln!(out, "    pub {}: Maybe<{}>,", f.rust, render_ty(&f.ty));
 }

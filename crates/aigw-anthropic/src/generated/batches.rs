@@ -25,14 +25,43 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CanceledResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CanceledResult {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CanceledResultType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CanceledResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CanceledResult {
+    const NAME: &'static str = "CanceledResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CanceledResult {
@@ -64,16 +93,45 @@ impl CanceledResult {
 
 /// Spec: `CreateMessageBatchParams`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageBatchParams {
     /// List of requests for prompt completion. Each is an individual request to create a Message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub requests: Maybe<Vec<MessageBatchIndividualRequestParams>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateMessageBatchParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateMessageBatchParams {
+    const NAME: &'static str = "CreateMessageBatchParams";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "requests" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.requests, "requests", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateMessageBatchParams {
@@ -99,23 +157,54 @@ impl CreateMessageBatchParams {
 
 /// Spec: `DeleteMessageBatchResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DeleteMessageBatchResponse {
     /// ID of the Message Batch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Deleted object type.
     ///
     /// For Message Batches, this is always `"message_batch_deleted"`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DeleteMessageBatchResponseType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeleteMessageBatchResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DeleteMessageBatchResponse {
+    const NAME: &'static str = "DeleteMessageBatchResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DeleteMessageBatchResponse {
@@ -155,17 +244,48 @@ impl DeleteMessageBatchResponse {
 
 /// Spec: `ErroredResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ErroredResult {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error: Maybe<ErrorResponse>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ErroredResultType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErroredResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ErroredResult {
+    const NAME: &'static str = "ErroredResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error, "error", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ErroredResult {
@@ -199,14 +319,43 @@ impl ErroredResult {
 
 /// Spec: `ExpiredResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ExpiredResult {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ExpiredResultType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ExpiredResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ExpiredResult {
+    const NAME: &'static str = "ExpiredResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ExpiredResult {
@@ -238,29 +387,64 @@ impl ExpiredResult {
 
 /// Spec: `ListResponse_MessageBatch_`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ListResponseMessageBatch {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<Vec<MessageBatch>>,
     /// First ID in the `data` list. Can be used as the `before_id` for the previous page.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub first_id: Maybe<String>,
     /// Indicates if there are more results in the requested page direction.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub has_more: Maybe<bool>,
     /// Last ID in the `data` list. Can be used as the `after_id` for the next page.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub last_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListResponseMessageBatch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ListResponseMessageBatch {
+    const NAME: &'static str = "ListResponseMessageBatch";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "first_id" => 1,
+            "has_more" => 2,
+            "last_id" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.first_id, "first_id", map),
+            2 => ::aigw_wire::object::read(&mut self.has_more, "has_more", map),
+            3 => ::aigw_wire::object::read(&mut self.last_id, "last_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ListResponseMessageBatch {
@@ -297,71 +481,120 @@ impl ListResponseMessageBatch {
 
 /// Spec: `MessageBatch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageBatch {
     /// RFC 3339 datetime string representing the time at which the Message Batch was archived and its results became unavailable.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub archived_at: Maybe<String>,
     /// RFC 3339 datetime string representing the time at which cancellation was initiated for the Message Batch. Specified only if cancellation was initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cancel_initiated_at: Maybe<String>,
     /// RFC 3339 datetime string representing the time at which the Message Batch was created.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_at: Maybe<String>,
     /// RFC 3339 datetime string representing the time at which processing for the Message Batch ended. Specified only once processing ends.
     ///
     /// Processing ends when every request in a Message Batch has either succeeded, errored, canceled, or expired.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ended_at: Maybe<String>,
     /// RFC 3339 datetime string representing the time at which the Message Batch will expire and end processing, which is 24 hours after creation.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub expires_at: Maybe<String>,
     /// Unique object identifier.
     ///
     /// The format and length of IDs may change over time.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Processing status of the Message Batch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub processing_status: Maybe<MessageBatchProcessingStatus>,
     /// Tallies requests within the Message Batch, categorized by their status.
     ///
     /// Requests start as `processing` and move to one of the other statuses only once processing of the entire batch ends. The sum of all values always matches the total number of requests in the batch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub request_counts: Maybe<RequestCounts>,
     /// URL to a `.jsonl` file containing the results of the Message Batch requests. Specified only once processing ends.
     ///
     /// Results in the file are not guaranteed to be in the same order as requests. Use the `custom_id` field to match results to requests.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub results_url: Maybe<String>,
     /// Object type.
     ///
     /// For Message Batches, this is always `"message_batch"`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageBatchType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageBatch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageBatch {
+    const NAME: &'static str = "MessageBatch";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "archived_at" => 0,
+            "cancel_initiated_at" => 1,
+            "created_at" => 2,
+            "ended_at" => 3,
+            "expires_at" => 4,
+            "id" => 5,
+            "processing_status" => 6,
+            "request_counts" => 7,
+            "results_url" => 8,
+            "type" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.archived_at, "archived_at", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.cancel_initiated_at, "cancel_initiated_at", map)
+            }
+            2 => ::aigw_wire::object::read(&mut self.created_at, "created_at", map),
+            3 => ::aigw_wire::object::read(&mut self.ended_at, "ended_at", map),
+            4 => ::aigw_wire::object::read(&mut self.expires_at, "expires_at", map),
+            5 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            6 => ::aigw_wire::object::read(&mut self.processing_status, "processing_status", map),
+            7 => ::aigw_wire::object::read(&mut self.request_counts, "request_counts", map),
+            8 => ::aigw_wire::object::read(&mut self.results_url, "results_url", map),
+            9 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageBatch {
@@ -386,25 +619,56 @@ impl ::aigw_wire::Unknowns for MessageBatch {
 
 /// Spec: `MessageBatchIndividualRequestParams`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageBatchIndividualRequestParams {
     /// Developer-provided ID created for each request in a Message Batch. Useful for matching results to requests, as results may be given out of request order.
     ///
     /// Must be unique for each request within the Message Batch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub custom_id: Maybe<String>,
     /// Messages API creation parameters for the individual request.
     ///
     /// See the [Messages API reference](https://platform.claude.com/docs/en/api/messages) for full documentation on available parameters.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub params: Maybe<CreateMessageParams>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageBatchIndividualRequestParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageBatchIndividualRequestParams {
+    const NAME: &'static str = "MessageBatchIndividualRequestParams";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "custom_id" => 0,
+            "params" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.custom_id, "custom_id", map),
+            1 => ::aigw_wire::object::read(&mut self.params, "params", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageBatchIndividualRequestParams {
@@ -434,25 +698,56 @@ impl MessageBatchIndividualRequestParams {
 ///
 /// Spec: `MessageBatchIndividualResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageBatchIndividualResponse {
     /// Developer-provided ID created for each request in a Message Batch. Useful for matching results to requests, as results may be given out of request order.
     ///
     /// Must be unique for each request within the Message Batch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub custom_id: Maybe<String>,
     /// Processing result for this request.
     ///
     /// Contains a Message output if processing was successful, an error response if processing failed, or the reason why processing was not attempted, such as cancellation or expiration.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub result: Maybe<MessageBatchIndividualResponseResult>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageBatchIndividualResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageBatchIndividualResponse {
+    const NAME: &'static str = "MessageBatchIndividualResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "custom_id" => 0,
+            "result" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.custom_id, "custom_id", map),
+            1 => ::aigw_wire::object::read(&mut self.result, "result", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageBatchIndividualResponse {
@@ -583,44 +878,81 @@ impl From<ExpiredResult> for MessageBatchIndividualResponseResult {
 
 /// Spec: `RequestCounts`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCounts {
     /// Number of requests in the Message Batch that have been canceled.
     ///
     /// This is zero until processing of the entire Message Batch has ended.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub canceled: Maybe<Number>,
     /// Number of requests in the Message Batch that encountered an error.
     ///
     /// This is zero until processing of the entire Message Batch has ended.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub errored: Maybe<Number>,
     /// Number of requests in the Message Batch that have expired.
     ///
     /// This is zero until processing of the entire Message Batch has ended.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub expired: Maybe<Number>,
     /// Number of requests in the Message Batch that are processing.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub processing: Maybe<Number>,
     /// Number of requests in the Message Batch that have completed successfully.
     ///
     /// This is zero until processing of the entire Message Batch has ended.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub succeeded: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCounts {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCounts {
+    const NAME: &'static str = "RequestCounts";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "canceled" => 0,
+            "errored" => 1,
+            "expired" => 2,
+            "processing" => 3,
+            "succeeded" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.canceled, "canceled", map),
+            1 => ::aigw_wire::object::read(&mut self.errored, "errored", map),
+            2 => ::aigw_wire::object::read(&mut self.expired, "expired", map),
+            3 => ::aigw_wire::object::read(&mut self.processing, "processing", map),
+            4 => ::aigw_wire::object::read(&mut self.succeeded, "succeeded", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCounts {
@@ -640,17 +972,48 @@ impl ::aigw_wire::Unknowns for RequestCounts {
 
 /// Spec: `SucceededResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "batches")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SucceededResult {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<Message>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SucceededResultType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SucceededResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SucceededResult {
+    const NAME: &'static str = "SucceededResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "message" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SucceededResult {

@@ -47,20 +47,53 @@ use ::serde_json::{Map, Number, Value};
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Base64ImageSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub media_type: Maybe<Base64ImageSourceMediaType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<Base64ImageSourceType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Base64ImageSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Base64ImageSource {
+    const NAME: &'static str = "Base64ImageSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "media_type" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.media_type, "media_type", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Base64ImageSource {
@@ -110,20 +143,53 @@ impl Base64ImageSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Base64PDFSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub media_type: Maybe<Base64PDFSourceMediaType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<Base64PDFSourceType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Base64PDFSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Base64PDFSource {
+    const NAME: &'static str = "Base64PDFSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "media_type" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.media_type, "media_type", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Base64PDFSource {
@@ -182,34 +248,75 @@ impl Base64PDFSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct BashTool20250124 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<BashTool20250124Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<BashTool20250124Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for BashTool20250124 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for BashTool20250124 {
+    const NAME: &'static str = "BashTool20250124";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "input_examples" => 3,
+            "name" => 4,
+            "strict" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for BashTool20250124 {
@@ -263,7 +370,7 @@ impl BashTool20250124 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CacheControlEphemeral {
     /// The time-to-live for the cache control breakpoint.
     ///
@@ -272,14 +379,45 @@ pub struct CacheControlEphemeral {
     /// - `1h`: 1 hour
     ///
     /// Defaults to `5m`. See [prompt caching pricing](https://platform.claude.com/docs/en/build-with-claude/prompt-caching) for details.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ttl: Maybe<CacheControlEphemeralTtl>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CacheControlEphemeralType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CacheControlEphemeral {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CacheControlEphemeral {
+    const NAME: &'static str = "CacheControlEphemeral";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "ttl" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.ttl, "ttl", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CacheControlEphemeral {
@@ -334,32 +472,71 @@ impl CacheControlEphemeral {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeExecutionTool20250522 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<CodeExecutionTool20250522Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeExecutionTool20250522Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeExecutionTool20250522 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeExecutionTool20250522 {
+    const NAME: &'static str = "CodeExecutionTool20250522";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeExecutionTool20250522 {
@@ -412,32 +589,71 @@ impl CodeExecutionTool20250522 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeExecutionTool20250825 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<CodeExecutionTool20250825Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeExecutionTool20250825Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeExecutionTool20250825 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeExecutionTool20250825 {
+    const NAME: &'static str = "CodeExecutionTool20250825";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeExecutionTool20250825 {
@@ -492,32 +708,71 @@ impl CodeExecutionTool20250825 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeExecutionTool20260120 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<CodeExecutionTool20260120Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeExecutionTool20260120Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeExecutionTool20260120 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeExecutionTool20260120 {
+    const NAME: &'static str = "CodeExecutionTool20260120";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeExecutionTool20260120 {
@@ -572,32 +827,71 @@ impl CodeExecutionTool20260120 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeExecutionTool20260521 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<CodeExecutionTool20260521Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeExecutionTool20260521Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeExecutionTool20260521 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeExecutionTool20260521 {
+    const NAME: &'static str = "CodeExecutionTool20260521";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeExecutionTool20260521 {
@@ -661,17 +955,48 @@ impl CodeExecutionTool20260521 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContentBlockSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ContentBlockSourceContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContentBlockSourceType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContentBlockSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContentBlockSource {
+    const NAME: &'static str = "ContentBlockSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContentBlockSource {
@@ -816,14 +1141,43 @@ impl From<RequestImageBlock> for ContentBlockSourceContentContentBlockSourceCont
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DirectCaller {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DirectCallerType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DirectCaller {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DirectCaller {
+    const NAME: &'static str = "DirectCaller";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DirectCaller {
@@ -1144,17 +1498,48 @@ impl From<RequestMidConvSystemBlock> for InputContentBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputMessage {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<InputMessageContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<InputMessageRole>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputMessage {
+    const NAME: &'static str = "InputMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "role" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputMessage {
@@ -1250,18 +1635,51 @@ impl From<Vec<InputContentBlock>> for InputMessageContent {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputSchema {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub properties: Maybe<Map<String, Value>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub required: Maybe<Vec<String>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputSchemaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputSchema {
+    const NAME: &'static str = "InputSchema";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "properties" => 0,
+            "required" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.properties, "properties", map),
+            1 => ::aigw_wire::object::read(&mut self.required, "required", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputSchema {
@@ -1315,19 +1733,50 @@ impl InputSchema {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct JsonOutputFormat {
     /// The JSON schema of the format
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub schema: Maybe<Map<String, Value>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<JsonOutputFormatType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for JsonOutputFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for JsonOutputFormat {
+    const NAME: &'static str = "JsonOutputFormat";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "schema" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.schema, "schema", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for JsonOutputFormat {
@@ -1373,34 +1822,75 @@ pub type JsonValue = Value;
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MemoryTool20250818 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<MemoryTool20250818Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MemoryTool20250818Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MemoryTool20250818 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MemoryTool20250818 {
+    const NAME: &'static str = "MemoryTool20250818";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "input_examples" => 3,
+            "name" => 4,
+            "strict" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MemoryTool20250818 {
@@ -1482,19 +1972,50 @@ impl MemoryTool20250818 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct OutputConfig {
     /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer.
     ///
     /// Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub effort: Maybe<EffortLevel>,
     /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs)
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<JsonOutputFormat>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for OutputConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for OutputConfig {
+    const NAME: &'static str = "OutputConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "effort" => 0,
+            "format" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.effort, "effort", map),
+            1 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for OutputConfig {
@@ -1514,20 +2035,53 @@ impl ::aigw_wire::Unknowns for OutputConfig {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PlainTextSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub media_type: Maybe<PlainTextSourceMediaType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<PlainTextSourceType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PlainTextSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PlainTextSource {
+    const NAME: &'static str = "PlainTextSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "media_type" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.media_type, "media_type", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PlainTextSource {
@@ -1574,17 +2128,48 @@ impl PlainTextSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestBashCodeExecutionOutputBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestBashCodeExecutionOutputBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestBashCodeExecutionOutputBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestBashCodeExecutionOutputBlock {
+    const NAME: &'static str = "RequestBashCodeExecutionOutputBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestBashCodeExecutionOutputBlock {
@@ -1625,26 +2210,63 @@ impl RequestBashCodeExecutionOutputBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestBashCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<RequestBashCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestBashCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestBashCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestBashCodeExecutionResultBlock {
+    const NAME: &'static str = "RequestBashCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "return_code" => 1,
+            "stderr" => 2,
+            "stdout" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            2 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            3 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestBashCodeExecutionResultBlock {
@@ -1694,23 +2316,58 @@ impl RequestBashCodeExecutionResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestBashCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestBashCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestBashCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestBashCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestBashCodeExecutionToolResultBlock {
+    const NAME: &'static str = "RequestBashCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestBashCodeExecutionToolResultBlock {
@@ -1806,17 +2463,48 @@ impl From<RequestBashCodeExecutionResultBlock> for RequestBashCodeExecutionToolR
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestBashCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<BashCodeExecutionToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestBashCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestBashCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestBashCodeExecutionToolResultError {
+    const NAME: &'static str = "RequestBashCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestBashCodeExecutionToolResultError {
@@ -1855,29 +2543,68 @@ impl RequestBashCodeExecutionToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCharLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_char_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_char_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestCharLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCharLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCharLocationCitation {
+    const NAME: &'static str = "RequestCharLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_char_index" => 3,
+            "start_char_index" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_char_index, "end_char_index", map),
+            4 => ::aigw_wire::object::read(&mut self.start_char_index, "start_char_index", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCharLocationCitation {
@@ -1907,13 +2634,42 @@ impl ::aigw_wire::Unknowns for RequestCharLocationCitation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCitationsConfig {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub enabled: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCitationsConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCitationsConfig {
+    const NAME: &'static str = "RequestCitationsConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "enabled" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.enabled, "enabled", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCitationsConfig {
@@ -1932,17 +2688,48 @@ impl ::aigw_wire::Unknowns for RequestCitationsConfig {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCodeExecutionOutputBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestCodeExecutionOutputBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCodeExecutionOutputBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCodeExecutionOutputBlock {
+    const NAME: &'static str = "RequestCodeExecutionOutputBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCodeExecutionOutputBlock {
@@ -1981,26 +2768,63 @@ impl RequestCodeExecutionOutputBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<RequestCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCodeExecutionResultBlock {
+    const NAME: &'static str = "RequestCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "return_code" => 1,
+            "stderr" => 2,
+            "stdout" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            2 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            3 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCodeExecutionResultBlock {
@@ -2048,23 +2872,58 @@ impl RequestCodeExecutionResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCodeExecutionToolResultBlock {
+    const NAME: &'static str = "RequestCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCodeExecutionToolResultBlock {
@@ -2183,17 +3042,48 @@ impl From<RequestEncryptedCodeExecutionResultBlock> for RequestCodeExecutionTool
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<CodeExecutionToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestCodeExecutionToolResultError {
+    const NAME: &'static str = "RequestCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestCodeExecutionToolResultError {
@@ -2235,20 +3125,53 @@ impl RequestCodeExecutionToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestContainerUploadBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestContainerUploadBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestContainerUploadBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestContainerUploadBlock {
+    const NAME: &'static str = "RequestContainerUploadBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "file_id" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestContainerUploadBlock {
@@ -2286,39 +3209,78 @@ impl RequestContainerUploadBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestContentBlockLocationCitation {
     /// The full text of the cited block range, concatenated.
     ///
     /// Always equals the contents of `content[start_block_index:end_block_index]` joined together. The text block is the minimal citable unit; this field is never a substring of a single block. Not counted toward output tokens, and not counted toward input tokens when sent back in subsequent turns.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Exclusive 0-based end index of the cited block range in the source's `content` array.
     ///
     /// Always greater than `start_block_index`; a single-block citation has `end_block_index = start_block_index + 1`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_block_index: Maybe<Number>,
     /// 0-based index of the first cited block in the source's `content` array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_block_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestContentBlockLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestContentBlockLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestContentBlockLocationCitation {
+    const NAME: &'static str = "RequestContentBlockLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_block_index" => 3,
+            "start_block_index" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_block_index, "end_block_index", map),
+            4 => ::aigw_wire::object::read(&mut self.start_block_index, "start_block_index", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestContentBlockLocationCitation {
@@ -2348,26 +3310,65 @@ impl ::aigw_wire::Unknowns for RequestContentBlockLocationCitation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestDocumentBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub context: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<RequestDocumentBlockSource>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestDocumentBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestDocumentBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestDocumentBlock {
+    const NAME: &'static str = "RequestDocumentBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "citations" => 1,
+            "context" => 2,
+            "source" => 3,
+            "title" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            2 => ::aigw_wire::object::read(&mut self.context, "context", map),
+            3 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            4 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestDocumentBlock {
@@ -2487,26 +3488,63 @@ impl From<URLPDFSource> for RequestDocumentBlockSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestEncryptedCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<RequestCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestEncryptedCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestEncryptedCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestEncryptedCodeExecutionResultBlock {
+    const NAME: &'static str = "RequestEncryptedCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "encrypted_stdout" => 1,
+            "return_code" => 2,
+            "stderr" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.encrypted_stdout, "encrypted_stdout", map),
+            2 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            3 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestEncryptedCodeExecutionResultBlock {
@@ -2556,20 +3594,53 @@ impl RequestEncryptedCodeExecutionResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestImageBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<RequestImageBlockSource>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestImageBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestImageBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestImageBlock {
+    const NAME: &'static str = "RequestImageBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "source" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestImageBlock {
@@ -2661,22 +3732,55 @@ impl From<URLImageSource> for RequestImageBlockSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestMidConvSystemBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// System instruction text blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<RequestTextBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestMidConvSystemBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestMidConvSystemBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestMidConvSystemBlock {
+    const NAME: &'static str = "RequestMidConvSystemBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestMidConvSystemBlock {
@@ -2714,29 +3818,68 @@ impl RequestMidConvSystemBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestPageLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_page_number: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_page_number: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestPageLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestPageLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestPageLocationCitation {
+    const NAME: &'static str = "RequestPageLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_page_number" => 3,
+            "start_page_number" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_page_number, "end_page_number", map),
+            4 => ::aigw_wire::object::read(&mut self.start_page_number, "start_page_number", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestPageLocationCitation {
@@ -2766,17 +3909,48 @@ impl ::aigw_wire::Unknowns for RequestPageLocationCitation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestRedactedThinkingBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestRedactedThinkingBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestRedactedThinkingBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestRedactedThinkingBlock {
+    const NAME: &'static str = "RequestRedactedThinkingBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestRedactedThinkingBlock {
@@ -2813,28 +3987,67 @@ impl RequestRedactedThinkingBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestSearchResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<RequestTextBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestSearchResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestSearchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestSearchResultBlock {
+    const NAME: &'static str = "RequestSearchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "citations" => 1,
+            "content" => 2,
+            "source" => 3,
+            "title" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            2 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            3 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            4 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestSearchResultBlock {
@@ -2881,46 +4094,89 @@ impl RequestSearchResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestSearchResultLocationCitation {
     /// The full text of the cited block range, concatenated.
     ///
     /// Always equals the contents of `content[start_block_index:end_block_index]` joined together. The text block is the minimal citable unit; this field is never a substring of a single block. Not counted toward output tokens, and not counted toward input tokens when sent back in subsequent turns.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Exclusive 0-based end index of the cited block range in the source's `content` array.
     ///
     /// Always greater than `start_block_index`; a single-block citation has `end_block_index = start_block_index + 1`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_block_index: Maybe<Number>,
     /// 0-based index of the cited search result among all `search_result` content blocks in the request, in the order they appear across messages and tool results.
     ///
     /// Counted separately from `document_index`; server-side web search results are not included in this count.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_result_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<String>,
     /// 0-based index of the first cited block in the source's `content` array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_block_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestSearchResultLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestSearchResultLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestSearchResultLocationCitation {
+    const NAME: &'static str = "RequestSearchResultLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "end_block_index" => 1,
+            "search_result_index" => 2,
+            "source" => 3,
+            "start_block_index" => 4,
+            "title" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.end_block_index, "end_block_index", map),
+            2 => {
+                ::aigw_wire::object::read(&mut self.search_result_index, "search_result_index", map)
+            }
+            3 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            4 => ::aigw_wire::object::read(&mut self.start_block_index, "start_block_index", map),
+            5 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestSearchResultLocationCitation {
@@ -2951,28 +4207,67 @@ impl ::aigw_wire::Unknowns for RequestSearchResultLocationCitation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestServerToolUseBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<RequestServerToolUseBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<Map<String, Value>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<RequestServerToolUseBlockName>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestServerToolUseBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestServerToolUseBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestServerToolUseBlock {
+    const NAME: &'static str = "RequestServerToolUseBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "caller" => 1,
+            "id" => 2,
+            "input" => 3,
+            "name" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            2 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            3 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestServerToolUseBlock {
@@ -3095,22 +4390,57 @@ impl From<ServerToolCaller20260120> for RequestServerToolUseBlockCaller {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<Vec<RequestTextBlockCitationsItem>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextBlock {
+    const NAME: &'static str = "RequestTextBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "citations" => 1,
+            "text" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            2 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextBlock {
@@ -3297,17 +4627,48 @@ impl From<RequestSearchResultLocationCitation> for RequestTextBlockCitationsItem
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextEditorCodeExecutionCreateResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub is_file_update: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextEditorCodeExecutionCreateResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextEditorCodeExecutionCreateResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextEditorCodeExecutionCreateResultBlock {
+    const NAME: &'static str = "RequestTextEditorCodeExecutionCreateResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "is_file_update" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.is_file_update, "is_file_update", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionCreateResultBlock {
@@ -3344,24 +4705,63 @@ impl RequestTextEditorCodeExecutionCreateResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextEditorCodeExecutionStrReplaceResultBlock {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub lines: Maybe<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub new_lines: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub new_start: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub old_lines: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub old_start: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextEditorCodeExecutionStrReplaceResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextEditorCodeExecutionStrReplaceResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextEditorCodeExecutionStrReplaceResultBlock {
+    const NAME: &'static str = "RequestTextEditorCodeExecutionStrReplaceResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "lines" => 0,
+            "new_lines" => 1,
+            "new_start" => 2,
+            "old_lines" => 3,
+            "old_start" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.lines, "lines", map),
+            1 => ::aigw_wire::object::read(&mut self.new_lines, "new_lines", map),
+            2 => ::aigw_wire::object::read(&mut self.new_start, "new_start", map),
+            3 => ::aigw_wire::object::read(&mut self.old_lines, "old_lines", map),
+            4 => ::aigw_wire::object::read(&mut self.old_start, "old_start", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionStrReplaceResultBlock {
@@ -3401,23 +4801,58 @@ impl RequestTextEditorCodeExecutionStrReplaceResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextEditorCodeExecutionToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestTextEditorCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextEditorCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextEditorCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextEditorCodeExecutionToolResultBlock {
+    const NAME: &'static str = "RequestTextEditorCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionToolResultBlock {
@@ -3557,19 +4992,52 @@ impl From<RequestTextEditorCodeExecutionStrReplaceResultBlock>
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextEditorCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<TextEditorCodeExecutionToolResultErrorCode>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_message: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextEditorCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextEditorCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextEditorCodeExecutionToolResultError {
+    const NAME: &'static str = "RequestTextEditorCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "error_message" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.error_message, "error_message", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionToolResultError {
@@ -3607,26 +5075,65 @@ impl RequestTextEditorCodeExecutionToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestTextEditorCodeExecutionViewResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_type: Maybe<RequestTextEditorCodeExecutionViewResultBlockFileType>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub num_lines: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_line: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub total_lines: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestTextEditorCodeExecutionViewResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestTextEditorCodeExecutionViewResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestTextEditorCodeExecutionViewResultBlock {
+    const NAME: &'static str = "RequestTextEditorCodeExecutionViewResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "file_type" => 1,
+            "num_lines" => 2,
+            "start_line" => 3,
+            "total_lines" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.file_type, "file_type", map),
+            2 => ::aigw_wire::object::read(&mut self.num_lines, "num_lines", map),
+            3 => ::aigw_wire::object::read(&mut self.start_line, "start_line", map),
+            4 => ::aigw_wire::object::read(&mut self.total_lines, "total_lines", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestTextEditorCodeExecutionViewResultBlock {
@@ -3681,20 +5188,53 @@ impl RequestTextEditorCodeExecutionViewResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestThinkingBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub signature: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestThinkingBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestThinkingBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestThinkingBlock {
+    const NAME: &'static str = "RequestThinkingBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "signature" => 0,
+            "thinking" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.signature, "signature", map),
+            1 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestThinkingBlock {
@@ -3735,20 +5275,53 @@ impl RequestThinkingBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolReferenceBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolReferenceBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolReferenceBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolReferenceBlock {
+    const NAME: &'static str = "RequestToolReferenceBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "tool_name" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_name, "tool_name", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolReferenceBlock {
@@ -3788,24 +5361,61 @@ impl RequestToolReferenceBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestToolResultBlockContent>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub is_error: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolResultBlock {
+    const NAME: &'static str = "RequestToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "is_error" => 2,
+            "tool_use_id" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.is_error, "is_error", map),
+            3 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolResultBlock {
@@ -4002,23 +5612,58 @@ impl From<RequestToolReferenceBlock> for RequestToolResultBlockContentArrayItem 
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolSearchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestToolSearchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolSearchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolSearchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolSearchToolResultBlock {
+    const NAME: &'static str = "RequestToolSearchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolSearchToolResultBlock {
@@ -4110,19 +5755,52 @@ impl From<RequestToolSearchToolSearchResultBlock> for RequestToolSearchToolResul
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolSearchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<ToolSearchToolResultErrorCode>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_message: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolSearchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolSearchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolSearchToolResultError {
+    const NAME: &'static str = "RequestToolSearchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "error_message" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.error_message, "error_message", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolSearchToolResultError {
@@ -4160,17 +5838,48 @@ impl RequestToolSearchToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolSearchToolSearchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_references: Maybe<Vec<RequestToolReferenceBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolSearchToolSearchResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolSearchToolSearchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolSearchToolSearchResultBlock {
+    const NAME: &'static str = "RequestToolSearchToolSearchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_references" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_references, "tool_references", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolSearchToolSearchResultBlock {
@@ -4209,28 +5918,67 @@ impl RequestToolSearchToolSearchResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestToolUseBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<RequestToolUseBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<Map<String, Value>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestToolUseBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestToolUseBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestToolUseBlock {
+    const NAME: &'static str = "RequestToolUseBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "caller" => 1,
+            "id" => 2,
+            "input" => 3,
+            "name" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            2 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            3 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestToolUseBlock {
@@ -4339,25 +6087,60 @@ impl From<ServerToolCaller20260120> for RequestToolUseBlockCaller {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebFetchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestDocumentBlock>,
     /// ISO 8601 timestamp when the content was retrieved
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub retrieved_at: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebFetchResultBlockType>,
     /// Fetched content URL
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebFetchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebFetchResultBlock {
+    const NAME: &'static str = "RequestWebFetchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "retrieved_at" => 1,
+            "type" => 2,
+            "url" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.retrieved_at, "retrieved_at", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebFetchResultBlock {
@@ -4397,25 +6180,62 @@ impl RequestWebFetchResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebFetchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<RequestWebFetchToolResultBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestWebFetchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebFetchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebFetchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebFetchToolResultBlock {
+    const NAME: &'static str = "RequestWebFetchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "caller" => 1,
+            "content" => 2,
+            "tool_use_id" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            2 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            3 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebFetchToolResultBlock {
@@ -4570,17 +6390,48 @@ impl From<RequestWebFetchResultBlock> for RequestWebFetchToolResultBlockContent 
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebFetchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<WebFetchToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebFetchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebFetchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebFetchToolResultError {
+    const NAME: &'static str = "RequestWebFetchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebFetchToolResultError {
@@ -4617,25 +6468,62 @@ impl RequestWebFetchToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebSearchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_content: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub page_age: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebSearchResultBlockType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebSearchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebSearchResultBlock {
+    const NAME: &'static str = "RequestWebSearchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "encrypted_content" => 0,
+            "page_age" => 1,
+            "title" => 2,
+            "type" => 3,
+            "url" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.encrypted_content, "encrypted_content", map),
+            1 => ::aigw_wire::object::read(&mut self.page_age, "page_age", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebSearchResultBlock {
@@ -4683,26 +6571,63 @@ impl RequestWebSearchResultBlock {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebSearchResultLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_index: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebSearchResultLocationCitationType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebSearchResultLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebSearchResultLocationCitation {
+    const NAME: &'static str = "RequestWebSearchResultLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "encrypted_index" => 1,
+            "title" => 2,
+            "type" => 3,
+            "url" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.encrypted_index, "encrypted_index", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebSearchResultLocationCitation {
@@ -4752,25 +6677,62 @@ impl RequestWebSearchResultLocationCitation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebSearchToolResultBlock {
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<RequestWebSearchToolResultBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<RequestWebSearchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebSearchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebSearchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebSearchToolResultBlock {
+    const NAME: &'static str = "RequestWebSearchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "caller" => 1,
+            "content" => 2,
+            "tool_use_id" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            2 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            3 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebSearchToolResultBlock {
@@ -4925,17 +6887,48 @@ impl From<RequestWebSearchToolResultError> for RequestWebSearchToolResultBlockCo
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RequestWebSearchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<WebSearchToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RequestWebSearchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RequestWebSearchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RequestWebSearchToolResultError {
+    const NAME: &'static str = "RequestWebSearchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RequestWebSearchToolResultError {
@@ -4976,17 +6969,48 @@ impl RequestWebSearchToolResultError {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ServerToolCaller {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ServerToolCallerType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ServerToolCaller {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ServerToolCaller {
+    const NAME: &'static str = "ServerToolCaller";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_id, "tool_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ServerToolCaller {
@@ -5017,17 +7041,48 @@ impl ServerToolCaller {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ServerToolCaller20260120 {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ServerToolCaller20260120Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ServerToolCaller20260120 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ServerToolCaller20260120 {
+    const NAME: &'static str = "ServerToolCaller20260120";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_id, "tool_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ServerToolCaller20260120 {
@@ -5070,34 +7125,75 @@ impl ServerToolCaller20260120 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextEditor20250124 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<TextEditor20250124Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextEditor20250124Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextEditor20250124 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextEditor20250124 {
+    const NAME: &'static str = "TextEditor20250124";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "input_examples" => 3,
+            "name" => 4,
+            "strict" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextEditor20250124 {
@@ -5151,34 +7247,75 @@ impl TextEditor20250124 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextEditor20250429 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<TextEditor20250429Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextEditor20250429Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextEditor20250429 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextEditor20250429 {
+    const NAME: &'static str = "TextEditor20250429";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "input_examples" => 3,
+            "name" => 4,
+            "strict" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextEditor20250429 {
@@ -5232,37 +7369,80 @@ impl TextEditor20250429 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextEditor20250728 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Maximum number of characters to display when viewing a file. If not specified, defaults to displaying the full file.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_characters: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<TextEditor20250728Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextEditor20250728Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextEditor20250728 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextEditor20250728 {
+    const NAME: &'static str = "TextEditor20250728";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "input_examples" => 3,
+            "max_characters" => 4,
+            "name" => 5,
+            "strict" => 6,
+            "type" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            4 => ::aigw_wire::object::read(&mut self.max_characters, "max_characters", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            6 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            7 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextEditor20250728 {
@@ -5329,17 +7509,48 @@ impl TextEditor20250728 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingConfigAdaptive {
     /// Controls how thinking content appears in the response. When set to `summarized`, thinking is returned normally. When set to `omitted`, thinking content is redacted but a signature is returned for multi-turn continuity. Defaults to `summarized`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub display: Maybe<ThinkingDisplayMode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ThinkingConfigAdaptiveType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingConfigAdaptive {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingConfigAdaptive {
+    const NAME: &'static str = "ThinkingConfigAdaptive";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "display" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.display, "display", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingConfigAdaptive {
@@ -5375,14 +7586,43 @@ impl ThinkingConfigAdaptive {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingConfigDisabled {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ThinkingConfigDisabledType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingConfigDisabled {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingConfigDisabled {
+    const NAME: &'static str = "ThinkingConfigDisabled";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingConfigDisabled {
@@ -5417,7 +7657,7 @@ impl ThinkingConfigDisabled {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingConfigEnabled {
     /// Determines how many tokens Claude can use for its internal reasoning process. Larger budgets can enable more thorough analysis for complex problems, improving response quality.
     ///
@@ -5426,17 +7666,50 @@ pub struct ThinkingConfigEnabled {
     /// See [extended thinking](https://platform.claude.com/docs/en/build-with-claude/extended-thinking) for details.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub budget_tokens: Maybe<Number>,
     /// Controls how thinking content appears in the response. When set to `summarized`, thinking is returned normally. When set to `omitted`, thinking content is redacted but a signature is returned for multi-turn continuity. Defaults to `summarized`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub display: Maybe<ThinkingDisplayMode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ThinkingConfigEnabledType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingConfigEnabled {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingConfigEnabled {
+    const NAME: &'static str = "ThinkingConfigEnabled";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "budget_tokens" => 0,
+            "display" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.budget_tokens, "budget_tokens", map),
+            1 => ::aigw_wire::object::read(&mut self.display, "display", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingConfigEnabled {
@@ -5551,48 +7824,99 @@ impl From<ThinkingConfigAdaptive> for ThinkingConfigParam {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Tool {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolType>,
     /// Description of what this tool does.
     ///
     /// Tool descriptions should be as detailed as possible. The more information that the model has about what the tool is and how to use it, the better it will perform. You can use natural language descriptions to reinforce important aspects of the tool input JSON schema.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// [JSON schema](https://json-schema.org/draft/2020-12) for this tool's input.
     ///
     /// This defines the shape of the `input` that your tool accepts and that the model will produce.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_schema: Maybe<InputSchema>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Enable eager input streaming for this tool. When true, tool input parameters will be streamed incrementally as they are generated, and types will be inferred on-the-fly rather than buffering the full JSON output. When false, streaming is disabled for this tool even if the fine-grained-tool-streaming beta is active. When null (default), uses the default behavior based on beta headers.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub eager_input_streaming: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_examples: Maybe<Vec<::std::collections::BTreeMap<String, JsonValue>>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Tool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Tool {
+    const NAME: &'static str = "Tool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "description" => 1,
+            "name" => 2,
+            "input_schema" => 3,
+            "cache_control" => 4,
+            "strict" => 5,
+            "eager_input_streaming" => 6,
+            "allowed_callers" => 7,
+            "defer_loading" => 8,
+            "input_examples" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            3 => ::aigw_wire::object::read(&mut self.input_schema, "input_schema", map),
+            4 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(
+                &mut self.eager_input_streaming,
+                "eager_input_streaming",
+                map,
+            ),
+            7 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            8 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            9 => ::aigw_wire::object::read(&mut self.input_examples, "input_examples", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Tool {
@@ -5768,19 +8092,54 @@ impl From<ToolChoiceNone> for ToolChoice {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceAny {
     /// Whether to disable parallel tool use.
     ///
     /// Defaults to `false`. If set to `true`, the model will output exactly one tool use.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub disable_parallel_tool_use: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceAnyType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceAny {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceAny {
+    const NAME: &'static str = "ToolChoiceAny";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "disable_parallel_tool_use" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.disable_parallel_tool_use,
+                "disable_parallel_tool_use",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceAny {
@@ -5823,19 +8182,54 @@ impl ToolChoiceAny {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceAuto {
     /// Whether to disable parallel tool use.
     ///
     /// Defaults to `false`. If set to `true`, the model will output at most one tool use.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub disable_parallel_tool_use: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceAutoType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceAuto {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceAuto {
+    const NAME: &'static str = "ToolChoiceAuto";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "disable_parallel_tool_use" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.disable_parallel_tool_use,
+                "disable_parallel_tool_use",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceAuto {
@@ -5878,14 +8272,43 @@ impl ToolChoiceAuto {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceNone {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceNoneType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceNone {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceNone {
+    const NAME: &'static str = "ToolChoiceNone";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceNone {
@@ -5922,24 +8345,61 @@ impl ToolChoiceNone {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceTool {
     /// Whether to disable parallel tool use.
     ///
     /// Defaults to `false`. If set to `true`, the model will output exactly one tool use.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub disable_parallel_tool_use: Maybe<bool>,
     /// The name of the tool to use.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceToolType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceTool {
+    const NAME: &'static str = "ToolChoiceTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "disable_parallel_tool_use" => 0,
+            "name" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.disable_parallel_tool_use,
+                "disable_parallel_tool_use",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceTool {
@@ -5982,32 +8442,71 @@ impl ToolChoiceTool {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchToolBm2520251119 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<ToolSearchToolBm2520251119Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchToolBm2520251119Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchToolBm2520251119 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchToolBm2520251119 {
+    const NAME: &'static str = "ToolSearchToolBm2520251119";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchToolBm2520251119 {
@@ -6063,32 +8562,71 @@ impl ToolSearchToolBm2520251119 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchToolRegex20251119 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<ToolSearchToolRegex20251119Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchToolRegex20251119Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchToolRegex20251119 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchToolRegex20251119 {
+    const NAME: &'static str = "ToolSearchToolRegex20251119";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "cache_control" => 1,
+            "defer_loading" => 2,
+            "name" => 3,
+            "strict" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            2 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchToolRegex20251119 {
@@ -6161,17 +8699,48 @@ impl ToolSearchToolRegex20251119 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct URLImageSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<URLImageSourceType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for URLImageSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for URLImageSource {
+    const NAME: &'static str = "URLImageSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for URLImageSource {
@@ -6208,17 +8777,48 @@ impl URLImageSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct URLPDFSource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<URLPDFSourceType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for URLPDFSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for URLPDFSource {
+    const NAME: &'static str = "URLPDFSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for URLPDFSource {
@@ -6255,26 +8855,63 @@ impl URLPDFSource {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct UserLocation {
     /// The city of the user.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub city: Maybe<String>,
     /// The two letter [ISO country code](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-2) of the user.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub country: Maybe<String>,
     /// The region of the user.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub region: Maybe<String>,
     /// The [IANA timezone](https://nodatime.org/TimeZones) of the user.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timezone: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<UserLocationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for UserLocation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for UserLocation {
+    const NAME: &'static str = "UserLocation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "city" => 0,
+            "country" => 1,
+            "region" => 2,
+            "timezone" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.city, "city", map),
+            1 => ::aigw_wire::object::read(&mut self.country, "country", map),
+            2 => ::aigw_wire::object::read(&mut self.region, "region", map),
+            3 => ::aigw_wire::object::read(&mut self.timezone, "timezone", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for UserLocation {
@@ -6315,47 +8952,96 @@ impl UserLocation {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebFetchTool20250910 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// List of domains to allow fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// List of domains to block fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Citations configuration for fetched documents. Citations are disabled by default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of tokens used by including web page text content in the context. The limit is approximate and does not apply to binary content such as PDFs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_content_tokens: Maybe<Number>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebFetchTool20250910Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebFetchTool20250910Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebFetchTool20250910 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebFetchTool20250910 {
+    const NAME: &'static str = "WebFetchTool20250910";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "citations" => 4,
+            "defer_loading" => 5,
+            "max_content_tokens" => 6,
+            "max_uses" => 7,
+            "name" => 8,
+            "strict" => 9,
+            "type" => 10,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            5 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            6 => ::aigw_wire::object::read(&mut self.max_content_tokens, "max_content_tokens", map),
+            7 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            8 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            9 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            10 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebFetchTool20250910 {
@@ -6413,47 +9099,96 @@ impl WebFetchTool20250910 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebFetchTool20260209 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// List of domains to allow fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// List of domains to block fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Citations configuration for fetched documents. Citations are disabled by default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of tokens used by including web page text content in the context. The limit is approximate and does not apply to binary content such as PDFs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_content_tokens: Maybe<Number>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebFetchTool20260209Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebFetchTool20260209Type>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebFetchTool20260209 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebFetchTool20260209 {
+    const NAME: &'static str = "WebFetchTool20260209";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "citations" => 4,
+            "defer_loading" => 5,
+            "max_content_tokens" => 6,
+            "max_uses" => 7,
+            "name" => 8,
+            "strict" => 9,
+            "type" => 10,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            5 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            6 => ::aigw_wire::object::read(&mut self.max_content_tokens, "max_content_tokens", map),
+            7 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            8 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            9 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            10 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebFetchTool20260209 {
@@ -6513,50 +9248,101 @@ impl WebFetchTool20260209 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebFetchTool20260309 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// List of domains to allow fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// List of domains to block fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Citations configuration for fetched documents. Citations are disabled by default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of tokens used by including web page text content in the context. The limit is approximate and does not apply to binary content such as PDFs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_content_tokens: Maybe<Number>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebFetchTool20260309Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebFetchTool20260309Type>,
     /// Whether to use cached content. Set to false to bypass the cache and fetch fresh content. Only set to false when the user explicitly requests fresh content or when fetching rapidly-changing sources.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub use_cache: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebFetchTool20260309 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebFetchTool20260309 {
+    const NAME: &'static str = "WebFetchTool20260309";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "citations" => 4,
+            "defer_loading" => 5,
+            "max_content_tokens" => 6,
+            "max_uses" => 7,
+            "name" => 8,
+            "strict" => 9,
+            "type" => 10,
+            "use_cache" => 11,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            5 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            6 => ::aigw_wire::object::read(&mut self.max_content_tokens, "max_content_tokens", map),
+            7 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            8 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            9 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            10 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            11 => ::aigw_wire::object::read(&mut self.use_cache, "use_cache", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebFetchTool20260309 {
@@ -6615,53 +9401,106 @@ impl WebFetchTool20260309 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebFetchTool20260318 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// List of domains to allow fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// List of domains to block fetching from
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Citations configuration for fetched documents. Citations are disabled by default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<RequestCitationsConfig>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of tokens used by including web page text content in the context. The limit is approximate and does not apply to binary content such as PDFs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_content_tokens: Maybe<Number>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebFetchTool20260318Name>,
     /// How this tool's result blocks appear in the API response when the result was consumed by a completed code_execution call in the same turn. 'full' returns the complete content (default). 'excluded' drops the nested server_tool_use and result block pair entirely. Results from direct calls, or from code_execution calls that paused before completing, are always returned in full so they can be sent back on the next turn.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response_inclusion: Maybe<WebFetchTool20260318ResponseInclusion>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebFetchTool20260318Type>,
     /// Whether to use cached content. Set to false to bypass the cache and fetch fresh content. Only set to false when the user explicitly requests fresh content or when fetching rapidly-changing sources.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub use_cache: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebFetchTool20260318 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebFetchTool20260318 {
+    const NAME: &'static str = "WebFetchTool20260318";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "citations" => 4,
+            "defer_loading" => 5,
+            "max_content_tokens" => 6,
+            "max_uses" => 7,
+            "name" => 8,
+            "response_inclusion" => 9,
+            "strict" => 10,
+            "type" => 11,
+            "use_cache" => 12,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            5 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            6 => ::aigw_wire::object::read(&mut self.max_content_tokens, "max_content_tokens", map),
+            7 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            8 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            9 => ::aigw_wire::object::read(&mut self.response_inclusion, "response_inclusion", map),
+            10 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            11 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            12 => ::aigw_wire::object::read(&mut self.use_cache, "use_cache", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebFetchTool20260318 {
@@ -6748,44 +9587,91 @@ impl WebFetchTool20260318 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchTool20250305 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// If provided, only these domains will be included in results. Cannot be used alongside `blocked_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// If provided, these domains will never appear in results. Cannot be used alongside `allowed_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebSearchTool20250305Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchTool20250305Type>,
     /// Parameters for the user's location. Used to provide more relevant search results.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<UserLocation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchTool20250305 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchTool20250305 {
+    const NAME: &'static str = "WebSearchTool20250305";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "defer_loading" => 4,
+            "max_uses" => 5,
+            "name" => 6,
+            "strict" => 7,
+            "type" => 8,
+            "user_location" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            5 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            6 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            7 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            8 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            9 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchTool20250305 {
@@ -6842,44 +9728,91 @@ impl WebSearchTool20250305 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchTool20260209 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// If provided, only these domains will be included in results. Cannot be used alongside `blocked_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// If provided, these domains will never appear in results. Cannot be used alongside `allowed_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebSearchTool20260209Name>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchTool20260209Type>,
     /// Parameters for the user's location. Used to provide more relevant search results.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<UserLocation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchTool20260209 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchTool20260209 {
+    const NAME: &'static str = "WebSearchTool20260209";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "defer_loading" => 4,
+            "max_uses" => 5,
+            "name" => 6,
+            "strict" => 7,
+            "type" => 8,
+            "user_location" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            5 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            6 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            7 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            8 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            9 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchTool20260209 {
@@ -6936,47 +9869,96 @@ impl WebSearchTool20260209 {
     docsrs,
     doc(cfg(any(feature = "batches", feature = "count_tokens", feature = "messages")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchTool20260318 {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<AllowedCaller>>,
     /// If provided, only these domains will be included in results. Cannot be used alongside `blocked_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// If provided, these domains will never appear in results. Cannot be used alongside `allowed_domains`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked_domains: Maybe<Vec<String>>,
     /// Create a cache control breakpoint at this content block.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// If true, tool will not be included in initial system prompt. Only loaded when returned via tool_reference from tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Maximum number of times the tool can be used in the API request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_uses: Maybe<Number>,
     /// Name of the tool.
     ///
     /// This is how the tool will be called by the model and in `tool_use` blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<WebSearchTool20260318Name>,
     /// How this tool's result blocks appear in the API response when the result was consumed by a completed code_execution call in the same turn. 'full' returns the complete content (default). 'excluded' drops the nested server_tool_use and result block pair entirely. Results from direct calls, or from code_execution calls that paused before completing, are always returned in full so they can be sent back on the next turn.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response_inclusion: Maybe<WebSearchTool20260318ResponseInclusion>,
     /// When true, guarantees schema validation on tool names and inputs
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchTool20260318Type>,
     /// Parameters for the user's location. Used to provide more relevant search results.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<UserLocation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchTool20260318 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchTool20260318 {
+    const NAME: &'static str = "WebSearchTool20260318";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_callers" => 0,
+            "allowed_domains" => 1,
+            "blocked_domains" => 2,
+            "cache_control" => 3,
+            "defer_loading" => 4,
+            "max_uses" => 5,
+            "name" => 6,
+            "response_inclusion" => 7,
+            "strict" => 8,
+            "type" => 9,
+            "user_location" => 10,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.blocked_domains, "blocked_domains", map),
+            3 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            4 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            5 => ::aigw_wire::object::read(&mut self.max_uses, "max_uses", map),
+            6 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            7 => ::aigw_wire::object::read(&mut self.response_inclusion, "response_inclusion", map),
+            8 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            9 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            10 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchTool20260318 {

@@ -25,21 +25,60 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CacheCreation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CacheCreation {
     /// The number of input tokens used to create the 1 hour cache entry.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ephemeral_1h_input_tokens: Maybe<Number>,
     /// The number of input tokens used to create the 5 minute cache entry.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ephemeral_5m_input_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CacheCreation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CacheCreation {
+    const NAME: &'static str = "CacheCreation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "ephemeral_1h_input_tokens" => 0,
+            "ephemeral_5m_input_tokens" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.ephemeral_1h_input_tokens,
+                "ephemeral_1h_input_tokens",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(
+                &mut self.ephemeral_5m_input_tokens,
+                "ephemeral_5m_input_tokens",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CacheCreation {
@@ -82,21 +121,52 @@ impl CacheCreation {
 ///
 /// Spec: `Container`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Container {
     /// The time at which the container will expire.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub expires_at: Maybe<String>,
     /// Identifier for the container used in this request
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Container {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Container {
+    const NAME: &'static str = "Container";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "expires_at" => 0,
+            "id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.expires_at, "expires_at", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Container {
@@ -300,10 +370,10 @@ impl From<ResponseContainerUploadBlock> for ContentBlock {
 
 /// Spec: `CreateMessageParams`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageParams {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<Model>,
     /// Input messages.
     ///
@@ -355,16 +425,16 @@ pub struct CreateMessageParams {
     /// There is a limit of 100,000 messages in a single request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub messages: Maybe<Vec<InputMessage>>,
     /// Top-level cache control automatically applies a cache_control marker to the last cacheable block in the request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Container identifier for reuse across requests.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container: Maybe<String>,
     /// Specifies the geographic region for inference processing. If not specified, the workspace's `default_inference_geo` is used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub inference_geo: Maybe<String>,
     /// The maximum number of tokens to generate before stopping.
     ///
@@ -375,46 +445,46 @@ pub struct CreateMessageParams {
     /// Different models have different maximum values for this parameter.  See [models](https://platform.claude.com/docs/en/about-claude/models/overview) for details.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_tokens: Maybe<Number>,
     /// An object describing metadata about the request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub metadata: Maybe<Metadata>,
     /// Configuration options for the model's output, such as the output format.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_config: Maybe<OutputConfig>,
     /// Determines whether to use priority capacity (if available) or standard capacity for this request.
     ///
     /// Anthropic offers different levels of service for your API requests. See [service-tiers](https://platform.claude.com/docs/en/api/service-tiers) for details.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<CreateMessageParamsServiceTier>,
     /// Custom text sequences that will cause the model to stop generating.
     ///
     /// Our models will normally stop when they have naturally completed their turn, which will result in a response `stop_reason` of `"end_turn"`.
     ///
     /// If you want the model to stop generating when it encounters custom strings of text, you can use the `stop_sequences` parameter. If the model encounters one of the custom sequences, the response `stop_reason` value will be `"stop_sequence"` and the response `stop_sequence` value will contain the matched stop sequence.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_sequences: Maybe<Vec<String>>,
     /// Whether to incrementally stream the response using server-sent events.
     ///
     /// See [streaming](https://platform.claude.com/docs/en/build-with-claude/streaming) for details.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stream: Maybe<bool>,
     /// System prompt.
     ///
     /// A system prompt is a way of providing context and instructions to Claude, such as specifying a particular goal or role. See our [guide to system prompts](https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/claude-prompting-best-practices#give-claude-a-role).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub system: Maybe<CreateMessageParamsSystem>,
     /// Deprecated. Amount of randomness injected into the response.
     ///
     /// Defaults to `1.0`. Ranges from `0.0` to `1.0`. Use `temperature` closer to `0.0` for analytical / multiple choice, and closer to `1.0` for creative and generative tasks.
     ///
     /// Note that even with `temperature` of `0.0`, the results will not be fully deterministic.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<ThinkingConfigParam>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ToolChoice>,
     /// Definitions of tools that the model may use.
     ///
@@ -477,25 +547,88 @@ pub struct CreateMessageParams {
     /// Tools can be used for workflows that include running client-side tools and functions, or more generally whenever you want the model to produce a particular JSON structure of output.
     ///
     /// See our [guide](https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview) for more details.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<CreateMessageParamsToolsItem>>,
     /// Deprecated. Only sample from the top K options for each subsequent token.
     ///
     /// Used to remove "long tail" low probability responses. [Learn more technical details here](https://towardsdatascience.com/how-to-sample-from-language-models-682bceb97277).
     ///
     /// Recommended for advanced use cases only.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_k: Maybe<Number>,
     /// Deprecated. Use nucleus sampling.
     ///
     /// In nucleus sampling, we compute the cumulative distribution over all the options for each subsequent token in decreasing probability order and cut it off once it reaches a particular probability specified by `top_p`.
     ///
     /// Recommended for advanced use cases only.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateMessageParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateMessageParams {
+    const NAME: &'static str = "CreateMessageParams";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "model" => 0,
+            "messages" => 1,
+            "cache_control" => 2,
+            "container" => 3,
+            "inference_geo" => 4,
+            "max_tokens" => 5,
+            "metadata" => 6,
+            "output_config" => 7,
+            "service_tier" => 8,
+            "stop_sequences" => 9,
+            "stream" => 10,
+            "system" => 11,
+            "temperature" => 12,
+            "thinking" => 13,
+            "tool_choice" => 14,
+            "tools" => 15,
+            "top_k" => 16,
+            "top_p" => 17,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            1 => ::aigw_wire::object::read(&mut self.messages, "messages", map),
+            2 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            3 => ::aigw_wire::object::read(&mut self.container, "container", map),
+            4 => ::aigw_wire::object::read(&mut self.inference_geo, "inference_geo", map),
+            5 => ::aigw_wire::object::read(&mut self.max_tokens, "max_tokens", map),
+            6 => ::aigw_wire::object::read(&mut self.metadata, "metadata", map),
+            7 => ::aigw_wire::object::read(&mut self.output_config, "output_config", map),
+            8 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            9 => ::aigw_wire::object::read(&mut self.stop_sequences, "stop_sequences", map),
+            10 => ::aigw_wire::object::read(&mut self.stream, "stream", map),
+            11 => ::aigw_wire::object::read(&mut self.system, "system", map),
+            12 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            13 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            14 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            15 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            16 => ::aigw_wire::object::read(&mut self.top_k, "top_k", map),
+            17 => ::aigw_wire::object::read(&mut self.top_p, "top_p", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateMessageParams {
@@ -1152,28 +1285,28 @@ impl From<ToolSearchToolRegex20251119> for CreateMessageParamsToolsItem {
 
 /// Spec: `Message`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Message {
     /// Unique object identifier.
     ///
     /// The format and length of IDs may change over time.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Object type.
     ///
     /// For Messages, this is always `"message"`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageType>,
     /// Conversational role of the generated message.
     ///
     /// This will always be `"assistant"`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<MessageRole>,
     /// Content generated by the model.
     ///
@@ -1202,10 +1335,10 @@ pub struct Message {
     /// ```
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ContentBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<Model>,
     /// The reason that we stopped.
     ///
@@ -1221,21 +1354,21 @@ pub struct Message {
     /// In non-streaming mode this value is always non-null. In streaming mode, it is null in the `message_start` event and non-null otherwise.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_reason: Maybe<StopReason>,
     /// Which custom stop sequence was generated, if any.
     ///
     /// This value will be a non-null string if one of your custom stop sequences was generated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_sequence: Maybe<String>,
     /// Structured information about why model output stopped.
     ///
     /// This is `null` when the `stop_reason` has no additional detail to report.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_details: Maybe<RefusalStopDetails>,
     /// Billing and rate-limit usage.
     ///
@@ -1248,18 +1381,65 @@ pub struct Message {
     /// Total input tokens in a request is the summation of `input_tokens`, `cache_creation_input_tokens`, and `cache_read_input_tokens`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<Usage>,
     /// Information about the container used in this request.
     ///
     /// This will be non-null if a container tool (e.g. code execution) was used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container: Maybe<Container>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Message {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Message {
+    const NAME: &'static str = "Message";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "role" => 2,
+            "content" => 3,
+            "model" => 4,
+            "stop_reason" => 5,
+            "stop_sequence" => 6,
+            "stop_details" => 7,
+            "usage" => 8,
+            "container" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            3 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            4 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            5 => ::aigw_wire::object::read(&mut self.stop_reason, "stop_reason", map),
+            6 => ::aigw_wire::object::read(&mut self.stop_sequence, "stop_sequence", map),
+            7 => ::aigw_wire::object::read(&mut self.stop_details, "stop_details", map),
+            8 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            9 => ::aigw_wire::object::read(&mut self.container, "container", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Message {
@@ -1308,16 +1488,45 @@ impl ::aigw_wire::Unknowns for Message {
 
 /// Spec: `Metadata`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Metadata {
     /// An external identifier for the user who is associated with the request.
     ///
     /// This should be a uuid, hash value, or other opaque identifier. Anthropic may use this id to help detect abuse. Do not include any identifying information such as name, email address, or phone number.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Metadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Metadata {
+    const NAME: &'static str = "Metadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "user_id" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.user_id, "user_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Metadata {
@@ -1333,7 +1542,7 @@ impl ::aigw_wire::Unknowns for Metadata {
 
 /// Spec: `OutputTokensDetails`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct OutputTokensDetails {
     /// Number of output tokens the model generated as internal reasoning, including
     /// the thinking-block delimiter tokens.
@@ -1345,11 +1554,40 @@ pub struct OutputTokensDetails {
     /// `output_tokens - thinking_tokens` approximates the non-reasoning output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for OutputTokensDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for OutputTokensDetails {
+    const NAME: &'static str = "OutputTokensDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "thinking_tokens" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.thinking_tokens, "thinking_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for OutputTokensDetails {
@@ -1391,28 +1629,61 @@ impl OutputTokensDetails {
 ///
 /// Spec: `RefusalStopDetails`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RefusalStopDetails {
     /// The policy category that triggered the refusal.
     ///
     /// `null` when the refusal doesn't map to a named category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category: Maybe<RefusalCategory>,
     /// Human-readable explanation of the refusal.
     ///
     /// This text is not guaranteed to be stable. `null` when no explanation is available for the category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub explanation: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RefusalStopDetailsType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefusalStopDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RefusalStopDetails {
+    const NAME: &'static str = "RefusalStopDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "category" => 0,
+            "explanation" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.category, "category", map),
+            1 => ::aigw_wire::object::read(&mut self.explanation, "explanation", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RefusalStopDetails {
@@ -1450,17 +1721,48 @@ impl RefusalStopDetails {
 
 /// Spec: `ResponseBashCodeExecutionOutputBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseBashCodeExecutionOutputBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseBashCodeExecutionOutputBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseBashCodeExecutionOutputBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseBashCodeExecutionOutputBlock {
+    const NAME: &'static str = "ResponseBashCodeExecutionOutputBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionOutputBlock {
@@ -1498,26 +1800,63 @@ impl ResponseBashCodeExecutionOutputBlock {
 
 /// Spec: `ResponseBashCodeExecutionResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseBashCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ResponseBashCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseBashCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseBashCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseBashCodeExecutionResultBlock {
+    const NAME: &'static str = "ResponseBashCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "return_code" => 1,
+            "stderr" => 2,
+            "stdout" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            2 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            3 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionResultBlock {
@@ -1564,20 +1903,53 @@ impl ResponseBashCodeExecutionResultBlock {
 
 /// Spec: `ResponseBashCodeExecutionToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseBashCodeExecutionToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseBashCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseBashCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseBashCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseBashCodeExecutionToolResultBlock {
+    const NAME: &'static str = "ResponseBashCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "tool_use_id" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionToolResultBlock {
@@ -1668,17 +2040,48 @@ impl From<ResponseBashCodeExecutionResultBlock>
 
 /// Spec: `ResponseBashCodeExecutionToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseBashCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<BashCodeExecutionToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseBashCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseBashCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseBashCodeExecutionToolResultError {
+    const NAME: &'static str = "ResponseBashCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseBashCodeExecutionToolResultError {
@@ -1714,32 +2117,73 @@ impl ResponseBashCodeExecutionToolResultError {
 
 /// Spec: `ResponseCharLocationCitation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCharLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_char_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_char_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCharLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCharLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCharLocationCitation {
+    const NAME: &'static str = "ResponseCharLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_char_index" => 3,
+            "file_id" => 4,
+            "start_char_index" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_char_index, "end_char_index", map),
+            4 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            5 => ::aigw_wire::object::read(&mut self.start_char_index, "start_char_index", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCharLocationCitation {
@@ -1767,14 +2211,43 @@ impl ::aigw_wire::Unknowns for ResponseCharLocationCitation {
 
 /// Spec: `ResponseCitationsConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCitationsConfig {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub enabled: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCitationsConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCitationsConfig {
+    const NAME: &'static str = "ResponseCitationsConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "enabled" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.enabled, "enabled", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCitationsConfig {
@@ -1800,17 +2273,48 @@ impl ResponseCitationsConfig {
 
 /// Spec: `ResponseCodeExecutionOutputBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeExecutionOutputBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeExecutionOutputBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeExecutionOutputBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeExecutionOutputBlock {
+    const NAME: &'static str = "ResponseCodeExecutionOutputBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeExecutionOutputBlock {
@@ -1846,26 +2350,63 @@ impl ResponseCodeExecutionOutputBlock {
 
 /// Spec: `ResponseCodeExecutionResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ResponseCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeExecutionResultBlock {
+    const NAME: &'static str = "ResponseCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "return_code" => 1,
+            "stderr" => 2,
+            "stdout" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            2 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            3 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeExecutionResultBlock {
@@ -1910,20 +2451,53 @@ impl ResponseCodeExecutionResultBlock {
 
 /// Spec: `ResponseCodeExecutionToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeExecutionToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeExecutionToolResultBlock {
+    const NAME: &'static str = "ResponseCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "tool_use_id" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeExecutionToolResultBlock {
@@ -2037,17 +2611,48 @@ impl From<ResponseEncryptedCodeExecutionResultBlock>
 
 /// Spec: `ResponseCodeExecutionToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<CodeExecutionToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeExecutionToolResultError {
+    const NAME: &'static str = "ResponseCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeExecutionToolResultError {
@@ -2085,17 +2690,48 @@ impl ResponseCodeExecutionToolResultError {
 ///
 /// Spec: `ResponseContainerUploadBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseContainerUploadBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseContainerUploadBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseContainerUploadBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseContainerUploadBlock {
+    const NAME: &'static str = "ResponseContainerUploadBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseContainerUploadBlock {
@@ -2129,42 +2765,83 @@ impl ResponseContainerUploadBlock {
 
 /// Spec: `ResponseContentBlockLocationCitation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseContentBlockLocationCitation {
     /// The full text of the cited block range, concatenated.
     ///
     /// Always equals the contents of `content[start_block_index:end_block_index]` joined together. The text block is the minimal citable unit; this field is never a substring of a single block. Not counted toward output tokens, and not counted toward input tokens when sent back in subsequent turns.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Exclusive 0-based end index of the cited block range in the source's `content` array.
     ///
     /// Always greater than `start_block_index`; a single-block citation has `end_block_index = start_block_index + 1`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_block_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// 0-based index of the first cited block in the source's `content` array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_block_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseContentBlockLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseContentBlockLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseContentBlockLocationCitation {
+    const NAME: &'static str = "ResponseContentBlockLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_block_index" => 3,
+            "file_id" => 4,
+            "start_block_index" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_block_index, "end_block_index", map),
+            4 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            5 => ::aigw_wire::object::read(&mut self.start_block_index, "start_block_index", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseContentBlockLocationCitation {
@@ -2192,27 +2869,62 @@ impl ::aigw_wire::Unknowns for ResponseContentBlockLocationCitation {
 
 /// Spec: `ResponseDocumentBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseDocumentBlock {
     /// Citation configuration for the document
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<ResponseCitationsConfig>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<ResponseDocumentBlockSource>,
     /// The title of the document
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseDocumentBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseDocumentBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseDocumentBlock {
+    const NAME: &'static str = "ResponseDocumentBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "citations" => 0,
+            "source" => 1,
+            "title" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            1 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseDocumentBlock {
@@ -2304,26 +3016,63 @@ impl From<PlainTextSource> for ResponseDocumentBlockSource {
 ///
 /// Spec: `ResponseEncryptedCodeExecutionResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseEncryptedCodeExecutionResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ResponseCodeExecutionOutputBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_stdout: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub return_code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseEncryptedCodeExecutionResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseEncryptedCodeExecutionResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseEncryptedCodeExecutionResultBlock {
+    const NAME: &'static str = "ResponseEncryptedCodeExecutionResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "encrypted_stdout" => 1,
+            "return_code" => 2,
+            "stderr" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.encrypted_stdout, "encrypted_stdout", map),
+            2 => ::aigw_wire::object::read(&mut self.return_code, "return_code", map),
+            3 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseEncryptedCodeExecutionResultBlock {
@@ -2370,32 +3119,73 @@ impl ResponseEncryptedCodeExecutionResultBlock {
 
 /// Spec: `ResponsePageLocationCitation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponsePageLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub document_title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_page_number: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_page_number: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponsePageLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponsePageLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponsePageLocationCitation {
+    const NAME: &'static str = "ResponsePageLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "document_index" => 1,
+            "document_title" => 2,
+            "end_page_number" => 3,
+            "file_id" => 4,
+            "start_page_number" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.document_index, "document_index", map),
+            2 => ::aigw_wire::object::read(&mut self.document_title, "document_title", map),
+            3 => ::aigw_wire::object::read(&mut self.end_page_number, "end_page_number", map),
+            4 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            5 => ::aigw_wire::object::read(&mut self.start_page_number, "start_page_number", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponsePageLocationCitation {
@@ -2423,17 +3213,48 @@ impl ::aigw_wire::Unknowns for ResponsePageLocationCitation {
 
 /// Spec: `ResponseRedactedThinkingBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseRedactedThinkingBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseRedactedThinkingBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseRedactedThinkingBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseRedactedThinkingBlock {
+    const NAME: &'static str = "ResponseRedactedThinkingBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseRedactedThinkingBlock {
@@ -2467,46 +3288,89 @@ impl ResponseRedactedThinkingBlock {
 
 /// Spec: `ResponseSearchResultLocationCitation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseSearchResultLocationCitation {
     /// The full text of the cited block range, concatenated.
     ///
     /// Always equals the contents of `content[start_block_index:end_block_index]` joined together. The text block is the minimal citable unit; this field is never a substring of a single block. Not counted toward output tokens, and not counted toward input tokens when sent back in subsequent turns.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Exclusive 0-based end index of the cited block range in the source's `content` array.
     ///
     /// Always greater than `start_block_index`; a single-block citation has `end_block_index = start_block_index + 1`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_block_index: Maybe<Number>,
     /// 0-based index of the cited search result among all `search_result` content blocks in the request, in the order they appear across messages and tool results.
     ///
     /// Counted separately from `document_index`; server-side web search results are not included in this count.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_result_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<String>,
     /// 0-based index of the first cited block in the source's `content` array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_block_index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseSearchResultLocationCitationType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseSearchResultLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseSearchResultLocationCitation {
+    const NAME: &'static str = "ResponseSearchResultLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "end_block_index" => 1,
+            "search_result_index" => 2,
+            "source" => 3,
+            "start_block_index" => 4,
+            "title" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.end_block_index, "end_block_index", map),
+            2 => {
+                ::aigw_wire::object::read(&mut self.search_result_index, "search_result_index", map)
+            }
+            3 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            4 => ::aigw_wire::object::read(&mut self.start_block_index, "start_block_index", map),
+            5 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseSearchResultLocationCitation {
@@ -2534,26 +3398,63 @@ impl ::aigw_wire::Unknowns for ResponseSearchResultLocationCitation {
 
 /// Spec: `ResponseServerToolUseBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseServerToolUseBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ResponseServerToolUseBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<Map<String, Value>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<ResponseServerToolUseBlockName>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseServerToolUseBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseServerToolUseBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseServerToolUseBlock {
+    const NAME: &'static str = "ResponseServerToolUseBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "caller" => 0,
+            "id" => 1,
+            "input" => 2,
+            "name" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseServerToolUseBlock {
@@ -2671,24 +3572,57 @@ impl From<ServerToolCaller20260120> for ResponseServerToolUseBlockCaller {
 
 /// Spec: `ResponseTextBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextBlock {
     /// Citations supporting the text block.
     ///
     /// The type of citation returned will depend on the type of document being cited. Citing a PDF results in `page_location`, plain text results in `char_location`, and content document results in `content_block_location`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<Vec<ResponseTextBlockCitationsItem>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextBlock {
+    const NAME: &'static str = "ResponseTextBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "citations" => 0,
+            "text" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextBlock {
@@ -2876,17 +3810,48 @@ impl From<ResponseSearchResultLocationCitation> for ResponseTextBlockCitationsIt
 
 /// Spec: `ResponseTextEditorCodeExecutionCreateResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextEditorCodeExecutionCreateResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub is_file_update: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextEditorCodeExecutionCreateResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextEditorCodeExecutionCreateResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextEditorCodeExecutionCreateResultBlock {
+    const NAME: &'static str = "ResponseTextEditorCodeExecutionCreateResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "is_file_update" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.is_file_update, "is_file_update", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionCreateResultBlock {
@@ -2920,29 +3885,68 @@ impl ResponseTextEditorCodeExecutionCreateResultBlock {
 
 /// Spec: `ResponseTextEditorCodeExecutionStrReplaceResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextEditorCodeExecutionStrReplaceResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub lines: Maybe<Vec<String>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub new_lines: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub new_start: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub old_lines: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub old_start: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextEditorCodeExecutionStrReplaceResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextEditorCodeExecutionStrReplaceResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextEditorCodeExecutionStrReplaceResultBlock {
+    const NAME: &'static str = "ResponseTextEditorCodeExecutionStrReplaceResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "lines" => 0,
+            "new_lines" => 1,
+            "new_start" => 2,
+            "old_lines" => 3,
+            "old_start" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.lines, "lines", map),
+            1 => ::aigw_wire::object::read(&mut self.new_lines, "new_lines", map),
+            2 => ::aigw_wire::object::read(&mut self.new_start, "new_start", map),
+            3 => ::aigw_wire::object::read(&mut self.old_lines, "old_lines", map),
+            4 => ::aigw_wire::object::read(&mut self.old_start, "old_start", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionStrReplaceResultBlock {
@@ -2969,20 +3973,53 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionStrReplaceResultBl
 
 /// Spec: `ResponseTextEditorCodeExecutionToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextEditorCodeExecutionToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseTextEditorCodeExecutionToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextEditorCodeExecutionToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextEditorCodeExecutionToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextEditorCodeExecutionToolResultBlock {
+    const NAME: &'static str = "ResponseTextEditorCodeExecutionToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "tool_use_id" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionToolResultBlock {
@@ -3129,20 +4166,53 @@ impl From<ResponseTextEditorCodeExecutionStrReplaceResultBlock>
 
 /// Spec: `ResponseTextEditorCodeExecutionToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextEditorCodeExecutionToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<TextEditorCodeExecutionToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_message: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextEditorCodeExecutionToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextEditorCodeExecutionToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextEditorCodeExecutionToolResultError {
+    const NAME: &'static str = "ResponseTextEditorCodeExecutionToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "error_message" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.error_message, "error_message", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionToolResultError {
@@ -3181,29 +4251,68 @@ impl ResponseTextEditorCodeExecutionToolResultError {
 
 /// Spec: `ResponseTextEditorCodeExecutionViewResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextEditorCodeExecutionViewResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_type: Maybe<ResponseTextEditorCodeExecutionViewResultBlockFileType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub num_lines: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_line: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub total_lines: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextEditorCodeExecutionViewResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextEditorCodeExecutionViewResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextEditorCodeExecutionViewResultBlock {
+    const NAME: &'static str = "ResponseTextEditorCodeExecutionViewResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "file_type" => 1,
+            "num_lines" => 2,
+            "start_line" => 3,
+            "total_lines" => 4,
+            "type" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.file_type, "file_type", map),
+            2 => ::aigw_wire::object::read(&mut self.num_lines, "num_lines", map),
+            3 => ::aigw_wire::object::read(&mut self.start_line, "start_line", map),
+            4 => ::aigw_wire::object::read(&mut self.total_lines, "total_lines", map),
+            5 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionViewResultBlock {
@@ -3240,20 +4349,53 @@ impl ::aigw_wire::Unknowns for ResponseTextEditorCodeExecutionViewResultBlock {
 
 /// Spec: `ResponseThinkingBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseThinkingBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub signature: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseThinkingBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseThinkingBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseThinkingBlock {
+    const NAME: &'static str = "ResponseThinkingBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "signature" => 0,
+            "thinking" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.signature, "signature", map),
+            1 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseThinkingBlock {
@@ -3289,17 +4431,48 @@ impl ResponseThinkingBlock {
 
 /// Spec: `ResponseToolReferenceBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseToolReferenceBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseToolReferenceBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseToolReferenceBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseToolReferenceBlock {
+    const NAME: &'static str = "ResponseToolReferenceBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_name" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_name, "tool_name", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseToolReferenceBlock {
@@ -3335,20 +4508,53 @@ impl ResponseToolReferenceBlock {
 
 /// Spec: `ResponseToolSearchToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseToolSearchToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseToolSearchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseToolSearchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseToolSearchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseToolSearchToolResultBlock {
+    const NAME: &'static str = "ResponseToolSearchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "tool_use_id" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseToolSearchToolResultBlock {
@@ -3433,20 +4639,53 @@ impl From<ResponseToolSearchToolSearchResultBlock> for ResponseToolSearchToolRes
 
 /// Spec: `ResponseToolSearchToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseToolSearchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<ToolSearchToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_message: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseToolSearchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseToolSearchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseToolSearchToolResultError {
+    const NAME: &'static str = "ResponseToolSearchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "error_message" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.error_message, "error_message", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseToolSearchToolResultError {
@@ -3487,17 +4726,48 @@ impl ResponseToolSearchToolResultError {
 
 /// Spec: `ResponseToolSearchToolSearchResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseToolSearchToolSearchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_references: Maybe<Vec<ResponseToolReferenceBlock>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseToolSearchToolSearchResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseToolSearchToolSearchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseToolSearchToolSearchResultBlock {
+    const NAME: &'static str = "ResponseToolSearchToolSearchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_references" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_references, "tool_references", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseToolSearchToolSearchResultBlock {
@@ -3533,26 +4803,63 @@ impl ResponseToolSearchToolSearchResultBlock {
 
 /// Spec: `ResponseToolUseBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseToolUseBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ResponseToolUseBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<Map<String, Value>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseToolUseBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseToolUseBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseToolUseBlock {
+    const NAME: &'static str = "ResponseToolUseBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "caller" => 0,
+            "id" => 1,
+            "input" => 2,
+            "name" => 3,
+            "type" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseToolUseBlock {
@@ -3656,27 +4963,62 @@ impl From<ServerToolCaller20260120> for ResponseToolUseBlockCaller {
 
 /// Spec: `ResponseWebFetchResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebFetchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseDocumentBlock>,
     /// ISO 8601 timestamp when the content was retrieved
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub retrieved_at: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebFetchResultBlockType>,
     /// Fetched content URL
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebFetchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebFetchResultBlock {
+    const NAME: &'static str = "ResponseWebFetchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "retrieved_at" => 1,
+            "type" => 2,
+            "url" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.retrieved_at, "retrieved_at", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebFetchResultBlock {
@@ -3718,23 +5060,58 @@ impl ResponseWebFetchResultBlock {
 
 /// Spec: `ResponseWebFetchToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebFetchToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ResponseWebFetchToolResultBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseWebFetchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebFetchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebFetchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebFetchToolResultBlock {
+    const NAME: &'static str = "ResponseWebFetchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "caller" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebFetchToolResultBlock {
@@ -3881,17 +5258,48 @@ impl From<ResponseWebFetchResultBlock> for ResponseWebFetchToolResultBlockConten
 
 /// Spec: `ResponseWebFetchToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebFetchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<WebFetchToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebFetchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebFetchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebFetchToolResultError {
+    const NAME: &'static str = "ResponseWebFetchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebFetchToolResultError {
@@ -3925,26 +5333,63 @@ impl ResponseWebFetchToolResultError {
 
 /// Spec: `ResponseWebSearchResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_content: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub page_age: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchResultBlockType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchResultBlock {
+    const NAME: &'static str = "ResponseWebSearchResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "encrypted_content" => 0,
+            "page_age" => 1,
+            "title" => 2,
+            "type" => 3,
+            "url" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.encrypted_content, "encrypted_content", map),
+            1 => ::aigw_wire::object::read(&mut self.page_age, "page_age", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchResultBlock {
@@ -3991,26 +5436,63 @@ impl ResponseWebSearchResultBlock {
 
 /// Spec: `ResponseWebSearchResultLocationCitation`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchResultLocationCitation {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cited_text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_index: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchResultLocationCitationType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchResultLocationCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchResultLocationCitation {
+    const NAME: &'static str = "ResponseWebSearchResultLocationCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cited_text" => 0,
+            "encrypted_index" => 1,
+            "title" => 2,
+            "type" => 3,
+            "url" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cited_text, "cited_text", map),
+            1 => ::aigw_wire::object::read(&mut self.encrypted_index, "encrypted_index", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchResultLocationCitation {
@@ -4057,23 +5539,58 @@ impl ResponseWebSearchResultLocationCitation {
 
 /// Spec: `ResponseWebSearchToolResultBlock`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchToolResultBlock {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ResponseWebSearchToolResultBlockCaller>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ResponseWebSearchToolResultBlockContent>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_use_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchToolResultBlockType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchToolResultBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchToolResultBlock {
+    const NAME: &'static str = "ResponseWebSearchToolResultBlock";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "caller" => 0,
+            "content" => 1,
+            "tool_use_id" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_use_id, "tool_use_id", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchToolResultBlock {
@@ -4220,17 +5737,48 @@ impl From<Vec<ResponseWebSearchResultBlock>> for ResponseWebSearchToolResultBloc
 
 /// Spec: `ResponseWebSearchToolResultError`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchToolResultError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error_code: Maybe<WebSearchToolResultErrorCode>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchToolResultErrorType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchToolResultError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchToolResultError {
+    const NAME: &'static str = "ResponseWebSearchToolResultError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error_code" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error_code, "error_code", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchToolResultError {
@@ -4266,21 +5814,54 @@ impl ResponseWebSearchToolResultError {
 
 /// Spec: `ServerToolUsage`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ServerToolUsage {
     /// The number of web fetch tool requests.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub web_fetch_requests: Maybe<Number>,
     /// The number of web search tool requests.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub web_search_requests: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ServerToolUsage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ServerToolUsage {
+    const NAME: &'static str = "ServerToolUsage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "web_fetch_requests" => 0,
+            "web_search_requests" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.web_fetch_requests, "web_fetch_requests", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.web_search_requests, "web_search_requests", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ServerToolUsage {
@@ -4325,37 +5906,37 @@ impl ServerToolUsage {
 
 /// Spec: `Usage`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "batches", feature = "messages"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Usage {
     /// Breakdown of cached tokens by TTL
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_creation: Maybe<CacheCreation>,
     /// The number of input tokens used to create the cache entry.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_creation_input_tokens: Maybe<Number>,
     /// The number of input tokens read from the cache.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_read_input_tokens: Maybe<Number>,
     /// The geographic region where inference was performed for this request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub inference_geo: Maybe<String>,
     /// The number of input tokens which were used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens: Maybe<Number>,
     /// The number of output tokens which were used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens: Maybe<Number>,
     /// Breakdown of output tokens by category.
     ///
@@ -4365,21 +5946,78 @@ pub struct Usage {
     /// have been summarized before being returned to you.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens_details: Maybe<OutputTokensDetails>,
     /// The number of server tool requests.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_tool_use: Maybe<ServerToolUsage>,
     /// If the request used the priority, standard, or batch tier.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<UsageServiceTier>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Usage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Usage {
+    const NAME: &'static str = "Usage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_creation" => 0,
+            "cache_creation_input_tokens" => 1,
+            "cache_read_input_tokens" => 2,
+            "inference_geo" => 3,
+            "input_tokens" => 4,
+            "output_tokens" => 5,
+            "output_tokens_details" => 6,
+            "server_tool_use" => 7,
+            "service_tier" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_creation, "cache_creation", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.cache_creation_input_tokens,
+                "cache_creation_input_tokens",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(
+                &mut self.cache_read_input_tokens,
+                "cache_read_input_tokens",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(&mut self.inference_geo, "inference_geo", map),
+            4 => ::aigw_wire::object::read(&mut self.input_tokens, "input_tokens", map),
+            5 => ::aigw_wire::object::read(&mut self.output_tokens, "output_tokens", map),
+            6 => ::aigw_wire::object::read(
+                &mut self.output_tokens_details,
+                "output_tokens_details",
+                map,
+            ),
+            7 => ::aigw_wire::object::read(&mut self.server_tool_use, "server_tool_use", map),
+            8 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Usage {

@@ -25,10 +25,10 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CountMessageTokensParams`.
 #[cfg_attr(docsrs, doc(cfg(feature = "count_tokens")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CountMessageTokensParams {
     /// Top-level cache control automatically applies a cache_control marker to the last cacheable block in the request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_control: Maybe<CacheControlEphemeral>,
     /// Input messages.
     ///
@@ -80,22 +80,22 @@ pub struct CountMessageTokensParams {
     /// There is a limit of 100,000 messages in a single request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub messages: Maybe<Vec<InputMessage>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<Model>,
     /// Configuration options for the model's output, such as the output format.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_config: Maybe<OutputConfig>,
     /// System prompt.
     ///
     /// A system prompt is a way of providing context and instructions to Claude, such as specifying a particular goal or role. See our [guide to system prompts](https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/claude-prompting-best-practices#give-claude-a-role).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub system: Maybe<CountMessageTokensParamsSystem>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<ThinkingConfigParam>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ToolChoice>,
     /// Definitions of tools that the model may use.
     ///
@@ -158,11 +158,54 @@ pub struct CountMessageTokensParams {
     /// Tools can be used for workflows that include running client-side tools and functions, or more generally whenever you want the model to produce a particular JSON structure of output.
     ///
     /// See our [guide](https://platform.claude.com/docs/en/agents-and-tools/tool-use/overview) for more details.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<CountMessageTokensParamsToolsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CountMessageTokensParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CountMessageTokensParams {
+    const NAME: &'static str = "CountMessageTokensParams";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_control" => 0,
+            "messages" => 1,
+            "model" => 2,
+            "output_config" => 3,
+            "system" => 4,
+            "thinking" => 5,
+            "tool_choice" => 6,
+            "tools" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cache_control, "cache_control", map),
+            1 => ::aigw_wire::object::read(&mut self.messages, "messages", map),
+            2 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            3 => ::aigw_wire::object::read(&mut self.output_config, "output_config", map),
+            4 => ::aigw_wire::object::read(&mut self.system, "system", map),
+            5 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            6 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            7 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CountMessageTokensParams {
@@ -698,16 +741,45 @@ impl From<ToolSearchToolRegex20251119> for CountMessageTokensParamsToolsItem {
 
 /// Spec: `CountMessageTokensResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "count_tokens")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CountMessageTokensResponse {
     /// The total number of tokens across the provided list of messages, system prompt, and tools.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CountMessageTokensResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CountMessageTokensResponse {
+    const NAME: &'static str = "CountMessageTokensResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input_tokens" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input_tokens, "input_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CountMessageTokensResponse {

@@ -25,17 +25,48 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CitationsDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CitationsDelta {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citation: Maybe<CitationsDeltaCitation>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CitationsDeltaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CitationsDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CitationsDelta {
+    const NAME: &'static str = "CitationsDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "citation" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.citation, "citation", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CitationsDelta {
@@ -218,20 +249,53 @@ impl From<ResponseSearchResultLocationCitation> for CitationsDeltaCitation {
 
 /// Spec: `ContentBlockDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContentBlockDeltaEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<ContentBlockDeltaEventDelta>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContentBlockDeltaEventType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContentBlockDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContentBlockDeltaEvent {
+    const NAME: &'static str = "ContentBlockDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "delta" => 0,
+            "index" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            1 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContentBlockDeltaEvent {
@@ -355,20 +419,53 @@ impl From<SignatureContentBlockDelta> for ContentBlockDeltaEventDelta {
 
 /// Spec: `ContentBlockStartEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContentBlockStartEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_block: Maybe<ContentBlockStartEventContentBlock>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContentBlockStartEventType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContentBlockStartEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContentBlockStartEvent {
+    const NAME: &'static str = "ContentBlockStartEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content_block" => 0,
+            "index" => 1,
+            "type" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content_block, "content_block", map),
+            1 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContentBlockStartEvent {
@@ -583,17 +680,48 @@ impl From<ResponseContainerUploadBlock> for ContentBlockStartEventContentBlock {
 
 /// Spec: `ContentBlockStopEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContentBlockStopEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContentBlockStopEventType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContentBlockStopEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContentBlockStopEvent {
+    const NAME: &'static str = "ContentBlockStopEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "index" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContentBlockStopEvent {
@@ -627,17 +755,48 @@ impl ContentBlockStopEvent {
 
 /// Spec: `InputJsonContentBlockDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputJsonContentBlockDelta {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub partial_json: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputJsonContentBlockDeltaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputJsonContentBlockDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputJsonContentBlockDelta {
+    const NAME: &'static str = "InputJsonContentBlockDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "partial_json" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.partial_json, "partial_json", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputJsonContentBlockDelta {
@@ -671,31 +830,66 @@ impl InputJsonContentBlockDelta {
 
 /// Spec: `MessageDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageDelta {
     /// Information about the container used in this request.
     ///
     /// This will be non-null if a container tool (e.g. code execution) was used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container: Maybe<Container>,
     /// Structured information about why model output stopped.
     ///
     /// This is `null` when the `stop_reason` has no additional detail to report.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_details: Maybe<RefusalStopDetails>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_reason: Maybe<StopReason>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop_sequence: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageDelta {
+    const NAME: &'static str = "MessageDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "container" => 0,
+            "stop_details" => 1,
+            "stop_reason" => 2,
+            "stop_sequence" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.container, "container", map),
+            1 => ::aigw_wire::object::read(&mut self.stop_details, "stop_details", map),
+            2 => ::aigw_wire::object::read(&mut self.stop_reason, "stop_reason", map),
+            3 => ::aigw_wire::object::read(&mut self.stop_sequence, "stop_sequence", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageDelta {
@@ -732,13 +926,13 @@ impl MessageDelta {
 
 /// Spec: `MessageDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageDeltaEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<MessageDelta>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageDeltaEventType>,
     /// Billing and rate-limit usage.
     ///
@@ -751,11 +945,44 @@ pub struct MessageDeltaEvent {
     /// Total input tokens in a request is the summation of `input_tokens`, `cache_creation_input_tokens`, and `cache_read_input_tokens`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<MessageDeltaUsage>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageDeltaEvent {
+    const NAME: &'static str = "MessageDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "delta" => 0,
+            "type" => 1,
+            "usage" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageDeltaEvent {
@@ -791,27 +1018,27 @@ impl MessageDeltaEvent {
 
 /// Spec: `MessageDeltaUsage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageDeltaUsage {
     /// The cumulative number of input tokens used to create the cache entry.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_creation_input_tokens: Maybe<Number>,
     /// The cumulative number of input tokens read from the cache.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_read_input_tokens: Maybe<Number>,
     /// The cumulative number of input tokens which were used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens: Maybe<Number>,
     /// The cumulative number of output tokens which were used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens: Maybe<Number>,
     /// Breakdown of output tokens by category.
     ///
@@ -821,16 +1048,67 @@ pub struct MessageDeltaUsage {
     /// have been summarized before being returned to you.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens_details: Maybe<OutputTokensDetails>,
     /// The number of server tool requests.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_tool_use: Maybe<ServerToolUsage>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageDeltaUsage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageDeltaUsage {
+    const NAME: &'static str = "MessageDeltaUsage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cache_creation_input_tokens" => 0,
+            "cache_read_input_tokens" => 1,
+            "input_tokens" => 2,
+            "output_tokens" => 3,
+            "output_tokens_details" => 4,
+            "server_tool_use" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.cache_creation_input_tokens,
+                "cache_creation_input_tokens",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(
+                &mut self.cache_read_input_tokens,
+                "cache_read_input_tokens",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(&mut self.input_tokens, "input_tokens", map),
+            3 => ::aigw_wire::object::read(&mut self.output_tokens, "output_tokens", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.output_tokens_details,
+                "output_tokens_details",
+                map,
+            ),
+            5 => ::aigw_wire::object::read(&mut self.server_tool_use, "server_tool_use", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageDeltaUsage {
@@ -878,17 +1156,48 @@ impl ::aigw_wire::Unknowns for MessageDeltaUsage {
 
 /// Spec: `MessageStartEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageStartEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<Message>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageStartEventType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageStartEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageStartEvent {
+    const NAME: &'static str = "MessageStartEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "message" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageStartEvent {
@@ -922,14 +1231,43 @@ impl MessageStartEvent {
 
 /// Spec: `MessageStopEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MessageStopEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageStopEventType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MessageStopEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MessageStopEvent {
+    const NAME: &'static str = "MessageStopEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MessageStopEvent {
@@ -1085,17 +1423,48 @@ impl From<MessageErrorEvent> for MessageStreamEvent {
 
 /// Spec: `SignatureContentBlockDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SignatureContentBlockDelta {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub signature: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SignatureContentBlockDeltaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SignatureContentBlockDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SignatureContentBlockDelta {
+    const NAME: &'static str = "SignatureContentBlockDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "signature" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.signature, "signature", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SignatureContentBlockDelta {
@@ -1129,17 +1498,48 @@ impl SignatureContentBlockDelta {
 
 /// Spec: `TextContentBlockDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextContentBlockDelta {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextContentBlockDeltaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextContentBlockDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextContentBlockDelta {
+    const NAME: &'static str = "TextContentBlockDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "text" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextContentBlockDelta {
@@ -1173,17 +1573,48 @@ impl TextContentBlockDelta {
 
 /// Spec: `ThinkingContentBlockDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingContentBlockDelta {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ThinkingContentBlockDeltaType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingContentBlockDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingContentBlockDelta {
+    const NAME: &'static str = "ThinkingContentBlockDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "thinking" => 0,
+            "type" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingContentBlockDelta {

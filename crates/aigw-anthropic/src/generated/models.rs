@@ -27,16 +27,45 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `CapabilitySupport`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CapabilitySupport {
     /// Whether this capability is supported by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub supported: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CapabilitySupport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CapabilitySupport {
+    const NAME: &'static str = "CapabilitySupport";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "supported" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.supported, "supported", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CapabilitySupport {
@@ -64,31 +93,74 @@ impl CapabilitySupport {
 ///
 /// Spec: `ContextManagementCapability`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContextManagementCapability {
     /// Whether the clear_thinking_20251015 strategy is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub clear_thinking_20251015: Maybe<CapabilitySupport>,
     /// Whether the clear_tool_uses_20250919 strategy is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub clear_tool_uses_20250919: Maybe<CapabilitySupport>,
     /// Whether the compact_20260112 strategy is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub compact_20260112: Maybe<CapabilitySupport>,
     /// Whether this capability is supported by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub supported: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContextManagementCapability {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContextManagementCapability {
+    const NAME: &'static str = "ContextManagementCapability";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "clear_thinking_20251015" => 0,
+            "clear_tool_uses_20250919" => 1,
+            "compact_20260112" => 2,
+            "supported" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.clear_thinking_20251015,
+                "clear_thinking_20251015",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(
+                &mut self.clear_tool_uses_20250919,
+                "clear_tool_uses_20250919",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(&mut self.compact_20260112, "compact_20260112", map),
+            3 => ::aigw_wire::object::read(&mut self.supported, "supported", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContextManagementCapability {
@@ -137,41 +209,80 @@ impl ContextManagementCapability {
 ///
 /// Spec: `EffortCapability`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EffortCapability {
     /// Whether the model supports high effort level.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub high: Maybe<CapabilitySupport>,
     /// Whether the model supports low effort level.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub low: Maybe<CapabilitySupport>,
     /// Whether the model supports max effort level.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max: Maybe<CapabilitySupport>,
     /// Whether the model supports medium effort level.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub medium: Maybe<CapabilitySupport>,
     /// Whether this capability is supported by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub supported: Maybe<bool>,
     /// Whether the model supports xhigh effort level.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub xhigh: Maybe<CapabilitySupport>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EffortCapability {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EffortCapability {
+    const NAME: &'static str = "EffortCapability";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "high" => 0,
+            "low" => 1,
+            "max" => 2,
+            "medium" => 3,
+            "supported" => 4,
+            "xhigh" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.high, "high", map),
+            1 => ::aigw_wire::object::read(&mut self.low, "low", map),
+            2 => ::aigw_wire::object::read(&mut self.max, "max", map),
+            3 => ::aigw_wire::object::read(&mut self.medium, "medium", map),
+            4 => ::aigw_wire::object::read(&mut self.supported, "supported", map),
+            5 => ::aigw_wire::object::read(&mut self.xhigh, "xhigh", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EffortCapability {
@@ -192,29 +303,64 @@ impl ::aigw_wire::Unknowns for EffortCapability {
 
 /// Spec: `ListResponse_ModelInfo_`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ListResponseModelInfo {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<Vec<ModelInfo>>,
     /// First ID in the `data` list. Can be used as the `before_id` for the previous page.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub first_id: Maybe<String>,
     /// Indicates if there are more results in the requested page direction.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub has_more: Maybe<bool>,
     /// Last ID in the `data` list. Can be used as the `after_id` for the next page.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub last_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListResponseModelInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ListResponseModelInfo {
+    const NAME: &'static str = "ListResponseModelInfo";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "first_id" => 1,
+            "has_more" => 2,
+            "last_id" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.first_id, "first_id", map),
+            2 => ::aigw_wire::object::read(&mut self.has_more, "has_more", map),
+            3 => ::aigw_wire::object::read(&mut self.last_id, "last_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ListResponseModelInfo {
@@ -253,56 +399,101 @@ impl ListResponseModelInfo {
 ///
 /// Spec: `ModelCapabilities`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModelCapabilities {
     /// Whether the model supports the Batch API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub batch: Maybe<CapabilitySupport>,
     /// Whether the model supports citation generation.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub citations: Maybe<CapabilitySupport>,
     /// Whether the model supports code execution tools.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code_execution: Maybe<CapabilitySupport>,
     /// Context management support and available strategies.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub context_management: Maybe<ContextManagementCapability>,
     /// Effort (reasoning_effort) support and available levels.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub effort: Maybe<EffortCapability>,
     /// Whether the model accepts image content blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_input: Maybe<CapabilitySupport>,
     /// Whether the model accepts PDF content blocks.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub pdf_input: Maybe<CapabilitySupport>,
     /// Whether the model supports structured output / JSON mode / strict tool schemas.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub structured_outputs: Maybe<CapabilitySupport>,
     /// Thinking capability and supported type configurations.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<ThinkingCapability>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModelCapabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModelCapabilities {
+    const NAME: &'static str = "ModelCapabilities";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "batch" => 0,
+            "citations" => 1,
+            "code_execution" => 2,
+            "context_management" => 3,
+            "effort" => 4,
+            "image_input" => 5,
+            "pdf_input" => 6,
+            "structured_outputs" => 7,
+            "thinking" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.batch, "batch", map),
+            1 => ::aigw_wire::object::read(&mut self.citations, "citations", map),
+            2 => ::aigw_wire::object::read(&mut self.code_execution, "code_execution", map),
+            3 => ::aigw_wire::object::read(&mut self.context_management, "context_management", map),
+            4 => ::aigw_wire::object::read(&mut self.effort, "effort", map),
+            5 => ::aigw_wire::object::read(&mut self.image_input, "image_input", map),
+            6 => ::aigw_wire::object::read(&mut self.pdf_input, "pdf_input", map),
+            7 => ::aigw_wire::object::read(&mut self.structured_outputs, "structured_outputs", map),
+            8 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModelCapabilities {
@@ -326,48 +517,89 @@ impl ::aigw_wire::Unknowns for ModelCapabilities {
 
 /// Spec: `ModelInfo`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModelInfo {
     /// Object mapping capability names to their support details. Keys are always present for all known capabilities.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub capabilities: Maybe<ModelCapabilities>,
     /// RFC 3339 datetime string representing the time at which the model was released. May be set to an epoch value if the release date is unknown.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_at: Maybe<String>,
     /// A human-readable name for the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub display_name: Maybe<String>,
     /// Unique model identifier.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Maximum input context window size in tokens for this model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_input_tokens: Maybe<Number>,
     /// Maximum value for the `max_tokens` parameter when using this model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_tokens: Maybe<Number>,
     /// Object type.
     ///
     /// For Models, this is always `"model"`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ModelInfoType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModelInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModelInfo {
+    const NAME: &'static str = "ModelInfo";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "capabilities" => 0,
+            "created_at" => 1,
+            "display_name" => 2,
+            "id" => 3,
+            "max_input_tokens" => 4,
+            "max_tokens" => 5,
+            "type" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.capabilities, "capabilities", map),
+            1 => ::aigw_wire::object::read(&mut self.created_at, "created_at", map),
+            2 => ::aigw_wire::object::read(&mut self.display_name, "display_name", map),
+            3 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            4 => ::aigw_wire::object::read(&mut self.max_input_tokens, "max_input_tokens", map),
+            5 => ::aigw_wire::object::read(&mut self.max_tokens, "max_tokens", map),
+            6 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModelInfo {
@@ -403,19 +635,50 @@ impl ::aigw_wire::Unknowns for ModelInfo {
 ///
 /// Spec: `ThinkingCapability`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingCapability {
     /// Whether this capability is supported by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub supported: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub types: Maybe<ThinkingTypes>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingCapability {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingCapability {
+    const NAME: &'static str = "ThinkingCapability";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "supported" => 0,
+            "types" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.supported, "supported", map),
+            1 => ::aigw_wire::object::read(&mut self.types, "types", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingCapability {
@@ -445,21 +708,52 @@ impl ThinkingCapability {
 ///
 /// Spec: `ThinkingTypes`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingTypes {
     /// Whether the model supports thinking with type 'adaptive' (auto).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub adaptive: Maybe<CapabilitySupport>,
     /// Whether the model supports thinking with type 'enabled'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub enabled: Maybe<CapabilitySupport>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingTypes {
+    const NAME: &'static str = "ThinkingTypes";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "adaptive" => 0,
+            "enabled" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.adaptive, "adaptive", map),
+            1 => ::aigw_wire::object::read(&mut self.enabled, "enabled", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingTypes {

@@ -27,21 +27,55 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `CountTokensRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "count_tokens")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CountTokensRequest {
     /// Optional. The input given to the model as a prompt. This field is ignored when `generate_content_request` is set.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub contents: Maybe<Vec<Content>>,
     /// Optional. The overall input given to the `Model`. This includes the prompt as well as other model steering information like [system instructions](https://ai.google.dev/gemini-api/docs/system-instructions), and/or function declarations for [function calling](https://ai.google.dev/gemini-api/docs/function-calling). `Model`s/`Content`s and `generate_content_request`s are mutually exclusive. You can either send `Model` + `Content`s or a `generate_content_request`, but never both.
     #[serde(
         rename = "generateContentRequest",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub generate_content_request: Maybe<GenerateContentRequest>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CountTokensRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CountTokensRequest {
+    const NAME: &'static str = "CountTokensRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "contents" => 0,
+            "generateContentRequest" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.contents, "contents", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.generate_content_request,
+                "generateContentRequest",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CountTokensRequest {
@@ -65,39 +99,77 @@ impl ::aigw_wire::Unknowns for CountTokensRequest {
 ///
 /// Spec: `CountTokensResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "count_tokens")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CountTokensResponse {
     /// The number of tokens that the `Model` tokenizes the `prompt` into. Always non-negative.
-    #[serde(
-        rename = "totalTokens",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "totalTokens", skip_serializing_if = "Maybe::is_absent")]
     pub total_tokens: Maybe<Number>,
     /// Number of tokens in the cached part of the prompt (the cached content).
     #[serde(
         rename = "cachedContentTokenCount",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub cached_content_token_count: Maybe<Number>,
     /// Output only. List of modalities that were processed in the request input.
     #[serde(
         rename = "promptTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub prompt_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Output only. List of modalities that were processed in the cached content.
     #[serde(
         rename = "cacheTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub cache_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CountTokensResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CountTokensResponse {
+    const NAME: &'static str = "CountTokensResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "totalTokens" => 0,
+            "cachedContentTokenCount" => 1,
+            "promptTokensDetails" => 2,
+            "cacheTokensDetails" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.total_tokens, "totalTokens", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.cached_content_token_count,
+                "cachedContentTokenCount",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_tokens_details,
+                "promptTokensDetails",
+                map,
+            ),
+            3 => {
+                ::aigw_wire::object::read(&mut self.cache_tokens_details, "cacheTokensDetails", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CountTokensResponse {

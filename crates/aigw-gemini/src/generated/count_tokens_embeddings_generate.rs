@@ -30,17 +30,48 @@ use ::serde_json::{Map, Number, Value};
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Blob {
     /// The IANA standard MIME type of the source data. Examples of supported types: - Images: image/png, image/jpeg, image/jpg, image/webp, image/heic, image/heif, image/gif, image/avif - Audio: audio/*, video/audio/s16le, video/audio/wav - Video: video/* - Text: text/plain, text/html, text/css, text/javascript, text/x-typescript, text/csv, text/markdown, text/x-python, text/xml, text/rtf, video/text/timestamp - Applications: application/x-javascript, application/x-typescript, application/x-python-code, application/json, application/x-ipynb+json, application/rtf, application/pdf For additional context, see [Supported file formats](https://ai.google.dev/gemini-api/docs/file-input-methods#supported-content-types). //
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<String>,
     /// Raw bytes for media formats.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Blob {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Blob {
+    const NAME: &'static str = "Blob";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mimeType" => 0,
+            "data" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            1 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Blob {
@@ -62,20 +93,53 @@ impl ::aigw_wire::Unknowns for Blob {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeExecutionResult {
     /// Optional. The identifier of the `ExecutableCode` part this result is for. Only populated if the corresponding `ExecutableCode` has an id.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Optional. Contains stdout when code execution is successful, stderr or other description otherwise.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<String>,
     /// Required. Outcome of the code execution.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub outcome: Maybe<CodeExecutionResultOutcome>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeExecutionResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeExecutionResult {
+    const NAME: &'static str = "CodeExecutionResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "output" => 1,
+            "outcome" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            2 => ::aigw_wire::object::read(&mut self.outcome, "outcome", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeExecutionResult {
@@ -111,17 +175,48 @@ impl ::aigw_wire::Unknowns for CodeExecutionResult {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Content {
     /// Optional. The producer of the content. Must be either 'user' or 'model'. Useful to set for multi-turn conversations, otherwise can be left blank or unset.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<String>,
     /// Ordered `Parts` that constitute a single message. Parts may have different MIME types.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parts: Maybe<Vec<Part>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Content {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Content {
+    const NAME: &'static str = "Content";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "role" => 0,
+            "parts" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            1 => ::aigw_wire::object::read(&mut self.parts, "parts", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Content {
@@ -156,20 +251,53 @@ impl Content {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ExecutableCode {
     /// Optional. Unique identifier of the `ExecutableCode` part. The server returns the `CodeExecutionResult` with the matching `id`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required. Programming language of the `code`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub language: Maybe<ExecutableCodeLanguage>,
     /// Required. The code to be executed.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ExecutableCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ExecutableCode {
+    const NAME: &'static str = "ExecutableCode";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "language" => 1,
+            "code" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.language, "language", map),
+            2 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ExecutableCode {
@@ -203,17 +331,48 @@ impl ::aigw_wire::Unknowns for ExecutableCode {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileData {
     /// Optional. The IANA standard MIME type of the source data.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<String>,
     /// Required. URI.
-    #[serde(rename = "fileUri", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "fileUri", skip_serializing_if = "Maybe::is_absent")]
     pub file_uri: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileData {
+    const NAME: &'static str = "FileData";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mimeType" => 0,
+            "fileUri" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            1 => ::aigw_wire::object::read(&mut self.file_uri, "fileUri", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileData {
@@ -235,20 +394,53 @@ impl ::aigw_wire::Unknowns for FileData {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionCall {
     /// Optional. Unique identifier of the function call. If populated, the client to execute the `function_call` and return the response with the matching `id`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required. The name of the function to call. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 128.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Optional. The function parameters and values in JSON object format.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub args: Maybe<Map<String, Value>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionCall {
+    const NAME: &'static str = "FunctionCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "name" => 1,
+            "args" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.args, "args", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionCall {
@@ -271,33 +463,68 @@ impl ::aigw_wire::Unknowns for FunctionCall {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionResponse {
     /// Optional. Signals that function call continues, and more responses will be returned, turning the function call into a generator. Is only applicable to NON_BLOCKING function calls, is ignored otherwise. If set to false, future responses will not be considered. It is allowed to return empty `response` with `will_continue=False` to signal that the function call is finished. This may still trigger the model generation. To avoid triggering the generation and finish the function call, additionally set `scheduling` to `SILENT`.
-    #[serde(
-        rename = "willContinue",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "willContinue", skip_serializing_if = "Maybe::is_absent")]
     pub will_continue: Maybe<bool>,
     /// Optional. Specifies how the response should be scheduled in the conversation. Only applicable to NON_BLOCKING function calls, is ignored otherwise. Defaults to WHEN_IDLE.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub scheduling: Maybe<FunctionResponseScheduling>,
     /// Required. The function response in JSON object format. Callers can use any keys of their choice that fit the function's syntax to return the function output, e.g. "output", "result", etc. In particular, if the function call failed to execute, the response can have an "error" key to return error details to the model. Multimedia can be included by using a subobject containing a single "$ref" key whose value is the `inline_data.display_name` of a `FunctionResponsePart` holding the multimedia. See https://ai.google.dev/gemini-api/docs/function-calling#multimodal.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Map<String, Value>>,
     /// Optional. Ordered `Parts` that constitute a function response. Parts may have different IANA MIME types.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parts: Maybe<Vec<FunctionResponsePart>>,
     /// Optional. The identifier of the function call this response is for. Populated by the client to match the corresponding function call `id`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required. The name of the function to call. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 128.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionResponse {
+    const NAME: &'static str = "FunctionResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "willContinue" => 0,
+            "scheduling" => 1,
+            "response" => 2,
+            "parts" => 3,
+            "id" => 4,
+            "name" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.will_continue, "willContinue", map),
+            1 => ::aigw_wire::object::read(&mut self.scheduling, "scheduling", map),
+            2 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            3 => ::aigw_wire::object::read(&mut self.parts, "parts", map),
+            4 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionResponse {
@@ -323,17 +550,48 @@ impl ::aigw_wire::Unknowns for FunctionResponse {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionResponseBlob {
     /// The IANA standard MIME type of the source data. Examples: - image/png - image/jpeg If an unsupported MIME type is provided, an error will be returned. For a complete list of supported types, see [Supported file formats](https://ai.google.dev/gemini-api/docs/prompting_with_media#supported_file_formats).
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<String>,
     /// Raw bytes for media formats.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionResponseBlob {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionResponseBlob {
+    const NAME: &'static str = "FunctionResponseBlob";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mimeType" => 0,
+            "data" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            1 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionResponseBlob {
@@ -355,18 +613,43 @@ impl ::aigw_wire::Unknowns for FunctionResponseBlob {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionResponsePart {
     /// Inline media bytes.
-    #[serde(
-        rename = "inlineData",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "inlineData", skip_serializing_if = "Maybe::is_absent")]
     pub inline_data: Maybe<FunctionResponseBlob>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionResponsePart {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionResponsePart {
+    const NAME: &'static str = "FunctionResponsePart";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "inlineData" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.inline_data, "inlineData", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionResponsePart {
@@ -409,21 +692,48 @@ pub type MediaResolution = Value;
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModalityTokenCount {
     /// The modality associated with this token count.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub modality: Maybe<ModalityTokenCountModality>,
     /// Number of tokens.
-    #[serde(
-        rename = "tokenCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "tokenCount", skip_serializing_if = "Maybe::is_absent")]
     pub token_count: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModalityTokenCount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModalityTokenCount {
+    const NAME: &'static str = "ModalityTokenCount";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "modality" => 0,
+            "tokenCount" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.modality, "modality", map),
+            1 => ::aigw_wire::object::read(&mut self.token_count, "tokenCount", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModalityTokenCount {
@@ -460,93 +770,115 @@ impl ::aigw_wire::Unknowns for ModalityTokenCount {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Part {
     /// Result of executing the `ExecutableCode`.
     #[serde(
         rename = "codeExecutionResult",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub code_execution_result: Maybe<CodeExecutionResult>,
     /// Inline text.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Server-side tool call. This field is populated when the model predicts a tool invocation that should be executed on the server. The client is expected to echo this message back to the API.
-    #[serde(rename = "toolCall", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "toolCall", skip_serializing_if = "Maybe::is_absent")]
     pub tool_call: Maybe<ToolCall>,
     /// The output from a server-side `ToolCall` execution. This field is populated by the client with the results of executing the corresponding `ToolCall`.
-    #[serde(
-        rename = "toolResponse",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "toolResponse", skip_serializing_if = "Maybe::is_absent")]
     pub tool_response: Maybe<ToolResponse>,
     /// URI based data.
-    #[serde(rename = "fileData", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "fileData", skip_serializing_if = "Maybe::is_absent")]
     pub file_data: Maybe<FileData>,
     /// Optional. Video metadata. The metadata should only be specified while the video data is presented in inline_data or file_data.
-    #[serde(
-        rename = "videoMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "videoMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub video_metadata: Maybe<VideoMetadata>,
     /// Code generated by the model that is meant to be executed.
-    #[serde(
-        rename = "executableCode",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "executableCode", skip_serializing_if = "Maybe::is_absent")]
     pub executable_code: Maybe<ExecutableCode>,
     /// Optional. An opaque signature for the thought so it can be reused in subsequent requests.
-    #[serde(
-        rename = "thoughtSignature",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "thoughtSignature", skip_serializing_if = "Maybe::is_absent")]
     pub thought_signature: Maybe<String>,
     /// Optional. Indicates if the part is thought from the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thought: Maybe<bool>,
     /// Custom metadata associated with the Part. Agents using genai.Part as content representation may need to keep track of the additional information. For example it can be name of a file/source from which the Part originates or a way to multiplex multiple Part streams.
-    #[serde(
-        rename = "partMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "partMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub part_metadata: Maybe<Map<String, Value>>,
     /// The result output of a `FunctionCall` that contains a string representing the `FunctionDeclaration.name` and a structured JSON object containing any output from the function is used as context to the model.
-    #[serde(
-        rename = "functionResponse",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "functionResponse", skip_serializing_if = "Maybe::is_absent")]
     pub function_response: Maybe<FunctionResponse>,
     /// A predicted `FunctionCall` returned from the model that contains a string representing the `FunctionDeclaration.name` with the arguments and their values.
-    #[serde(
-        rename = "functionCall",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "functionCall", skip_serializing_if = "Maybe::is_absent")]
     pub function_call: Maybe<FunctionCall>,
     /// Inline media bytes.
-    #[serde(
-        rename = "inlineData",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "inlineData", skip_serializing_if = "Maybe::is_absent")]
     pub inline_data: Maybe<Blob>,
     /// Optional. Media resolution for the input media.
-    #[serde(
-        rename = "mediaResolution",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "mediaResolution", skip_serializing_if = "Maybe::is_absent")]
     pub media_resolution: Maybe<MediaResolution>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Part {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Part {
+    const NAME: &'static str = "Part";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "codeExecutionResult" => 0,
+            "text" => 1,
+            "toolCall" => 2,
+            "toolResponse" => 3,
+            "fileData" => 4,
+            "videoMetadata" => 5,
+            "executableCode" => 6,
+            "thoughtSignature" => 7,
+            "thought" => 8,
+            "partMetadata" => 9,
+            "functionResponse" => 10,
+            "functionCall" => 11,
+            "inlineData" => 12,
+            "mediaResolution" => 13,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.code_execution_result,
+                "codeExecutionResult",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_call, "toolCall", map),
+            3 => ::aigw_wire::object::read(&mut self.tool_response, "toolResponse", map),
+            4 => ::aigw_wire::object::read(&mut self.file_data, "fileData", map),
+            5 => ::aigw_wire::object::read(&mut self.video_metadata, "videoMetadata", map),
+            6 => ::aigw_wire::object::read(&mut self.executable_code, "executableCode", map),
+            7 => ::aigw_wire::object::read(&mut self.thought_signature, "thoughtSignature", map),
+            8 => ::aigw_wire::object::read(&mut self.thought, "thought", map),
+            9 => ::aigw_wire::object::read(&mut self.part_metadata, "partMetadata", map),
+            10 => ::aigw_wire::object::read(&mut self.function_response, "functionResponse", map),
+            11 => ::aigw_wire::object::read(&mut self.function_call, "functionCall", map),
+            12 => ::aigw_wire::object::read(&mut self.inline_data, "inlineData", map),
+            13 => ::aigw_wire::object::read(&mut self.media_resolution, "mediaResolution", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Part {
@@ -658,20 +990,53 @@ impl Part {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolCall {
     /// Optional. Unique identifier of the tool call. The server returns the tool response with the matching `id`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required. The type of tool that was called.
-    #[serde(rename = "toolType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "toolType", skip_serializing_if = "Maybe::is_absent")]
     pub tool_type: Maybe<ToolCallToolType>,
     /// Optional. The tool call arguments. Example: {"arg1" : "value1", "arg2" : "value2" , ...}
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub args: Maybe<Map<String, Value>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolCall {
+    const NAME: &'static str = "ToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "toolType" => 1,
+            "args" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_type, "toolType", map),
+            2 => ::aigw_wire::object::read(&mut self.args, "args", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolCall {
@@ -709,20 +1074,53 @@ impl ::aigw_wire::Unknowns for ToolCall {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolResponse {
     /// Optional. The identifier of the tool call this response is for.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Required. The type of tool that was called, matching the `tool_type` in the corresponding `ToolCall`.
-    #[serde(rename = "toolType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "toolType", skip_serializing_if = "Maybe::is_absent")]
     pub tool_type: Maybe<ToolResponseToolType>,
     /// Optional. The tool response.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Map<String, Value>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolResponse {
+    const NAME: &'static str = "ToolResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "toolType" => 1,
+            "response" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_type, "toolType", map),
+            2 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolResponse {
@@ -760,28 +1158,53 @@ impl ::aigw_wire::Unknowns for ToolResponse {
     docsrs,
     doc(cfg(any(feature = "count_tokens", feature = "embeddings", feature = "generate")))
 )]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct VideoMetadata {
     /// Optional. The start offset of the video.
-    #[serde(
-        rename = "startOffset",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "startOffset", skip_serializing_if = "Maybe::is_absent")]
     pub start_offset: Maybe<String>,
     /// Optional. The end offset of the video.
-    #[serde(
-        rename = "endOffset",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "endOffset", skip_serializing_if = "Maybe::is_absent")]
     pub end_offset: Maybe<String>,
     /// Optional. The frame rate of the video sent to the model. If not specified, the default value will be 1.0. The fps range is (0.0, 24.0].
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub fps: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for VideoMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for VideoMetadata {
+    const NAME: &'static str = "VideoMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "startOffset" => 0,
+            "endOffset" => 1,
+            "fps" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.start_offset, "startOffset", map),
+            1 => ::aigw_wire::object::read(&mut self.end_offset, "endOffset", map),
+            2 => ::aigw_wire::object::read(&mut self.fps, "fps", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for VideoMetadata {

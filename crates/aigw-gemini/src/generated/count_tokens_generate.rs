@@ -27,27 +27,58 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `AudioResponseFormat`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct AudioResponseFormat {
     /// Optional. The MIME type of the audio output.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<AudioResponseFormatMimeType>,
     /// Optional. The delivery mode for the audio output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delivery: Maybe<AudioResponseFormatDelivery>,
     /// Optional. Bit rate in bits per second (bps). Only applicable for compressed formats (MP3, Opus).
-    #[serde(rename = "bitRate", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "bitRate", skip_serializing_if = "Maybe::is_absent")]
     pub bit_rate: Maybe<Number>,
     /// Optional. Sample rate in Hz.
-    #[serde(
-        rename = "sampleRate",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sampleRate", skip_serializing_if = "Maybe::is_absent")]
     pub sample_rate: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for AudioResponseFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for AudioResponseFormat {
+    const NAME: &'static str = "AudioResponseFormat";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mimeType" => 0,
+            "delivery" => 1,
+            "bitRate" => 2,
+            "sampleRate" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            1 => ::aigw_wire::object::read(&mut self.delivery, "delivery", map),
+            2 => ::aigw_wire::object::read(&mut self.bit_rate, "bitRate", map),
+            3 => ::aigw_wire::object::read(&mut self.sample_rate, "sampleRate", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for AudioResponseFormat {
@@ -102,35 +133,79 @@ pub type CodeExecution = Map<String, Value>;
 ///
 /// Spec: `ComputerUse`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerUse {
     /// Required. The environment being operated.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub environment: Maybe<ComputerUseEnvironment>,
     /// Optional. By default, predefined functions are included in the final model call. Some of them can be explicitly excluded from being automatically included. This can serve two purposes: 1. Using a more restricted / different action space. 2. Improving the definitions / instructions of predefined functions.
     #[serde(
         rename = "excludedPredefinedFunctions",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub excluded_predefined_functions: Maybe<Vec<String>>,
     /// Optional. Whether enable the prompt injection detection check on computer-use request.
     #[serde(
         rename = "enablePromptInjectionDetection",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub enable_prompt_injection_detection: Maybe<bool>,
     /// Optional. Disabled safety policies for computer use.
     #[serde(
         rename = "disabledSafetyPolicies",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub disabled_safety_policies: Maybe<Vec<ComputerUseDisabledSafetyPoliciesItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerUse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerUse {
+    const NAME: &'static str = "ComputerUse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "environment" => 0,
+            "excludedPredefinedFunctions" => 1,
+            "enablePromptInjectionDetection" => 2,
+            "disabledSafetyPolicies" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.environment, "environment", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.excluded_predefined_functions,
+                "excludedPredefinedFunctions",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(
+                &mut self.enable_prompt_injection_detection,
+                "enablePromptInjectionDetection",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(
+                &mut self.disabled_safety_policies,
+                "disabledSafetyPolicies",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerUse {
@@ -194,21 +269,48 @@ impl ::aigw_wire::Unknowns for ComputerUse {
 ///
 /// Spec: `DynamicRetrievalConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DynamicRetrievalConfig {
     /// The threshold to be used in dynamic retrieval. If not set, a system default value is used.
-    #[serde(
-        rename = "dynamicThreshold",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "dynamicThreshold", skip_serializing_if = "Maybe::is_absent")]
     pub dynamic_threshold: Maybe<Number>,
     /// The mode of the predictor to be used in dynamic retrieval.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<DynamicRetrievalConfigMode>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DynamicRetrievalConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DynamicRetrievalConfig {
+    const NAME: &'static str = "DynamicRetrievalConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "dynamicThreshold" => 0,
+            "mode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.dynamic_threshold, "dynamicThreshold", map),
+            1 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DynamicRetrievalConfig {
@@ -238,28 +340,60 @@ impl ::aigw_wire::Unknowns for DynamicRetrievalConfig {
 ///
 /// Spec: `FileSearch`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileSearch {
     /// Optional. Metadata filter to apply to the semantic retrieval documents and chunks.
-    #[serde(
-        rename = "metadataFilter",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "metadataFilter", skip_serializing_if = "Maybe::is_absent")]
     pub metadata_filter: Maybe<String>,
     /// Optional. The number of semantic retrieval chunks to retrieve.
-    #[serde(rename = "topK", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "topK", skip_serializing_if = "Maybe::is_absent")]
     pub top_k: Maybe<Number>,
     /// Required. The names of the file_search_stores to retrieve from. Example: `fileSearchStores/my-file-search-store-123`
     #[serde(
         rename = "fileSearchStoreNames",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub file_search_store_names: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileSearch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileSearch {
+    const NAME: &'static str = "FileSearch";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "metadataFilter" => 0,
+            "topK" => 1,
+            "fileSearchStoreNames" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.metadata_filter, "metadataFilter", map),
+            1 => ::aigw_wire::object::read(&mut self.top_k, "topK", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.file_search_store_names,
+                "fileSearchStoreNames",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileSearch {
@@ -284,21 +418,55 @@ impl ::aigw_wire::Unknowns for FileSearch {
 ///
 /// Spec: `FunctionCallingConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionCallingConfig {
     /// Optional. A set of function names that, when provided, limits the functions the model will call. This should only be set when the Mode is ANY or VALIDATED. Function names should match [FunctionDeclaration.name]. When set, model will predict a function call from only allowed function names.
     #[serde(
         rename = "allowedFunctionNames",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub allowed_function_names: Maybe<Vec<String>>,
     /// Optional. Specifies the mode in which function calling should execute. If unspecified, the default value will be set to AUTO.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<FunctionCallingConfigMode>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionCallingConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionCallingConfig {
+    const NAME: &'static str = "FunctionCallingConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowedFunctionNames" => 0,
+            "mode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.allowed_function_names,
+                "allowedFunctionNames",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionCallingConfig {
@@ -336,40 +504,85 @@ impl ::aigw_wire::Unknowns for FunctionCallingConfig {
 ///
 /// Spec: `FunctionDeclaration`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionDeclaration {
     /// Required. A brief description of the function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// Optional. Describes the parameters to this function. Reflects the Open API 3.03 Parameter Object string Key: the name of the parameter. Parameter names are case sensitive. Schema Value: the Schema defining the type used for the parameter.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<Schema>,
     /// Optional. Describes the parameters to the function in JSON Schema format. The schema must describe an object where the properties are the parameters to the function. For example: ``` { "type": "object", "properties": { "name": { "type": "string" }, "age": { "type": "integer" } }, "additionalProperties": false, "required": ["name", "age"], "propertyOrdering": ["name", "age"] } ``` This field is mutually exclusive with `parameters`.
     #[serde(
         rename = "parametersJsonSchema",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub parameters_json_schema: Maybe<Value>,
     /// Optional. Describes the output from this function in JSON Schema format. Reflects the Open API 3.03 Response Object. The Schema defines the type used for the response value of the function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Schema>,
     /// Required. The name of the function. Must be a-z, A-Z, 0-9, or contain underscores, colons, dots, and dashes, with a maximum length of 128.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Optional. Describes the output from this function in JSON Schema format. The value specified by the schema is the response value of the function. This field is mutually exclusive with `response`.
     #[serde(
         rename = "responseJsonSchema",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub response_json_schema: Maybe<Value>,
     /// Optional. Specifies the function Behavior. Currently only supported by the BidiGenerateContent method.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub behavior: Maybe<FunctionDeclarationBehavior>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionDeclaration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionDeclaration {
+    const NAME: &'static str = "FunctionDeclaration";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "description" => 0,
+            "parameters" => 1,
+            "parametersJsonSchema" => 2,
+            "response" => 3,
+            "name" => 4,
+            "responseJsonSchema" => 5,
+            "behavior" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            1 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.parameters_json_schema,
+                "parametersJsonSchema",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => {
+                ::aigw_wire::object::read(&mut self.response_json_schema, "responseJsonSchema", map)
+            }
+            6 => ::aigw_wire::object::read(&mut self.behavior, "behavior", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionDeclaration {
@@ -448,67 +661,90 @@ impl FunctionDeclaration {
 ///
 /// Spec: `GenerateContentRequest`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GenerateContentRequest {
     /// Optional. Developer set [system instruction(s)](https://ai.google.dev/gemini-api/docs/system-instructions). Currently, text only.
-    #[serde(
-        rename = "systemInstruction",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "systemInstruction", skip_serializing_if = "Maybe::is_absent")]
     pub system_instruction: Maybe<Content>,
     /// Optional. Tool configuration for any `Tool` specified in the request. Refer to the [Function calling guide](https://ai.google.dev/gemini-api/docs/function-calling#function_calling_mode) for a usage example.
-    #[serde(
-        rename = "toolConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "toolConfig", skip_serializing_if = "Maybe::is_absent")]
     pub tool_config: Maybe<ToolConfig>,
     /// Optional. Configuration options for model generation and outputs.
-    #[serde(
-        rename = "generationConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "generationConfig", skip_serializing_if = "Maybe::is_absent")]
     pub generation_config: Maybe<GenerationConfig>,
     /// Optional. Configures the logging behavior for a given request. If set, it takes precedence over the project-level logging config.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub store: Maybe<bool>,
     /// Required. The content of the current conversation with the model. For single-turn queries, this is a single instance. For multi-turn queries like [chat](https://ai.google.dev/gemini-api/docs/text-generation#chat), this is a repeated field that contains the conversation history and the latest request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub contents: Maybe<Vec<Content>>,
     /// Optional. The name of the content [cached](https://ai.google.dev/gemini-api/docs/caching) to use as context to serve the prediction. Format: `cachedContents/{cachedContent}`
-    #[serde(
-        rename = "cachedContent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "cachedContent", skip_serializing_if = "Maybe::is_absent")]
     pub cached_content: Maybe<String>,
     /// Optional. The service tier of the request.
-    #[serde(
-        rename = "serviceTier",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "serviceTier", skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<GenerateContentRequestServiceTier>,
     /// Optional. A list of unique `SafetySetting` instances for blocking unsafe content. This will be enforced on the `GenerateContentRequest.contents` and `GenerateContentResponse.candidates`. There should not be more than one setting for each `SafetyCategory` type. The API will block any contents and responses that fail to meet the thresholds set by these settings. This list overrides the default settings for each `SafetyCategory` specified in the safety_settings. If there is no `SafetySetting` for a given `SafetyCategory` provided in the list, the API will use the default safety setting for that category. Harm categories HARM_CATEGORY_HATE_SPEECH, HARM_CATEGORY_SEXUALLY_EXPLICIT, HARM_CATEGORY_DANGEROUS_CONTENT, HARM_CATEGORY_HARASSMENT, HARM_CATEGORY_CIVIC_INTEGRITY, HARM_CATEGORY_JAILBREAK are supported. Refer to the [guide](https://ai.google.dev/gemini-api/docs/safety-settings) for detailed information on available safety settings. Also refer to the [Safety guidance](https://ai.google.dev/gemini-api/docs/safety-guidance) to learn how to incorporate safety considerations in your AI applications.
-    #[serde(
-        rename = "safetySettings",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "safetySettings", skip_serializing_if = "Maybe::is_absent")]
     pub safety_settings: Maybe<Vec<SafetySetting>>,
     /// Required. The name of the `Model` to use for generating the completion. Format: `models/{model}`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// Optional. A list of `Tools` the `Model` may use to generate the next response. A `Tool` is a piece of code that enables the system to interact with external systems to perform an action, or set of actions, outside of knowledge and scope of the `Model`. Supported `Tool`s are `Function` and `code_execution`. Refer to the [Function calling](https://ai.google.dev/gemini-api/docs/function-calling) and the [Code execution](https://ai.google.dev/gemini-api/docs/code-execution) guides to learn more.
     ///
     /// aigw: the API also accepts a single `Tool` object here, and clients send one.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<GenerateContentRequestTools>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GenerateContentRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GenerateContentRequest {
+    const NAME: &'static str = "GenerateContentRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "systemInstruction" => 0,
+            "toolConfig" => 1,
+            "generationConfig" => 2,
+            "store" => 3,
+            "contents" => 4,
+            "cachedContent" => 5,
+            "serviceTier" => 6,
+            "safetySettings" => 7,
+            "model" => 8,
+            "tools" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.system_instruction, "systemInstruction", map),
+            1 => ::aigw_wire::object::read(&mut self.tool_config, "toolConfig", map),
+            2 => ::aigw_wire::object::read(&mut self.generation_config, "generationConfig", map),
+            3 => ::aigw_wire::object::read(&mut self.store, "store", map),
+            4 => ::aigw_wire::object::read(&mut self.contents, "contents", map),
+            5 => ::aigw_wire::object::read(&mut self.cached_content, "cachedContent", map),
+            6 => ::aigw_wire::object::read(&mut self.service_tier, "serviceTier", map),
+            7 => ::aigw_wire::object::read(&mut self.safety_settings, "safetySettings", map),
+            8 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            9 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GenerateContentRequest {
@@ -665,159 +901,191 @@ impl From<Tool> for GenerateContentRequestTools {
 ///
 /// Spec: `GenerationConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GenerationConfig {
     /// Optional. Number of generated responses to return. If unset, this will default to 1. Please note that this doesn't work for previous generation models (Gemini 1.0 family)
-    #[serde(
-        rename = "candidateCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "candidateCount", skip_serializing_if = "Maybe::is_absent")]
     pub candidate_count: Maybe<Number>,
     /// Optional. The maximum number of tokens to include in a response candidate. Note: The default value varies by model, see the `Model.output_token_limit` attribute of the `Model` returned from the `getModel` function.
-    #[serde(
-        rename = "maxOutputTokens",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "maxOutputTokens", skip_serializing_if = "Maybe::is_absent")]
     pub max_output_tokens: Maybe<Number>,
     /// Optional. The speech generation config.
-    #[serde(
-        rename = "speechConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "speechConfig", skip_serializing_if = "Maybe::is_absent")]
     pub speech_config: Maybe<SpeechConfig>,
     /// Optional. The set of character sequences (up to 5) that will stop output generation. If specified, the API will stop at the first appearance of a `stop_sequence`. The stop sequence will not be included as part of the response.
-    #[serde(
-        rename = "stopSequences",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "stopSequences", skip_serializing_if = "Maybe::is_absent")]
     pub stop_sequences: Maybe<Vec<String>>,
     /// Optional. Output schema of the generated candidate text. Schemas must be a subset of the [OpenAPI schema](https://spec.openapis.org/oas/v3.0.3#schema) and can be objects, primitives or arrays. If set, a compatible `response_mime_type` must also be set. Compatible MIME types: `application/json`: Schema for JSON response. Refer to the [JSON text generation guide](https://ai.google.dev/gemini-api/docs/json-mode) for more details.
-    #[serde(
-        rename = "responseSchema",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "responseSchema", skip_serializing_if = "Maybe::is_absent")]
     pub response_schema: Maybe<Schema>,
     /// Optional. If specified, the media resolution specified will be used.
-    #[serde(
-        rename = "mediaResolution",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "mediaResolution", skip_serializing_if = "Maybe::is_absent")]
     pub media_resolution: Maybe<GenerationConfigMediaResolution>,
     /// Optional. Controls the randomness of the output. Note: The default value varies by model, see the `Model.temperature` attribute of the `Model` returned from the `getModel` function. Values can range from [0.0, 2.0].
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
     /// Optional. Output schema of the generated response. This is an alternative to `response_schema` that accepts [JSON Schema](https://json-schema.org/). If set, `response_schema` must be omitted, but `response_mime_type` is required. While the full JSON Schema may be sent, not all features are supported. Specifically, only the following properties are supported: - `$id` - `$defs` - `$ref` - `$anchor` - `type` - `format` - `title` - `description` - `enum` (for strings and numbers) - `items` - `prefixItems` - `minItems` - `maxItems` - `minimum` - `maximum` - `anyOf` - `oneOf` (interpreted the same as `anyOf`) - `properties` - `additionalProperties` - `required` The non-standard `propertyOrdering` property may also be set. Cyclic references are unrolled to a limited degree and, as such, may only be used within non-required properties. (Nullable properties are not sufficient.) If `$ref` is set on a sub-schema, no other properties, except for than those starting as a `$`, may be set.
     #[serde(
         rename = "_responseJsonSchema",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub response_json_schema: Maybe<Value>,
     /// Optional. If true, export the logprobs results in response.
-    #[serde(
-        rename = "responseLogprobs",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "responseLogprobs", skip_serializing_if = "Maybe::is_absent")]
     pub response_logprobs: Maybe<bool>,
     /// Optional. Config for translation.
-    #[serde(
-        rename = "translationConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "translationConfig", skip_serializing_if = "Maybe::is_absent")]
     pub translation_config: Maybe<TranslationConfig>,
     /// Optional. Seed used in decoding. If not set, the request uses a randomly generated seed.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub seed: Maybe<Number>,
     /// Optional. Presence penalty applied to the next token's logprobs if the token has already been seen in the response. This penalty is binary on/off and not dependant on the number of times the token is used (after the first). Use frequency_penalty for a penalty that increases with each use. A positive penalty will discourage the use of tokens that have already been used in the response, increasing the vocabulary. A negative penalty will encourage the use of tokens that have already been used in the response, decreasing the vocabulary.
-    #[serde(
-        rename = "presencePenalty",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "presencePenalty", skip_serializing_if = "Maybe::is_absent")]
     pub presence_penalty: Maybe<Number>,
     /// Optional. Enables enhanced civic answers. It may not be available for all models.
     #[serde(
         rename = "enableEnhancedCivicAnswers",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub enable_enhanced_civic_answers: Maybe<bool>,
     /// Optional. The requested modalities of the response. Represents the set of modalities that the model can return, and should be expected in the response. This is an exact match to the modalities of the response. A model may have multiple combinations of supported modalities. If the requested modalities do not match any of the supported combinations, an error will be returned. An empty list is equivalent to requesting only text.
     #[serde(
         rename = "responseModalities",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub response_modalities: Maybe<Vec<GenerationConfigResponseModalitiesItem>>,
     /// Optional. If enabled, the model will detect emotions and adapt its responses accordingly.
     #[serde(
         rename = "enableAffectiveDialog",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub enable_affective_dialog: Maybe<bool>,
     /// Optional. Config for thinking features. An error will be returned if this field is set for models that don't support thinking.
-    #[serde(
-        rename = "thinkingConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "thinkingConfig", skip_serializing_if = "Maybe::is_absent")]
     pub thinking_config: Maybe<ThinkingConfig>,
     /// Optional. The maximum cumulative probability of tokens to consider when sampling. The model uses combined Top-k and Top-p (nucleus) sampling. Tokens are sorted based on their assigned probabilities so that only the most likely tokens are considered. Top-k sampling directly limits the maximum number of tokens to consider, while Nucleus sampling limits the number of tokens based on the cumulative probability. Note: The default value varies by `Model` and is specified by the`Model.top_p` attribute returned from the `getModel` function. An empty `top_k` attribute indicates that the model doesn't apply top-k sampling and doesn't allow setting `top_k` on requests.
-    #[serde(rename = "topP", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "topP", skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// Optional. The maximum number of tokens to consider when sampling. Gemini models use Top-p (nucleus) sampling or a combination of Top-k and nucleus sampling. Top-k sampling considers the set of `top_k` most probable tokens. Models running with nucleus sampling don't allow top_k setting. Note: The default value varies by `Model` and is specified by the`Model.top_p` attribute returned from the `getModel` function. An empty `top_k` attribute indicates that the model doesn't apply top-k sampling and doesn't allow setting `top_k` on requests.
-    #[serde(rename = "topK", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "topK", skip_serializing_if = "Maybe::is_absent")]
     pub top_k: Maybe<Number>,
     /// Optional. Config for image generation. An error will be returned if this field is set for models that don't support these config options.
-    #[serde(
-        rename = "imageConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "imageConfig", skip_serializing_if = "Maybe::is_absent")]
     pub image_config: Maybe<ImageConfig>,
     /// Optional. MIME type of the generated candidate text. Supported MIME types are: `text/plain`: (default) Text output. `application/json`: JSON response in the response candidates. `text/x.enum`: ENUM as a string response in the response candidates. Refer to the [docs](https://ai.google.dev/gemini-api/docs/prompting_with_media#plain_text_formats) for a list of all supported text MIME types.
-    #[serde(
-        rename = "responseMimeType",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "responseMimeType", skip_serializing_if = "Maybe::is_absent")]
     pub response_mime_type: Maybe<String>,
     /// Optional. Only valid if response_logprobs=True. This sets the number of top logprobs, including the chosen candidate, to return at each decoding step in the Candidate.logprobs_result. The number must be in the range of [0, 20].
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<Number>,
     /// Optional. Configuration for the response output format. Allows specifying output configuration per modality (text, audio, image) in a flat structure.
-    #[serde(
-        rename = "responseFormat",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "responseFormat", skip_serializing_if = "Maybe::is_absent")]
     pub response_format: Maybe<ResponseFormatConfig>,
     /// Optional. An internal detail. Use `responseJsonSchema` rather than this field.
     #[serde(
         rename = "responseJsonSchema",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub response_json_schema2: Maybe<Value>,
     /// Optional. Frequency penalty applied to the next token's logprobs, multiplied by the number of times each token has been seen in the respponse so far. A positive penalty will discourage the use of tokens that have already been used, proportional to the number of times the token has been used: The more a token is used, the more difficult it is for the model to use that token again increasing the vocabulary of responses. Caution: A _negative_ penalty will encourage the model to reuse tokens proportional to the number of times the token has been used. Small negative values will reduce the vocabulary of a response. Larger negative values will cause the model to start repeating a common token until it hits the max_output_tokens limit.
-    #[serde(
-        rename = "frequencyPenalty",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "frequencyPenalty", skip_serializing_if = "Maybe::is_absent")]
     pub frequency_penalty: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GenerationConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GenerationConfig {
+    const NAME: &'static str = "GenerationConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "candidateCount" => 0,
+            "maxOutputTokens" => 1,
+            "speechConfig" => 2,
+            "stopSequences" => 3,
+            "responseSchema" => 4,
+            "mediaResolution" => 5,
+            "temperature" => 6,
+            "_responseJsonSchema" => 7,
+            "responseLogprobs" => 8,
+            "translationConfig" => 9,
+            "seed" => 10,
+            "presencePenalty" => 11,
+            "enableEnhancedCivicAnswers" => 12,
+            "responseModalities" => 13,
+            "enableAffectiveDialog" => 14,
+            "thinkingConfig" => 15,
+            "topP" => 16,
+            "topK" => 17,
+            "imageConfig" => 18,
+            "responseMimeType" => 19,
+            "logprobs" => 20,
+            "responseFormat" => 21,
+            "responseJsonSchema" => 22,
+            "frequencyPenalty" => 23,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.candidate_count, "candidateCount", map),
+            1 => ::aigw_wire::object::read(&mut self.max_output_tokens, "maxOutputTokens", map),
+            2 => ::aigw_wire::object::read(&mut self.speech_config, "speechConfig", map),
+            3 => ::aigw_wire::object::read(&mut self.stop_sequences, "stopSequences", map),
+            4 => ::aigw_wire::object::read(&mut self.response_schema, "responseSchema", map),
+            5 => ::aigw_wire::object::read(&mut self.media_resolution, "mediaResolution", map),
+            6 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            7 => ::aigw_wire::object::read(
+                &mut self.response_json_schema,
+                "_responseJsonSchema",
+                map,
+            ),
+            8 => ::aigw_wire::object::read(&mut self.response_logprobs, "responseLogprobs", map),
+            9 => ::aigw_wire::object::read(&mut self.translation_config, "translationConfig", map),
+            10 => ::aigw_wire::object::read(&mut self.seed, "seed", map),
+            11 => ::aigw_wire::object::read(&mut self.presence_penalty, "presencePenalty", map),
+            12 => ::aigw_wire::object::read(
+                &mut self.enable_enhanced_civic_answers,
+                "enableEnhancedCivicAnswers",
+                map,
+            ),
+            13 => {
+                ::aigw_wire::object::read(&mut self.response_modalities, "responseModalities", map)
+            }
+            14 => ::aigw_wire::object::read(
+                &mut self.enable_affective_dialog,
+                "enableAffectiveDialog",
+                map,
+            ),
+            15 => ::aigw_wire::object::read(&mut self.thinking_config, "thinkingConfig", map),
+            16 => ::aigw_wire::object::read(&mut self.top_p, "topP", map),
+            17 => ::aigw_wire::object::read(&mut self.top_k, "topK", map),
+            18 => ::aigw_wire::object::read(&mut self.image_config, "imageConfig", map),
+            19 => ::aigw_wire::object::read(&mut self.response_mime_type, "responseMimeType", map),
+            20 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            21 => ::aigw_wire::object::read(&mut self.response_format, "responseFormat", map),
+            22 => ::aigw_wire::object::read(
+                &mut self.response_json_schema2,
+                "responseJsonSchema",
+                map,
+            ),
+            23 => ::aigw_wire::object::read(&mut self.frequency_penalty, "frequencyPenalty", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GenerationConfig {
@@ -1031,18 +1299,43 @@ impl GenerationConfig {
 ///
 /// Spec: `GoogleMaps`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GoogleMaps {
     /// Optional. Whether to return a widget context token in the GroundingMetadata of the response. Developers can use the widget context token to render a Google Maps widget with geospatial context related to the places that the model references in the response.
-    #[serde(
-        rename = "enableWidget",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "enableWidget", skip_serializing_if = "Maybe::is_absent")]
     pub enable_widget: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GoogleMaps {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GoogleMaps {
+    const NAME: &'static str = "GoogleMaps";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "enableWidget" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.enable_widget, "enableWidget", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GoogleMaps {
@@ -1060,25 +1353,48 @@ impl ::aigw_wire::Unknowns for GoogleMaps {
 ///
 /// Spec: `GoogleSearch`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GoogleSearch {
     /// Optional. Filter search results to a specific time range. If customers set a start time, they must set an end time (and vice versa).
-    #[serde(
-        rename = "timeRangeFilter",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "timeRangeFilter", skip_serializing_if = "Maybe::is_absent")]
     pub time_range_filter: Maybe<Interval>,
     /// Optional. The set of search types to enable. If not set, web search is enabled by default.
-    #[serde(
-        rename = "searchTypes",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "searchTypes", skip_serializing_if = "Maybe::is_absent")]
     pub search_types: Maybe<SearchTypes>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GoogleSearch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GoogleSearch {
+    const NAME: &'static str = "GoogleSearch";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "timeRangeFilter" => 0,
+            "searchTypes" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.time_range_filter, "timeRangeFilter", map),
+            1 => ::aigw_wire::object::read(&mut self.search_types, "searchTypes", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GoogleSearch {
@@ -1097,18 +1413,50 @@ impl ::aigw_wire::Unknowns for GoogleSearch {
 ///
 /// Spec: `GoogleSearchRetrieval`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GoogleSearchRetrieval {
     /// Specifies the dynamic retrieval configuration for the given source.
     #[serde(
         rename = "dynamicRetrievalConfig",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub dynamic_retrieval_config: Maybe<DynamicRetrievalConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GoogleSearchRetrieval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GoogleSearchRetrieval {
+    const NAME: &'static str = "GoogleSearchRetrieval";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "dynamicRetrievalConfig" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.dynamic_retrieval_config,
+                "dynamicRetrievalConfig",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GoogleSearchRetrieval {
@@ -1131,25 +1479,48 @@ impl ::aigw_wire::Unknowns for GoogleSearchRetrieval {
 ///
 /// Spec: `ImageConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ImageConfig {
     /// Optional. The aspect ratio of the image to generate. Supported aspect ratios: `1:1`, `1:4`, `4:1`, `1:8`, `8:1`, `2:3`, `3:2`, `3:4`, `4:3`, `4:5`, `5:4`, `9:16`, `16:9`, or `21:9`. If not specified, the model will choose a default aspect ratio based on any reference images provided.
-    #[serde(
-        rename = "aspectRatio",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "aspectRatio", skip_serializing_if = "Maybe::is_absent")]
     pub aspect_ratio: Maybe<String>,
     /// Optional. Specifies the size of generated images. Supported values are `512`, `1K`, `2K`, `4K`. If not specified, the model will use default value `1K`.
-    #[serde(
-        rename = "imageSize",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "imageSize", skip_serializing_if = "Maybe::is_absent")]
     pub image_size: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ImageConfig {
+    const NAME: &'static str = "ImageConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "aspectRatio" => 0,
+            "imageSize" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.aspect_ratio, "aspectRatio", map),
+            1 => ::aigw_wire::object::read(&mut self.image_size, "imageSize", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ImageConfig {
@@ -1168,31 +1539,58 @@ impl ::aigw_wire::Unknowns for ImageConfig {
 ///
 /// Spec: `ImageResponseFormat`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ImageResponseFormat {
     /// Optional. The aspect ratio for the image output.
-    #[serde(
-        rename = "aspectRatio",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "aspectRatio", skip_serializing_if = "Maybe::is_absent")]
     pub aspect_ratio: Maybe<ImageResponseFormatAspectRatio>,
     /// Optional. The MIME type of the image output.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<ImageResponseFormatMimeType>,
     /// Optional. The delivery mode for the image output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delivery: Maybe<ImageResponseFormatDelivery>,
     /// Optional. The size of the image output.
-    #[serde(
-        rename = "imageSize",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "imageSize", skip_serializing_if = "Maybe::is_absent")]
     pub image_size: Maybe<ImageResponseFormatImageSize>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageResponseFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ImageResponseFormat {
+    const NAME: &'static str = "ImageResponseFormat";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "aspectRatio" => 0,
+            "mimeType" => 1,
+            "delivery" => 2,
+            "imageSize" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.aspect_ratio, "aspectRatio", map),
+            1 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            2 => ::aigw_wire::object::read(&mut self.delivery, "delivery", map),
+            3 => ::aigw_wire::object::read(&mut self.image_size, "imageSize", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ImageResponseFormat {
@@ -1280,21 +1678,48 @@ pub type ImageSearch = Map<String, Value>;
 ///
 /// Spec: `Interval`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Interval {
     /// Optional. Inclusive start of the interval. If specified, a Timestamp matching this interval will have to be the same or after the start.
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "startTime", skip_serializing_if = "Maybe::is_absent")]
     pub start_time: Maybe<String>,
     /// Optional. Exclusive end of the interval. If specified, a Timestamp matching this interval will have to be before the end.
-    #[serde(rename = "endTime", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "endTime", skip_serializing_if = "Maybe::is_absent")]
     pub end_time: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Interval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Interval {
+    const NAME: &'static str = "Interval";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "startTime" => 0,
+            "endTime" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.start_time, "startTime", map),
+            1 => ::aigw_wire::object::read(&mut self.end_time, "endTime", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Interval {
@@ -1313,17 +1738,48 @@ impl ::aigw_wire::Unknowns for Interval {
 ///
 /// Spec: `LatLng`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LatLng {
     /// The latitude in degrees. It must be in the range [-90.0, +90.0].
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub latitude: Maybe<Number>,
     /// The longitude in degrees. It must be in the range [-180.0, +180.0].
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub longitude: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LatLng {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LatLng {
+    const NAME: &'static str = "LatLng";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "latitude" => 0,
+            "longitude" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.latitude, "latitude", map),
+            1 => ::aigw_wire::object::read(&mut self.longitude, "longitude", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LatLng {
@@ -1342,21 +1798,55 @@ impl ::aigw_wire::Unknowns for LatLng {
 ///
 /// Spec: `McpServer`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct McpServer {
     /// A transport that can stream HTTP requests and responses.
     #[serde(
         rename = "streamableHttpTransport",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub streamable_http_transport: Maybe<StreamableHttpTransport>,
     /// The name of the MCPServer.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for McpServer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for McpServer {
+    const NAME: &'static str = "McpServer";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "streamableHttpTransport" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.streamable_http_transport,
+                "streamableHttpTransport",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for McpServer {
@@ -1380,18 +1870,50 @@ impl ::aigw_wire::Unknowns for McpServer {
 ///
 /// Spec: `MultiSpeakerVoiceConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MultiSpeakerVoiceConfig {
     /// Required. All the enabled speaker voices.
     #[serde(
         rename = "speakerVoiceConfigs",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub speaker_voice_configs: Maybe<Vec<SpeakerVoiceConfig>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MultiSpeakerVoiceConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MultiSpeakerVoiceConfig {
+    const NAME: &'static str = "MultiSpeakerVoiceConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "speakerVoiceConfigs" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.speaker_voice_configs,
+                "speakerVoiceConfigs",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MultiSpeakerVoiceConfig {
@@ -1414,18 +1936,43 @@ impl ::aigw_wire::Unknowns for MultiSpeakerVoiceConfig {
 ///
 /// Spec: `PrebuiltVoiceConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PrebuiltVoiceConfig {
     /// The name of the preset voice to use.
-    #[serde(
-        rename = "voiceName",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "voiceName", skip_serializing_if = "Maybe::is_absent")]
     pub voice_name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PrebuiltVoiceConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PrebuiltVoiceConfig {
+    const NAME: &'static str = "PrebuiltVoiceConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "voiceName" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.voice_name, "voiceName", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PrebuiltVoiceConfig {
@@ -1443,20 +1990,53 @@ impl ::aigw_wire::Unknowns for PrebuiltVoiceConfig {
 ///
 /// Spec: `ResponseFormatConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFormatConfig {
     /// Optional. Image output format configuration.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image: Maybe<ImageResponseFormat>,
     /// Optional. Text output format configuration.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<TextResponseFormat>,
     /// Optional. Audio output format configuration.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio: Maybe<AudioResponseFormat>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFormatConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFormatConfig {
+    const NAME: &'static str = "ResponseFormatConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "image" => 0,
+            "text" => 1,
+            "audio" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.image, "image", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(&mut self.audio, "audio", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFormatConfig {
@@ -1476,21 +2056,48 @@ impl ::aigw_wire::Unknowns for ResponseFormatConfig {
 ///
 /// Spec: `RetrievalConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RetrievalConfig {
     /// Optional. The location of the user.
-    #[serde(rename = "latLng", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "latLng", skip_serializing_if = "Maybe::is_absent")]
     pub lat_lng: Maybe<LatLng>,
     /// Optional. The language code of the user. Language code for content. Use language tags defined by [BCP47](https://www.rfc-editor.org/rfc/bcp/bcp47.txt).
-    #[serde(
-        rename = "languageCode",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "languageCode", skip_serializing_if = "Maybe::is_absent")]
     pub language_code: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RetrievalConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RetrievalConfig {
+    const NAME: &'static str = "RetrievalConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "latLng" => 0,
+            "languageCode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.lat_lng, "latLng", map),
+            1 => ::aigw_wire::object::read(&mut self.language_code, "languageCode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RetrievalConfig {
@@ -1509,17 +2116,48 @@ impl ::aigw_wire::Unknowns for RetrievalConfig {
 ///
 /// Spec: `SafetySetting`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SafetySetting {
     /// Required. The category for this setting.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category: Maybe<SafetySettingCategory>,
     /// Required. Controls the probability threshold at which harm is blocked.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub threshold: Maybe<SafetySettingThreshold>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SafetySetting {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SafetySetting {
+    const NAME: &'static str = "SafetySetting";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "category" => 0,
+            "threshold" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.category, "category", map),
+            1 => ::aigw_wire::object::read(&mut self.threshold, "threshold", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SafetySetting {
@@ -1575,97 +2213,148 @@ impl ::aigw_wire::Unknowns for SafetySetting {
 ///
 /// Spec: `Schema`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Schema {
     /// Optional. Default value of the field. Per JSON Schema, this field is intended for documentation generators and doesn't affect validation. Thus it's included here and ignored so that developers who send schemas with a `default` field don't get unknown-field errors.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub default: Maybe<Value>,
     /// Optional. Properties of Type.OBJECT.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub properties: Maybe<::std::collections::BTreeMap<String, Schema>>,
     /// Optional. SCHEMA FIELDS FOR TYPE INTEGER and NUMBER Minimum value of the Type.INTEGER and Type.NUMBER
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub minimum: Maybe<Number>,
     /// Optional. Example of the object. Will only populated when the object is the root.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub example: Maybe<Value>,
     /// Optional. Maximum length of the Type.STRING
-    #[serde(
-        rename = "maxLength",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "maxLength", skip_serializing_if = "Maybe::is_absent")]
     pub max_length: Maybe<SchemaMaxLength>,
     /// Optional. Possible values of the element of Type.STRING with enum format. For example we can define an Enum Direction as : {type:STRING, format:enum, enum:["EAST", NORTH", "SOUTH", "WEST"]}
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#enum: Maybe<Vec<String>>,
     /// Optional. Minimum number of the elements for Type.ARRAY.
-    #[serde(rename = "minItems", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "minItems", skip_serializing_if = "Maybe::is_absent")]
     pub min_items: Maybe<SchemaMinItems>,
     /// Optional. The order of the properties. Not a standard field in open api spec. Used to determine the order of the properties in the response.
-    #[serde(
-        rename = "propertyOrdering",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "propertyOrdering", skip_serializing_if = "Maybe::is_absent")]
     pub property_ordering: Maybe<Vec<String>>,
     /// Required. Data type.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SchemaType>,
     /// Optional. Maximum number of the properties for Type.OBJECT.
-    #[serde(
-        rename = "maxProperties",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "maxProperties", skip_serializing_if = "Maybe::is_absent")]
     pub max_properties: Maybe<SchemaMaxProperties>,
     /// Optional. Pattern of the Type.STRING to restrict a string to a regular expression.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub pattern: Maybe<String>,
     /// Optional. Schema of the elements of Type.ARRAY.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub items: Maybe<Box<Schema>>,
     /// Optional. Required properties of Type.OBJECT.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub required: Maybe<Vec<String>>,
     /// Optional. The value should be validated against any (one or more) of the subschemas in the list.
-    #[serde(rename = "anyOf", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "anyOf", skip_serializing_if = "Maybe::is_absent")]
     pub any_of: Maybe<Vec<Schema>>,
     /// Optional. Maximum number of the elements for Type.ARRAY.
-    #[serde(rename = "maxItems", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "maxItems", skip_serializing_if = "Maybe::is_absent")]
     pub max_items: Maybe<SchemaMaxItems>,
     /// Optional. Minimum number of the properties for Type.OBJECT.
-    #[serde(
-        rename = "minProperties",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "minProperties", skip_serializing_if = "Maybe::is_absent")]
     pub min_properties: Maybe<SchemaMinProperties>,
     /// Optional. Maximum value of the Type.INTEGER and Type.NUMBER
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub maximum: Maybe<Number>,
     /// Optional. The format of the data. Any value is allowed, but most do not trigger any special functionality.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<String>,
     /// Optional. SCHEMA FIELDS FOR TYPE STRING Minimum length of the Type.STRING
-    #[serde(
-        rename = "minLength",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "minLength", skip_serializing_if = "Maybe::is_absent")]
     pub min_length: Maybe<SchemaMinLength>,
     /// Optional. Indicates if the value may be null.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub nullable: Maybe<bool>,
     /// Optional. The title of the schema.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Optional. A brief description of the parameter. This could contain examples of use. Parameter description may be formatted as Markdown.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Schema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Schema {
+    const NAME: &'static str = "Schema";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "default" => 0,
+            "properties" => 1,
+            "minimum" => 2,
+            "example" => 3,
+            "maxLength" => 4,
+            "enum" => 5,
+            "minItems" => 6,
+            "propertyOrdering" => 7,
+            "type" => 8,
+            "maxProperties" => 9,
+            "pattern" => 10,
+            "items" => 11,
+            "required" => 12,
+            "anyOf" => 13,
+            "maxItems" => 14,
+            "minProperties" => 15,
+            "maximum" => 16,
+            "format" => 17,
+            "minLength" => 18,
+            "nullable" => 19,
+            "title" => 20,
+            "description" => 21,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.default, "default", map),
+            1 => ::aigw_wire::object::read(&mut self.properties, "properties", map),
+            2 => ::aigw_wire::object::read(&mut self.minimum, "minimum", map),
+            3 => ::aigw_wire::object::read(&mut self.example, "example", map),
+            4 => ::aigw_wire::object::read(&mut self.max_length, "maxLength", map),
+            5 => ::aigw_wire::object::read(&mut self.r#enum, "enum", map),
+            6 => ::aigw_wire::object::read(&mut self.min_items, "minItems", map),
+            7 => ::aigw_wire::object::read(&mut self.property_ordering, "propertyOrdering", map),
+            8 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            9 => ::aigw_wire::object::read(&mut self.max_properties, "maxProperties", map),
+            10 => ::aigw_wire::object::read(&mut self.pattern, "pattern", map),
+            11 => ::aigw_wire::object::read(&mut self.items, "items", map),
+            12 => ::aigw_wire::object::read(&mut self.required, "required", map),
+            13 => ::aigw_wire::object::read(&mut self.any_of, "anyOf", map),
+            14 => ::aigw_wire::object::read(&mut self.max_items, "maxItems", map),
+            15 => ::aigw_wire::object::read(&mut self.min_properties, "minProperties", map),
+            16 => ::aigw_wire::object::read(&mut self.maximum, "maximum", map),
+            17 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            18 => ::aigw_wire::object::read(&mut self.min_length, "minLength", map),
+            19 => ::aigw_wire::object::read(&mut self.nullable, "nullable", map),
+            20 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            21 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Schema {
@@ -2045,25 +2734,48 @@ impl From<Number> for SchemaMinProperties {
 ///
 /// Spec: `SearchTypes`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SearchTypes {
     /// Optional. Enables web search. Only text results are returned.
-    #[serde(
-        rename = "webSearch",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "webSearch", skip_serializing_if = "Maybe::is_absent")]
     pub web_search: Maybe<WebSearch>,
     /// Optional. Enables image search. Image bytes are returned.
-    #[serde(
-        rename = "imageSearch",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "imageSearch", skip_serializing_if = "Maybe::is_absent")]
     pub image_search: Maybe<ImageSearch>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SearchTypes {
+    const NAME: &'static str = "SearchTypes";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "webSearch" => 0,
+            "imageSearch" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.web_search, "webSearch", map),
+            1 => ::aigw_wire::object::read(&mut self.image_search, "imageSearch", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SearchTypes {
@@ -2082,21 +2794,48 @@ impl ::aigw_wire::Unknowns for SearchTypes {
 ///
 /// Spec: `SpeakerVoiceConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SpeakerVoiceConfig {
     /// Required. The name of the speaker to use. Should be the same as in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub speaker: Maybe<String>,
     /// Required. The configuration for the voice to use.
-    #[serde(
-        rename = "voiceConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "voiceConfig", skip_serializing_if = "Maybe::is_absent")]
     pub voice_config: Maybe<VoiceConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpeakerVoiceConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SpeakerVoiceConfig {
+    const NAME: &'static str = "SpeakerVoiceConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "speaker" => 0,
+            "voiceConfig" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.speaker, "speaker", map),
+            1 => ::aigw_wire::object::read(&mut self.voice_config, "voiceConfig", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SpeakerVoiceConfig {
@@ -2115,32 +2854,60 @@ impl ::aigw_wire::Unknowns for SpeakerVoiceConfig {
 ///
 /// Spec: `SpeechConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SpeechConfig {
     /// The configuration in case of single-voice output.
-    #[serde(
-        rename = "voiceConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "voiceConfig", skip_serializing_if = "Maybe::is_absent")]
     pub voice_config: Maybe<VoiceConfig>,
     /// Optional. The configuration for the multi-speaker setup. It is mutually exclusive with the voice_config field.
     #[serde(
         rename = "multiSpeakerVoiceConfig",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub multi_speaker_voice_config: Maybe<MultiSpeakerVoiceConfig>,
     /// Optional. The IETF [BCP-47](https://www.rfc-editor.org/rfc/bcp/bcp47.txt) language code that the user configured the app to use. Used for speech recognition and synthesis. Valid values are: `de-DE`, `en-AU`, `en-GB`, `en-IN`, `en-US`, `es-US`, `fr-FR`, `hi-IN`, `pt-BR`, `ar-XA`, `es-ES`, `fr-CA`, `id-ID`, `it-IT`, `ja-JP`, `tr-TR`, `vi-VN`, `bn-IN`, `gu-IN`, `kn-IN`, `ml-IN`, `mr-IN`, `ta-IN`, `te-IN`, `nl-NL`, `ko-KR`, `cmn-CN`, `pl-PL`, `ru-RU`, and `th-TH`.
-    #[serde(
-        rename = "languageCode",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "languageCode", skip_serializing_if = "Maybe::is_absent")]
     pub language_code: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpeechConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SpeechConfig {
+    const NAME: &'static str = "SpeechConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "voiceConfig" => 0,
+            "multiSpeakerVoiceConfig" => 1,
+            "languageCode" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.voice_config, "voiceConfig", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.multi_speaker_voice_config,
+                "multiSpeakerVoiceConfig",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(&mut self.language_code, "languageCode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SpeechConfig {
@@ -2165,34 +2932,63 @@ impl ::aigw_wire::Unknowns for SpeechConfig {
 ///
 /// Spec: `StreamableHttpTransport`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct StreamableHttpTransport {
     /// Timeout for SSE read operations.
-    #[serde(
-        rename = "sseReadTimeout",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sseReadTimeout", skip_serializing_if = "Maybe::is_absent")]
     pub sse_read_timeout: Maybe<String>,
     /// Optional: Fields for authentication headers, timeouts, etc., if needed.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub headers: Maybe<::std::collections::BTreeMap<String, String>>,
     /// HTTP timeout for regular operations.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timeout: Maybe<String>,
     /// The full URL for the MCPServer endpoint. Example: "https://api.example.com/mcp"
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Whether to close the client session when the transport closes.
-    #[serde(
-        rename = "terminateOnClose",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "terminateOnClose", skip_serializing_if = "Maybe::is_absent")]
     pub terminate_on_close: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for StreamableHttpTransport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for StreamableHttpTransport {
+    const NAME: &'static str = "StreamableHttpTransport";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "sseReadTimeout" => 0,
+            "headers" => 1,
+            "timeout" => 2,
+            "url" => 3,
+            "terminateOnClose" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.sse_read_timeout, "sseReadTimeout", map),
+            1 => ::aigw_wire::object::read(&mut self.headers, "headers", map),
+            2 => ::aigw_wire::object::read(&mut self.timeout, "timeout", map),
+            3 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            4 => ::aigw_wire::object::read(&mut self.terminate_on_close, "terminateOnClose", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for StreamableHttpTransport {
@@ -2214,17 +3010,48 @@ impl ::aigw_wire::Unknowns for StreamableHttpTransport {
 ///
 /// Spec: `TextResponseFormat`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextResponseFormat {
     /// Optional. The JSON schema that the output should conform to. Only applicable when mime_type is APPLICATION_JSON.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub schema: Maybe<Value>,
     /// Optional. The MIME type of the text output.
-    #[serde(rename = "mimeType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mimeType", skip_serializing_if = "Maybe::is_absent")]
     pub mime_type: Maybe<TextResponseFormatMimeType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextResponseFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextResponseFormat {
+    const NAME: &'static str = "TextResponseFormat";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "schema" => 0,
+            "mimeType" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.schema, "schema", map),
+            1 => ::aigw_wire::object::read(&mut self.mime_type, "mimeType", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextResponseFormat {
@@ -2255,32 +3082,53 @@ impl ::aigw_wire::Unknowns for TextResponseFormat {
 ///
 /// Spec: `ThinkingConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ThinkingConfig {
     /// Indicates whether to include thoughts in the response. If true, thoughts are returned only when available.
-    #[serde(
-        rename = "includeThoughts",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "includeThoughts", skip_serializing_if = "Maybe::is_absent")]
     pub include_thoughts: Maybe<bool>,
     /// The number of thoughts tokens that the model should generate.
-    #[serde(
-        rename = "thinkingBudget",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "thinkingBudget", skip_serializing_if = "Maybe::is_absent")]
     pub thinking_budget: Maybe<Number>,
     /// Optional. Controls the maximum depth of the model's internal reasoning process before it produces a response. The default value is model-dependent. Refer to the [Thinking levels guide](https://ai.google.dev/gemini-api/docs/thinking#thinking-levels) for more details. Recommended for Gemini 3 or later models. Use with earlier models results in an error.
-    #[serde(
-        rename = "thinkingLevel",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "thinkingLevel", skip_serializing_if = "Maybe::is_absent")]
     pub thinking_level: Maybe<ThinkingConfigThinkingLevel>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ThinkingConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ThinkingConfig {
+    const NAME: &'static str = "ThinkingConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "includeThoughts" => 0,
+            "thinkingBudget" => 1,
+            "thinkingLevel" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.include_thoughts, "includeThoughts", map),
+            1 => ::aigw_wire::object::read(&mut self.thinking_budget, "thinkingBudget", map),
+            2 => ::aigw_wire::object::read(&mut self.thinking_level, "thinkingLevel", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ThinkingConfig {
@@ -2314,74 +3162,97 @@ impl ::aigw_wire::Unknowns for ThinkingConfig {
 ///
 /// Spec: `Tool`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Tool {
     /// Optional. FileSearch tool type. Tool to retrieve knowledge from Semantic Retrieval corpora.
-    #[serde(
-        rename = "fileSearch",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "fileSearch", skip_serializing_if = "Maybe::is_absent")]
     pub file_search: Maybe<FileSearch>,
     /// Optional. Tool to support URL context retrieval.
-    #[serde(
-        rename = "urlContext",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "urlContext", skip_serializing_if = "Maybe::is_absent")]
     pub url_context: Maybe<UrlContext>,
     /// Optional. Retrieval tool that is powered by Google search.
     #[serde(
         rename = "googleSearchRetrieval",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub google_search_retrieval: Maybe<GoogleSearchRetrieval>,
     /// Optional. A list of `FunctionDeclarations` available to the model that can be used for function calling. The model or system does not execute the function. Instead the defined function may be returned as a FunctionCall with arguments to the client side for execution. The model may decide to call a subset of these functions by populating FunctionCall in the response. The next conversation turn may contain a FunctionResponse with the Content.role "function" generation context for the next model turn.
     #[serde(
         rename = "functionDeclarations",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub function_declarations: Maybe<Vec<FunctionDeclaration>>,
     /// Optional. Enables the model to execute code as part of generation.
-    #[serde(
-        rename = "codeExecution",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "codeExecution", skip_serializing_if = "Maybe::is_absent")]
     pub code_execution: Maybe<CodeExecution>,
     /// Optional. Tool to support the model interacting directly with the computer. If enabled, it automatically populates computer-use specific Function Declarations.
-    #[serde(
-        rename = "computerUse",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "computerUse", skip_serializing_if = "Maybe::is_absent")]
     pub computer_use: Maybe<ComputerUse>,
     /// Optional. Tool that allows grounding the model's response with geospatial context related to the user's query.
-    #[serde(
-        rename = "googleMaps",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "googleMaps", skip_serializing_if = "Maybe::is_absent")]
     pub google_maps: Maybe<GoogleMaps>,
     /// Optional. GoogleSearch tool type. Tool to support Google Search in Model. Powered by Google.
-    #[serde(
-        rename = "googleSearch",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "googleSearch", skip_serializing_if = "Maybe::is_absent")]
     pub google_search: Maybe<GoogleSearch>,
     /// Optional. MCP Servers to connect to.
-    #[serde(
-        rename = "mcpServers",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "mcpServers", skip_serializing_if = "Maybe::is_absent")]
     pub mcp_servers: Maybe<Vec<McpServer>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Tool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Tool {
+    const NAME: &'static str = "Tool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "fileSearch" => 0,
+            "urlContext" => 1,
+            "googleSearchRetrieval" => 2,
+            "functionDeclarations" => 3,
+            "codeExecution" => 4,
+            "computerUse" => 5,
+            "googleMaps" => 6,
+            "googleSearch" => 7,
+            "mcpServers" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_search, "fileSearch", map),
+            1 => ::aigw_wire::object::read(&mut self.url_context, "urlContext", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.google_search_retrieval,
+                "googleSearchRetrieval",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(
+                &mut self.function_declarations,
+                "functionDeclarations",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.code_execution, "codeExecution", map),
+            5 => ::aigw_wire::object::read(&mut self.computer_use, "computerUse", map),
+            6 => ::aigw_wire::object::read(&mut self.google_maps, "googleMaps", map),
+            7 => ::aigw_wire::object::read(&mut self.google_search, "googleSearch", map),
+            8 => ::aigw_wire::object::read(&mut self.mcp_servers, "mcpServers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Tool {
@@ -2468,32 +3339,67 @@ impl Tool {
 ///
 /// Spec: `ToolConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolConfig {
     /// Optional. Function calling config.
     #[serde(
         rename = "functionCallingConfig",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub function_calling_config: Maybe<FunctionCallingConfig>,
     /// Optional. Retrieval config.
-    #[serde(
-        rename = "retrievalConfig",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "retrievalConfig", skip_serializing_if = "Maybe::is_absent")]
     pub retrieval_config: Maybe<RetrievalConfig>,
     /// Optional. If true, the API response will include the server-side tool calls and responses within the `Content` message. This allows clients to observe the server's tool interactions.
     #[serde(
         rename = "includeServerSideToolInvocations",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub include_server_side_tool_invocations: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolConfig {
+    const NAME: &'static str = "ToolConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "functionCallingConfig" => 0,
+            "retrievalConfig" => 1,
+            "includeServerSideToolInvocations" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.function_calling_config,
+                "functionCallingConfig",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.retrieval_config, "retrievalConfig", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.include_server_side_tool_invocations,
+                "includeServerSideToolInvocations",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolConfig {
@@ -2523,25 +3429,58 @@ impl ::aigw_wire::Unknowns for ToolConfig {
 ///
 /// Spec: `TranslationConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TranslationConfig {
     /// Optional. If true, the model will generate audio when the target language is spoken, essentially it will parrot the input. If false, we will not produce audio for the target language.
     #[serde(
         rename = "echoTargetLanguage",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub echo_target_language: Maybe<bool>,
     /// Required. The target language for translation. Supported values are BCP-47 language codes (e.g. "en", "es", "fr").
     #[serde(
         rename = "targetLanguageCode",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub target_language_code: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TranslationConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TranslationConfig {
+    const NAME: &'static str = "TranslationConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "echoTargetLanguage" => 0,
+            "targetLanguageCode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => {
+                ::aigw_wire::object::read(&mut self.echo_target_language, "echoTargetLanguage", map)
+            }
+            1 => {
+                ::aigw_wire::object::read(&mut self.target_language_code, "targetLanguageCode", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TranslationConfig {
@@ -2566,18 +3505,50 @@ pub type UrlContext = Map<String, Value>;
 ///
 /// Spec: `VoiceConfig`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "count_tokens", feature = "generate"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct VoiceConfig {
     /// The configuration for the prebuilt voice to use.
     #[serde(
         rename = "prebuiltVoiceConfig",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub prebuilt_voice_config: Maybe<PrebuiltVoiceConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for VoiceConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for VoiceConfig {
+    const NAME: &'static str = "VoiceConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "prebuiltVoiceConfig" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.prebuilt_voice_config,
+                "prebuiltVoiceConfig",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for VoiceConfig {

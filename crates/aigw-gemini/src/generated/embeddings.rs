@@ -27,14 +27,43 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `BatchEmbedContentsRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct BatchEmbedContentsRequest {
     /// Required. Embed requests for the batch. The model in each of these requests must match the model specified `BatchEmbedContentsRequest.model`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub requests: Maybe<Vec<EmbedContentRequest>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for BatchEmbedContentsRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for BatchEmbedContentsRequest {
+    const NAME: &'static str = "BatchEmbedContentsRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "requests" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.requests, "requests", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for BatchEmbedContentsRequest {
@@ -52,21 +81,48 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsRequest {
 ///
 /// Spec: `BatchEmbedContentsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct BatchEmbedContentsResponse {
     /// Output only. The embeddings for each request, in the same order as provided in the batch request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub embeddings: Maybe<Vec<ContentEmbedding>>,
     /// Output only. The usage metadata for the request.
-    #[serde(
-        rename = "usageMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "usageMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub usage_metadata: Maybe<EmbeddingUsageMetadata>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for BatchEmbedContentsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for BatchEmbedContentsResponse {
+    const NAME: &'static str = "BatchEmbedContentsResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "embeddings" => 0,
+            "usageMetadata" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.embeddings, "embeddings", map),
+            1 => ::aigw_wire::object::read(&mut self.usage_metadata, "usageMetadata", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for BatchEmbedContentsResponse {
@@ -85,17 +141,48 @@ impl ::aigw_wire::Unknowns for BatchEmbedContentsResponse {
 ///
 /// Spec: `ContentEmbedding`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContentEmbedding {
     /// This field stores the soft tokens tensor frame shape (e.g. [1, 1, 256, 2048]).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub shape: Maybe<Vec<Number>>,
     /// The embedding values. This is for 3P users only and will not be populated for 1P calls.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub values: Maybe<Vec<Number>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContentEmbedding {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContentEmbedding {
+    const NAME: &'static str = "ContentEmbedding";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "shape" => 0,
+            "values" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.shape, "shape", map),
+            1 => ::aigw_wire::object::read(&mut self.values, "values", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContentEmbedding {
@@ -114,45 +201,82 @@ impl ::aigw_wire::Unknowns for ContentEmbedding {
 ///
 /// Spec: `EmbedContentConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EmbedContentConfig {
     /// Optional. The title for the text.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Optional. Whether to silently truncate the input content if it's longer than the maximum sequence length.
-    #[serde(
-        rename = "autoTruncate",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "autoTruncate", skip_serializing_if = "Maybe::is_absent")]
     pub auto_truncate: Maybe<bool>,
     /// Optional. Reduced dimension for the output embedding. If set, excessive values in the output embedding are truncated from the end.
     #[serde(
         rename = "outputDimensionality",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub output_dimensionality: Maybe<Number>,
     /// Optional. Whether to enable OCR for document content.
-    #[serde(
-        rename = "documentOcr",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "documentOcr", skip_serializing_if = "Maybe::is_absent")]
     pub document_ocr: Maybe<bool>,
     /// Optional. Whether to extract audio from video content.
     #[serde(
         rename = "audioTrackExtraction",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub audio_track_extraction: Maybe<bool>,
     /// Optional. The task type of the embedding.
-    #[serde(rename = "taskType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "taskType", skip_serializing_if = "Maybe::is_absent")]
     pub task_type: Maybe<EmbedContentConfigTaskType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EmbedContentConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EmbedContentConfig {
+    const NAME: &'static str = "EmbedContentConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "title" => 0,
+            "autoTruncate" => 1,
+            "outputDimensionality" => 2,
+            "documentOcr" => 3,
+            "audioTrackExtraction" => 4,
+            "taskType" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            1 => ::aigw_wire::object::read(&mut self.auto_truncate, "autoTruncate", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.output_dimensionality,
+                "outputDimensionality",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(&mut self.document_ocr, "documentOcr", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.audio_track_extraction,
+                "audioTrackExtraction",
+                map,
+            ),
+            5 => ::aigw_wire::object::read(&mut self.task_type, "taskType", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EmbedContentConfig {
@@ -203,37 +327,80 @@ impl ::aigw_wire::Unknowns for EmbedContentConfig {
 ///
 /// Spec: `EmbedContentRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EmbedContentRequest {
     /// Required. The model's resource name. This serves as an ID for the Model to use. This name should match a model name returned by the `ListModels` method. Format: `models/{model}`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// Deprecated. Optional. Deprecated: Please use EmbedContentConfig.output_dimensionality instead. Optional reduced dimension for the output embedding. If set, excessive values in the output embedding are truncated from the end. Supported by newer models since 2024 only. You cannot set this value if using the earlier model (`models/embedding-001`).
     #[serde(
         rename = "outputDimensionality",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub output_dimensionality: Maybe<Number>,
     /// Deprecated. Optional. Deprecated: Please use EmbedContentConfig.title instead. An optional title for the text. Only applicable when TaskType is `RETRIEVAL_DOCUMENT`. Note: Specifying a `title` for `RETRIEVAL_DOCUMENT` provides better quality embeddings for retrieval.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Optional. Configuration for the EmbedContent request.
     #[serde(
         rename = "embedContentConfig",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub embed_content_config: Maybe<EmbedContentConfig>,
     /// Required. The content to embed. Only the `parts.text` fields will be counted.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Content>,
     /// Deprecated. Optional. Deprecated: Please use EmbedContentConfig.task_type instead. Optional task type for which the embeddings will be used. Not supported on earlier models (`models/embedding-001`).
-    #[serde(rename = "taskType", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "taskType", skip_serializing_if = "Maybe::is_absent")]
     pub task_type: Maybe<EmbedContentRequestTaskType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EmbedContentRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EmbedContentRequest {
+    const NAME: &'static str = "EmbedContentRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "model" => 0,
+            "outputDimensionality" => 1,
+            "title" => 2,
+            "embedContentConfig" => 3,
+            "content" => 4,
+            "taskType" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.output_dimensionality,
+                "outputDimensionality",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => {
+                ::aigw_wire::object::read(&mut self.embed_content_config, "embedContentConfig", map)
+            }
+            4 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            5 => ::aigw_wire::object::read(&mut self.task_type, "taskType", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EmbedContentRequest {
@@ -279,21 +446,48 @@ impl ::aigw_wire::Unknowns for EmbedContentRequest {
 ///
 /// Spec: `EmbedContentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EmbedContentResponse {
     /// Output only. The embedding generated from the input content.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub embedding: Maybe<ContentEmbedding>,
     /// Output only. The usage metadata for the request.
-    #[serde(
-        rename = "usageMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "usageMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub usage_metadata: Maybe<EmbeddingUsageMetadata>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EmbedContentResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EmbedContentResponse {
+    const NAME: &'static str = "EmbedContentResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "embedding" => 0,
+            "usageMetadata" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.embedding, "embedding", map),
+            1 => ::aigw_wire::object::read(&mut self.usage_metadata, "usageMetadata", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EmbedContentResponse {
@@ -312,25 +506,53 @@ impl ::aigw_wire::Unknowns for EmbedContentResponse {
 ///
 /// Spec: `EmbeddingUsageMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EmbeddingUsageMetadata {
     /// Output only. Number of tokens in the prompt.
-    #[serde(
-        rename = "promptTokenCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "promptTokenCount", skip_serializing_if = "Maybe::is_absent")]
     pub prompt_token_count: Maybe<Number>,
     /// Output only. List of modalities that were processed in the request input.
     #[serde(
         rename = "promptTokenDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub prompt_token_details: Maybe<Vec<ModalityTokenCount>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EmbeddingUsageMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EmbeddingUsageMetadata {
+    const NAME: &'static str = "EmbeddingUsageMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "promptTokenCount" => 0,
+            "promptTokenDetails" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.prompt_token_count, "promptTokenCount", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.prompt_token_details, "promptTokenDetails", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EmbeddingUsageMetadata {

@@ -26,14 +26,43 @@ use ::serde_json::{Map, Number, Value};
 /// The error body: `{"error": {code, message, status, details}}` (the discovery document describes no error body).
 ///
 /// Spec: `ErrorResponse`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ErrorResponse {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error: Maybe<ErrorStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ErrorResponse {
+    const NAME: &'static str = "ErrorResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "error" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.error, "error", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ErrorResponse {
@@ -60,23 +89,58 @@ impl ErrorResponse {
 /// `google.rpc.Status` as the error envelope carries it, with the `status` name the document's `Status` lacks.
 ///
 /// Spec: `ErrorStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ErrorStatus {
     /// The HTTP status code.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<Number>,
     /// A developer-facing error message.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// The canonical code name, e.g. `INVALID_ARGUMENT`, `NOT_FOUND`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<String>,
     /// Typed error details, each with an `@type`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub details: Maybe<Vec<Map<String, Value>>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ErrorStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ErrorStatus {
+    const NAME: &'static str = "ErrorStatus";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "code" => 0,
+            "message" => 1,
+            "status" => 2,
+            "details" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            1 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.details, "details", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ErrorStatus {

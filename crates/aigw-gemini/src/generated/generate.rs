@@ -27,25 +27,55 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `AttributionSourceId`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct AttributionSourceId {
     /// Identifier for an inline passage.
-    #[serde(
-        rename = "groundingPassage",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "groundingPassage", skip_serializing_if = "Maybe::is_absent")]
     pub grounding_passage: Maybe<GroundingPassageId>,
     /// Identifier for a `Chunk` fetched via Semantic Retriever.
     #[serde(
         rename = "semanticRetrieverChunk",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub semantic_retriever_chunk: Maybe<SemanticRetrieverChunk>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for AttributionSourceId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for AttributionSourceId {
+    const NAME: &'static str = "AttributionSourceId";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "groundingPassage" => 0,
+            "semanticRetrieverChunk" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.grounding_passage, "groundingPassage", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.semantic_retriever_chunk,
+                "semanticRetrieverChunk",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for AttributionSourceId {
@@ -69,87 +99,110 @@ impl ::aigw_wire::Unknowns for AttributionSourceId {
 ///
 /// Spec: `Candidate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Candidate {
     /// Output only. Citation information for model-generated candidate. This field may be populated with recitation information for any text included in the `content`. These are passages that are "recited" from copyrighted material in the foundational LLM's training data.
-    #[serde(
-        rename = "citationMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "citationMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub citation_metadata: Maybe<CitationMetadata>,
     /// Output only. Average log probability score of the candidate.
-    #[serde(
-        rename = "avgLogprobs",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "avgLogprobs", skip_serializing_if = "Maybe::is_absent")]
     pub avg_logprobs: Maybe<Number>,
     /// Output only. Index of the candidate in the list of response candidates.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// List of ratings for the safety of a response candidate. There is at most one rating per category.
-    #[serde(
-        rename = "safetyRatings",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "safetyRatings", skip_serializing_if = "Maybe::is_absent")]
     pub safety_ratings: Maybe<Vec<SafetyRating>>,
     /// Output only. Generated content returned from the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Content>,
     /// Optional. Output only. Details the reason why the model stopped generating tokens. This is populated only when `finish_reason` is set.
-    #[serde(
-        rename = "finishMessage",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "finishMessage", skip_serializing_if = "Maybe::is_absent")]
     pub finish_message: Maybe<String>,
     /// Output only. Token count for this candidate.
-    #[serde(
-        rename = "tokenCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "tokenCount", skip_serializing_if = "Maybe::is_absent")]
     pub token_count: Maybe<Number>,
     /// Output only. Metadata related to url context retrieval tool.
     #[serde(
         rename = "urlContextMetadata",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub url_context_metadata: Maybe<UrlContextMetadata>,
     /// Optional. Output only. The reason why the model stopped generating tokens. If empty, the model has not stopped generating tokens.
-    #[serde(
-        rename = "finishReason",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "finishReason", skip_serializing_if = "Maybe::is_absent")]
     pub finish_reason: Maybe<CandidateFinishReason>,
     /// Output only. Grounding metadata for the candidate. This field is populated for `GenerateContent` calls.
-    #[serde(
-        rename = "groundingMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "groundingMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub grounding_metadata: Maybe<GroundingMetadata>,
     /// Output only. Log-likelihood scores for the response tokens and top tokens
-    #[serde(
-        rename = "logprobsResult",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "logprobsResult", skip_serializing_if = "Maybe::is_absent")]
     pub logprobs_result: Maybe<LogprobsResult>,
     /// Output only. Attribution information for sources that contributed to a grounded answer. This field is populated for `GenerateAnswer` calls.
     #[serde(
         rename = "groundingAttributions",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub grounding_attributions: Maybe<Vec<GroundingAttribution>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Candidate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Candidate {
+    const NAME: &'static str = "Candidate";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "citationMetadata" => 0,
+            "avgLogprobs" => 1,
+            "index" => 2,
+            "safetyRatings" => 3,
+            "content" => 4,
+            "finishMessage" => 5,
+            "tokenCount" => 6,
+            "urlContextMetadata" => 7,
+            "finishReason" => 8,
+            "groundingMetadata" => 9,
+            "logprobsResult" => 10,
+            "groundingAttributions" => 11,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.citation_metadata, "citationMetadata", map),
+            1 => ::aigw_wire::object::read(&mut self.avg_logprobs, "avgLogprobs", map),
+            2 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            3 => ::aigw_wire::object::read(&mut self.safety_ratings, "safetyRatings", map),
+            4 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            5 => ::aigw_wire::object::read(&mut self.finish_message, "finishMessage", map),
+            6 => ::aigw_wire::object::read(&mut self.token_count, "tokenCount", map),
+            7 => {
+                ::aigw_wire::object::read(&mut self.url_context_metadata, "urlContextMetadata", map)
+            }
+            8 => ::aigw_wire::object::read(&mut self.finish_reason, "finishReason", map),
+            9 => ::aigw_wire::object::read(&mut self.grounding_metadata, "groundingMetadata", map),
+            10 => ::aigw_wire::object::read(&mut self.logprobs_result, "logprobsResult", map),
+            11 => ::aigw_wire::object::read(
+                &mut self.grounding_attributions,
+                "groundingAttributions",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Candidate {
@@ -213,18 +266,43 @@ impl ::aigw_wire::Unknowns for Candidate {
 ///
 /// Spec: `CitationMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CitationMetadata {
     /// Citations to sources for a specific response.
-    #[serde(
-        rename = "citationSources",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "citationSources", skip_serializing_if = "Maybe::is_absent")]
     pub citation_sources: Maybe<Vec<CitationSource>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CitationMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CitationMetadata {
+    const NAME: &'static str = "CitationMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "citationSources" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.citation_sources, "citationSources", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CitationMetadata {
@@ -242,27 +320,58 @@ impl ::aigw_wire::Unknowns for CitationMetadata {
 ///
 /// Spec: `CitationSource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CitationSource {
     /// Optional. Start of segment of the response that is attributed to this source. Index indicates the start of the segment, measured in bytes.
-    #[serde(
-        rename = "startIndex",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "startIndex", skip_serializing_if = "Maybe::is_absent")]
     pub start_index: Maybe<Number>,
     /// Optional. End of the attributed segment, exclusive.
-    #[serde(rename = "endIndex", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "endIndex", skip_serializing_if = "Maybe::is_absent")]
     pub end_index: Maybe<Number>,
     /// Optional. URI that is attributed as a source for a portion of the text.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub uri: Maybe<String>,
     /// Optional. License for the GitHub project that is attributed as a source for segment. License info is required for code citations.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub license: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CitationSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CitationSource {
+    const NAME: &'static str = "CitationSource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "startIndex" => 0,
+            "endIndex" => 1,
+            "uri" => 2,
+            "license" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.start_index, "startIndex", map),
+            1 => ::aigw_wire::object::read(&mut self.end_index, "endIndex", map),
+            2 => ::aigw_wire::object::read(&mut self.uri, "uri", map),
+            3 => ::aigw_wire::object::read(&mut self.license, "license", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CitationSource {
@@ -283,49 +392,68 @@ impl ::aigw_wire::Unknowns for CitationSource {
 ///
 /// Spec: `GenerateContentResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GenerateContentResponse {
     /// Output only. The current model status of this model.
-    #[serde(
-        rename = "modelStatus",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "modelStatus", skip_serializing_if = "Maybe::is_absent")]
     pub model_status: Maybe<ModelStatus>,
     /// Candidate responses from the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub candidates: Maybe<Vec<Candidate>>,
     /// Output only. response_id is used to identify each response.
-    #[serde(
-        rename = "responseId",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "responseId", skip_serializing_if = "Maybe::is_absent")]
     pub response_id: Maybe<String>,
     /// Returns the prompt's feedback related to the content filters.
-    #[serde(
-        rename = "promptFeedback",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "promptFeedback", skip_serializing_if = "Maybe::is_absent")]
     pub prompt_feedback: Maybe<PromptFeedback>,
     /// Output only. The model version used to generate the response.
-    #[serde(
-        rename = "modelVersion",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "modelVersion", skip_serializing_if = "Maybe::is_absent")]
     pub model_version: Maybe<String>,
     /// Output only. Metadata on the generation requests' token usage.
-    #[serde(
-        rename = "usageMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "usageMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub usage_metadata: Maybe<UsageMetadata>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GenerateContentResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GenerateContentResponse {
+    const NAME: &'static str = "GenerateContentResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "modelStatus" => 0,
+            "candidates" => 1,
+            "responseId" => 2,
+            "promptFeedback" => 3,
+            "modelVersion" => 4,
+            "usageMetadata" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model_status, "modelStatus", map),
+            1 => ::aigw_wire::object::read(&mut self.candidates, "candidates", map),
+            2 => ::aigw_wire::object::read(&mut self.response_id, "responseId", map),
+            3 => ::aigw_wire::object::read(&mut self.prompt_feedback, "promptFeedback", map),
+            4 => ::aigw_wire::object::read(&mut self.model_version, "modelVersion", map),
+            5 => ::aigw_wire::object::read(&mut self.usage_metadata, "usageMetadata", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GenerateContentResponse {
@@ -348,35 +476,65 @@ impl ::aigw_wire::Unknowns for GenerateContentResponse {
 ///
 /// Spec: `GoogleAiGenerativelanguageV1betaGroundingSupport`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GoogleAiGenerativelanguageV1betaGroundingSupport {
     /// Optional. A list of indices (into 'grounding_chunk' in `response.candidate.grounding_metadata`) specifying the citations associated with the claim. For instance [1,3,4] means that grounding_chunk[1], grounding_chunk[3], grounding_chunk[4] are the retrieved content attributed to the claim. If the response is streaming, the grounding_chunk_indices refer to the indices across all responses. It is the client's responsibility to accumulate the grounding chunks from all responses (while maintaining the same order).
     #[serde(
         rename = "groundingChunkIndices",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub grounding_chunk_indices: Maybe<Vec<Number>>,
     /// Optional. Confidence score of the support references. Ranges from 0 to 1. 1 is the most confident. This list must have the same size as the grounding_chunk_indices.
-    #[serde(
-        rename = "confidenceScores",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "confidenceScores", skip_serializing_if = "Maybe::is_absent")]
     pub confidence_scores: Maybe<Vec<Number>>,
     /// Segment of the content this support belongs to.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub segment: Maybe<GoogleAiGenerativelanguageV1betaSegment>,
     /// Output only. Indices into the `parts` field of the candidate's content. These indices specify which rendered parts are associated with this support source.
-    #[serde(
-        rename = "renderedParts",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "renderedParts", skip_serializing_if = "Maybe::is_absent")]
     pub rendered_parts: Maybe<Vec<Number>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GoogleAiGenerativelanguageV1betaGroundingSupport {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GoogleAiGenerativelanguageV1betaGroundingSupport {
+    const NAME: &'static str = "GoogleAiGenerativelanguageV1betaGroundingSupport";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "groundingChunkIndices" => 0,
+            "confidenceScores" => 1,
+            "segment" => 2,
+            "renderedParts" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.grounding_chunk_indices,
+                "groundingChunkIndices",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.confidence_scores, "confidenceScores", map),
+            2 => ::aigw_wire::object::read(&mut self.segment, "segment", map),
+            3 => ::aigw_wire::object::read(&mut self.rendered_parts, "renderedParts", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaGroundingSupport {
@@ -402,31 +560,58 @@ impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaGroundingSupport 
 ///
 /// Spec: `GoogleAiGenerativelanguageV1betaSegment`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GoogleAiGenerativelanguageV1betaSegment {
     /// The index of a Part object within its parent Content object.
-    #[serde(
-        rename = "partIndex",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "partIndex", skip_serializing_if = "Maybe::is_absent")]
     pub part_index: Maybe<Number>,
     /// Start index in the given Part, measured in bytes. Offset from the start of the Part, inclusive, starting at zero.
-    #[serde(
-        rename = "startIndex",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "startIndex", skip_serializing_if = "Maybe::is_absent")]
     pub start_index: Maybe<Number>,
     /// End index in the given Part, measured in bytes. Offset from the start of the Part, exclusive, starting at zero.
-    #[serde(rename = "endIndex", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "endIndex", skip_serializing_if = "Maybe::is_absent")]
     pub end_index: Maybe<Number>,
     /// The text corresponding to the segment from the response.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GoogleAiGenerativelanguageV1betaSegment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GoogleAiGenerativelanguageV1betaSegment {
+    const NAME: &'static str = "GoogleAiGenerativelanguageV1betaSegment";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "partIndex" => 0,
+            "startIndex" => 1,
+            "endIndex" => 2,
+            "text" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.part_index, "partIndex", map),
+            1 => ::aigw_wire::object::read(&mut self.start_index, "startIndex", map),
+            2 => ::aigw_wire::object::read(&mut self.end_index, "endIndex", map),
+            3 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaSegment {
@@ -447,17 +632,48 @@ impl ::aigw_wire::Unknowns for GoogleAiGenerativelanguageV1betaSegment {
 ///
 /// Spec: `GroundingAttribution`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingAttribution {
     /// Grounding source content that makes up this attribution.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Content>,
     /// Output only. Identifier for the source contributing to this attribution.
-    #[serde(rename = "sourceId", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "sourceId", skip_serializing_if = "Maybe::is_absent")]
     pub source_id: Maybe<AttributionSourceId>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingAttribution {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingAttribution {
+    const NAME: &'static str = "GroundingAttribution";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "sourceId" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.source_id, "sourceId", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingAttribution {
@@ -476,27 +692,58 @@ impl ::aigw_wire::Unknowns for GroundingAttribution {
 ///
 /// Spec: `GroundingChunk`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingChunk {
     /// Optional. Grounding chunk from image search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image: Maybe<Image>,
     /// Optional. Grounding chunk from context retrieved by the file search tool.
-    #[serde(
-        rename = "retrievedContext",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "retrievedContext", skip_serializing_if = "Maybe::is_absent")]
     pub retrieved_context: Maybe<RetrievedContext>,
     /// Grounding chunk from the web.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub web: Maybe<Web>,
     /// Optional. Grounding chunk from Google Maps.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub maps: Maybe<Maps>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingChunk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingChunk {
+    const NAME: &'static str = "GroundingChunk";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "image" => 0,
+            "retrievedContext" => 1,
+            "web" => 2,
+            "maps" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.image, "image", map),
+            1 => ::aigw_wire::object::read(&mut self.retrieved_context, "retrievedContext", map),
+            2 => ::aigw_wire::object::read(&mut self.web, "web", map),
+            3 => ::aigw_wire::object::read(&mut self.maps, "maps", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingChunk {
@@ -517,35 +764,58 @@ impl ::aigw_wire::Unknowns for GroundingChunk {
 ///
 /// Spec: `GroundingChunkCustomMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingChunkCustomMetadata {
     /// Optional. The string value of the metadata.
-    #[serde(
-        rename = "stringValue",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "stringValue", skip_serializing_if = "Maybe::is_absent")]
     pub string_value: Maybe<String>,
     /// The key of the metadata.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub key: Maybe<String>,
     /// Optional. A list of string values for the metadata.
-    #[serde(
-        rename = "stringListValue",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "stringListValue", skip_serializing_if = "Maybe::is_absent")]
     pub string_list_value: Maybe<GroundingChunkStringList>,
     /// Optional. The numeric value of the metadata. The expected range for this value depends on the specific `key` used.
-    #[serde(
-        rename = "numericValue",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "numericValue", skip_serializing_if = "Maybe::is_absent")]
     pub numeric_value: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingChunkCustomMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingChunkCustomMetadata {
+    const NAME: &'static str = "GroundingChunkCustomMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "stringValue" => 0,
+            "key" => 1,
+            "stringListValue" => 2,
+            "numericValue" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.string_value, "stringValue", map),
+            1 => ::aigw_wire::object::read(&mut self.key, "key", map),
+            2 => ::aigw_wire::object::read(&mut self.string_list_value, "stringListValue", map),
+            3 => ::aigw_wire::object::read(&mut self.numeric_value, "numericValue", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingChunkCustomMetadata {
@@ -566,14 +836,43 @@ impl ::aigw_wire::Unknowns for GroundingChunkCustomMetadata {
 ///
 /// Spec: `GroundingChunkStringList`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingChunkStringList {
     /// The string values of the list.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub values: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingChunkStringList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingChunkStringList {
+    const NAME: &'static str = "GroundingChunkStringList";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "values" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.values, "values", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingChunkStringList {
@@ -591,60 +890,85 @@ impl ::aigw_wire::Unknowns for GroundingChunkStringList {
 ///
 /// Spec: `GroundingMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingMetadata {
     /// Optional. Google search entry for the following-up web searches.
-    #[serde(
-        rename = "searchEntryPoint",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "searchEntryPoint", skip_serializing_if = "Maybe::is_absent")]
     pub search_entry_point: Maybe<SearchEntryPoint>,
     /// Web search queries for the following-up web search.
-    #[serde(
-        rename = "webSearchQueries",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "webSearchQueries", skip_serializing_if = "Maybe::is_absent")]
     pub web_search_queries: Maybe<Vec<String>>,
     /// Optional. Resource name of the Google Maps widget context token that can be used with the PlacesContextElement widget in order to render contextual data. Only populated in the case that grounding with Google Maps is enabled.
     #[serde(
         rename = "googleMapsWidgetContextToken",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub google_maps_widget_context_token: Maybe<String>,
     /// Image search queries used for grounding.
     #[serde(
         rename = "imageSearchQueries",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub image_search_queries: Maybe<Vec<String>>,
     /// List of grounding support.
-    #[serde(
-        rename = "groundingSupports",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "groundingSupports", skip_serializing_if = "Maybe::is_absent")]
     pub grounding_supports: Maybe<Vec<GoogleAiGenerativelanguageV1betaGroundingSupport>>,
     /// Metadata related to retrieval in the grounding flow.
-    #[serde(
-        rename = "retrievalMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "retrievalMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub retrieval_metadata: Maybe<RetrievalMetadata>,
     /// List of supporting references retrieved from specified grounding source. When streaming, this only contains the grounding chunks that have not been included in the grounding metadata of previous responses.
-    #[serde(
-        rename = "groundingChunks",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "groundingChunks", skip_serializing_if = "Maybe::is_absent")]
     pub grounding_chunks: Maybe<Vec<GroundingChunk>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingMetadata {
+    const NAME: &'static str = "GroundingMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "searchEntryPoint" => 0,
+            "webSearchQueries" => 1,
+            "googleMapsWidgetContextToken" => 2,
+            "imageSearchQueries" => 3,
+            "groundingSupports" => 4,
+            "retrievalMetadata" => 5,
+            "groundingChunks" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.search_entry_point, "searchEntryPoint", map),
+            1 => ::aigw_wire::object::read(&mut self.web_search_queries, "webSearchQueries", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.google_maps_widget_context_token,
+                "googleMapsWidgetContextToken",
+                map,
+            ),
+            3 => {
+                ::aigw_wire::object::read(&mut self.image_search_queries, "imageSearchQueries", map)
+            }
+            4 => ::aigw_wire::object::read(&mut self.grounding_supports, "groundingSupports", map),
+            5 => ::aigw_wire::object::read(&mut self.retrieval_metadata, "retrievalMetadata", map),
+            6 => ::aigw_wire::object::read(&mut self.grounding_chunks, "groundingChunks", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingMetadata {
@@ -673,25 +997,48 @@ impl ::aigw_wire::Unknowns for GroundingMetadata {
 ///
 /// Spec: `GroundingPassageId`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct GroundingPassageId {
     /// Output only. ID of the passage matching the `GenerateAnswerRequest`'s `GroundingPassage.id`.
-    #[serde(
-        rename = "passageId",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "passageId", skip_serializing_if = "Maybe::is_absent")]
     pub passage_id: Maybe<String>,
     /// Output only. Index of the part within the `GenerateAnswerRequest`'s `GroundingPassage.content`.
-    #[serde(
-        rename = "partIndex",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "partIndex", skip_serializing_if = "Maybe::is_absent")]
     pub part_index: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for GroundingPassageId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for GroundingPassageId {
+    const NAME: &'static str = "GroundingPassageId";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "passageId" => 0,
+            "partIndex" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.passage_id, "passageId", map),
+            1 => ::aigw_wire::object::read(&mut self.part_index, "partIndex", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for GroundingPassageId {
@@ -710,27 +1057,58 @@ impl ::aigw_wire::Unknowns for GroundingPassageId {
 ///
 /// Spec: `Image`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Image {
     /// The image asset URL.
-    #[serde(rename = "imageUri", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "imageUri", skip_serializing_if = "Maybe::is_absent")]
     pub image_uri: Maybe<String>,
     /// The web page URI for attribution.
-    #[serde(
-        rename = "sourceUri",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sourceUri", skip_serializing_if = "Maybe::is_absent")]
     pub source_uri: Maybe<String>,
     /// The title of the web page that the image is from.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// The root domain of the web page that the image is from, e.g. "example.com".
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub domain: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Image {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Image {
+    const NAME: &'static str = "Image";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "imageUri" => 0,
+            "sourceUri" => 1,
+            "title" => 2,
+            "domain" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.image_uri, "imageUri", map),
+            1 => ::aigw_wire::object::read(&mut self.source_uri, "sourceUri", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.domain, "domain", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Image {
@@ -751,32 +1129,53 @@ impl ::aigw_wire::Unknowns for Image {
 ///
 /// Spec: `LogprobsResult`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LogprobsResult {
     /// Length = total number of decoding steps.
-    #[serde(
-        rename = "topCandidates",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "topCandidates", skip_serializing_if = "Maybe::is_absent")]
     pub top_candidates: Maybe<Vec<TopCandidates>>,
     /// Sum of log probabilities for all tokens.
-    #[serde(
-        rename = "logProbabilitySum",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "logProbabilitySum", skip_serializing_if = "Maybe::is_absent")]
     pub log_probability_sum: Maybe<Number>,
     /// Length = total number of decoding steps. The chosen candidates may or may not be in top_candidates.
-    #[serde(
-        rename = "chosenCandidates",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "chosenCandidates", skip_serializing_if = "Maybe::is_absent")]
     pub chosen_candidates: Maybe<Vec<LogprobsResultCandidate>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LogprobsResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LogprobsResult {
+    const NAME: &'static str = "LogprobsResult";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "topCandidates" => 0,
+            "logProbabilitySum" => 1,
+            "chosenCandidates" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.top_candidates, "topCandidates", map),
+            1 => ::aigw_wire::object::read(&mut self.log_probability_sum, "logProbabilitySum", map),
+            2 => ::aigw_wire::object::read(&mut self.chosen_candidates, "chosenCandidates", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LogprobsResult {
@@ -796,24 +1195,53 @@ impl ::aigw_wire::Unknowns for LogprobsResult {
 ///
 /// Spec: `LogprobsResultCandidate`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LogprobsResultCandidate {
     /// The candidate’s token id value.
-    #[serde(rename = "tokenId", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "tokenId", skip_serializing_if = "Maybe::is_absent")]
     pub token_id: Maybe<Number>,
     /// The candidate’s token string value.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// The candidate's log probability.
-    #[serde(
-        rename = "logProbability",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "logProbability", skip_serializing_if = "Maybe::is_absent")]
     pub log_probability: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LogprobsResultCandidate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LogprobsResultCandidate {
+    const NAME: &'static str = "LogprobsResultCandidate";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tokenId" => 0,
+            "token" => 1,
+            "logProbability" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token_id, "tokenId", map),
+            1 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            2 => ::aigw_wire::object::read(&mut self.log_probability, "logProbability", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LogprobsResultCandidate {
@@ -833,30 +1261,68 @@ impl ::aigw_wire::Unknowns for LogprobsResultCandidate {
 ///
 /// Spec: `Maps`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Maps {
     /// Sources that provide answers about the features of a given place in Google Maps.
     #[serde(
         rename = "placeAnswerSources",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub place_answer_sources: Maybe<PlaceAnswerSources>,
     /// URI reference of the place.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub uri: Maybe<String>,
     /// Title of the place.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Text description of the place answer.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The ID of the place, in `places/{place_id}` format. A user can use this ID to look up that place.
-    #[serde(rename = "placeId", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "placeId", skip_serializing_if = "Maybe::is_absent")]
     pub place_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Maps {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Maps {
+    const NAME: &'static str = "Maps";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "placeAnswerSources" => 0,
+            "uri" => 1,
+            "title" => 2,
+            "text" => 3,
+            "placeId" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => {
+                ::aigw_wire::object::read(&mut self.place_answer_sources, "placeAnswerSources", map)
+            }
+            1 => ::aigw_wire::object::read(&mut self.uri, "uri", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            4 => ::aigw_wire::object::read(&mut self.place_id, "placeId", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Maps {
@@ -878,28 +1344,53 @@ impl ::aigw_wire::Unknowns for Maps {
 ///
 /// Spec: `ModelStatus`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModelStatus {
     /// The time at which the model will be retired.
-    #[serde(
-        rename = "retirementTime",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "retirementTime", skip_serializing_if = "Maybe::is_absent")]
     pub retirement_time: Maybe<String>,
     /// The stage of the underlying model.
-    #[serde(
-        rename = "modelStage",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "modelStage", skip_serializing_if = "Maybe::is_absent")]
     pub model_stage: Maybe<ModelStatusModelStage>,
     /// A message explaining the model status.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModelStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModelStatus {
+    const NAME: &'static str = "ModelStatus";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "retirementTime" => 0,
+            "modelStage" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.retirement_time, "retirementTime", map),
+            1 => ::aigw_wire::object::read(&mut self.model_stage, "modelStage", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModelStatus {
@@ -936,18 +1427,43 @@ impl ::aigw_wire::Unknowns for ModelStatus {
 ///
 /// Spec: `PlaceAnswerSources`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PlaceAnswerSources {
     /// Snippets of reviews that are used to generate answers about the features of a given place in Google Maps.
-    #[serde(
-        rename = "reviewSnippets",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "reviewSnippets", skip_serializing_if = "Maybe::is_absent")]
     pub review_snippets: Maybe<Vec<ReviewSnippet>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PlaceAnswerSources {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PlaceAnswerSources {
+    const NAME: &'static str = "PlaceAnswerSources";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "reviewSnippets" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.review_snippets, "reviewSnippets", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PlaceAnswerSources {
@@ -965,25 +1481,48 @@ impl ::aigw_wire::Unknowns for PlaceAnswerSources {
 ///
 /// Spec: `PromptFeedback`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PromptFeedback {
     /// Optional. If set, the prompt was blocked and no candidates are returned. Rephrase the prompt.
-    #[serde(
-        rename = "blockReason",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "blockReason", skip_serializing_if = "Maybe::is_absent")]
     pub block_reason: Maybe<PromptFeedbackBlockReason>,
     /// Ratings for safety of the prompt. There is at most one rating per category.
-    #[serde(
-        rename = "safetyRatings",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "safetyRatings", skip_serializing_if = "Maybe::is_absent")]
     pub safety_ratings: Maybe<Vec<SafetyRating>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PromptFeedback {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PromptFeedback {
+    const NAME: &'static str = "PromptFeedback";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "blockReason" => 0,
+            "safetyRatings" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.block_reason, "blockReason", map),
+            1 => ::aigw_wire::object::read(&mut self.safety_ratings, "safetyRatings", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PromptFeedback {
@@ -1017,18 +1556,50 @@ impl ::aigw_wire::Unknowns for PromptFeedback {
 ///
 /// Spec: `RetrievalMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RetrievalMetadata {
     /// Optional. Score indicating how likely information from google search could help answer the prompt. The score is in the range [0, 1], where 0 is the least likely and 1 is the most likely. This score is only populated when google search grounding and dynamic retrieval is enabled. It will be compared to the threshold to determine whether to trigger google search.
     #[serde(
         rename = "googleSearchDynamicRetrievalScore",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub google_search_dynamic_retrieval_score: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RetrievalMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RetrievalMetadata {
+    const NAME: &'static str = "RetrievalMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "googleSearchDynamicRetrievalScore" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.google_search_dynamic_retrieval_score,
+                "googleSearchDynamicRetrievalScore",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RetrievalMetadata {
@@ -1051,44 +1622,73 @@ impl ::aigw_wire::Unknowns for RetrievalMetadata {
 ///
 /// Spec: `RetrievedContext`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RetrievedContext {
     /// Optional. Name of the `FileSearchStore` containing the document. Example: `fileSearchStores/123`
-    #[serde(
-        rename = "fileSearchStore",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "fileSearchStore", skip_serializing_if = "Maybe::is_absent")]
     pub file_search_store: Maybe<String>,
     /// Optional. URI reference of the semantic retrieval document.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub uri: Maybe<String>,
     /// Optional. Title of the document.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Optional. Text of the chunk.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Optional. User-provided metadata about the retrieved context.
-    #[serde(
-        rename = "customMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "customMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub custom_metadata: Maybe<Vec<GroundingChunkCustomMetadata>>,
     /// Optional. Page number of the retrieved context, if applicable.
-    #[serde(
-        rename = "pageNumber",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "pageNumber", skip_serializing_if = "Maybe::is_absent")]
     pub page_number: Maybe<Number>,
     /// Optional. The media blob resource name for multimodal file search results. Format: fileSearchStores/{file_search_store_id}/media/{blob_id}
-    #[serde(rename = "mediaId", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "mediaId", skip_serializing_if = "Maybe::is_absent")]
     pub media_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RetrievedContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RetrievedContext {
+    const NAME: &'static str = "RetrievedContext";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "fileSearchStore" => 0,
+            "uri" => 1,
+            "title" => 2,
+            "text" => 3,
+            "customMetadata" => 4,
+            "pageNumber" => 5,
+            "mediaId" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_search_store, "fileSearchStore", map),
+            1 => ::aigw_wire::object::read(&mut self.uri, "uri", map),
+            2 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            3 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            4 => ::aigw_wire::object::read(&mut self.custom_metadata, "customMetadata", map),
+            5 => ::aigw_wire::object::read(&mut self.page_number, "pageNumber", map),
+            6 => ::aigw_wire::object::read(&mut self.media_id, "mediaId", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RetrievedContext {
@@ -1112,24 +1712,53 @@ impl ::aigw_wire::Unknowns for RetrievedContext {
 ///
 /// Spec: `ReviewSnippet`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ReviewSnippet {
     /// Title of the review.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// A link that corresponds to the user review on Google Maps.
-    #[serde(
-        rename = "googleMapsUri",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "googleMapsUri", skip_serializing_if = "Maybe::is_absent")]
     pub google_maps_uri: Maybe<String>,
     /// The ID of the review snippet.
-    #[serde(rename = "reviewId", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "reviewId", skip_serializing_if = "Maybe::is_absent")]
     pub review_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReviewSnippet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ReviewSnippet {
+    const NAME: &'static str = "ReviewSnippet";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "title" => 0,
+            "googleMapsUri" => 1,
+            "reviewId" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            1 => ::aigw_wire::object::read(&mut self.google_maps_uri, "googleMapsUri", map),
+            2 => ::aigw_wire::object::read(&mut self.review_id, "reviewId", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ReviewSnippet {
@@ -1149,20 +1778,53 @@ impl ::aigw_wire::Unknowns for ReviewSnippet {
 ///
 /// Spec: `SafetyRating`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SafetyRating {
     /// Required. The category for this rating.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category: Maybe<SafetyRatingCategory>,
     /// Was this content blocked because of this rating?
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub blocked: Maybe<bool>,
     /// Required. The probability of harm for this content.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub probability: Maybe<SafetyRatingProbability>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SafetyRating {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SafetyRating {
+    const NAME: &'static str = "SafetyRating";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "category" => 0,
+            "blocked" => 1,
+            "probability" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.category, "category", map),
+            1 => ::aigw_wire::object::read(&mut self.blocked, "blocked", map),
+            2 => ::aigw_wire::object::read(&mut self.probability, "probability", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SafetyRating {
@@ -1218,21 +1880,48 @@ impl ::aigw_wire::Unknowns for SafetyRating {
 ///
 /// Spec: `SearchEntryPoint`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SearchEntryPoint {
     /// Optional. Web content snippet that can be embedded in a web page or an app webview.
-    #[serde(
-        rename = "renderedContent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "renderedContent", skip_serializing_if = "Maybe::is_absent")]
     pub rendered_content: Maybe<String>,
     /// Optional. Base64 encoded JSON representing array of tuple.
-    #[serde(rename = "sdkBlob", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "sdkBlob", skip_serializing_if = "Maybe::is_absent")]
     pub sdk_blob: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchEntryPoint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SearchEntryPoint {
+    const NAME: &'static str = "SearchEntryPoint";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "renderedContent" => 0,
+            "sdkBlob" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.rendered_content, "renderedContent", map),
+            1 => ::aigw_wire::object::read(&mut self.sdk_blob, "sdkBlob", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SearchEntryPoint {
@@ -1251,17 +1940,48 @@ impl ::aigw_wire::Unknowns for SearchEntryPoint {
 ///
 /// Spec: `SemanticRetrieverChunk`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SemanticRetrieverChunk {
     /// Output only. Name of the `Chunk` containing the attributed text. Example: `corpora/123/documents/abc/chunks/xyz`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub chunk: Maybe<String>,
     /// Output only. Name of the source matching the request's `SemanticRetrieverConfig.source`. Example: `corpora/123` or `corpora/123/documents/abc`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SemanticRetrieverChunk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SemanticRetrieverChunk {
+    const NAME: &'static str = "SemanticRetrieverChunk";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "chunk" => 0,
+            "source" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.chunk, "chunk", map),
+            1 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SemanticRetrieverChunk {
@@ -1280,14 +2000,43 @@ impl ::aigw_wire::Unknowns for SemanticRetrieverChunk {
 ///
 /// Spec: `TopCandidates`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TopCandidates {
     /// Sorted by log probability in descending order.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub candidates: Maybe<Vec<LogprobsResultCandidate>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TopCandidates {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TopCandidates {
+    const NAME: &'static str = "TopCandidates";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "candidates" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.candidates, "candidates", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TopCandidates {
@@ -1305,18 +2054,43 @@ impl ::aigw_wire::Unknowns for TopCandidates {
 ///
 /// Spec: `UrlContextMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct UrlContextMetadata {
     /// List of url context.
-    #[serde(
-        rename = "urlMetadata",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "urlMetadata", skip_serializing_if = "Maybe::is_absent")]
     pub url_metadata: Maybe<Vec<UrlMetadata>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for UrlContextMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for UrlContextMetadata {
+    const NAME: &'static str = "UrlContextMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "urlMetadata" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.url_metadata, "urlMetadata", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for UrlContextMetadata {
@@ -1334,25 +2108,53 @@ impl ::aigw_wire::Unknowns for UrlContextMetadata {
 ///
 /// Spec: `UrlMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct UrlMetadata {
     /// Retrieved url by the tool.
-    #[serde(
-        rename = "retrievedUrl",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "retrievedUrl", skip_serializing_if = "Maybe::is_absent")]
     pub retrieved_url: Maybe<String>,
     /// Status of the url retrieval.
     #[serde(
         rename = "urlRetrievalStatus",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub url_retrieval_status: Maybe<UrlMetadataUrlRetrievalStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for UrlMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for UrlMetadata {
+    const NAME: &'static str = "UrlMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "retrievedUrl" => 0,
+            "urlRetrievalStatus" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.retrieved_url, "retrievedUrl", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.url_retrieval_status, "urlRetrievalStatus", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for UrlMetadata {
@@ -1385,88 +2187,145 @@ impl ::aigw_wire::Unknowns for UrlMetadata {
 ///
 /// Spec: `UsageMetadata`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct UsageMetadata {
     /// Total token count for the generation request (prompt + thoughts + response candidates).
-    #[serde(
-        rename = "totalTokenCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "totalTokenCount", skip_serializing_if = "Maybe::is_absent")]
     pub total_token_count: Maybe<Number>,
     /// Output only. Service tier of the request.
-    #[serde(
-        rename = "serviceTier",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "serviceTier", skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<UsageMetadataServiceTier>,
     /// Number of tokens in the cached part of the prompt (the cached content)
     #[serde(
         rename = "cachedContentTokenCount",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub cached_content_token_count: Maybe<Number>,
     /// Output only. List of modalities of the cached content in the request input.
     #[serde(
         rename = "cacheTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub cache_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Output only. Number of tokens of thoughts for thinking models.
     #[serde(
         rename = "thoughtsTokenCount",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub thoughts_token_count: Maybe<Number>,
     /// Total number of tokens across all the generated response candidates.
     #[serde(
         rename = "candidatesTokenCount",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub candidates_token_count: Maybe<Number>,
     /// Output only. List of modalities that were processed in the request input.
     #[serde(
         rename = "promptTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub prompt_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Output only. List of modalities that were returned in the response.
     #[serde(
         rename = "candidatesTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub candidates_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Output only. Number of tokens present in tool-use prompt(s).
     #[serde(
         rename = "toolUsePromptTokenCount",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub tool_use_prompt_token_count: Maybe<Number>,
     /// Number of tokens in the prompt. When `cached_content` is set, this is still the total effective prompt size meaning this includes the number of tokens in the cached content.
-    #[serde(
-        rename = "promptTokenCount",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "promptTokenCount", skip_serializing_if = "Maybe::is_absent")]
     pub prompt_token_count: Maybe<Number>,
     /// Output only. List of modalities that were processed for tool-use request inputs.
     #[serde(
         rename = "toolUsePromptTokensDetails",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub tool_use_prompt_tokens_details: Maybe<Vec<ModalityTokenCount>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for UsageMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for UsageMetadata {
+    const NAME: &'static str = "UsageMetadata";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "totalTokenCount" => 0,
+            "serviceTier" => 1,
+            "cachedContentTokenCount" => 2,
+            "cacheTokensDetails" => 3,
+            "thoughtsTokenCount" => 4,
+            "candidatesTokenCount" => 5,
+            "promptTokensDetails" => 6,
+            "candidatesTokensDetails" => 7,
+            "toolUsePromptTokenCount" => 8,
+            "promptTokenCount" => 9,
+            "toolUsePromptTokensDetails" => 10,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.total_token_count, "totalTokenCount", map),
+            1 => ::aigw_wire::object::read(&mut self.service_tier, "serviceTier", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.cached_content_token_count,
+                "cachedContentTokenCount",
+                map,
+            ),
+            3 => {
+                ::aigw_wire::object::read(&mut self.cache_tokens_details, "cacheTokensDetails", map)
+            }
+            4 => {
+                ::aigw_wire::object::read(&mut self.thoughts_token_count, "thoughtsTokenCount", map)
+            }
+            5 => ::aigw_wire::object::read(
+                &mut self.candidates_token_count,
+                "candidatesTokenCount",
+                map,
+            ),
+            6 => ::aigw_wire::object::read(
+                &mut self.prompt_tokens_details,
+                "promptTokensDetails",
+                map,
+            ),
+            7 => ::aigw_wire::object::read(
+                &mut self.candidates_tokens_details,
+                "candidatesTokensDetails",
+                map,
+            ),
+            8 => ::aigw_wire::object::read(
+                &mut self.tool_use_prompt_token_count,
+                "toolUsePromptTokenCount",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.prompt_token_count, "promptTokenCount", map),
+            10 => ::aigw_wire::object::read(
+                &mut self.tool_use_prompt_tokens_details,
+                "toolUsePromptTokensDetails",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for UsageMetadata {
@@ -1537,17 +2396,48 @@ impl ::aigw_wire::Unknowns for UsageMetadata {
 ///
 /// Spec: `Web`.
 #[cfg_attr(docsrs, doc(cfg(feature = "generate")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Web {
     /// Output only. URI reference of the chunk.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub uri: Maybe<String>,
     /// Output only. Title of the chunk.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Web {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Web {
+    const NAME: &'static str = "Web";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "uri" => 0,
+            "title" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.uri, "uri", map),
+            1 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Web {

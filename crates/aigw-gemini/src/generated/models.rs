@@ -27,21 +27,48 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `ListModelsResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ListModelsResponse {
     /// The returned Models.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub models: Maybe<Vec<Model>>,
     /// A token, which can be sent as `page_token` to retrieve the next page. If this field is omitted, there are no more pages.
-    #[serde(
-        rename = "nextPageToken",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "nextPageToken", skip_serializing_if = "Maybe::is_absent")]
     pub next_page_token: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListModelsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ListModelsResponse {
+    const NAME: &'static str = "ListModelsResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "models" => 0,
+            "nextPageToken" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.models, "models", map),
+            1 => ::aigw_wire::object::read(&mut self.next_page_token, "nextPageToken", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ListModelsResponse {
@@ -60,74 +87,110 @@ impl ::aigw_wire::Unknowns for ListModelsResponse {
 ///
 /// Spec: `Model`.
 #[cfg_attr(docsrs, doc(cfg(feature = "models")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Model {
     /// A short description of the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The human-readable name of the model. E.g. "Gemini 1.5 Flash". The name can be up to 128 characters long and can consist of any UTF-8 characters.
-    #[serde(
-        rename = "displayName",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "displayName", skip_serializing_if = "Maybe::is_absent")]
     pub display_name: Maybe<String>,
     /// Maximum number of input tokens allowed for this model.
-    #[serde(
-        rename = "inputTokenLimit",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "inputTokenLimit", skip_serializing_if = "Maybe::is_absent")]
     pub input_token_limit: Maybe<Number>,
     /// Controls the randomness of the output. Values can range over `[0.0,max_temperature]`, inclusive. A higher value will produce responses that are more varied, while a value closer to `0.0` will typically result in less surprising responses from the model. This value specifies default to be used by the backend while making the call to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
     /// The model's supported generation methods. The corresponding API method names are defined as Pascal case strings, such as `generateMessage` and `generateContent`.
     #[serde(
         rename = "supportedGenerationMethods",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub supported_generation_methods: Maybe<Vec<String>>,
     /// Whether the model supports thinking.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub thinking: Maybe<bool>,
     /// The maximum temperature this model can use.
-    #[serde(
-        rename = "maxTemperature",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "maxTemperature", skip_serializing_if = "Maybe::is_absent")]
     pub max_temperature: Maybe<Number>,
     /// Required. The resource name of the `Model`. Refer to [Model variants](https://ai.google.dev/gemini-api/docs/models/gemini#model-variations) for all allowed values. Format: `models/{model}` with a `{model}` naming convention of: * "{base_model_id}-{version}" Examples: * `models/gemini-1.5-flash-001`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Required. The version number of the model. This represents the major version (`1.0` or `1.5`)
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub version: Maybe<String>,
     /// Maximum number of output tokens available for this model.
-    #[serde(
-        rename = "outputTokenLimit",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "outputTokenLimit", skip_serializing_if = "Maybe::is_absent")]
     pub output_token_limit: Maybe<Number>,
     /// Required. The name of the base model, pass this to the generation request. Examples: * `gemini-1.5-flash`
-    #[serde(
-        rename = "baseModelId",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "baseModelId", skip_serializing_if = "Maybe::is_absent")]
     pub base_model_id: Maybe<String>,
     /// For [Nucleus sampling](https://ai.google.dev/gemini-api/docs/prompting-strategies#top-p). Nucleus sampling considers the smallest set of tokens whose probability sum is at least `top_p`. This value specifies default to be used by the backend while making the call to the model.
-    #[serde(rename = "topP", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "topP", skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// For Top-k sampling. Top-k sampling considers the set of `top_k` most probable tokens. This value specifies default to be used by the backend while making the call to the model. If empty, indicates the model doesn't use top-k sampling, and `top_k` isn't allowed as a generation parameter.
-    #[serde(rename = "topK", default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(rename = "topK", skip_serializing_if = "Maybe::is_absent")]
     pub top_k: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Model {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Model {
+    const NAME: &'static str = "Model";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "description" => 0,
+            "displayName" => 1,
+            "inputTokenLimit" => 2,
+            "temperature" => 3,
+            "supportedGenerationMethods" => 4,
+            "thinking" => 5,
+            "maxTemperature" => 6,
+            "name" => 7,
+            "version" => 8,
+            "outputTokenLimit" => 9,
+            "baseModelId" => 10,
+            "topP" => 11,
+            "topK" => 12,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            1 => ::aigw_wire::object::read(&mut self.display_name, "displayName", map),
+            2 => ::aigw_wire::object::read(&mut self.input_token_limit, "inputTokenLimit", map),
+            3 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.supported_generation_methods,
+                "supportedGenerationMethods",
+                map,
+            ),
+            5 => ::aigw_wire::object::read(&mut self.thinking, "thinking", map),
+            6 => ::aigw_wire::object::read(&mut self.max_temperature, "maxTemperature", map),
+            7 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            8 => ::aigw_wire::object::read(&mut self.version, "version", map),
+            9 => ::aigw_wire::object::read(&mut self.output_token_limit, "outputTokenLimit", map),
+            10 => ::aigw_wire::object::read(&mut self.base_model_id, "baseModelId", map),
+            11 => ::aigw_wire::object::read(&mut self.top_p, "topP", map),
+            12 => ::aigw_wire::object::read(&mut self.top_k, "topK", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Model {

@@ -27,7 +27,7 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `ChatCompletionAllowedTools`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionAllowedTools {
     /// Constrains the tools available to the model to a pre-defined set.
     ///
@@ -37,7 +37,7 @@ pub struct ChatCompletionAllowedTools {
     /// `required` requires the model to call one or more of the allowed tools.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<ChatCompletionAllowedToolsMode>,
     /// A list of tool definitions that the model should be allowed to call.
     ///
@@ -50,11 +50,42 @@ pub struct ChatCompletionAllowedTools {
     /// ```
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Map<String, Value>>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionAllowedTools {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionAllowedTools {
+    const NAME: &'static str = "ChatCompletionAllowedTools";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mode" => 0,
+            "tools" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            1 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionAllowedTools {
@@ -87,19 +118,50 @@ impl ChatCompletionAllowedTools {
 ///
 /// Spec: `ChatCompletionAllowedToolsChoice`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionAllowedToolsChoice {
     /// Allowed tool configuration type. Always `allowed_tools`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionAllowedToolsChoiceType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_tools: Maybe<ChatCompletionAllowedTools>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionAllowedToolsChoice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionAllowedToolsChoice {
+    const NAME: &'static str = "ChatCompletionAllowedToolsChoice";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "allowed_tools" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_tools, "allowed_tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionAllowedToolsChoice {
@@ -153,16 +215,45 @@ impl ChatCompletionAllowedToolsChoice {
 ///
 /// Spec: `ChatCompletionFunctionCallOption`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionFunctionCallOption {
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionFunctionCallOption {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionFunctionCallOption {
+    const NAME: &'static str = "ChatCompletionFunctionCallOption";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionFunctionCallOption {
@@ -190,21 +281,54 @@ impl ChatCompletionFunctionCallOption {
 ///
 /// Spec: `ChatCompletionFunctions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionFunctions {
     /// A description of what the function does, used by the model to choose when and how to call the function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<FunctionParameters>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionFunctions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionFunctions {
+    const NAME: &'static str = "ChatCompletionFunctions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "description" => 0,
+            "name" => 1,
+            "parameters" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionFunctions {
@@ -234,26 +358,59 @@ impl ChatCompletionFunctions {
 ///
 /// Spec: `ChatCompletionMessageCustomToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageCustomToolCall {
     /// The ID of the tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the tool. Always `custom`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionMessageCustomToolCallType>,
     /// The custom tool that the model called.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub custom: Maybe<ChatCompletionMessageCustomToolCallCustom>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageCustomToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageCustomToolCall {
+    const NAME: &'static str = "ChatCompletionMessageCustomToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "custom" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.custom, "custom", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCall {
@@ -288,21 +445,52 @@ impl ChatCompletionMessageCustomToolCall {
 ///
 /// Spec: `ChatCompletionMessageCustomToolCall.custom`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageCustomToolCallCustom {
     /// The name of the custom tool to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The input for the custom tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageCustomToolCallCustom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageCustomToolCallCustom {
+    const NAME: &'static str = "ChatCompletionMessageCustomToolCallCustom";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "input" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageCustomToolCallCustom {
@@ -340,26 +528,59 @@ impl ChatCompletionMessageCustomToolCallCustom {
 ///
 /// Spec: `ChatCompletionMessageToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageToolCall {
     /// The ID of the tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the tool. Currently, only `function` is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionMessageToolCallType>,
     /// The function that the model called.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function: Maybe<ChatCompletionMessageToolCallFunction>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageToolCall {
+    const NAME: &'static str = "ChatCompletionMessageToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "function" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.function, "function", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCall {
@@ -392,22 +613,57 @@ impl ChatCompletionMessageToolCall {
 
 /// Spec: `ChatCompletionMessageToolCallChunk`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageToolCallChunk {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// The ID of the tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the tool. Currently, only `function` is supported.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionMessageToolCallChunkType>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function: Maybe<ChatCompletionMessageToolCallChunkFunction>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageToolCallChunk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageToolCallChunk {
+    const NAME: &'static str = "ChatCompletionMessageToolCallChunk";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "index" => 0,
+            "id" => 1,
+            "type" => 2,
+            "function" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.function, "function", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunk {
@@ -436,17 +692,48 @@ impl ChatCompletionMessageToolCallChunk {
 
 /// Spec: `ChatCompletionMessageToolCallChunk.function`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageToolCallChunkFunction {
     /// The name of the function to call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageToolCallChunkFunction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageToolCallChunkFunction {
+    const NAME: &'static str = "ChatCompletionMessageToolCallChunkFunction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "arguments" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunkFunction {
@@ -475,21 +762,52 @@ impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallChunkFunction {
 ///
 /// Spec: `ChatCompletionMessageToolCall.function`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionMessageToolCallFunction {
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionMessageToolCallFunction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionMessageToolCallFunction {
+    const NAME: &'static str = "ChatCompletionMessageToolCallFunction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "arguments" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionMessageToolCallFunction {
@@ -579,21 +897,52 @@ impl From<ChatCompletionMessageCustomToolCall> for ChatCompletionMessageToolCall
 ///
 /// Spec: `ChatCompletionModeration`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionModeration {
     /// Moderation for the request input.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<ChatCompletionModerationInput>,
     /// Moderation for the generated output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<ChatCompletionModerationOutput>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionModeration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionModeration {
+    const NAME: &'static str = "ChatCompletionModeration";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input" => 0,
+            "output" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            1 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionModeration {
@@ -626,26 +975,59 @@ impl ChatCompletionModeration {
 ///
 /// Spec: `ChatCompletionModerationError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionModerationError {
     /// The object type, which is always `error`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionModerationErrorType>,
     /// The error code.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<ChatCompletionModerationErrorCode>,
     /// The error message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionModerationError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionModerationError {
+    const NAME: &'static str = "ChatCompletionModerationError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "code" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionModerationError {
@@ -839,26 +1221,59 @@ impl From<ChatCompletionModerationError> for ChatCompletionModerationOutput {
 ///
 /// Spec: `ChatCompletionModerationResults`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionModerationResults {
     /// The object type, which is always `moderation_results`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionModerationResultsType>,
     /// The moderation model used to generate the results.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// A list of moderation results.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub results: Maybe<Vec<ModerationResultBody>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionModerationResults {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionModerationResults {
+    const NAME: &'static str = "ChatCompletionModerationResults";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "model" => 1,
+            "results" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            2 => ::aigw_wire::object::read(&mut self.results, "results", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionModerationResults {
@@ -901,19 +1316,50 @@ impl ChatCompletionModerationResults {
 ///
 /// Spec: `ChatCompletionNamedToolChoice`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionNamedToolChoice {
     /// For function calling, the type is always `function`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionNamedToolChoiceType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function: Maybe<ChatCompletionNamedToolChoiceFunction>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionNamedToolChoice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionNamedToolChoice {
+    const NAME: &'static str = "ChatCompletionNamedToolChoice";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "function" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.function, "function", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoice {
@@ -943,19 +1389,50 @@ impl ChatCompletionNamedToolChoice {
 ///
 /// Spec: `ChatCompletionNamedToolChoiceCustom`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionNamedToolChoiceCustom {
     /// For custom tool calling, the type is always `custom`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionNamedToolChoiceCustomType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub custom: Maybe<ChatCompletionNamedToolChoiceCustomCustom>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionNamedToolChoiceCustom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionNamedToolChoiceCustom {
+    const NAME: &'static str = "ChatCompletionNamedToolChoiceCustom";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "custom" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.custom, "custom", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustom {
@@ -983,16 +1460,45 @@ impl ChatCompletionNamedToolChoiceCustom {
 
 /// Spec: `ChatCompletionNamedToolChoiceCustom.custom`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionNamedToolChoiceCustomCustom {
     /// The name of the custom tool to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionNamedToolChoiceCustomCustom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionNamedToolChoiceCustomCustom {
+    const NAME: &'static str = "ChatCompletionNamedToolChoiceCustomCustom";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceCustomCustom {
@@ -1026,16 +1532,45 @@ impl ChatCompletionNamedToolChoiceCustomCustom {
 
 /// Spec: `ChatCompletionNamedToolChoice.function`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionNamedToolChoiceFunction {
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionNamedToolChoiceFunction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionNamedToolChoiceFunction {
+    const NAME: &'static str = "ChatCompletionNamedToolChoiceFunction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionNamedToolChoiceFunction {
@@ -1071,34 +1606,75 @@ impl ChatCompletionNamedToolChoiceFunction {
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestAssistantMessage {
     /// The contents of the assistant message. Required unless `tool_calls` or `function_call` is specified.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionRequestAssistantMessageContent>,
     /// The refusal message by the assistant.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
     /// The role of the messages author, in this case `assistant`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestAssistantMessageRole>,
     /// An optional name for the participant. Provides the model information to differentiate between participants of the same role.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Data about a previous audio response from the model.
     /// [Learn more](https://platform.openai.com/docs/guides/audio).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio: Maybe<ChatCompletionRequestAssistantMessageAudio>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_calls: Maybe<ChatCompletionMessageToolCalls>,
     /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function_call: Maybe<ChatCompletionRequestAssistantMessageFunctionCall>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestAssistantMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestAssistantMessage {
+    const NAME: &'static str = "ChatCompletionRequestAssistantMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "refusal" => 1,
+            "role" => 2,
+            "name" => 3,
+            "audio" => 4,
+            "tool_calls" => 5,
+            "function_call" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            2 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.audio, "audio", map),
+            5 => ::aigw_wire::object::read(&mut self.tool_calls, "tool_calls", map),
+            6 => ::aigw_wire::object::read(&mut self.function_call, "function_call", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessage {
@@ -1133,16 +1709,45 @@ impl ChatCompletionRequestAssistantMessage {
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage.audio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestAssistantMessageAudio {
     /// Unique identifier for a previous audio response from the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestAssistantMessageAudio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestAssistantMessageAudio {
+    const NAME: &'static str = "ChatCompletionRequestAssistantMessageAudio";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageAudio {
@@ -1278,21 +1883,52 @@ impl From<ChatCompletionRequestMessageContentPartRefusal>
 ///
 /// Spec: `ChatCompletionRequestAssistantMessage.function_call`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestAssistantMessageFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestAssistantMessageFunctionCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestAssistantMessageFunctionCall {
+    const NAME: &'static str = "ChatCompletionRequestAssistantMessageFunctionCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "arguments" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestAssistantMessageFunctionCall {
@@ -1332,24 +1968,57 @@ impl ChatCompletionRequestAssistantMessageFunctionCall {
 ///
 /// Spec: `ChatCompletionRequestDeveloperMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestDeveloperMessage {
     /// The contents of the developer message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionRequestDeveloperMessageContent>,
     /// The role of the messages author, in this case `developer`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestDeveloperMessageRole>,
     /// An optional name for the participant. Provides the model information to differentiate between participants of the same role.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestDeveloperMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestDeveloperMessage {
+    const NAME: &'static str = "ChatCompletionRequestDeveloperMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "role" => 1,
+            "name" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestDeveloperMessage {
@@ -1446,26 +2115,59 @@ impl From<Vec<ChatCompletionRequestMessageContentPartText>>
 ///
 /// Spec: `ChatCompletionRequestFunctionMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestFunctionMessage {
     /// The role of the messages author, in this case `function`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestFunctionMessageRole>,
     /// The contents of the function message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<String>,
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestFunctionMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestFunctionMessage {
+    const NAME: &'static str = "ChatCompletionRequestFunctionMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "role" => 0,
+            "content" => 1,
+            "name" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestFunctionMessage {
@@ -1611,21 +2313,58 @@ impl From<ChatCompletionRequestFunctionMessage> for ChatCompletionRequestMessage
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartAudio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartAudio {
     /// The type of the content part. Always `input_audio`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionRequestMessageContentPartAudioType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_audio: Maybe<ChatCompletionRequestMessageContentPartAudioInputAudio>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartAudio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartAudio {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartAudio";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "input_audio" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.input_audio, "input_audio", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudio {
@@ -1661,21 +2400,52 @@ impl ChatCompletionRequestMessageContentPartAudio {
 
 /// Spec: `ChatCompletionRequestMessageContentPartAudio.input_audio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartAudioInputAudio {
     /// Base64 encoded audio data.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// The format of the encoded audio data. Currently supports "wav" and "mp3".
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<ChatCompletionRequestMessageContentPartAudioInputAudioFormat>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartAudioInputAudio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartAudioInputAudio {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartAudioInputAudio";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "data" => 0,
+            "format" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            1 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartAudioInputAudio {
@@ -1727,21 +2497,58 @@ impl ChatCompletionRequestMessageContentPartAudioInputAudio {
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartFile`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartFile {
     /// The type of the content part. Always `file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionRequestMessageContentPartFileType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file: Maybe<ChatCompletionRequestMessageContentPartFileFile>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartFile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartFile {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartFile";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file, "file", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFile {
@@ -1775,22 +2582,55 @@ impl ChatCompletionRequestMessageContentPartFile {
 
 /// Spec: `ChatCompletionRequestMessageContentPartFile.file`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartFileFile {
     /// The name of the file, used when passing the file to the model as a
     /// string.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
     /// The base64 encoded file data, used when passing the file to the model
     /// as a string.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_data: Maybe<String>,
     /// The ID of an uploaded file to use as input.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartFileFile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartFileFile {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartFileFile";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "filename" => 0,
+            "file_data" => 1,
+            "file_id" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            1 => ::aigw_wire::object::read(&mut self.file_data, "file_data", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFileFile {
@@ -1818,21 +2658,58 @@ impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartFileFile {
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartImage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartImage {
     /// The type of the content part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionRequestMessageContentPartImageType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<ChatCompletionRequestMessageContentPartImageImageUrl>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartImage {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartImage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImage {
@@ -1866,19 +2743,50 @@ impl ChatCompletionRequestMessageContentPartImage {
 
 /// Spec: `ChatCompletionRequestMessageContentPartImage.image_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartImageImageUrl {
     /// Either a URL of the image or the base64 encoded image data.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Specifies the detail level of the image. Learn more in the [Vision guide](https://platform.openai.com/docs/guides/vision#low-or-high-fidelity-image-understanding).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<ChatCompletionRequestMessageContentPartImageImageUrlDetail>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartImageImageUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartImageImageUrl {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartImageImageUrl";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "url" => 0,
+            "detail" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            1 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartImageImageUrl {
@@ -1925,21 +2833,52 @@ impl ChatCompletionRequestMessageContentPartImageImageUrl {
 
 /// Spec: `ChatCompletionRequestMessageContentPartRefusal`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartRefusal {
     /// The type of the content part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionRequestMessageContentPartRefusalType>,
     /// The refusal message generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartRefusal {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartRefusal {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartRefusal";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "refusal" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartRefusal {
@@ -1977,23 +2916,60 @@ impl ChatCompletionRequestMessageContentPartRefusal {
 ///
 /// Spec: `ChatCompletionRequestMessageContentPartText`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestMessageContentPartText {
     /// The type of the content part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionRequestMessageContentPartTextType>,
     /// The text content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestMessageContentPartText {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestMessageContentPartText {
+    const NAME: &'static str = "ChatCompletionRequestMessageContentPartText";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestMessageContentPartText {
@@ -2041,24 +3017,57 @@ impl ChatCompletionRequestMessageContentPartText {
 ///
 /// Spec: `ChatCompletionRequestSystemMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestSystemMessage {
     /// The contents of the system message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionRequestSystemMessageContent>,
     /// The role of the messages author, in this case `system`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestSystemMessageRole>,
     /// An optional name for the participant. Provides the model information to differentiate between participants of the same role.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestSystemMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestSystemMessage {
+    const NAME: &'static str = "ChatCompletionRequestSystemMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "role" => 1,
+            "name" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestSystemMessage {
@@ -2158,26 +3167,59 @@ pub type ChatCompletionRequestSystemMessageContentPart =
 
 /// Spec: `ChatCompletionRequestToolMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestToolMessage {
     /// The role of the messages author, in this case `tool`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestToolMessageRole>,
     /// The contents of the tool message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionRequestToolMessageContent>,
     /// Tool call that this message is responding to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_call_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestToolMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestToolMessage {
+    const NAME: &'static str = "ChatCompletionRequestToolMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "role" => 0,
+            "content" => 1,
+            "tool_call_id" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_call_id, "tool_call_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestToolMessage {
@@ -2283,24 +3325,57 @@ pub type ChatCompletionRequestToolMessageContentPart = ChatCompletionRequestMess
 ///
 /// Spec: `ChatCompletionRequestUserMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionRequestUserMessage {
     /// The contents of the user message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionRequestUserMessageContent>,
     /// The role of the messages author, in this case `user`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionRequestUserMessageRole>,
     /// An optional name for the participant. Provides the model information to differentiate between participants of the same role.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionRequestUserMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionRequestUserMessage {
+    const NAME: &'static str = "ChatCompletionRequestUserMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "role" => 1,
+            "name" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionRequestUserMessage {
@@ -2477,41 +3552,82 @@ impl From<ChatCompletionRequestMessageContentPartFile>
 ///
 /// Spec: `ChatCompletionResponseMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionResponseMessage {
     /// The contents of the message.
     ///
     /// aigw: also an array of content parts, as Mistral sends (the spec lists only a string).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionResponseMessageContent>,
     /// The refusal message generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_calls: Maybe<ChatCompletionMessageToolCalls>,
     /// Annotations for the message, when applicable, as when using the
     /// [web search tool](https://platform.openai.com/docs/guides/tools-web-search?api-mode=chat).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub annotations: Maybe<Vec<ChatCompletionResponseMessageAnnotationsItem>>,
     /// The role of the author of this message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionResponseMessageRole>,
     /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function_call: Maybe<ChatCompletionResponseMessageFunctionCall>,
     /// If the audio output modality is requested, this object contains data
     /// about the audio response from the model. [Learn more](https://platform.openai.com/docs/guides/audio).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio: Maybe<ChatCompletionResponseMessageAudio>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionResponseMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionResponseMessage {
+    const NAME: &'static str = "ChatCompletionResponseMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "refusal" => 1,
+            "tool_calls" => 2,
+            "annotations" => 3,
+            "role" => 4,
+            "function_call" => 5,
+            "audio" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_calls, "tool_calls", map),
+            3 => ::aigw_wire::object::read(&mut self.annotations, "annotations", map),
+            4 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            5 => ::aigw_wire::object::read(&mut self.function_call, "function_call", map),
+            6 => ::aigw_wire::object::read(&mut self.audio, "audio", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionResponseMessage {
@@ -2550,21 +3666,52 @@ impl ChatCompletionResponseMessage {
 ///
 /// Spec: `ChatCompletionResponseMessage.annotations[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItem {
     /// The type of the URL citation. Always `url_citation`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionResponseMessageAnnotationsItemType>,
     /// A URL citation when using web search.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url_citation: Maybe<ChatCompletionResponseMessageAnnotationsItemUrlCitation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionResponseMessageAnnotationsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionResponseMessageAnnotationsItem {
+    const NAME: &'static str = "ChatCompletionResponseMessageAnnotationsItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url_citation" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url_citation, "url_citation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItem {
@@ -2606,31 +3753,66 @@ impl ChatCompletionResponseMessageAnnotationsItem {
 ///
 /// Spec: `ChatCompletionResponseMessage.annotations[].url_citation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionResponseMessageAnnotationsItemUrlCitation {
     /// The index of the last character of the URL citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_index: Maybe<Number>,
     /// The index of the first character of the URL citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_index: Maybe<Number>,
     /// The URL of the web resource.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// The title of the web resource.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionResponseMessageAnnotationsItemUrlCitation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionResponseMessageAnnotationsItemUrlCitation {
+    const NAME: &'static str = "ChatCompletionResponseMessageAnnotationsItemUrlCitation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "end_index" => 0,
+            "start_index" => 1,
+            "url" => 2,
+            "title" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.end_index, "end_index", map),
+            1 => ::aigw_wire::object::read(&mut self.start_index, "start_index", map),
+            2 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            3 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAnnotationsItemUrlCitation {
@@ -2670,34 +3852,69 @@ impl ChatCompletionResponseMessageAnnotationsItemUrlCitation {
 ///
 /// Spec: `ChatCompletionResponseMessage.audio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionResponseMessageAudio {
     /// Unique identifier for this audio response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The Unix timestamp (in seconds) for when this audio response will
     /// no longer be accessible on the server for use in multi-turn
     /// conversations.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub expires_at: Maybe<Number>,
     /// Base64 encoded audio bytes generated by the model, in the format
     /// specified in the request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Transcript of the audio generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub transcript: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionResponseMessageAudio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionResponseMessageAudio {
+    const NAME: &'static str = "ChatCompletionResponseMessageAudio";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "expires_at" => 1,
+            "data" => 2,
+            "transcript" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.expires_at, "expires_at", map),
+            2 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            3 => ::aigw_wire::object::read(&mut self.transcript, "transcript", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageAudio {
@@ -2792,21 +4009,52 @@ impl From<Vec<Value>> for ChatCompletionResponseMessageContent {
 ///
 /// Spec: `ChatCompletionResponseMessage.function_call`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionResponseMessageFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionResponseMessageFunctionCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionResponseMessageFunctionCall {
+    const NAME: &'static str = "ChatCompletionResponseMessageFunctionCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "arguments" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionResponseMessageFunctionCall {
@@ -2846,27 +4094,64 @@ impl ChatCompletionResponseMessageFunctionCall {
 ///
 /// Spec: `ChatCompletionStreamResponseDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionStreamResponseDelta {
     /// The contents of the chunk message.
     ///
     /// aigw: also an array of content parts, as Mistral sends (the spec lists only a string).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<ChatCompletionStreamResponseDeltaContent>,
     /// Deprecated. Deprecated and replaced by `tool_calls`. The name and arguments of a function that should be called, as generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function_call: Maybe<ChatCompletionStreamResponseDeltaFunctionCall>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_calls: Maybe<Vec<ChatCompletionMessageToolCallChunk>>,
     /// The role of the author of this message.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<ChatCompletionStreamResponseDeltaRole>,
     /// The refusal message generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionStreamResponseDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionStreamResponseDelta {
+    const NAME: &'static str = "ChatCompletionStreamResponseDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "function_call" => 1,
+            "tool_calls" => 2,
+            "role" => 3,
+            "refusal" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.function_call, "function_call", map),
+            2 => ::aigw_wire::object::read(&mut self.tool_calls, "tool_calls", map),
+            3 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            4 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDelta {
@@ -2944,17 +4229,48 @@ impl From<Vec<Value>> for ChatCompletionStreamResponseDeltaContent {
 ///
 /// Spec: `ChatCompletionStreamResponseDelta.function_call`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionStreamResponseDeltaFunctionCall {
     /// The arguments to call the function with, as generated by the model in JSON format. Note that the model does not always generate valid JSON, and may hallucinate parameters not defined by your function schema. Validate the arguments in your code before calling your function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The name of the function to call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionStreamResponseDeltaFunctionCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionStreamResponseDeltaFunctionCall {
+    const NAME: &'static str = "ChatCompletionStreamResponseDeltaFunctionCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "arguments" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDeltaFunctionCall {
@@ -2985,31 +4301,66 @@ impl ::aigw_wire::Unknowns for ChatCompletionStreamResponseDeltaFunctionCall {
 
 /// Spec: `ChatCompletionTokenLogprob`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionTokenLogprob {
     /// The token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// The log probability of this token, if it is within the top 20 most likely tokens. Otherwise, the value `-9999.0` is used to signify that the token is very unlikely.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// A list of integers representing the UTF-8 bytes representation of the token. Useful in instances where characters are represented by multiple tokens and their byte representations must be combined to generate the correct text representation. Can be `null` if there is no bytes representation for the token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub bytes: Maybe<Vec<Number>>,
     /// List of the most likely tokens and their log probability, at this token position. The number of entries may be fewer than the requested `top_logprobs`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Vec<ChatCompletionTokenLogprobTopLogprobsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionTokenLogprob {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionTokenLogprob {
+    const NAME: &'static str = "ChatCompletionTokenLogprob";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            "bytes" => 2,
+            "top_logprobs" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            2 => ::aigw_wire::object::read(&mut self.bytes, "bytes", map),
+            3 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprob {
@@ -3046,26 +4397,59 @@ impl ChatCompletionTokenLogprob {
 
 /// Spec: `ChatCompletionTokenLogprob.top_logprobs[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionTokenLogprobTopLogprobsItem {
     /// The token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// The log probability of this token, if it is within the top 20 most likely tokens. Otherwise, the value `-9999.0` is used to signify that the token is very unlikely.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// A list of integers representing the UTF-8 bytes representation of the token. Useful in instances where characters are represented by multiple tokens and their byte representations must be combined to generate the correct text representation. Can be `null` if there is no bytes representation for the token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub bytes: Maybe<Vec<Number>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionTokenLogprobTopLogprobsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionTokenLogprobTopLogprobsItem {
+    const NAME: &'static str = "ChatCompletionTokenLogprobTopLogprobsItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            "bytes" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            2 => ::aigw_wire::object::read(&mut self.bytes, "bytes", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionTokenLogprobTopLogprobsItem {
@@ -3101,19 +4485,50 @@ impl ChatCompletionTokenLogprobTopLogprobsItem {
 ///
 /// Spec: `ChatCompletionTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionTool {
     /// The type of the tool. Currently, only `function` is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ChatCompletionToolType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function: Maybe<FunctionObject>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionTool {
+    const NAME: &'static str = "ChatCompletionTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "function" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.function, "function", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionTool {
@@ -3263,20 +4678,20 @@ impl From<String> for ChatCompletionToolChoiceOption {
 
 /// Spec: `CreateChatCompletionRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionRequest {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub metadata: Maybe<Metadata>,
     /// An integer between 0 and 20 specifying the maximum number of most likely
     /// tokens to return at each token position, each with an associated log
     /// probability. In some cases, the number of returned tokens may be fewer than
     /// requested.
     /// `logprobs` must be set to `true` if this parameter is used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Number>,
     /// What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
     /// We generally recommend altering this or `top_p` but not both.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
     /// An alternative to sampling with temperature, called nucleus sampling,
     /// where the model considers the results of the tokens with top_p probability
@@ -3284,19 +4699,19 @@ pub struct CreateChatCompletionRequest {
     /// are considered.
     ///
     /// We generally recommend altering this or `temperature` but not both.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
     /// A stable identifier for your end-users.
     /// Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user: Maybe<String>,
     /// A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
     /// The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub safety_identifier: Maybe<String>,
     /// Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](https://platform.openai.com/docs/guides/prompt-caching).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_key: Maybe<String>,
     /// Deprecated. Deprecated. Use `prompt_cache_options.ttl` instead.
     ///
@@ -3309,9 +4724,9 @@ pub struct CreateChatCompletionRequest {
     /// For older models that support both `in_memory` and `24h`, the default depends on your organization's data retention policy:
     /// - Organizations without ZDR enabled default to `24h`.
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_retention: Maybe<CreateChatCompletionRequestPromptCacheRetention>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_options: Maybe<PromptCacheOptionsParam>,
     /// A list of messages comprising the conversation so far. Depending on the
     /// [model](https://platform.openai.com/docs/models) you use, different message types (modalities) are
@@ -3319,7 +4734,7 @@ pub struct CreateChatCompletionRequest {
     /// [images](https://platform.openai.com/docs/guides/vision), and [audio](https://platform.openai.com/docs/guides/audio).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub messages: Maybe<Vec<ChatCompletionRequestMessage>>,
     /// Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI
     /// offers a wide range of models with different capabilities, performance
@@ -3327,32 +4742,32 @@ pub struct CreateChatCompletionRequest {
     /// to browse and compare available models.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<ModelIdsShared>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTier>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub modalities: Maybe<ResponseModalities>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub verbosity: Maybe<Verbosity>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning_effort: Maybe<ReasoningEffort>,
     /// An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and [reasoning tokens](https://platform.openai.com/docs/guides/reasoning).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_completion_tokens: Maybe<Number>,
     /// Number between -2.0 and 2.0. Positive values penalize new tokens based on
     /// their existing frequency in the text so far, decreasing the model's
     /// likelihood to repeat the same line verbatim.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub frequency_penalty: Maybe<Number>,
     /// Number between -2.0 and 2.0. Positive values penalize new tokens based on
     /// whether they appear in the text so far, increasing the model's likelihood
     /// to talk about new topics.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub presence_penalty: Maybe<Number>,
     /// This tool searches the web for relevant results to use in a response.
     /// Learn more about the [web search tool](https://platform.openai.com/docs/guides/tools-web-search?api-mode=chat).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub web_search_options: Maybe<CreateChatCompletionRequestWebSearchOptions>,
     /// An object specifying the format that the model must output.
     ///
@@ -3364,30 +4779,30 @@ pub struct CreateChatCompletionRequest {
     /// Setting to `{ "type": "json_object" }` enables the older JSON mode, which
     /// ensures the message the model generates is valid JSON. Using `json_schema`
     /// is preferred for models that support it.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response_format: Maybe<CreateChatCompletionRequestResponseFormat>,
     /// Parameters for audio output. Required when audio output is requested with
     /// `modalities: ["audio"]`. [Learn more](https://platform.openai.com/docs/guides/audio).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio: Maybe<CreateChatCompletionRequestAudio>,
     /// Whether or not to store the output of this chat completion request for
     /// use in our [model distillation](https://platform.openai.com/docs/guides/distillation) or
     /// [evals](https://platform.openai.com/docs/guides/evals) products.
     ///
     /// Supports text and image inputs. Note: image inputs over 8MB will be dropped.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub store: Maybe<bool>,
     /// Configuration for running moderation on the request input and generated output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<ModerationParam>,
     /// If set to true, the model response data will be streamed to the client
     /// as it is generated using [server-sent events](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events#Event_stream_format).
     /// See the [Streaming section below](https://platform.openai.com/docs/api-reference/chat/streaming)
     /// for more information, along with the [streaming responses](https://platform.openai.com/docs/guides/streaming-responses)
     /// guide for more information on how to handle the streaming events.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stream: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stop: Maybe<StopConfiguration>,
     /// Modify the likelihood of specified tokens appearing in the completion.
     ///
@@ -3397,12 +4812,12 @@ pub struct CreateChatCompletionRequest {
     /// The exact effect will vary per model, but values between -1 and 1 should
     /// decrease or increase likelihood of selection; values like -100 or 100
     /// should result in a ban or exclusive selection of the relevant token.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logit_bias: Maybe<::std::collections::BTreeMap<String, Number>>,
     /// Whether to return log probabilities of the output tokens or not. If true,
     /// returns the log probabilities of each output token returned in the
     /// `content` of `message`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<bool>,
     /// Deprecated. The maximum number of [tokens](https://platform.openai.com/tokenizer) that can be generated in the
     /// chat completion. This value can be used to control
@@ -3410,32 +4825,32 @@ pub struct CreateChatCompletionRequest {
     ///
     /// This value is now deprecated in favor of `max_completion_tokens`, and is
     /// not compatible with [o-series models](https://platform.openai.com/docs/guides/reasoning).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_tokens: Maybe<Number>,
     /// How many chat completion choices to generate for each input message. Note that you will be charged based on the number of generated tokens across all of the choices. Keep `n` as `1` to minimize costs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub n: Maybe<Number>,
     /// Configuration for a [Predicted Output](https://platform.openai.com/docs/guides/predicted-outputs),
     /// which can greatly improve response times when large parts of the model
     /// response are known ahead of time. This is most common when you are
     /// regenerating a file with only minor changes to most of the content.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prediction: Maybe<PredictionContent>,
     /// Deprecated. This feature is in Beta.
     /// If specified, our system will make a best effort to sample deterministically, such that repeated requests with the same `seed` and parameters should return the same result.
     /// Determinism is not guaranteed, and you should refer to the `system_fingerprint` response parameter to monitor changes in the backend.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub seed: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stream_options: Maybe<ChatCompletionStreamOptions>,
     /// A list of tools the model may call. You can provide either
     /// [custom tools](https://platform.openai.com/docs/guides/function-calling#custom-tools) or
     /// [function tools](https://platform.openai.com/docs/guides/function-calling).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<CreateChatCompletionRequestToolsItem>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ChatCompletionToolChoiceOption>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parallel_tool_calls: Maybe<ParallelToolCalls>,
     /// Deprecated. Deprecated in favor of `tool_choice`.
     ///
@@ -3452,16 +4867,133 @@ pub struct CreateChatCompletionRequest {
     ///
     /// `none` is the default when no functions are present. `auto` is the default
     /// if functions are present.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub function_call: Maybe<CreateChatCompletionRequestFunctionCall>,
     /// Deprecated. Deprecated in favor of `tools`.
     ///
     /// A list of functions the model may generate JSON inputs for.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub functions: Maybe<Vec<ChatCompletionFunctions>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionRequest {
+    const NAME: &'static str = "CreateChatCompletionRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "metadata" => 0,
+            "top_logprobs" => 1,
+            "temperature" => 2,
+            "top_p" => 3,
+            "user" => 4,
+            "safety_identifier" => 5,
+            "prompt_cache_key" => 6,
+            "prompt_cache_retention" => 7,
+            "prompt_cache_options" => 8,
+            "messages" => 9,
+            "model" => 10,
+            "service_tier" => 11,
+            "modalities" => 12,
+            "verbosity" => 13,
+            "reasoning_effort" => 14,
+            "max_completion_tokens" => 15,
+            "frequency_penalty" => 16,
+            "presence_penalty" => 17,
+            "web_search_options" => 18,
+            "response_format" => 19,
+            "audio" => 20,
+            "store" => 21,
+            "moderation" => 22,
+            "stream" => 23,
+            "stop" => 24,
+            "logit_bias" => 25,
+            "logprobs" => 26,
+            "max_tokens" => 27,
+            "n" => 28,
+            "prediction" => 29,
+            "seed" => 30,
+            "stream_options" => 31,
+            "tools" => 32,
+            "tool_choice" => 33,
+            "parallel_tool_calls" => 34,
+            "function_call" => 35,
+            "functions" => 36,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.metadata, "metadata", map),
+            1 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            2 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            3 => ::aigw_wire::object::read(&mut self.top_p, "top_p", map),
+            4 => ::aigw_wire::object::read(&mut self.user, "user", map),
+            5 => ::aigw_wire::object::read(&mut self.safety_identifier, "safety_identifier", map),
+            6 => ::aigw_wire::object::read(&mut self.prompt_cache_key, "prompt_cache_key", map),
+            7 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_retention,
+                "prompt_cache_retention",
+                map,
+            ),
+            8 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_options,
+                "prompt_cache_options",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.messages, "messages", map),
+            10 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            11 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            12 => ::aigw_wire::object::read(&mut self.modalities, "modalities", map),
+            13 => ::aigw_wire::object::read(&mut self.verbosity, "verbosity", map),
+            14 => ::aigw_wire::object::read(&mut self.reasoning_effort, "reasoning_effort", map),
+            15 => ::aigw_wire::object::read(
+                &mut self.max_completion_tokens,
+                "max_completion_tokens",
+                map,
+            ),
+            16 => ::aigw_wire::object::read(&mut self.frequency_penalty, "frequency_penalty", map),
+            17 => ::aigw_wire::object::read(&mut self.presence_penalty, "presence_penalty", map),
+            18 => {
+                ::aigw_wire::object::read(&mut self.web_search_options, "web_search_options", map)
+            }
+            19 => ::aigw_wire::object::read(&mut self.response_format, "response_format", map),
+            20 => ::aigw_wire::object::read(&mut self.audio, "audio", map),
+            21 => ::aigw_wire::object::read(&mut self.store, "store", map),
+            22 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            23 => ::aigw_wire::object::read(&mut self.stream, "stream", map),
+            24 => ::aigw_wire::object::read(&mut self.stop, "stop", map),
+            25 => ::aigw_wire::object::read(&mut self.logit_bias, "logit_bias", map),
+            26 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            27 => ::aigw_wire::object::read(&mut self.max_tokens, "max_tokens", map),
+            28 => ::aigw_wire::object::read(&mut self.n, "n", map),
+            29 => ::aigw_wire::object::read(&mut self.prediction, "prediction", map),
+            30 => ::aigw_wire::object::read(&mut self.seed, "seed", map),
+            31 => ::aigw_wire::object::read(&mut self.stream_options, "stream_options", map),
+            32 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            33 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            34 => {
+                ::aigw_wire::object::read(&mut self.parallel_tool_calls, "parallel_tool_calls", map)
+            }
+            35 => ::aigw_wire::object::read(&mut self.function_call, "function_call", map),
+            36 => ::aigw_wire::object::read(&mut self.functions, "functions", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionRequest {
@@ -3757,7 +5289,7 @@ impl CreateChatCompletionRequest {
 ///
 /// Spec: `CreateChatCompletionRequest.audio`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionRequestAudio {
     /// The voice the model uses to respond. Supported built-in voices are
     /// `alloy`, `ash`, `ballad`, `coral`, `echo`, `fable`, `nova`, `onyx`,
@@ -3765,17 +5297,48 @@ pub struct CreateChatCompletionRequestAudio {
     /// custom voice object with an `id`, for example `{ "id": "voice_1234" }`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub voice: Maybe<VoiceIdsOrCustomVoice>,
     /// Specifies the output audio format. Must be one of `wav`, `mp3`, `flac`,
     /// `opus`, or `pcm16`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<CreateChatCompletionRequestAudioFormat>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionRequestAudio {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionRequestAudio {
+    const NAME: &'static str = "CreateChatCompletionRequestAudio";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "voice" => 0,
+            "format" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.voice, "voice", map),
+            1 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionRequestAudio {
@@ -4059,16 +5622,49 @@ impl From<CustomToolChatCompletions> for CreateChatCompletionRequestToolsItem {
 ///
 /// Spec: `CreateChatCompletionRequest.web_search_options`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionRequestWebSearchOptions {
     /// Approximate location parameters for the search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<CreateChatCompletionRequestWebSearchOptionsUserLocation>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_context_size: Maybe<WebSearchContextSize>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionRequestWebSearchOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionRequestWebSearchOptions {
+    const NAME: &'static str = "CreateChatCompletionRequestWebSearchOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "user_location" => 0,
+            "search_context_size" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.search_context_size, "search_context_size", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptions {
@@ -4087,19 +5683,50 @@ impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptions {
 ///
 /// Spec: `CreateChatCompletionRequest.web_search_options.user_location`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionRequestWebSearchOptionsUserLocation {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CreateChatCompletionRequestWebSearchOptionsUserLocationType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approximate: Maybe<WebSearchLocation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionRequestWebSearchOptionsUserLocation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionRequestWebSearchOptionsUserLocation {
+    const NAME: &'static str = "CreateChatCompletionRequestWebSearchOptionsUserLocation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "approximate" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.approximate, "approximate", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionRequestWebSearchOptionsUserLocation {
@@ -4141,51 +5768,98 @@ impl CreateChatCompletionRequestWebSearchOptionsUserLocation {
 ///
 /// Spec: `CreateChatCompletionResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionResponse {
     /// A unique identifier for the chat completion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// A list of chat completion choices. Can be more than one if `n` is greater than 1.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub choices: Maybe<Vec<CreateChatCompletionResponseChoicesItem>>,
     /// The Unix timestamp (in seconds) of when the chat completion was created.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created: Maybe<Number>,
     /// The model used for the chat completion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub metadata: Maybe<Metadata>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTier>,
     /// Deprecated. This fingerprint represents the backend configuration that the model runs with.
     ///
     /// Can be used in conjunction with the `seed` request parameter to understand when backend changes have been made that might impact determinism.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub system_fingerprint: Maybe<String>,
     /// The object type, which is always `chat.completion`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<CreateChatCompletionResponseObject>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<CompletionUsage>,
     /// Moderation results for the request input and generated output, if moderated
     /// completions were requested.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<ChatCompletionModeration>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionResponse {
+    const NAME: &'static str = "CreateChatCompletionResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "choices" => 1,
+            "created" => 2,
+            "model" => 3,
+            "metadata" => 4,
+            "service_tier" => 5,
+            "system_fingerprint" => 6,
+            "object" => 7,
+            "usage" => 8,
+            "moderation" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.choices, "choices", map),
+            2 => ::aigw_wire::object::read(&mut self.created, "created", map),
+            3 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            4 => ::aigw_wire::object::read(&mut self.metadata, "metadata", map),
+            5 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            6 => ::aigw_wire::object::read(&mut self.system_fingerprint, "system_fingerprint", map),
+            7 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            8 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            9 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionResponse {
@@ -4229,7 +5903,7 @@ impl CreateChatCompletionResponse {
 
 /// Spec: `CreateChatCompletionResponse.choices[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionResponseChoicesItem {
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     /// `length` if the maximum number of tokens specified in the request was reached,
@@ -4238,24 +5912,59 @@ pub struct CreateChatCompletionResponseChoicesItem {
     /// Read the [Model Spec](https://model-spec.openai.com/2025-12-18.html) for more.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub finish_reason: Maybe<CreateChatCompletionResponseChoicesItemFinishReason>,
     /// The index of the choice in the list of choices.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<ChatCompletionResponseMessage>,
     /// Log probability information for the choice.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<CreateChatCompletionResponseChoicesItemLogprobs>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionResponseChoicesItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionResponseChoicesItem {
+    const NAME: &'static str = "CreateChatCompletionResponseChoicesItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "finish_reason" => 0,
+            "index" => 1,
+            "message" => 2,
+            "logprobs" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.finish_reason, "finish_reason", map),
+            1 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            3 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItem {
@@ -4312,21 +6021,52 @@ impl CreateChatCompletionResponseChoicesItem {
 ///
 /// Spec: `CreateChatCompletionResponse.choices[].logprobs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionResponseChoicesItemLogprobs {
     /// A list of message content tokens with log probability information.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ChatCompletionTokenLogprob>>,
     /// A list of message refusal tokens with log probability information.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<Vec<ChatCompletionTokenLogprob>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionResponseChoicesItemLogprobs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionResponseChoicesItemLogprobs {
+    const NAME: &'static str = "CreateChatCompletionResponseChoicesItemLogprobs";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "refusal" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionResponseChoicesItemLogprobs {
@@ -4371,44 +6111,44 @@ impl CreateChatCompletionResponseChoicesItemLogprobs {
 ///
 /// Spec: `CreateChatCompletionStreamResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionStreamResponse {
     /// A unique identifier for the chat completion. Each chunk has the same ID.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// A list of chat completion choices. Can contain more than one elements if `n` is greater than 1. Can also be empty for the
     /// last chunk if you set `stream_options: {"include_usage": true}`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub choices: Maybe<Vec<CreateChatCompletionStreamResponseChoicesItem>>,
     /// The Unix timestamp (in seconds) of when the chat completion was created. Each chunk has the same timestamp.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created: Maybe<Number>,
     /// The model to generate the completion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// An obfuscation string added to normalize the size of streamed chunks as a
     /// mitigation to certain side-channel attacks. The field is included by
     /// default and omitted when `stream_options.include_obfuscation` is `false`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub obfuscation: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTier>,
     /// Deprecated. This fingerprint represents the backend configuration that the model runs with.
     /// Can be used in conjunction with the `seed` request parameter to understand when backend changes have been made that might impact determinism.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub system_fingerprint: Maybe<String>,
     /// The object type, which is always `chat.completion.chunk`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<CreateChatCompletionStreamResponseObject>,
     /// An optional field that will only be present when you set
     /// `stream_options: {"include_usage": true}` in your request. When present, it
@@ -4418,15 +6158,62 @@ pub struct CreateChatCompletionStreamResponse {
     /// **NOTE:** If the stream is interrupted or cancelled, you may not
     /// receive the final usage chunk which contains the total token usage for
     /// the request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<CompletionUsage>,
     /// Moderation results for the request input and generated output. Present
     /// on the moderation chunk when moderated completions are requested.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<ChatCompletionModeration>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionStreamResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionStreamResponse {
+    const NAME: &'static str = "CreateChatCompletionStreamResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "choices" => 1,
+            "created" => 2,
+            "model" => 3,
+            "obfuscation" => 4,
+            "service_tier" => 5,
+            "system_fingerprint" => 6,
+            "object" => 7,
+            "usage" => 8,
+            "moderation" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.choices, "choices", map),
+            2 => ::aigw_wire::object::read(&mut self.created, "created", map),
+            3 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            4 => ::aigw_wire::object::read(&mut self.obfuscation, "obfuscation", map),
+            5 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            6 => ::aigw_wire::object::read(&mut self.system_fingerprint, "system_fingerprint", map),
+            7 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            8 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            9 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponse {
@@ -4470,13 +6257,13 @@ impl CreateChatCompletionStreamResponse {
 
 /// Spec: `CreateChatCompletionStreamResponse.choices[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItem {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<ChatCompletionStreamResponseDelta>,
     /// Log probability information for the choice.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<CreateChatCompletionStreamResponseChoicesItemLogprobs>,
     /// The reason the model stopped generating tokens. This will be `stop` if the model hit a natural stop point or a provided stop sequence,
     /// `length` if the maximum number of tokens specified in the request was reached,
@@ -4484,16 +6271,51 @@ pub struct CreateChatCompletionStreamResponseChoicesItem {
     /// `tool_calls` if the model called a tool, or `function_call` (deprecated) if the model called a function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub finish_reason: Maybe<CreateChatCompletionStreamResponseChoicesItemFinishReason>,
     /// The index of the choice in the list of choices.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionStreamResponseChoicesItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionStreamResponseChoicesItem {
+    const NAME: &'static str = "CreateChatCompletionStreamResponseChoicesItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "delta" => 0,
+            "logprobs" => 1,
+            "finish_reason" => 2,
+            "index" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            1 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            2 => ::aigw_wire::object::read(&mut self.finish_reason, "finish_reason", map),
+            3 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItem {
@@ -4547,21 +6369,52 @@ impl CreateChatCompletionStreamResponseChoicesItem {
 ///
 /// Spec: `CreateChatCompletionStreamResponse.choices[].logprobs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateChatCompletionStreamResponseChoicesItemLogprobs {
     /// A list of message content tokens with log probability information.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ChatCompletionTokenLogprob>>,
     /// A list of message refusal tokens with log probability information.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<Vec<ChatCompletionTokenLogprob>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateChatCompletionStreamResponseChoicesItemLogprobs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateChatCompletionStreamResponseChoicesItemLogprobs {
+    const NAME: &'static str = "CreateChatCompletionStreamResponseChoicesItemLogprobs";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "content" => 0,
+            "refusal" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateChatCompletionStreamResponseChoicesItemLogprobs {
@@ -4604,21 +6457,52 @@ impl CreateChatCompletionStreamResponseChoicesItemLogprobs {
 ///
 /// Spec: `CustomToolChatCompletions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolChatCompletions {
     /// The type of the custom tool. Always `custom`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolChatCompletionsType>,
     /// Properties of the custom tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub custom: Maybe<CustomToolChatCompletionsCustom>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolChatCompletions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolChatCompletions {
+    const NAME: &'static str = "CustomToolChatCompletions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "custom" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.custom, "custom", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolChatCompletions {
@@ -4648,22 +6532,55 @@ impl CustomToolChatCompletions {
 ///
 /// Spec: `CustomToolChatCompletions.custom`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolChatCompletionsCustom {
     /// The name of the custom tool, used to identify it in tool calls.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Optional description of the custom tool, used to provide more context.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The input format for the custom tool. Default is unconstrained text.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<CustomToolChatCompletionsCustomFormat>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolChatCompletionsCustom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolChatCompletionsCustom {
+    const NAME: &'static str = "CustomToolChatCompletionsCustom";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "description" => 1,
+            "format" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustom {
@@ -4743,21 +6660,52 @@ impl From<CustomToolChatCompletionsCustomFormatGrammar> for CustomToolChatComple
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammar {
     /// Grammar format. Always `grammar`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolChatCompletionsCustomFormatGrammarType>,
     /// Your chosen grammar.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub grammar: Maybe<CustomToolChatCompletionsCustomFormatGrammarGrammar>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolChatCompletionsCustomFormatGrammar {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolChatCompletionsCustomFormatGrammar {
+    const NAME: &'static str = "CustomToolChatCompletionsCustomFormatGrammar";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "grammar" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.grammar, "grammar", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammar {
@@ -4787,21 +6735,52 @@ impl CustomToolChatCompletionsCustomFormatGrammar {
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|1.grammar`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolChatCompletionsCustomFormatGrammarGrammar {
     /// The grammar definition.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub definition: Maybe<String>,
     /// The syntax of the grammar definition. One of `lark` or `regex`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub syntax: Maybe<CustomToolChatCompletionsCustomFormatGrammarGrammarSyntax>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolChatCompletionsCustomFormatGrammarGrammar {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolChatCompletionsCustomFormatGrammarGrammar {
+    const NAME: &'static str = "CustomToolChatCompletionsCustomFormatGrammarGrammar";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "definition" => 0,
+            "syntax" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.definition, "definition", map),
+            1 => ::aigw_wire::object::read(&mut self.syntax, "syntax", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatGrammarGrammar {
@@ -4853,16 +6832,45 @@ impl CustomToolChatCompletionsCustomFormatGrammarGrammar {
 ///
 /// Spec: `CustomToolChatCompletions.custom.format|0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolChatCompletionsCustomFormatText {
     /// Unconstrained text format. Always `text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolChatCompletionsCustomFormatTextType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolChatCompletionsCustomFormatText {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolChatCompletionsCustomFormatText {
+    const NAME: &'static str = "CustomToolChatCompletionsCustomFormatText";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolChatCompletionsCustomFormatText {
@@ -4904,24 +6912,59 @@ impl CustomToolChatCompletionsCustomFormatText {
 
 /// Spec: `FunctionObject`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionObject {
     /// A description of what the function does, used by the model to choose when and how to call the function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The name of the function to be called. Must be a-z, A-Z, 0-9, or contain underscores and dashes, with a maximum length of 64.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<FunctionParameters>,
     /// Whether to enable strict schema adherence when generating the function call. If set to true, the model will follow the exact schema defined in the `parameters` field. Only a subset of JSON Schema is supported when `strict` is `true`. Learn more about Structured Outputs in the [function calling guide](https://platform.openai.com/docs/guides/function-calling).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionObject {
+    const NAME: &'static str = "FunctionObject";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "description" => 0,
+            "name" => 1,
+            "parameters" => 2,
+            "strict" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            3 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionObject {
@@ -4987,24 +7030,55 @@ pub type ParallelToolCalls = bool;
 ///
 /// Spec: `PredictionContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PredictionContent {
     /// The type of the predicted content you want to provide. This type is
     /// currently always `content`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<PredictionContentType>,
     /// The content that should be matched when generating a model response.
     /// If generated tokens would match this content, the entire model response
     /// can be returned much more quickly.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<PredictionContentContent>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PredictionContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PredictionContent {
+    const NAME: &'static str = "PredictionContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "content" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PredictionContent {
@@ -5105,21 +7179,52 @@ impl From<Vec<ChatCompletionRequestMessageContentPartText>> for PredictionConten
 ///
 /// Spec: `ResponseFormatJsonSchema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFormatJsonSchema {
     /// The type of response format being defined. Always `json_schema`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFormatJsonSchemaType>,
     /// Structured Outputs configuration options, including a JSON Schema.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub json_schema: Maybe<ResponseFormatJsonSchemaJsonSchema>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFormatJsonSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFormatJsonSchema {
+    const NAME: &'static str = "ResponseFormatJsonSchema";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "json_schema" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.json_schema, "json_schema", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFormatJsonSchema {
@@ -5149,30 +7254,65 @@ impl ResponseFormatJsonSchema {
 ///
 /// Spec: `ResponseFormatJsonSchema.json_schema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFormatJsonSchemaJsonSchema {
     /// A description of what the response format is for, used by the model to
     /// determine how to respond in the format.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The name of the response format. Must be a-z, A-Z, 0-9, or contain
     /// underscores and dashes, with a maximum length of 64.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub schema: Maybe<ResponseFormatJsonSchemaSchema>,
     /// Whether to enable strict schema adherence when generating the output.
     /// If set to true, the model will always follow the exact schema defined
     /// in the `schema` field. Only a subset of JSON Schema is supported when
     /// `strict` is `true`. To learn more, read the [Structured Outputs
     /// guide](https://platform.openai.com/docs/guides/structured-outputs).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFormatJsonSchemaJsonSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFormatJsonSchemaJsonSchema {
+    const NAME: &'static str = "ResponseFormatJsonSchemaJsonSchema";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "description" => 0,
+            "name" => 1,
+            "schema" => 2,
+            "strict" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.schema, "schema", map),
+            3 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFormatJsonSchemaJsonSchema {
@@ -5322,16 +7462,45 @@ impl From<String> for VoiceIdsOrCustomVoice {
 ///
 /// Spec: `VoiceIdsOrCustomVoice|1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct VoiceIdsOrCustomVoiceObject {
     /// The custom voice ID, e.g. `voice_1234`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for VoiceIdsOrCustomVoiceObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for VoiceIdsOrCustomVoiceObject {
+    const NAME: &'static str = "VoiceIdsOrCustomVoiceObject";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for VoiceIdsOrCustomVoiceObject {
@@ -5389,26 +7558,61 @@ impl VoiceIdsOrCustomVoiceObject {
 ///
 /// Spec: `WebSearchLocation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchLocation {
     /// The two-letter
     /// [ISO country code](https://en.wikipedia.org/wiki/ISO_3166-1) of the user,
     /// e.g. `US`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub country: Maybe<String>,
     /// Free text input for the region of the user, e.g. `California`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub region: Maybe<String>,
     /// Free text input for the city of the user, e.g. `San Francisco`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub city: Maybe<String>,
     /// The [IANA timezone](https://timeapi.io/documentation/iana-timezones)
     /// of the user, e.g. `America/Los_Angeles`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timezone: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchLocation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchLocation {
+    const NAME: &'static str = "WebSearchLocation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "country" => 0,
+            "region" => 1,
+            "city" => 2,
+            "timezone" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.country, "country", map),
+            1 => ::aigw_wire::object::read(&mut self.region, "region", map),
+            2 => ::aigw_wire::object::read(&mut self.city, "city", map),
+            3 => ::aigw_wire::object::read(&mut self.timezone, "timezone", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchLocation {

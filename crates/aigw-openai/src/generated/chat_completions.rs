@@ -27,7 +27,7 @@ use ::serde_json::{Map, Number, Value};
 ///
 /// Spec: `ChatCompletionStreamOptions`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ChatCompletionStreamOptions {
     /// If set, an additional chunk will be streamed before the `data: [DONE]`
     /// message. The `usage` field on this chunk shows the token usage statistics
@@ -37,7 +37,7 @@ pub struct ChatCompletionStreamOptions {
     /// All other chunks will also include a `usage` field, but with a null
     /// value. **NOTE:** If the stream is interrupted, you may not receive the
     /// final usage chunk which contains the total token usage for the request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub include_usage: Maybe<bool>,
     /// When true, stream obfuscation will be enabled. Stream obfuscation adds
     /// random characters to an `obfuscation` field on streaming delta events to
@@ -46,11 +46,44 @@ pub struct ChatCompletionStreamOptions {
     /// of overhead to the data stream. You can set `include_obfuscation` to
     /// false to optimize for bandwidth if you trust the network links between
     /// your application and the OpenAI API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub include_obfuscation: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChatCompletionStreamOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ChatCompletionStreamOptions {
+    const NAME: &'static str = "ChatCompletionStreamOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "include_usage" => 0,
+            "include_obfuscation" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.include_usage, "include_usage", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.include_obfuscation, "include_obfuscation", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ChatCompletionStreamOptions {
@@ -82,32 +115,77 @@ impl ChatCompletionStreamOptions {
 ///
 /// Spec: `CompletionUsage`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompletionUsage {
     /// Number of tokens in the generated completion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub completion_tokens: Maybe<Number>,
     /// Number of tokens in the prompt.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_tokens: Maybe<Number>,
     /// Total number of tokens used in the request (prompt + completion).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub total_tokens: Maybe<Number>,
     /// Breakdown of tokens used in a completion.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub completion_tokens_details: Maybe<CompletionUsageCompletionTokensDetails>,
     /// Breakdown of tokens used in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_tokens_details: Maybe<CompletionUsagePromptTokensDetails>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompletionUsage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompletionUsage {
+    const NAME: &'static str = "CompletionUsage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "completion_tokens" => 0,
+            "prompt_tokens" => 1,
+            "total_tokens" => 2,
+            "completion_tokens_details" => 3,
+            "prompt_tokens_details" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.completion_tokens, "completion_tokens", map),
+            1 => ::aigw_wire::object::read(&mut self.prompt_tokens, "prompt_tokens", map),
+            2 => ::aigw_wire::object::read(&mut self.total_tokens, "total_tokens", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.completion_tokens_details,
+                "completion_tokens_details",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(
+                &mut self.prompt_tokens_details,
+                "prompt_tokens_details",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompletionUsage {
@@ -155,31 +233,76 @@ impl CompletionUsage {
 ///
 /// Spec: `CompletionUsage.completion_tokens_details`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompletionUsageCompletionTokensDetails {
     /// When using Predicted Outputs, the number of tokens in the
     /// prediction that appeared in the completion.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub accepted_prediction_tokens: Maybe<Number>,
     /// Audio input tokens generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio_tokens: Maybe<Number>,
     /// Tokens generated by the model for reasoning.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning_tokens: Maybe<Number>,
     /// Text output tokens generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text_tokens: Maybe<Number>,
     /// When using Predicted Outputs, the number of tokens in the
     /// prediction that did not appear in the completion. However, like
     /// reasoning tokens, these tokens are still counted in the total
     /// completion tokens for purposes of billing, output, and context window
     /// limits.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub rejected_prediction_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompletionUsageCompletionTokensDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompletionUsageCompletionTokensDetails {
+    const NAME: &'static str = "CompletionUsageCompletionTokensDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "accepted_prediction_tokens" => 0,
+            "audio_tokens" => 1,
+            "reasoning_tokens" => 2,
+            "text_tokens" => 3,
+            "rejected_prediction_tokens" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(
+                &mut self.accepted_prediction_tokens,
+                "accepted_prediction_tokens",
+                map,
+            ),
+            1 => ::aigw_wire::object::read(&mut self.audio_tokens, "audio_tokens", map),
+            2 => ::aigw_wire::object::read(&mut self.reasoning_tokens, "reasoning_tokens", map),
+            3 => ::aigw_wire::object::read(&mut self.text_tokens, "text_tokens", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.rejected_prediction_tokens,
+                "rejected_prediction_tokens",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompletionUsageCompletionTokensDetails {
@@ -211,26 +334,63 @@ impl ::aigw_wire::Unknowns for CompletionUsageCompletionTokensDetails {
 ///
 /// Spec: `CompletionUsage.prompt_tokens_details`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "completions"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompletionUsagePromptTokensDetails {
     /// Audio input tokens present in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub audio_tokens: Maybe<Number>,
     /// Cached tokens present in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cached_tokens: Maybe<Number>,
     /// Text input tokens present in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text_tokens: Maybe<Number>,
     /// Image input tokens present in the prompt.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_tokens: Maybe<Number>,
     /// The unadjusted number of prompt tokens written to cache.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_write_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompletionUsagePromptTokensDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompletionUsagePromptTokensDetails {
+    const NAME: &'static str = "CompletionUsagePromptTokensDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "audio_tokens" => 0,
+            "cached_tokens" => 1,
+            "text_tokens" => 2,
+            "image_tokens" => 3,
+            "cache_write_tokens" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.audio_tokens, "audio_tokens", map),
+            1 => ::aigw_wire::object::read(&mut self.cached_tokens, "cached_tokens", map),
+            2 => ::aigw_wire::object::read(&mut self.text_tokens, "text_tokens", map),
+            3 => ::aigw_wire::object::read(&mut self.image_tokens, "image_tokens", map),
+            4 => ::aigw_wire::object::read(&mut self.cache_write_tokens, "cache_write_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompletionUsagePromptTokensDetails {

@@ -128,14 +128,43 @@ pub type Metadata = ::std::collections::BTreeMap<String, String>;
 ///
 /// Spec: `ModerationConfigParam`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModerationConfigParam {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<ModerationMode>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModerationConfigParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModerationConfigParam {
+    const NAME: &'static str = "ModerationConfigParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mode" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModerationConfigParam {
@@ -181,19 +210,50 @@ impl ModerationConfigParam {
 ///
 /// Spec: `ModerationParam`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModerationParam {
     /// The moderation model to use for moderated completions, e.g. 'omni-moderation-latest'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// The policy to apply to moderated response input and output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub policy: Maybe<ModerationPolicyParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModerationParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModerationParam {
+    const NAME: &'static str = "ModerationParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "model" => 0,
+            "policy" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            1 => ::aigw_wire::object::read(&mut self.policy, "policy", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModerationParam {
@@ -222,17 +282,48 @@ impl ModerationParam {
 ///
 /// Spec: `ModerationPolicyParam`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModerationPolicyParam {
     /// The moderation policy for the response input.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<ModerationConfigParam>,
     /// The moderation policy for the response output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<ModerationConfigParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModerationPolicyParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModerationPolicyParam {
+    const NAME: &'static str = "ModerationPolicyParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input" => 0,
+            "output" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            1 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModerationPolicyParam {
@@ -251,42 +342,85 @@ impl ::aigw_wire::Unknowns for ModerationPolicyParam {
 ///
 /// Spec: `ModerationResultBody`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModerationResultBody {
     /// The object type, which was always `moderation_result` for successful moderation results.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ModerationResultBodyType>,
     /// The moderation model that produced this result.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// A boolean indicating whether the content was flagged by any category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub flagged: Maybe<bool>,
     /// A dictionary of moderation categories to booleans, True if the input is flagged under this category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub categories: Maybe<::std::collections::BTreeMap<String, bool>>,
     /// A dictionary of moderation categories to scores.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category_scores: Maybe<::std::collections::BTreeMap<String, Number>>,
     /// Which modalities of input are reflected by the score for each category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category_applied_input_types:
         Maybe<::std::collections::BTreeMap<String, Vec<ModerationInputType>>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModerationResultBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModerationResultBody {
+    const NAME: &'static str = "ModerationResultBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "model" => 1,
+            "flagged" => 2,
+            "categories" => 3,
+            "category_scores" => 4,
+            "category_applied_input_types" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            2 => ::aigw_wire::object::read(&mut self.flagged, "flagged", map),
+            3 => ::aigw_wire::object::read(&mut self.categories, "categories", map),
+            4 => ::aigw_wire::object::read(&mut self.category_scores, "category_scores", map),
+            5 => ::aigw_wire::object::read(
+                &mut self.category_applied_input_types,
+                "category_applied_input_types",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModerationResultBody {
@@ -324,16 +458,45 @@ impl ::aigw_wire::Unknowns for ModerationResultBody {
 ///
 /// Spec: `PromptCacheBreakpointParam`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PromptCacheBreakpointParam {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<PromptCacheBreakpointParamMode>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PromptCacheBreakpointParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PromptCacheBreakpointParam {
+    const NAME: &'static str = "PromptCacheBreakpointParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mode" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PromptCacheBreakpointParam {
@@ -380,17 +543,48 @@ impl PromptCacheBreakpointParam {
 ///
 /// Spec: `PromptCacheOptionsParam`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PromptCacheOptionsParam {
     /// The minimum lifetime applied to every implicit and explicit cache breakpoint written by the request. Defaults to `30m`, which is currently the only supported value. The backend may retain cache entries for longer.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ttl: Maybe<PromptCacheTTLEnum>,
     /// Controls whether OpenAI automatically creates an implicit cache breakpoint. Defaults to `implicit`. With `implicit`, OpenAI creates one implicit breakpoint and writes up to the latest three explicit breakpoints in the request. With `explicit`, OpenAI does not create an implicit breakpoint and writes up to the latest four explicit breakpoints. If there are no explicit breakpoints, the request does not use prompt caching.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<PromptCacheModeEnum>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PromptCacheOptionsParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PromptCacheOptionsParam {
+    const NAME: &'static str = "PromptCacheOptionsParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "ttl" => 0,
+            "mode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.ttl, "ttl", map),
+            1 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
@@ -442,16 +636,45 @@ impl ::aigw_wire::Unknowns for PromptCacheOptionsParam {
 ///
 /// Spec: `ResponseFormatJsonObject`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFormatJsonObject {
     /// The type of response format being defined. Always `json_object`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFormatJsonObjectType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFormatJsonObject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFormatJsonObject {
+    const NAME: &'static str = "ResponseFormatJsonObject";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFormatJsonObject {
@@ -494,16 +717,45 @@ pub type ResponseFormatJsonSchemaSchema = Map<String, Value>;
 ///
 /// Spec: `ResponseFormatText`.
 #[cfg_attr(docsrs, doc(cfg(any(feature = "chat", feature = "responses"))))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFormatText {
     /// The type of response format being defined. Always `text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFormatTextType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFormatText {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFormatText {
+    const NAME: &'static str = "ResponseFormatText";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFormatText {

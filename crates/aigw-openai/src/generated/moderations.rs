@@ -25,22 +25,53 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `CreateModerationRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationRequest {
     /// Input (or inputs) to classify. Can be a single string, an array of strings, or
     /// an array of multi-modal input objects similar to other models.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<CreateModerationRequestInput>,
     /// The content moderation model you would like to use. Learn more in
     /// [the moderation guide](https://platform.openai.com/docs/guides/moderation), and learn about
     /// available models [here](https://platform.openai.com/docs/models#moderation).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<CreateModerationRequestModel>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationRequest {
+    const NAME: &'static str = "CreateModerationRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input" => 0,
+            "model" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            1 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationRequest {
@@ -188,21 +219,52 @@ impl From<CreateModerationRequestInputArrayItemText> for CreateModerationRequest
 ///
 /// Spec: `CreateModerationRequest.input|2[]|0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationRequestInputArrayItemImageUrl {
     /// Always `image_url`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CreateModerationRequestInputArrayItemImageUrlType>,
     /// Contains either an image URL or a data URL for a base64 encoded image.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<CreateModerationRequestInputArrayItemImageUrlImageUrl>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationRequestInputArrayItemImageUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationRequestInputArrayItemImageUrl {
+    const NAME: &'static str = "CreateModerationRequestInputArrayItemImageUrl";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrl {
@@ -234,16 +296,45 @@ impl CreateModerationRequestInputArrayItemImageUrl {
 ///
 /// Spec: `CreateModerationRequest.input|2[]|0.image_url`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationRequestInputArrayItemImageUrlImageUrl {
     /// Either a URL of the image or the base64 encoded image data.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationRequestInputArrayItemImageUrlImageUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationRequestInputArrayItemImageUrlImageUrl {
+    const NAME: &'static str = "CreateModerationRequestInputArrayItemImageUrlImageUrl";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "url" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemImageUrlImageUrl {
@@ -279,21 +370,52 @@ impl CreateModerationRequestInputArrayItemImageUrlImageUrl {
 ///
 /// Spec: `CreateModerationRequest.input|2[]|1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationRequestInputArrayItemText {
     /// Always `text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CreateModerationRequestInputArrayItemTextType>,
     /// A string of text to classify.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationRequestInputArrayItemText {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationRequestInputArrayItemText {
+    const NAME: &'static str = "CreateModerationRequestInputArrayItemText";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationRequestInputArrayItemText {
@@ -346,26 +468,59 @@ impl CreateModerationRequestInputArrayItemText {
 ///
 /// Spec: `CreateModerationResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationResponse {
     /// The unique identifier for the moderation request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The model used to generate the moderation results.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// A list of moderation objects.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub results: Maybe<Vec<CreateModerationResponseResultsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationResponse {
+    const NAME: &'static str = "CreateModerationResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "model" => 1,
+            "results" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            2 => ::aigw_wire::object::read(&mut self.results, "results", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationResponse {
@@ -399,32 +554,71 @@ impl CreateModerationResponse {
 
 /// Spec: `CreateModerationResponse.results[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationResponseResultsItem {
     /// Whether any of the below categories are flagged.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub flagged: Maybe<bool>,
     /// A list of the categories, and whether they are flagged or not.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub categories: Maybe<CreateModerationResponseResultsItemCategories>,
     /// A list of the categories along with their scores as predicted by model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category_scores: Maybe<CreateModerationResponseResultsItemCategoryScores>,
     /// A list of the categories along with the input type(s) that the score applies to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub category_applied_input_types:
         Maybe<CreateModerationResponseResultsItemCategoryAppliedInputTypes>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationResponseResultsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationResponseResultsItem {
+    const NAME: &'static str = "CreateModerationResponseResultsItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "flagged" => 0,
+            "categories" => 1,
+            "category_scores" => 2,
+            "category_applied_input_types" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.flagged, "flagged", map),
+            1 => ::aigw_wire::object::read(&mut self.categories, "categories", map),
+            2 => ::aigw_wire::object::read(&mut self.category_scores, "category_scores", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.category_applied_input_types,
+                "category_applied_input_types",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItem {
@@ -470,108 +664,143 @@ impl CreateModerationResponseResultsItem {
 ///
 /// Spec: `CreateModerationResponse.results[].categories`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationResponseResultsItemCategories {
     /// Content that expresses, incites, or promotes hate based on race, gender, ethnicity, religion, nationality, sexual orientation, disability status, or caste. Hateful content aimed at non-protected groups (e.g., chess players) is harassment.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub hate: Maybe<bool>,
     /// Hateful content that also includes violence or serious harm towards the targeted group based on race, gender, ethnicity, religion, nationality, sexual orientation, disability status, or caste.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "hate/threatening",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "hate/threatening", skip_serializing_if = "Maybe::is_absent")]
     pub hate_threatening: Maybe<bool>,
     /// Content that expresses, incites, or promotes harassing language towards any target.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub harassment: Maybe<bool>,
     /// Harassment content that also includes violence or serious harm towards any target.
     ///
     /// Required by the spec.
     #[serde(
         rename = "harassment/threatening",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub harassment_threatening: Maybe<bool>,
     /// Content that includes instructions or advice that facilitate the planning or execution of wrongdoing, or that gives advice or instruction on how to commit illicit acts. For example, "how to shoplift" would fit this category.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub illicit: Maybe<bool>,
     /// Content that includes instructions or advice that facilitate the planning or execution of wrongdoing that also includes violence, or that gives advice or instruction on the procurement of any weapon.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "illicit/violent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "illicit/violent", skip_serializing_if = "Maybe::is_absent")]
     pub illicit_violent: Maybe<bool>,
     /// Content that promotes, encourages, or depicts acts of self-harm, such as suicide, cutting, and eating disorders.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm: Maybe<bool>,
     /// Content where the speaker expresses that they are engaging or intend to engage in acts of self-harm, such as suicide, cutting, and eating disorders.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm/intent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm/intent", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm_intent: Maybe<bool>,
     /// Content that encourages performing acts of self-harm, such as suicide, cutting, and eating disorders, or that gives instructions or advice on how to commit such acts.
     ///
     /// Required by the spec.
     #[serde(
         rename = "self-harm/instructions",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub self_harm_instructions: Maybe<bool>,
     /// Content meant to arouse sexual excitement, such as the description of sexual activity, or that promotes sexual services (excluding sex education and wellness).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sexual: Maybe<bool>,
     /// Sexual content that includes an individual who is under 18 years old.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "sexual/minors",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sexual/minors", skip_serializing_if = "Maybe::is_absent")]
     pub sexual_minors: Maybe<bool>,
     /// Content that depicts death, violence, or physical injury.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub violence: Maybe<bool>,
     /// Content that depicts death, violence, or physical injury in graphic detail.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "violence/graphic",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "violence/graphic", skip_serializing_if = "Maybe::is_absent")]
     pub violence_graphic: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationResponseResultsItemCategories {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationResponseResultsItemCategories {
+    const NAME: &'static str = "CreateModerationResponseResultsItemCategories";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "hate" => 0,
+            "hate/threatening" => 1,
+            "harassment" => 2,
+            "harassment/threatening" => 3,
+            "illicit" => 4,
+            "illicit/violent" => 5,
+            "self-harm" => 6,
+            "self-harm/intent" => 7,
+            "self-harm/instructions" => 8,
+            "sexual" => 9,
+            "sexual/minors" => 10,
+            "violence" => 11,
+            "violence/graphic" => 12,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.hate, "hate", map),
+            1 => ::aigw_wire::object::read(&mut self.hate_threatening, "hate/threatening", map),
+            2 => ::aigw_wire::object::read(&mut self.harassment, "harassment", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.harassment_threatening,
+                "harassment/threatening",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.illicit, "illicit", map),
+            5 => ::aigw_wire::object::read(&mut self.illicit_violent, "illicit/violent", map),
+            6 => ::aigw_wire::object::read(&mut self.self_harm, "self-harm", map),
+            7 => ::aigw_wire::object::read(&mut self.self_harm_intent, "self-harm/intent", map),
+            8 => ::aigw_wire::object::read(
+                &mut self.self_harm_instructions,
+                "self-harm/instructions",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.sexual, "sexual", map),
+            10 => ::aigw_wire::object::read(&mut self.sexual_minors, "sexual/minors", map),
+            11 => ::aigw_wire::object::read(&mut self.violence, "violence", map),
+            12 => ::aigw_wire::object::read(&mut self.violence_graphic, "violence/graphic", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategories {
@@ -611,27 +840,23 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategories {
 ///
 /// Spec: `CreateModerationResponse.results[].category_applied_input_types`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// The applied input type(s) for the category 'hate'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub hate: Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHateItem>>,
     /// The applied input type(s) for the category 'hate/threatening'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "hate/threatening",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "hate/threatening", skip_serializing_if = "Maybe::is_absent")]
     pub hate_threatening:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHateThreateningItem>>,
     /// The applied input type(s) for the category 'harassment'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub harassment:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesHarassmentItem>>,
     /// The applied input type(s) for the category 'harassment/threatening'.
@@ -639,7 +864,6 @@ pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// Required by the spec.
     #[serde(
         rename = "harassment/threatening",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub harassment_threatening: Maybe<
@@ -648,37 +872,25 @@ pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// The applied input type(s) for the category 'illicit'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub illicit:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitItem>>,
     /// The applied input type(s) for the category 'illicit/violent'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "illicit/violent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "illicit/violent", skip_serializing_if = "Maybe::is_absent")]
     pub illicit_violent:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesIllicitViolentItem>>,
     /// The applied input type(s) for the category 'self-harm'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmItem>>,
     /// The applied input type(s) for the category 'self-harm/intent'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm/intent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm/intent", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm_intent:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSelfHarmIntentItem>>,
     /// The applied input type(s) for the category 'self-harm/instructions'.
@@ -686,7 +898,6 @@ pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// Required by the spec.
     #[serde(
         rename = "self-harm/instructions",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub self_harm_instructions: Maybe<
@@ -695,37 +906,92 @@ pub struct CreateModerationResponseResultsItemCategoryAppliedInputTypes {
     /// The applied input type(s) for the category 'sexual'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sexual: Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualItem>>,
     /// The applied input type(s) for the category 'sexual/minors'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "sexual/minors",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sexual/minors", skip_serializing_if = "Maybe::is_absent")]
     pub sexual_minors:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesSexualMinorsItem>>,
     /// The applied input type(s) for the category 'violence'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub violence:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceItem>>,
     /// The applied input type(s) for the category 'violence/graphic'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "violence/graphic",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "violence/graphic", skip_serializing_if = "Maybe::is_absent")]
     pub violence_graphic:
         Maybe<Vec<CreateModerationResponseResultsItemCategoryAppliedInputTypesViolenceGraphicItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de>
+    for CreateModerationResponseResultsItemCategoryAppliedInputTypes
+{
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationResponseResultsItemCategoryAppliedInputTypes {
+    const NAME: &'static str = "CreateModerationResponseResultsItemCategoryAppliedInputTypes";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "hate" => 0,
+            "hate/threatening" => 1,
+            "harassment" => 2,
+            "harassment/threatening" => 3,
+            "illicit" => 4,
+            "illicit/violent" => 5,
+            "self-harm" => 6,
+            "self-harm/intent" => 7,
+            "self-harm/instructions" => 8,
+            "sexual" => 9,
+            "sexual/minors" => 10,
+            "violence" => 11,
+            "violence/graphic" => 12,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.hate, "hate", map),
+            1 => ::aigw_wire::object::read(&mut self.hate_threatening, "hate/threatening", map),
+            2 => ::aigw_wire::object::read(&mut self.harassment, "harassment", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.harassment_threatening,
+                "harassment/threatening",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.illicit, "illicit", map),
+            5 => ::aigw_wire::object::read(&mut self.illicit_violent, "illicit/violent", map),
+            6 => ::aigw_wire::object::read(&mut self.self_harm, "self-harm", map),
+            7 => ::aigw_wire::object::read(&mut self.self_harm_intent, "self-harm/intent", map),
+            8 => ::aigw_wire::object::read(
+                &mut self.self_harm_instructions,
+                "self-harm/instructions",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.sexual, "sexual", map),
+            10 => ::aigw_wire::object::read(&mut self.sexual_minors, "sexual/minors", map),
+            11 => ::aigw_wire::object::read(&mut self.violence, "violence", map),
+            12 => ::aigw_wire::object::read(&mut self.violence_graphic, "violence/graphic", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryAppliedInputTypes {
@@ -875,108 +1141,143 @@ impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryApplie
 ///
 /// Spec: `CreateModerationResponse.results[].category_scores`.
 #[cfg_attr(docsrs, doc(cfg(feature = "moderations")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateModerationResponseResultsItemCategoryScores {
     /// The score for the category 'hate'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub hate: Maybe<Number>,
     /// The score for the category 'hate/threatening'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "hate/threatening",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "hate/threatening", skip_serializing_if = "Maybe::is_absent")]
     pub hate_threatening: Maybe<Number>,
     /// The score for the category 'harassment'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub harassment: Maybe<Number>,
     /// The score for the category 'harassment/threatening'.
     ///
     /// Required by the spec.
     #[serde(
         rename = "harassment/threatening",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub harassment_threatening: Maybe<Number>,
     /// The score for the category 'illicit'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub illicit: Maybe<Number>,
     /// The score for the category 'illicit/violent'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "illicit/violent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "illicit/violent", skip_serializing_if = "Maybe::is_absent")]
     pub illicit_violent: Maybe<Number>,
     /// The score for the category 'self-harm'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm: Maybe<Number>,
     /// The score for the category 'self-harm/intent'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "self-harm/intent",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "self-harm/intent", skip_serializing_if = "Maybe::is_absent")]
     pub self_harm_intent: Maybe<Number>,
     /// The score for the category 'self-harm/instructions'.
     ///
     /// Required by the spec.
     #[serde(
         rename = "self-harm/instructions",
-        default,
         skip_serializing_if = "Maybe::is_absent"
     )]
     pub self_harm_instructions: Maybe<Number>,
     /// The score for the category 'sexual'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sexual: Maybe<Number>,
     /// The score for the category 'sexual/minors'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "sexual/minors",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "sexual/minors", skip_serializing_if = "Maybe::is_absent")]
     pub sexual_minors: Maybe<Number>,
     /// The score for the category 'violence'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub violence: Maybe<Number>,
     /// The score for the category 'violence/graphic'.
     ///
     /// Required by the spec.
-    #[serde(
-        rename = "violence/graphic",
-        default,
-        skip_serializing_if = "Maybe::is_absent"
-    )]
+    #[serde(rename = "violence/graphic", skip_serializing_if = "Maybe::is_absent")]
     pub violence_graphic: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateModerationResponseResultsItemCategoryScores {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateModerationResponseResultsItemCategoryScores {
+    const NAME: &'static str = "CreateModerationResponseResultsItemCategoryScores";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "hate" => 0,
+            "hate/threatening" => 1,
+            "harassment" => 2,
+            "harassment/threatening" => 3,
+            "illicit" => 4,
+            "illicit/violent" => 5,
+            "self-harm" => 6,
+            "self-harm/intent" => 7,
+            "self-harm/instructions" => 8,
+            "sexual" => 9,
+            "sexual/minors" => 10,
+            "violence" => 11,
+            "violence/graphic" => 12,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.hate, "hate", map),
+            1 => ::aigw_wire::object::read(&mut self.hate_threatening, "hate/threatening", map),
+            2 => ::aigw_wire::object::read(&mut self.harassment, "harassment", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.harassment_threatening,
+                "harassment/threatening",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.illicit, "illicit", map),
+            5 => ::aigw_wire::object::read(&mut self.illicit_violent, "illicit/violent", map),
+            6 => ::aigw_wire::object::read(&mut self.self_harm, "self-harm", map),
+            7 => ::aigw_wire::object::read(&mut self.self_harm_intent, "self-harm/intent", map),
+            8 => ::aigw_wire::object::read(
+                &mut self.self_harm_instructions,
+                "self-harm/instructions",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.sexual, "sexual", map),
+            10 => ::aigw_wire::object::read(&mut self.sexual_minors, "sexual/minors", map),
+            11 => ::aigw_wire::object::read(&mut self.violence, "violence", map),
+            12 => ::aigw_wire::object::read(&mut self.violence_graphic, "violence/graphic", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateModerationResponseResultsItemCategoryScores {

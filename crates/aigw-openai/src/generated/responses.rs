@@ -25,31 +25,66 @@ use ::serde_json::{Map, Number, Value};
 
 /// Spec: `AdditionalTools`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct AdditionalTools {
     /// The type of the item. Always `additional_tools`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<AdditionalToolsType>,
     /// The unique ID of the additional tools item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The role that provided the additional tools.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<MessageRole>,
     /// The additional tool definitions made available at this item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Tool>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for AdditionalTools {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for AdditionalTools {
+    const NAME: &'static str = "AdditionalTools";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "role" => 2,
+            "tools" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            3 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for AdditionalTools {
@@ -85,29 +120,64 @@ impl AdditionalTools {
 
 /// Spec: `AdditionalToolsItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct AdditionalToolsItemParam {
     /// The unique ID of this additional tools item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The item type. Always `additional_tools`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<AdditionalToolsItemParamType>,
     /// The role that provided the additional tools. Only `developer` is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<AdditionalToolsItemParamRole>,
     /// A list of additional tools made available at this item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Tool>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for AdditionalToolsItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for AdditionalToolsItemParam {
+    const NAME: &'static str = "AdditionalToolsItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "role" => 2,
+            "tools" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            3 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for AdditionalToolsItemParam {
@@ -294,26 +364,59 @@ impl From<FilePath> for Annotation {
 ///
 /// Spec: `ApplyPatchCreateFileOperation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchCreateFileOperation {
     /// Create a new file with the provided diff.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchCreateFileOperationType>,
     /// Path of the file to create.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Diff to apply.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub diff: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchCreateFileOperation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchCreateFileOperation {
+    const NAME: &'static str = "ApplyPatchCreateFileOperation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            "diff" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            2 => ::aigw_wire::object::read(&mut self.diff, "diff", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperation {
@@ -345,26 +448,59 @@ impl ApplyPatchCreateFileOperation {
 ///
 /// Spec: `ApplyPatchCreateFileOperationParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchCreateFileOperationParam {
     /// The operation type. Always `create_file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchCreateFileOperationParamType>,
     /// Path of the file to create relative to the workspace root.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Unified diff content to apply when creating the file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub diff: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchCreateFileOperationParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchCreateFileOperationParam {
+    const NAME: &'static str = "ApplyPatchCreateFileOperationParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            "diff" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            2 => ::aigw_wire::object::read(&mut self.diff, "diff", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchCreateFileOperationParam {
@@ -412,21 +548,52 @@ impl ApplyPatchCreateFileOperationParam {
 ///
 /// Spec: `ApplyPatchDeleteFileOperation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchDeleteFileOperation {
     /// Delete the specified file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchDeleteFileOperationType>,
     /// Path of the file to delete.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchDeleteFileOperation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchDeleteFileOperation {
+    const NAME: &'static str = "ApplyPatchDeleteFileOperation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperation {
@@ -456,21 +623,52 @@ impl ApplyPatchDeleteFileOperation {
 ///
 /// Spec: `ApplyPatchDeleteFileOperationParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchDeleteFileOperationParam {
     /// The operation type. Always `delete_file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchDeleteFileOperationParamType>,
     /// Path of the file to delete relative to the workspace root.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchDeleteFileOperationParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchDeleteFileOperationParam {
+    const NAME: &'static str = "ApplyPatchDeleteFileOperationParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchDeleteFileOperationParam {
@@ -577,42 +775,83 @@ impl From<ApplyPatchUpdateFileOperationParam> for ApplyPatchOperationParam {
 ///
 /// Spec: `ApplyPatchToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchToolCall {
     /// The type of the item. Always `apply_patch_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchToolCallType>,
     /// The unique ID of the apply patch tool call. Populated when this item is returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the apply patch tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The status of the apply patch tool call. One of `in_progress` or `completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ApplyPatchCallStatus>,
     /// One of the create_file, delete_file, or update_file operations applied via apply_patch.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub operation: Maybe<ApplyPatchToolCallOperation>,
     /// The ID of the entity that created this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchToolCall {
+    const NAME: &'static str = "ApplyPatchToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "status" => 4,
+            "operation" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.operation, "operation", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchToolCall {
@@ -655,37 +894,76 @@ impl ApplyPatchToolCall {
 ///
 /// Spec: `ApplyPatchToolCallItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchToolCallItemParam {
     /// The type of the item. Always `apply_patch_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchToolCallItemParamType>,
     /// The unique ID of the apply patch tool call. Populated when this item is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the apply patch tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The status of the apply patch tool call. One of `in_progress` or `completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ApplyPatchCallStatusParam>,
     /// The specific create, delete, or update instruction for the apply_patch tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub operation: Maybe<ApplyPatchOperationParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchToolCallItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchToolCallItemParam {
+    const NAME: &'static str = "ApplyPatchToolCallItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "status" => 4,
+            "operation" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.operation, "operation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchToolCallItemParam {
@@ -794,40 +1072,81 @@ impl From<ApplyPatchUpdateFileOperation> for ApplyPatchToolCallOperation {
 ///
 /// Spec: `ApplyPatchToolCallOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchToolCallOutput {
     /// The type of the item. Always `apply_patch_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchToolCallOutputType>,
     /// The unique ID of the apply patch tool call output. Populated when this item is returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the apply patch tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The status of the apply patch tool call output. One of `completed` or `failed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ApplyPatchCallOutputStatus>,
     /// Optional textual output returned by the apply patch tool.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<String>,
     /// The ID of the entity that created this tool call output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchToolCallOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchToolCallOutput {
+    const NAME: &'static str = "ApplyPatchToolCallOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "status" => 4,
+            "output" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutput {
@@ -868,35 +1187,74 @@ impl ApplyPatchToolCallOutput {
 ///
 /// Spec: `ApplyPatchToolCallOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchToolCallOutputItemParam {
     /// The type of the item. Always `apply_patch_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchToolCallOutputItemParamType>,
     /// The unique ID of the apply patch tool call output. Populated when this item is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the apply patch tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The status of the apply patch tool call output. One of `completed` or `failed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ApplyPatchCallOutputStatusParam>,
     /// Optional human-readable log text from the apply patch tool (e.g., patch results or errors).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchToolCallOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchToolCallOutputItemParam {
+    const NAME: &'static str = "ApplyPatchToolCallOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "status" => 4,
+            "output" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchToolCallOutputItemParam {
@@ -958,19 +1316,50 @@ impl ApplyPatchToolCallOutputItemParam {
 ///
 /// Spec: `ApplyPatchToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchToolParam {
     /// The type of the tool. Always `apply_patch`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchToolParamType>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchToolParam {
+    const NAME: &'static str = "ApplyPatchToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "allowed_callers" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchToolParam {
@@ -1007,26 +1396,59 @@ impl ApplyPatchToolParam {
 ///
 /// Spec: `ApplyPatchUpdateFileOperation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchUpdateFileOperation {
     /// Update an existing file with the provided diff.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchUpdateFileOperationType>,
     /// Path of the file to update.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Diff to apply.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub diff: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchUpdateFileOperation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchUpdateFileOperation {
+    const NAME: &'static str = "ApplyPatchUpdateFileOperation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            "diff" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            2 => ::aigw_wire::object::read(&mut self.diff, "diff", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperation {
@@ -1058,26 +1480,59 @@ impl ApplyPatchUpdateFileOperation {
 ///
 /// Spec: `ApplyPatchUpdateFileOperationParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApplyPatchUpdateFileOperationParam {
     /// The operation type. Always `update_file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApplyPatchUpdateFileOperationParamType>,
     /// Path of the file to update relative to the workspace root.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Unified diff content to apply to the existing file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub diff: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApplyPatchUpdateFileOperationParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApplyPatchUpdateFileOperationParam {
+    const NAME: &'static str = "ApplyPatchUpdateFileOperationParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            "diff" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            2 => ::aigw_wire::object::read(&mut self.diff, "diff", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApplyPatchUpdateFileOperationParam {
@@ -1123,28 +1578,65 @@ impl ApplyPatchUpdateFileOperationParam {
 
 /// Spec: `ApproximateLocation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ApproximateLocation {
     /// The type of location approximation. Always `approximate`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ApproximateLocationType>,
     /// The two-letter [ISO country code](https://en.wikipedia.org/wiki/ISO_3166-1) of the user, e.g. `US`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub country: Maybe<String>,
     /// Free text input for the region of the user, e.g. `California`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub region: Maybe<String>,
     /// Free text input for the city of the user, e.g. `San Francisco`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub city: Maybe<String>,
     /// The [IANA timezone](https://timeapi.io/documentation/iana-timezones) of the user, e.g. `America/Los_Angeles`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timezone: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ApproximateLocation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ApproximateLocation {
+    const NAME: &'static str = "ApproximateLocation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "country" => 1,
+            "region" => 2,
+            "city" => 3,
+            "timezone" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.country, "country", map),
+            2 => ::aigw_wire::object::read(&mut self.region, "region", map),
+            3 => ::aigw_wire::object::read(&mut self.city, "city", map),
+            4 => ::aigw_wire::object::read(&mut self.timezone, "timezone", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ApproximateLocation {
@@ -1186,25 +1678,60 @@ impl ApproximateLocation {
 ///
 /// Spec: `AutoCodeInterpreterToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct AutoCodeInterpreterToolParam {
     /// Always `auto`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<AutoCodeInterpreterToolParamType>,
     /// An optional list of uploaded files to make available to your code.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_ids: Maybe<Vec<String>>,
     /// The memory limit for the code interpreter container.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub memory_limit: Maybe<ContainerMemoryLimit>,
     /// Network access policy for the container.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub network_policy: Maybe<AutoCodeInterpreterToolParamNetworkPolicy>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for AutoCodeInterpreterToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for AutoCodeInterpreterToolParam {
+    const NAME: &'static str = "AutoCodeInterpreterToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_ids" => 1,
+            "memory_limit" => 2,
+            "network_policy" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_ids, "file_ids", map),
+            2 => ::aigw_wire::object::read(&mut self.memory_limit, "memory_limit", map),
+            3 => ::aigw_wire::object::read(&mut self.network_policy, "network_policy", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for AutoCodeInterpreterToolParam {
@@ -1314,34 +1841,71 @@ impl From<ContainerNetworkPolicyAllowlistParam> for AutoCodeInterpreterToolParam
 ///
 /// Spec: `ClickParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ClickParam {
     /// Specifies the event type. For a click action, this property is always `click`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ClickParamType>,
     /// Indicates which mouse button was pressed during the click. One of `left`, `right`, `wheel`, `back`, or `forward`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub button: Maybe<ClickButtonType>,
     /// The x-coordinate where the click occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub x: Maybe<Number>,
     /// The y-coordinate where the click occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub y: Maybe<Number>,
     /// The keys being held while clicking.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ClickParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ClickParam {
+    const NAME: &'static str = "ClickParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "button" => 1,
+            "x" => 2,
+            "y" => 3,
+            "keys" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.button, "button", map),
+            2 => ::aigw_wire::object::read(&mut self.x, "x", map),
+            3 => ::aigw_wire::object::read(&mut self.y, "y", map),
+            4 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ClickParam {
@@ -1388,21 +1952,52 @@ impl ClickParam {
 ///
 /// Spec: `CodeInterpreterOutputImage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeInterpreterOutputImage {
     /// The type of the output. Always `image`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeInterpreterOutputImageType>,
     /// The URL of the image output from the code interpreter.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeInterpreterOutputImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeInterpreterOutputImage {
+    const NAME: &'static str = "CodeInterpreterOutputImage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeInterpreterOutputImage {
@@ -1440,21 +2035,52 @@ impl CodeInterpreterOutputImage {
 ///
 /// Spec: `CodeInterpreterOutputLogs`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeInterpreterOutputLogs {
     /// The type of the output. Always `logs`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeInterpreterOutputLogsType>,
     /// The logs output from the code interpreter.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logs: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeInterpreterOutputLogs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeInterpreterOutputLogs {
+    const NAME: &'static str = "CodeInterpreterOutputLogs";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "logs" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.logs, "logs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeInterpreterOutputLogs {
@@ -1492,26 +2118,59 @@ impl CodeInterpreterOutputLogs {
 ///
 /// Spec: `CodeInterpreterTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeInterpreterTool {
     /// The type of the code interpreter tool. Always `code_interpreter`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeInterpreterToolType>,
     /// The code interpreter container. Can be a container ID or an object that
     /// specifies uploaded file IDs to make available to your code, along with an
     /// optional `memory_limit` setting.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container: Maybe<CodeInterpreterToolContainer>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeInterpreterTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeInterpreterTool {
+    const NAME: &'static str = "CodeInterpreterTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "container" => 1,
+            "allowed_callers" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.container, "container", map),
+            2 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeInterpreterTool {
@@ -1542,42 +2201,81 @@ impl CodeInterpreterTool {
 ///
 /// Spec: `CodeInterpreterToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CodeInterpreterToolCall {
     /// The type of the code interpreter tool call. Always `code_interpreter_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CodeInterpreterToolCallType>,
     /// The unique ID of the code interpreter tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The status of the code interpreter tool call. Valid values are `in_progress`, `completed`, `incomplete`, `interpreting`, and `failed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<CodeInterpreterToolCallStatus>,
     /// The ID of the container used to run the code.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container_id: Maybe<String>,
     /// The code to run, or null if not available.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// The outputs generated by the code interpreter, such as logs or images.
     /// Can be null if no outputs are available.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub outputs: Maybe<Vec<CodeInterpreterToolCallOutputsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CodeInterpreterToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CodeInterpreterToolCall {
+    const NAME: &'static str = "CodeInterpreterToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "status" => 2,
+            "container_id" => 3,
+            "code" => 4,
+            "outputs" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.container_id, "container_id", map),
+            4 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            5 => ::aigw_wire::object::read(&mut self.outputs, "outputs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CodeInterpreterToolCall {
@@ -1731,36 +2429,73 @@ impl From<AutoCodeInterpreterToolParam> for CodeInterpreterToolContainer {
 
 /// Spec: `CompactResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompactResource {
     /// The unique identifier for the compacted response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The object type. Always `response.compaction`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<CompactResourceObject>,
     /// The compacted list of output items.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<Vec<ItemField>>,
     /// Unix timestamp (in seconds) when the compacted conversation was created.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_at: Maybe<Number>,
     /// Token accounting for the compaction pass, including cached, reasoning, and total tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<ResponseUsage>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompactResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompactResource {
+    const NAME: &'static str = "CompactResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "object" => 1,
+            "output" => 2,
+            "created_at" => 3,
+            "usage" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            2 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            3 => ::aigw_wire::object::read(&mut self.created_at, "created_at", map),
+            4 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompactResource {
@@ -1809,36 +2544,91 @@ impl CompactResource {
 
 /// Spec: `CompactResponseMethodPublicBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompactResponseMethodPublicBody {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<ModelIdsCompaction>,
     /// Text, image, or file inputs to the model, used to generate a response
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<CompactResponseMethodPublicBodyInput>,
     /// The unique ID of the previous response to the model. Use this to create multi-turn conversations. Learn more about [conversation state](https://platform.openai.com/docs/guides/conversation-state). Cannot be used in conjunction with `conversation`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub previous_response_id: Maybe<String>,
     /// A system (or developer) message inserted into the model's context.
     /// When used along with `previous_response_id`, the instructions from a previous response will not be carried over to the next response. This makes it simple to swap out system (or developer) messages in new responses.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub instructions: Maybe<String>,
     /// A key to use when reading from or writing to the prompt cache.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_key: Maybe<String>,
     /// Deprecated. How long to retain a prompt cache entry created by this request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_retention: Maybe<PromptCacheRetentionEnum>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_options: Maybe<PromptCacheOptionsParam>,
     /// Specifies the processing type used for serving the request.   - If set to 'auto', then the request will be processed with the service tier configured in the Project settings. Unless otherwise configured, the Project will use 'default'.   - If set to 'default', then the request will be processed with the standard pricing and performance for the selected model.   - If set to '[flex](https://platform.openai.com/docs/guides/flex-processing)', then the request will be processed with the Flex Processing service tier.   - To opt-in to [Fast mode](https://platform.openai.com/api/docs/guides/fast-mode) at the request level, include the `service_tier=fast` or `service_tier=priority` parameter for Responses or Chat Completions. The response will show `service_tier=priority` regardless of if you specify `service_tier=fast` or `priority` in your request.   - When not set, the default behavior is 'auto'.
     /// When the `service_tier` parameter is set, the response body will include the `service_tier` value based on the processing mode actually used to serve the request. This response value may be different from the value set in the parameter.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTierEnum>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompactResponseMethodPublicBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompactResponseMethodPublicBody {
+    const NAME: &'static str = "CompactResponseMethodPublicBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "model" => 0,
+            "input" => 1,
+            "previous_response_id" => 2,
+            "instructions" => 3,
+            "prompt_cache_key" => 4,
+            "prompt_cache_retention" => 5,
+            "prompt_cache_options" => 6,
+            "service_tier" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            1 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.previous_response_id,
+                "previous_response_id",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(&mut self.instructions, "instructions", map),
+            4 => ::aigw_wire::object::read(&mut self.prompt_cache_key, "prompt_cache_key", map),
+            5 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_retention,
+                "prompt_cache_retention",
+                map,
+            ),
+            6 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_options,
+                "prompt_cache_options",
+                map,
+            ),
+            7 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompactResponseMethodPublicBody {
@@ -1944,29 +2734,64 @@ impl From<Vec<InputItem>> for CompactResponseMethodPublicBodyInput {
 ///
 /// Spec: `CompactionBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompactionBody {
     /// The type of the item. Always `compaction`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CompactionBodyType>,
     /// The unique ID of the compaction item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The encrypted content that was produced by compaction.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_content: Maybe<String>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompactionBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompactionBody {
+    const NAME: &'static str = "CompactionBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "encrypted_content" => 2,
+            "created_by" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.encrypted_content, "encrypted_content", map),
+            3 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompactionBody {
@@ -2007,24 +2832,57 @@ impl CompactionBody {
 ///
 /// Spec: `CompactionSummaryItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompactionSummaryItemParam {
     /// The ID of the compaction item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the item. Always `compaction`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CompactionSummaryItemParamType>,
     /// The encrypted content of the compaction summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_content: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompactionSummaryItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompactionSummaryItemParam {
+    const NAME: &'static str = "CompactionSummaryItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "encrypted_content" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.encrypted_content, "encrypted_content", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompactionSummaryItemParam {
@@ -2063,16 +2921,45 @@ impl CompactionSummaryItemParam {
 ///
 /// Spec: `CompactionTriggerItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompactionTriggerItemParam {
     /// The type of the item. Always `compaction_trigger`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CompactionTriggerItemParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompactionTriggerItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompactionTriggerItemParam {
+    const NAME: &'static str = "CompactionTriggerItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompactionTriggerItemParam {
@@ -2108,7 +2995,7 @@ impl CompactionTriggerItemParam {
 ///
 /// Spec: `ComparisonFilter`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComparisonFilter {
     /// Specifies the comparison operator: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in`, `nin`.
     /// - `eq`: equals
@@ -2121,21 +3008,54 @@ pub struct ComparisonFilter {
     /// - `nin`: not in
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComparisonFilterType>,
     /// The key to compare against the value.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub key: Maybe<String>,
     /// The value to compare against the attribute key; supports string, number, or boolean types.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub value: Maybe<ComparisonFilterValue>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComparisonFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComparisonFilter {
+    const NAME: &'static str = "ComparisonFilter";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "key" => 1,
+            "value" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.key, "key", map),
+            2 => ::aigw_wire::object::read(&mut self.value, "value", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComparisonFilter {
@@ -2328,21 +3248,52 @@ impl From<Number> for ComparisonFilterValueArrayItem {
 ///
 /// Spec: `CompoundFilter`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CompoundFilter {
     /// Type of operation: `and` or `or`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CompoundFilterType>,
     /// Array of filters to combine. Items can be `ComparisonFilter` or `CompoundFilter`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filters: Maybe<Vec<CompoundFilterFiltersItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CompoundFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CompoundFilter {
+    const NAME: &'static str = "CompoundFilter";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "filters" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.filters, "filters", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CompoundFilter {
@@ -2576,33 +3527,76 @@ pub type ComputerActionList = Vec<ComputerAction>;
 ///
 /// Spec: `ComputerCallOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerCallOutputItemParam {
     /// The ID of the computer tool call output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The ID of the computer tool call that produced the output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The type of the computer tool call output. Always `computer_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerCallOutputItemParamType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<ComputerScreenshotImage>,
     /// The safety checks reported by the API that have been acknowledged by the developer.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub acknowledged_safety_checks: Maybe<Vec<ComputerCallSafetyCheckParam>>,
     /// The status of the message input. One of `in_progress`, `completed`, or `incomplete`. Populated when input items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerCallOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerCallOutputItemParam {
+    const NAME: &'static str = "ComputerCallOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "type" => 2,
+            "output" => 3,
+            "acknowledged_safety_checks" => 4,
+            "status" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.acknowledged_safety_checks,
+                "acknowledged_safety_checks",
+                map,
+            ),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerCallOutputItemParam {
@@ -2660,22 +3654,55 @@ impl ComputerCallOutputItemParam {
 ///
 /// Spec: `ComputerCallSafetyCheckParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerCallSafetyCheckParam {
     /// The ID of the pending safety check.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the pending safety check.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// Details about the pending safety check.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerCallSafetyCheckParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerCallSafetyCheckParam {
+    const NAME: &'static str = "ComputerCallSafetyCheckParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "code" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerCallSafetyCheckParam {
@@ -2717,33 +3744,74 @@ impl ComputerCallSafetyCheckParam {
 ///
 /// Spec: `ComputerScreenshotContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerScreenshotContent {
     /// Specifies the event type. For a computer screenshot, this property is always set to `computer_screenshot`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerScreenshotContentType>,
     /// The URL of the screenshot image.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<String>,
     /// The identifier of an uploaded file that contains the screenshot.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The detail level of the screenshot image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<ImageDetail>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerScreenshotContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerScreenshotContent {
+    const NAME: &'static str = "ComputerScreenshotContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            "file_id" => 2,
+            "detail" => 3,
+            "prompt_cache_breakpoint" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            3 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerScreenshotContent {
@@ -2795,23 +3863,56 @@ impl ComputerScreenshotContent {
 ///
 /// Spec: `ComputerScreenshotImage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerScreenshotImage {
     /// Specifies the event type. For a computer screenshot, this property is
     /// always set to `computer_screenshot`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerScreenshotImageType>,
     /// The URL of the screenshot image.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<String>,
     /// The identifier of an uploaded file that contains the screenshot.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerScreenshotImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerScreenshotImage {
+    const NAME: &'static str = "ComputerScreenshotImage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            "file_id" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerScreenshotImage {
@@ -2852,16 +3953,45 @@ impl ComputerScreenshotImage {
 ///
 /// Spec: `ComputerTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerTool {
     /// The type of the computer tool. Always `computer`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerToolType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerTool {
+    const NAME: &'static str = "ComputerTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerTool {
@@ -2890,41 +4020,86 @@ impl ComputerTool {
 ///
 /// Spec: `ComputerToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerToolCall {
     /// The type of the computer call. Always `computer_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerToolCallType>,
     /// The unique ID of the computer call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// An identifier used when responding to the tool call with output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<ComputerAction>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub actions: Maybe<ComputerActionList>,
     /// The pending safety checks for the computer call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub pending_safety_checks: Maybe<Vec<ComputerCallSafetyCheckParam>>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ComputerToolCallStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerToolCall {
+    const NAME: &'static str = "ComputerToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "action" => 3,
+            "actions" => 4,
+            "pending_safety_checks" => 5,
+            "status" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            4 => ::aigw_wire::object::read(&mut self.actions, "actions", map),
+            5 => ::aigw_wire::object::read(
+                &mut self.pending_safety_checks,
+                "pending_safety_checks",
+                map,
+            ),
+            6 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerToolCall {
@@ -2970,42 +4145,87 @@ impl ComputerToolCall {
 
 /// Spec: `ComputerToolCallOutputResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerToolCallOutputResource {
     /// The type of the computer tool call output. Always `computer_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerToolCallOutputResourceType>,
     /// The unique ID of the computer call tool output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The ID of the computer tool call that produced the output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The safety checks reported by the API that have been acknowledged by the
     /// developer.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub acknowledged_safety_checks: Maybe<Vec<ComputerCallSafetyCheckParam>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<ComputerScreenshotImage>,
     /// The status of the message input. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when input items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ComputerCallOutputStatus>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerToolCallOutputResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerToolCallOutputResource {
+    const NAME: &'static str = "ComputerToolCallOutputResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "acknowledged_safety_checks" => 3,
+            "output" => 4,
+            "status" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.acknowledged_safety_checks,
+                "acknowledged_safety_checks",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerToolCallOutputResource {
@@ -3090,31 +4310,66 @@ impl ComputerToolCallOutputResource {
 ///
 /// Spec: `ComputerUsePreviewTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ComputerUsePreviewTool {
     /// The type of the computer use tool. Always `computer_use_preview`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ComputerUsePreviewToolType>,
     /// The type of computer environment to control.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub environment: Maybe<ComputerEnvironment>,
     /// The width of the computer display.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub display_width: Maybe<Number>,
     /// The height of the computer display.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub display_height: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ComputerUsePreviewTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ComputerUsePreviewTool {
+    const NAME: &'static str = "ComputerUsePreviewTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "environment" => 1,
+            "display_width" => 2,
+            "display_height" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.environment, "environment", map),
+            2 => ::aigw_wire::object::read(&mut self.display_width, "display_width", map),
+            3 => ::aigw_wire::object::read(&mut self.display_height, "display_height", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ComputerUsePreviewTool {
@@ -3158,28 +4413,65 @@ impl ComputerUsePreviewTool {
 
 /// Spec: `ContainerAutoParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerAutoParam {
     /// Automatically creates a container for this request
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerAutoParamType>,
     /// An optional list of uploaded files to make available to your code.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_ids: Maybe<Vec<String>>,
     /// The memory limit for the container.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub memory_limit: Maybe<ContainerMemoryLimit>,
     /// Network access policy for the container.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub network_policy: Maybe<ContainerAutoParamNetworkPolicy>,
     /// An optional list of skills referenced by id or inline data.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub skills: Maybe<Vec<ContainerAutoParamSkillsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerAutoParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerAutoParam {
+    const NAME: &'static str = "ContainerAutoParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_ids" => 1,
+            "memory_limit" => 2,
+            "network_policy" => 3,
+            "skills" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_ids, "file_ids", map),
+            2 => ::aigw_wire::object::read(&mut self.memory_limit, "memory_limit", map),
+            3 => ::aigw_wire::object::read(&mut self.network_policy, "network_policy", map),
+            4 => ::aigw_wire::object::read(&mut self.skills, "skills", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerAutoParam {
@@ -3313,41 +4605,80 @@ impl From<InlineSkillParam> for ContainerAutoParamSkillsItem {
 ///
 /// Spec: `ContainerFileCitationBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerFileCitationBody {
     /// The type of the container file citation. Always `container_file_citation`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerFileCitationBodyType>,
     /// The ID of the container file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container_id: Maybe<String>,
     /// The ID of the file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The index of the first character of the container file citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_index: Maybe<Number>,
     /// The index of the last character of the container file citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_index: Maybe<Number>,
     /// The filename of the container file cited.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerFileCitationBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerFileCitationBody {
+    const NAME: &'static str = "ContainerFileCitationBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "container_id" => 1,
+            "file_id" => 2,
+            "start_index" => 3,
+            "end_index" => 4,
+            "filename" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.container_id, "container_id", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            3 => ::aigw_wire::object::read(&mut self.start_index, "start_index", map),
+            4 => ::aigw_wire::object::read(&mut self.end_index, "end_index", map),
+            5 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerFileCitationBody {
@@ -3387,24 +4718,57 @@ impl ::aigw_wire::Unknowns for ContainerFileCitationBody {
 
 /// Spec: `ContainerNetworkPolicyAllowlistParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerNetworkPolicyAllowlistParam {
     /// Allow outbound network access only to specified domains. Always `allowlist`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerNetworkPolicyAllowlistParamType>,
     /// A list of allowed domains when type is `allowlist`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// Optional domain-scoped secrets for allowlisted domains.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub domain_secrets: Maybe<Vec<ContainerNetworkPolicyDomainSecretParam>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerNetworkPolicyAllowlistParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerNetworkPolicyAllowlistParam {
+    const NAME: &'static str = "ContainerNetworkPolicyAllowlistParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "allowed_domains" => 1,
+            "domain_secrets" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            2 => ::aigw_wire::object::read(&mut self.domain_secrets, "domain_secrets", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerNetworkPolicyAllowlistParam {
@@ -3441,16 +4805,45 @@ impl ContainerNetworkPolicyAllowlistParam {
 
 /// Spec: `ContainerNetworkPolicyDisabledParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerNetworkPolicyDisabledParam {
     /// Disable outbound network access. Always `disabled`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerNetworkPolicyDisabledParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerNetworkPolicyDisabledParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerNetworkPolicyDisabledParam {
+    const NAME: &'static str = "ContainerNetworkPolicyDisabledParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDisabledParam {
@@ -3484,26 +4877,59 @@ impl ContainerNetworkPolicyDisabledParam {
 
 /// Spec: `ContainerNetworkPolicyDomainSecretParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerNetworkPolicyDomainSecretParam {
     /// The domain associated with the secret.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub domain: Maybe<String>,
     /// The name of the secret to inject for the domain.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The secret value to inject for the domain.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub value: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerNetworkPolicyDomainSecretParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerNetworkPolicyDomainSecretParam {
+    const NAME: &'static str = "ContainerNetworkPolicyDomainSecretParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "domain" => 0,
+            "name" => 1,
+            "value" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.domain, "domain", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.value, "value", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerNetworkPolicyDomainSecretParam {
@@ -3537,21 +4963,52 @@ impl ContainerNetworkPolicyDomainSecretParam {
 
 /// Spec: `ContainerReferenceParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerReferenceParam {
     /// References a container created with the /v1/containers endpoint
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerReferenceParamType>,
     /// The ID of the referenced container.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerReferenceParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerReferenceParam {
+    const NAME: &'static str = "ContainerReferenceParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "container_id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.container_id, "container_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerReferenceParam {
@@ -3589,19 +5046,50 @@ impl ContainerReferenceParam {
 ///
 /// Spec: `ContainerReferenceResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContainerReferenceResource {
     /// The environment type. Always `container_reference`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ContainerReferenceResourceType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub container_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContainerReferenceResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContainerReferenceResource {
+    const NAME: &'static str = "ContainerReferenceResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "container_id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.container_id, "container_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContainerReferenceResource {
@@ -3637,19 +5125,50 @@ impl ContainerReferenceResource {
 
 /// Spec: `ContextManagementParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ContextManagementParam {
     /// The context management entry type. Currently only 'compaction' is supported.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<String>,
     /// Token threshold at which compaction should be triggered for this entry.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub compact_threshold: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ContextManagementParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ContextManagementParam {
+    const NAME: &'static str = "ContextManagementParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "compact_threshold" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.compact_threshold, "compact_threshold", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ContextManagementParam {
@@ -3734,16 +5253,45 @@ impl From<ConversationParam2> for ConversationParam {
 ///
 /// Spec: `ConversationParam-2`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ConversationParam2 {
     /// The unique ID of the conversation.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ConversationParam2 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ConversationParam2 {
+    const NAME: &'static str = "ConversationParam2";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ConversationParam2 {
@@ -3771,21 +5319,52 @@ impl ConversationParam2 {
 ///
 /// Spec: `CoordParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CoordParam {
     /// The x-coordinate.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub x: Maybe<Number>,
     /// The y-coordinate.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub y: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CoordParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CoordParam {
+    const NAME: &'static str = "CoordParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "x" => 0,
+            "y" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.x, "x", map),
+            1 => ::aigw_wire::object::read(&mut self.y, "y", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CoordParam {
@@ -3813,19 +5392,19 @@ impl CoordParam {
 
 /// Spec: `CreateResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CreateResponse {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub metadata: Maybe<Metadata>,
     /// An integer between 0 and 20 specifying the maximum number of most likely
     /// tokens to return at each token position, each with an associated log
     /// probability. In some cases, the number of returned tokens may be fewer than
     /// requested.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Number>,
     /// What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
     /// We generally recommend altering this or `top_p` but not both.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
     /// An alternative to sampling with temperature, called nucleus sampling,
     /// where the model considers the results of the tokens with top_p probability
@@ -3833,19 +5412,19 @@ pub struct CreateResponse {
     /// are considered.
     ///
     /// We generally recommend altering this or `temperature` but not both.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
     /// A stable identifier for your end-users.
     /// Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user: Maybe<String>,
     /// A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
     /// The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub safety_identifier: Maybe<String>,
     /// Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](https://platform.openai.com/docs/guides/prompt-caching).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_key: Maybe<String>,
     /// Deprecated. Deprecated. Use `prompt_cache_options.ttl` instead.
     ///
@@ -3858,37 +5437,37 @@ pub struct CreateResponse {
     /// For older models that support both `in_memory` and `24h`, the default depends on your organization's data retention policy:
     /// - Organizations without ZDR enabled default to `24h`.
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_retention: Maybe<CreateResponsePromptCacheRetention>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_options: Maybe<PromptCacheOptionsParam>,
     /// The unique ID of the previous response to the model. Use this to
     /// create multi-turn conversations. Learn more about
     /// [conversation state](https://platform.openai.com/docs/guides/conversation-state). Cannot be used in conjunction with `conversation`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub previous_response_id: Maybe<String>,
     /// Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI
     /// offers a wide range of models with different capabilities, performance
     /// characteristics, and price points. Refer to the [model guide](https://platform.openai.com/docs/models)
     /// to browse and compare available models.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<ModelIdsResponses>,
     /// Whether to run the model response in the background.
     /// [Learn more](https://platform.openai.com/docs/guides/background).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub background: Maybe<bool>,
     /// The maximum number of total calls to built-in tools that can be processed in a response. This maximum number applies across all built-in tool calls, not per individual tool. Any further attempts to call a tool by the model will be ignored.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_tool_calls: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<ResponseTextParam>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<ToolsArray>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ToolChoiceParam>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt: Maybe<Prompt>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTierResponses>,
     /// Deprecated. The truncation strategy to use for the model response.
     /// - `auto`: If the input to this Response exceeds
@@ -3896,11 +5475,11 @@ pub struct CreateResponse {
     /// response to fit the context window by dropping items from the beginning of the conversation.
     /// - `disabled` (default): If the input size will exceed the context window
     /// size for a model, the request will fail with a 400 error.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub truncation: Maybe<CreateResponseTruncation>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning: Maybe<Reasoning>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<InputParam>,
     /// Specify additional output data to include in the model response. Currently supported values are:
     /// - `web_search_call.action.sources`: Include the sources of the web search tool call.
@@ -3910,44 +5489,149 @@ pub struct CreateResponse {
     /// - `message.input_image.image_url`: Include image urls from the input message.
     /// - `message.output_text.logprobs`: Include logprobs with assistant messages.
     /// - `reasoning.encrypted_content`: Includes an encrypted version of reasoning tokens in reasoning item outputs. This enables reasoning items to be used in multi-turn conversations when using the Responses API statelessly (like when the `store` parameter is set to `false`, or when an organization is enrolled in the zero data retention program).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub include: Maybe<Vec<IncludeEnum>>,
     /// Whether to allow the model to run tool calls in parallel.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parallel_tool_calls: Maybe<bool>,
     /// Whether to store the generated model response for later retrieval via
     /// API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub store: Maybe<bool>,
     /// A system (or developer) message inserted into the model's context.
     ///
     /// When using along with `previous_response_id`, the instructions from a previous
     /// response will not be carried over to the next response. This makes it simple
     /// to swap out system (or developer) messages in new responses.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub instructions: Maybe<String>,
     /// Configuration for running moderation on the input and output of this response.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<ModerationParam>,
     /// If set to true, the model response data will be streamed to the client
     /// as it is generated using [server-sent events](https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events#Event_stream_format).
     /// See the [Streaming section below](https://platform.openai.com/docs/api-reference/responses-streaming)
     /// for more information.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stream: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stream_options: Maybe<ResponseStreamOptions>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub conversation: Maybe<ConversationParam>,
     /// Context management configuration for this request.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub context_management: Maybe<Vec<ContextManagementParam>>,
     /// An upper bound for the number of tokens that can be generated for a response, including visible output tokens and [reasoning tokens](https://platform.openai.com/docs/guides/reasoning).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CreateResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CreateResponse {
+    const NAME: &'static str = "CreateResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "metadata" => 0,
+            "top_logprobs" => 1,
+            "temperature" => 2,
+            "top_p" => 3,
+            "user" => 4,
+            "safety_identifier" => 5,
+            "prompt_cache_key" => 6,
+            "prompt_cache_retention" => 7,
+            "prompt_cache_options" => 8,
+            "previous_response_id" => 9,
+            "model" => 10,
+            "background" => 11,
+            "max_tool_calls" => 12,
+            "text" => 13,
+            "tools" => 14,
+            "tool_choice" => 15,
+            "prompt" => 16,
+            "service_tier" => 17,
+            "truncation" => 18,
+            "reasoning" => 19,
+            "input" => 20,
+            "include" => 21,
+            "parallel_tool_calls" => 22,
+            "store" => 23,
+            "instructions" => 24,
+            "moderation" => 25,
+            "stream" => 26,
+            "stream_options" => 27,
+            "conversation" => 28,
+            "context_management" => 29,
+            "max_output_tokens" => 30,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.metadata, "metadata", map),
+            1 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            2 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            3 => ::aigw_wire::object::read(&mut self.top_p, "top_p", map),
+            4 => ::aigw_wire::object::read(&mut self.user, "user", map),
+            5 => ::aigw_wire::object::read(&mut self.safety_identifier, "safety_identifier", map),
+            6 => ::aigw_wire::object::read(&mut self.prompt_cache_key, "prompt_cache_key", map),
+            7 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_retention,
+                "prompt_cache_retention",
+                map,
+            ),
+            8 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_options,
+                "prompt_cache_options",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(
+                &mut self.previous_response_id,
+                "previous_response_id",
+                map,
+            ),
+            10 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            11 => ::aigw_wire::object::read(&mut self.background, "background", map),
+            12 => ::aigw_wire::object::read(&mut self.max_tool_calls, "max_tool_calls", map),
+            13 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            14 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            15 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            16 => ::aigw_wire::object::read(&mut self.prompt, "prompt", map),
+            17 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            18 => ::aigw_wire::object::read(&mut self.truncation, "truncation", map),
+            19 => ::aigw_wire::object::read(&mut self.reasoning, "reasoning", map),
+            20 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            21 => ::aigw_wire::object::read(&mut self.include, "include", map),
+            22 => {
+                ::aigw_wire::object::read(&mut self.parallel_tool_calls, "parallel_tool_calls", map)
+            }
+            23 => ::aigw_wire::object::read(&mut self.store, "store", map),
+            24 => ::aigw_wire::object::read(&mut self.instructions, "instructions", map),
+            25 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            26 => ::aigw_wire::object::read(&mut self.stream, "stream", map),
+            27 => ::aigw_wire::object::read(&mut self.stream_options, "stream_options", map),
+            28 => ::aigw_wire::object::read(&mut self.conversation, "conversation", map),
+            29 => {
+                ::aigw_wire::object::read(&mut self.context_management, "context_management", map)
+            }
+            30 => ::aigw_wire::object::read(&mut self.max_output_tokens, "max_output_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CreateResponse {
@@ -4211,26 +5895,59 @@ impl CreateResponse {
 ///
 /// Spec: `CustomGrammarFormatParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomGrammarFormatParam {
     /// Grammar format. Always `grammar`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomGrammarFormatParamType>,
     /// The syntax of the grammar definition. One of `lark` or `regex`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub syntax: Maybe<GrammarSyntax1>,
     /// The grammar definition.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub definition: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomGrammarFormatParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomGrammarFormatParam {
+    const NAME: &'static str = "CustomGrammarFormatParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "syntax" => 1,
+            "definition" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.syntax, "syntax", map),
+            2 => ::aigw_wire::object::read(&mut self.definition, "definition", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomGrammarFormatParam {
@@ -4270,16 +5987,45 @@ impl CustomGrammarFormatParam {
 ///
 /// Spec: `CustomTextFormatParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomTextFormatParam {
     /// Unconstrained text format. Always `text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomTextFormatParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomTextFormatParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomTextFormatParam {
+    const NAME: &'static str = "CustomTextFormatParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomTextFormatParam {
@@ -4315,39 +6061,80 @@ impl CustomTextFormatParam {
 ///
 /// Spec: `CustomToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolCall {
     /// The type of the custom tool call. Always `custom_tool_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolCallType>,
     /// The unique ID of the custom tool call in the OpenAI platform.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// An identifier used to map this custom tool call to a tool call output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The namespace of the custom tool being called.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
     /// The name of the custom tool being called.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The input for the custom tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolCall {
+    const NAME: &'static str = "CustomToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "namespace" => 4,
+            "name" => 5,
+            "input" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            6 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolCall {
@@ -4388,32 +6175,69 @@ impl CustomToolCall {
 ///
 /// Spec: `CustomToolCallOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolCallOutput {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolCallOutputType>,
     /// The unique ID of the custom tool call output in the OpenAI platform.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The call ID, used to map this custom tool call output to a custom tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The output from the custom tool call generated by your code.
     /// Can be a string or an list of output content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<CustomToolCallOutputOutput>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolCallOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolCallOutput {
+    const NAME: &'static str = "CustomToolCallOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "output" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolCallOutput {
@@ -4502,43 +6326,84 @@ impl From<Vec<FunctionAndCustomToolCallOutput>> for CustomToolCallOutputOutput {
 
 /// Spec: `CustomToolCallOutputResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolCallOutputResource {
     /// The type of the custom tool call output. Always `custom_tool_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolCallOutputResourceType>,
     /// The unique ID of the custom tool call output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The call ID, used to map this custom tool call output to a custom tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The output from the custom tool call generated by your code.
     /// Can be a string or an list of output content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<CustomToolCallOutputResourceOutput>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallOutputStatusEnum>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolCallOutputResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolCallOutputResource {
+    const NAME: &'static str = "CustomToolCallOutputResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "output" => 4,
+            "status" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolCallOutputResource {
@@ -4652,50 +6517,95 @@ impl From<Vec<FunctionAndCustomToolCallOutput>> for CustomToolCallOutputResource
 
 /// Spec: `CustomToolCallResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolCallResource {
     /// The type of the custom tool call. Always `custom_tool_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolCallResourceType>,
     /// The unique ID of the custom tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// An identifier used to map this custom tool call to a tool call output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The namespace of the custom tool being called.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
     /// The name of the custom tool being called.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The input for the custom tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<String>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallStatus>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolCallResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolCallResource {
+    const NAME: &'static str = "CustomToolCallResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "namespace" => 4,
+            "name" => 5,
+            "input" => 6,
+            "status" => 7,
+            "created_by" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            6 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            8 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolCallResource {
@@ -4737,33 +6647,72 @@ impl ::aigw_wire::Unknowns for CustomToolCallResource {
 ///
 /// Spec: `CustomToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct CustomToolParam {
     /// The type of the custom tool. Always `custom`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<CustomToolParamType>,
     /// The name of the custom tool, used to identify it in tool calls.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Optional description of the custom tool, used to provide more context.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The input format for the custom tool. Default is unconstrained text.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<CustomToolParamFormat>,
     /// Whether this tool should be deferred and discovered via tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for CustomToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for CustomToolParam {
+    const NAME: &'static str = "CustomToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            "description" => 2,
+            "format" => 3,
+            "defer_loading" => 4,
+            "allowed_callers" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            3 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            4 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            5 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for CustomToolParam {
@@ -4862,14 +6811,43 @@ impl From<CustomGrammarFormatParam> for CustomToolParamFormat {
 
 /// Spec: `DirectToolCallCaller`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DirectToolCallCaller {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DirectToolCallCallerType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DirectToolCallCaller {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DirectToolCallCaller {
+    const NAME: &'static str = "DirectToolCallCaller";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DirectToolCallCaller {
@@ -4895,16 +6873,45 @@ impl DirectToolCallCaller {
 
 /// Spec: `DirectToolCallCallerParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DirectToolCallCallerParam {
     /// The caller type. Always `direct`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DirectToolCallCallerParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DirectToolCallCallerParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DirectToolCallCallerParam {
+    const NAME: &'static str = "DirectToolCallCallerParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DirectToolCallCallerParam {
@@ -4946,31 +6953,66 @@ impl DirectToolCallCallerParam {
 ///
 /// Spec: `DoubleClickAction`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DoubleClickAction {
     /// Specifies the event type. For a double click action, this property is always set to `double_click`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DoubleClickActionType>,
     /// The x-coordinate where the double click occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub x: Maybe<Number>,
     /// The y-coordinate where the double click occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub y: Maybe<Number>,
     /// The keys being held while double-clicking.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DoubleClickAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DoubleClickAction {
+    const NAME: &'static str = "DoubleClickAction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "x" => 1,
+            "y" => 2,
+            "keys" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.x, "x", map),
+            2 => ::aigw_wire::object::read(&mut self.y, "y", map),
+            3 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DoubleClickAction {
@@ -5016,12 +7058,12 @@ impl DoubleClickAction {
 ///
 /// Spec: `DragParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct DragParam {
     /// Specifies the event type. For a drag action, this property is always set to `drag`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<DragParamType>,
     /// An array of coordinates representing the path of the drag action. Coordinates will appear as an array of objects, eg
     /// ```text
@@ -5032,14 +7074,47 @@ pub struct DragParam {
     /// ```
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<Vec<CoordParam>>,
     /// The keys being held while dragging the mouse.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for DragParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for DragParam {
+    const NAME: &'static str = "DragParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "path" => 1,
+            "keys" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            2 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for DragParam {
@@ -5082,28 +7157,63 @@ impl DragParam {
 ///
 /// Spec: `EasyInputMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct EasyInputMessage {
     /// The role of the message input. One of `user`, `assistant`, `system`, or
     /// `developer`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<EasyInputMessageRole>,
     /// Text, image, or audio input to the model, used to generate a response.
     /// Can also contain previous assistant responses.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<EasyInputMessageContent>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub phase: Maybe<MessagePhase>,
     /// The type of the message input. Always `message`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<EasyInputMessageType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for EasyInputMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for EasyInputMessage {
+    const NAME: &'static str = "EasyInputMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "role" => 0,
+            "content" => 1,
+            "phase" => 2,
+            "type" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            2 => ::aigw_wire::object::read(&mut self.phase, "phase", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for EasyInputMessage {
@@ -5220,31 +7330,66 @@ pub type EmptyModelParam = Map<String, Value>;
 ///
 /// Spec: `FileCitationBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileCitationBody {
     /// The type of the file citation. Always `file_citation`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FileCitationBodyType>,
     /// The ID of the file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The index of the file in the list of files.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// The filename of the file cited.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileCitationBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileCitationBody {
+    const NAME: &'static str = "FileCitationBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_id" => 1,
+            "index" => 2,
+            "filename" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            2 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            3 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileCitationBody {
@@ -5310,26 +7455,59 @@ impl FileCitationBody {
 ///
 /// Spec: `FilePath`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FilePath {
     /// The type of the file path. Always `file_path`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FilePathType>,
     /// The ID of the file.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The index of the file in the list of files.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub index: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FilePath {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FilePath {
+    const NAME: &'static str = "FilePath";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_id" => 1,
+            "index" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            2 => ::aigw_wire::object::read(&mut self.index, "index", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FilePath {
@@ -5369,30 +7547,67 @@ impl FilePath {
 ///
 /// Spec: `FileSearchTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileSearchTool {
     /// The type of the file search tool. Always `file_search`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FileSearchToolType>,
     /// The IDs of the vector stores to search.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub vector_store_ids: Maybe<Vec<String>>,
     /// The maximum number of results to return. This number should be between 1 and 50 inclusive.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_num_results: Maybe<Number>,
     /// Ranking options for search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ranking_options: Maybe<RankingOptions>,
     /// A filter to apply.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filters: Maybe<Filters>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileSearchTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileSearchTool {
+    const NAME: &'static str = "FileSearchTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "vector_store_ids" => 1,
+            "max_num_results" => 2,
+            "ranking_options" => 3,
+            "filters" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.vector_store_ids, "vector_store_ids", map),
+            2 => ::aigw_wire::object::read(&mut self.max_num_results, "max_num_results", map),
+            3 => ::aigw_wire::object::read(&mut self.ranking_options, "ranking_options", map),
+            4 => ::aigw_wire::object::read(&mut self.filters, "filters", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileSearchTool {
@@ -5426,35 +7641,72 @@ impl FileSearchTool {
 ///
 /// Spec: `FileSearchToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileSearchToolCall {
     /// The unique ID of the file search tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the file search tool call. Always `file_search_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FileSearchToolCallType>,
     /// The status of the file search tool call. One of `in_progress`,
     /// `searching`, `incomplete` or `failed`,
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FileSearchToolCallStatus>,
     /// The queries used to search for files.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub queries: Maybe<Vec<String>>,
     /// The results of the file search tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub results: Maybe<Vec<FileSearchToolCallResultsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileSearchToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileSearchToolCall {
+    const NAME: &'static str = "FileSearchToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "status" => 2,
+            "queries" => 3,
+            "results" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.queries, "queries", map),
+            4 => ::aigw_wire::object::read(&mut self.results, "results", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileSearchToolCall {
@@ -5491,25 +7743,62 @@ impl FileSearchToolCall {
 
 /// Spec: `FileSearchToolCall.results[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FileSearchToolCallResultsItem {
     /// The unique ID of the file.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The text that was retrieved from the file.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The name of the file.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub attributes: Maybe<VectorStoreFileAttributes>,
     /// The relevance score of the file - a value between 0 and 1.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub score: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FileSearchToolCallResultsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FileSearchToolCallResultsItem {
+    const NAME: &'static str = "FileSearchToolCallResultsItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "file_id" => 0,
+            "text" => 1,
+            "filename" => 2,
+            "attributes" => 3,
+            "score" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            3 => ::aigw_wire::object::read(&mut self.attributes, "attributes", map),
+            4 => ::aigw_wire::object::read(&mut self.score, "score", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FileSearchToolCallResultsItem {
@@ -5691,39 +7980,82 @@ impl From<InputFileContent> for FunctionAndCustomToolCallOutput {
 ///
 /// Spec: `FunctionCallOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionCallOutputItemParam {
     /// The unique ID of the function tool call output. Populated when this item is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the function tool call generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionCallOutputItemParamType>,
     /// Text, image, or file output of the function tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<FunctionCallOutputItemParamOutput>,
     /// The name of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The namespace of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The status of the item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionCallOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionCallOutputItemParam {
+    const NAME: &'static str = "FunctionCallOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "type" => 2,
+            "output" => 3,
+            "name" => 4,
+            "namespace" => 5,
+            "caller" => 6,
+            "status" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            4 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            5 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            6 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionCallOutputItemParam {
@@ -5918,24 +8250,57 @@ impl From<InputFileContentParam> for FunctionCallOutputItemParamOutputArrayItem 
 ///
 /// Spec: `FunctionShellAction`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellAction {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub commands: Maybe<Vec<String>>,
     /// Optional timeout in milliseconds for the commands.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timeout_ms: Maybe<Number>,
     /// Optional maximum number of characters to return from each command.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_length: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellAction {
+    const NAME: &'static str = "FunctionShellAction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "commands" => 0,
+            "timeout_ms" => 1,
+            "max_output_length" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.commands, "commands", map),
+            1 => ::aigw_wire::object::read(&mut self.timeout_ms, "timeout_ms", map),
+            2 => ::aigw_wire::object::read(&mut self.max_output_length, "max_output_length", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellAction {
@@ -5971,22 +8336,55 @@ impl FunctionShellAction {
 ///
 /// Spec: `FunctionShellActionParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellActionParam {
     /// Ordered shell commands for the execution environment to run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub commands: Maybe<Vec<String>>,
     /// Maximum wall-clock time in milliseconds to allow the shell commands to run.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timeout_ms: Maybe<Number>,
     /// Maximum number of UTF-8 characters to capture from combined stdout and stderr output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_length: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellActionParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellActionParam {
+    const NAME: &'static str = "FunctionShellActionParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "commands" => 0,
+            "timeout_ms" => 1,
+            "max_output_length" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.commands, "commands", map),
+            1 => ::aigw_wire::object::read(&mut self.timeout_ms, "timeout_ms", map),
+            2 => ::aigw_wire::object::read(&mut self.max_output_length, "max_output_length", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellActionParam {
@@ -6016,45 +8414,88 @@ impl FunctionShellActionParam {
 ///
 /// Spec: `FunctionShellCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCall {
     /// The type of the item. Always `shell_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallType>,
     /// The unique ID of the shell tool call. Populated when this item is returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The shell commands and limits that describe how to run the tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<FunctionShellAction>,
     /// The status of the shell call. One of `in_progress`, `completed`, or `incomplete`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionShellCallStatus>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub environment: Maybe<FunctionShellCallEnvironment>,
     /// The ID of the entity that created this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCall {
+    const NAME: &'static str = "FunctionShellCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "action" => 4,
+            "status" => 5,
+            "environment" => 6,
+            "created_by" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.environment, "environment", map),
+            7 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCall {
@@ -6125,38 +8566,79 @@ impl From<ContainerReferenceResource> for FunctionShellCallEnvironment {
 ///
 /// Spec: `FunctionShellCallItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallItemParam {
     /// The unique ID of the shell tool call. Populated when this item is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The type of the item. Always `shell_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallItemParamType>,
     /// The shell commands and limits that describe how to run the tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<FunctionShellActionParam>,
     /// The status of the shell call. One of `in_progress`, `completed`, or `incomplete`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionShellCallItemStatus>,
     /// The environment to execute the shell commands in.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub environment: Maybe<FunctionShellCallItemParamEnvironment>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallItemParam {
+    const NAME: &'static str = "FunctionShellCallItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "caller" => 2,
+            "type" => 3,
+            "action" => 4,
+            "status" => 5,
+            "environment" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.environment, "environment", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallItemParam {
@@ -6260,47 +8742,90 @@ impl From<ContainerReferenceParam> for FunctionShellCallItemParamEnvironment {
 ///
 /// Spec: `FunctionShellCallOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutput {
     /// The type of the shell call output. Always `shell_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputType>,
     /// The unique ID of the shell call output. Populated when this item is returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The status of the shell call output. One of `in_progress`, `completed`, or `incomplete`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionShellCallOutputStatusEnum>,
     /// An array of shell call output contents
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<Vec<FunctionShellCallOutputContent>>,
     /// The maximum length of the shell command output. This is generated by the model and should be passed back with the raw output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_length: Maybe<Number>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutput {
+    const NAME: &'static str = "FunctionShellCallOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "status" => 4,
+            "output" => 5,
+            "max_output_length" => 6,
+            "created_by" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            6 => ::aigw_wire::object::read(&mut self.max_output_length, "max_output_length", map),
+            7 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutput {
@@ -6325,29 +8850,64 @@ impl ::aigw_wire::Unknowns for FunctionShellCallOutput {
 ///
 /// Spec: `FunctionShellCallOutputContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputContent {
     /// The standard output that was captured.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// The standard error output that was captured.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Represents either an exit outcome (with an exit code) or a timeout outcome for a shell call output chunk.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub outcome: Maybe<FunctionShellCallOutputContentOutcome>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputContent {
+    const NAME: &'static str = "FunctionShellCallOutputContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "stdout" => 0,
+            "stderr" => 1,
+            "outcome" => 2,
+            "created_by" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            1 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            2 => ::aigw_wire::object::read(&mut self.outcome, "outcome", map),
+            3 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputContent {
@@ -6432,26 +8992,59 @@ impl From<FunctionShellCallOutputExitOutcome> for FunctionShellCallOutputContent
 ///
 /// Spec: `FunctionShellCallOutputContentParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputContentParam {
     /// Captured stdout output for the shell call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// Captured stderr output for the shell call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// The exit or timeout outcome associated with this shell call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub outcome: Maybe<FunctionShellCallOutputOutcomeParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputContentParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputContentParam {
+    const NAME: &'static str = "FunctionShellCallOutputContentParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "stdout" => 0,
+            "stderr" => 1,
+            "outcome" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            1 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            2 => ::aigw_wire::object::read(&mut self.outcome, "outcome", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputContentParam {
@@ -6487,21 +9080,52 @@ impl FunctionShellCallOutputContentParam {
 ///
 /// Spec: `FunctionShellCallOutputExitOutcome`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputExitOutcome {
     /// The outcome type. Always `exit`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputExitOutcomeType>,
     /// Exit code from the shell process.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub exit_code: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputExitOutcome {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputExitOutcome {
+    const NAME: &'static str = "FunctionShellCallOutputExitOutcome";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "exit_code" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.exit_code, "exit_code", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcome {
@@ -6531,21 +9155,52 @@ impl FunctionShellCallOutputExitOutcome {
 ///
 /// Spec: `FunctionShellCallOutputExitOutcomeParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputExitOutcomeParam {
     /// The outcome type. Always `exit`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputExitOutcomeParamType>,
     /// The exit code returned by the shell process.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub exit_code: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputExitOutcomeParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputExitOutcomeParam {
+    const NAME: &'static str = "FunctionShellCallOutputExitOutcomeParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "exit_code" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.exit_code, "exit_code", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputExitOutcomeParam {
@@ -6591,38 +9246,79 @@ impl FunctionShellCallOutputExitOutcomeParam {
 ///
 /// Spec: `FunctionShellCallOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputItemParam {
     /// The unique ID of the shell tool call output. Populated when this item is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The execution context that produced this tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The type of the item. Always `shell_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputItemParamType>,
     /// Captured chunks of stdout and stderr output, along with their associated outcomes.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<Vec<FunctionShellCallOutputContentParam>>,
     /// The status of the shell call output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionShellCallItemStatus>,
     /// The maximum number of UTF-8 characters captured for this shell call's combined output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_length: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputItemParam {
+    const NAME: &'static str = "FunctionShellCallOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "caller" => 2,
+            "type" => 3,
+            "output" => 4,
+            "status" => 5,
+            "max_output_length" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            3 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            4 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.max_output_length, "max_output_length", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputItemParam {
@@ -6727,16 +9423,45 @@ impl From<FunctionShellCallOutputExitOutcomeParam> for FunctionShellCallOutputOu
 ///
 /// Spec: `FunctionShellCallOutputTimeoutOutcome`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputTimeoutOutcome {
     /// The outcome type. Always `timeout`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputTimeoutOutcomeType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputTimeoutOutcome {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputTimeoutOutcome {
+    const NAME: &'static str = "FunctionShellCallOutputTimeoutOutcome";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcome {
@@ -6764,16 +9489,45 @@ impl FunctionShellCallOutputTimeoutOutcome {
 ///
 /// Spec: `FunctionShellCallOutputTimeoutOutcomeParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellCallOutputTimeoutOutcomeParam {
     /// The outcome type. Always `timeout`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellCallOutputTimeoutOutcomeParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellCallOutputTimeoutOutcomeParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellCallOutputTimeoutOutcomeParam {
+    const NAME: &'static str = "FunctionShellCallOutputTimeoutOutcomeParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellCallOutputTimeoutOutcomeParam {
@@ -6843,21 +9597,54 @@ impl FunctionShellCallOutputTimeoutOutcomeParam {
 ///
 /// Spec: `FunctionShellToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionShellToolParam {
     /// The type of the shell tool. Always `shell`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionShellToolParamType>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub environment: Maybe<FunctionShellToolParamEnvironment>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionShellToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionShellToolParam {
+    const NAME: &'static str = "FunctionShellToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "environment" => 1,
+            "allowed_callers" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.environment, "environment", map),
+            2 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionShellToolParam {
@@ -6960,43 +9747,86 @@ impl From<ContainerReferenceParam> for FunctionShellToolParamEnvironment {
 ///
 /// Spec: `FunctionTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionTool {
     /// The type of the function tool. Always `function`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolType>,
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A description of the function. Used by the model to determine whether or not to call the function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// A JSON schema object describing the parameters of the function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<Map<String, Value>>,
     /// A JSON schema object describing the JSON value encoded in string outputs for this function.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_schema: Maybe<Map<String, Value>>,
     /// Whether strict parameter validation is enforced for this function tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Whether this function is deferred and loaded via tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionTool {
+    const NAME: &'static str = "FunctionTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            "description" => 2,
+            "parameters" => 3,
+            "output_schema" => 4,
+            "strict" => 5,
+            "defer_loading" => 6,
+            "allowed_callers" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            3 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            4 => ::aigw_wire::object::read(&mut self.output_schema, "output_schema", map),
+            5 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            6 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            7 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionTool {
@@ -7082,43 +9912,86 @@ impl FunctionTool {
 ///
 /// Spec: `FunctionToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionToolCall {
     /// The unique ID of the function tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the function tool call. Always `function_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolCallType>,
     /// The unique ID of the function tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The namespace of the function to run.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
     /// The name of the function to run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A JSON string of the arguments to pass to the function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionToolCallStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionToolCall {
+    const NAME: &'static str = "FunctionToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "namespace" => 4,
+            "name" => 5,
+            "arguments" => 6,
+            "status" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            6 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionToolCall {
@@ -7160,41 +10033,84 @@ impl FunctionToolCall {
 ///
 /// Spec: `FunctionToolCallOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionToolCallOutput {
     /// The unique ID of the function tool call output. Populated when this item
     /// is returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolCallOutputType>,
     /// The unique ID of the function tool call generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The name of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The namespace of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The output from the function call generated by your code.
     /// Can be a string or an list of output content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<FunctionToolCallOutputOutput>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionToolCallOutputStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionToolCallOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionToolCallOutput {
+    const NAME: &'static str = "FunctionToolCallOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "name" => 3,
+            "namespace" => 4,
+            "caller" => 5,
+            "output" => 6,
+            "status" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            6 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionToolCallOutput {
@@ -7285,47 +10201,92 @@ impl From<Vec<FunctionAndCustomToolCallOutput>> for FunctionToolCallOutputOutput
 
 /// Spec: `FunctionToolCallOutputResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionToolCallOutputResource {
     /// The unique ID of the function call tool output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the function tool call output. Always `function_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolCallOutputResourceType>,
     /// The unique ID of the function tool call generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The name of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The namespace of the tool that produced the output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCallerParam>,
     /// The output from the function call generated by your code.
     /// Can be a string or an list of output content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<FunctionToolCallOutputResourceOutput>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallOutputStatusEnum>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionToolCallOutputResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionToolCallOutputResource {
+    const NAME: &'static str = "FunctionToolCallOutputResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "name" => 3,
+            "namespace" => 4,
+            "caller" => 5,
+            "output" => 6,
+            "status" => 7,
+            "created_by" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            6 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            8 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionToolCallOutputResource {
@@ -7452,50 +10413,95 @@ impl From<Vec<FunctionAndCustomToolCallOutput>> for FunctionToolCallOutputResour
 
 /// Spec: `FunctionToolCallResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionToolCallResource {
     /// The unique ID of the function tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the function tool call. Always `function_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolCallResourceType>,
     /// The unique ID of the function tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller: Maybe<ToolCallCaller>,
     /// The namespace of the function to run.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub namespace: Maybe<String>,
     /// The name of the function to run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A JSON string of the arguments to pass to the function.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallStatus>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionToolCallResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionToolCallResource {
+    const NAME: &'static str = "FunctionToolCallResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "caller" => 3,
+            "namespace" => 4,
+            "name" => 5,
+            "arguments" => 6,
+            "status" => 7,
+            "created_by" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.caller, "caller", map),
+            4 => ::aigw_wire::object::read(&mut self.namespace, "namespace", map),
+            5 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            6 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            8 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionToolCallResource {
@@ -7548,33 +10554,76 @@ impl ::aigw_wire::Unknowns for FunctionToolCallResource {
 
 /// Spec: `FunctionToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct FunctionToolParam {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<EmptyModelParam>,
     /// Whether to enforce strict parameter validation. If omitted, Responses attempts to use strict validation when the schema is compatible, and falls back to non-strict validation otherwise.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<FunctionToolParamType>,
     /// A JSON Schema describing the JSON value encoded in string outputs for this function tool. This does not describe content-array outputs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_schema: Maybe<Map<String, Value>>,
     /// Whether this function should be deferred and discovered via tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for FunctionToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for FunctionToolParam {
+    const NAME: &'static str = "FunctionToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "description" => 1,
+            "parameters" => 2,
+            "strict" => 3,
+            "type" => 4,
+            "output_schema" => 5,
+            "defer_loading" => 6,
+            "allowed_callers" => 7,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            3 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            4 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            5 => ::aigw_wire::object::read(&mut self.output_schema, "output_schema", map),
+            6 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            7 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for FunctionToolParam {
@@ -7631,20 +10680,53 @@ impl FunctionToolParam {
 
 /// Spec: `HTTPError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct HTTPError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<HTTPErrorType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for HTTPError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for HTTPError {
+    const NAME: &'static str = "HTTPError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "code" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for HTTPError {
@@ -7680,21 +10762,52 @@ impl HTTPError {
 
 /// Spec: `HybridSearchOptions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct HybridSearchOptions {
     /// The weight of the embedding in the reciprocal ranking fusion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub embedding_weight: Maybe<Number>,
     /// The weight of the text in the reciprocal ranking fusion.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text_weight: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for HybridSearchOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for HybridSearchOptions {
+    const NAME: &'static str = "HybridSearchOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "embedding_weight" => 0,
+            "text_weight" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.embedding_weight, "embedding_weight", map),
+            1 => ::aigw_wire::object::read(&mut self.text_weight, "text_weight", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for HybridSearchOptions {
@@ -7748,54 +10861,105 @@ impl HybridSearchOptions {
 ///
 /// Spec: `ImageGenTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ImageGenTool {
     /// The type of the image generation tool. Always `image_generation`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ImageGenToolType>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<ImageGenToolModel>,
     /// The quality of the generated image. One of `low`, `medium`, `high`,
     /// or `auto`. Default: `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub quality: Maybe<ImageGenToolQuality>,
     /// The size of the generated images. For `gpt-image-2` and `gpt-image-2-2026-04-21`, arbitrary resolutions are supported as `WIDTHxHEIGHT` strings, for example `1536x864`. Width and height must both be divisible by 16 and the requested aspect ratio must be between 1:3 and 3:1. Resolutions above `2560x1440` are experimental, and the maximum supported resolution is `3840x2160`. The requested size must also satisfy the model's current pixel and edge limits. The standard sizes `1024x1024`, `1536x1024`, and `1024x1536` are supported by the GPT image models; `auto` is supported for models that allow automatic sizing. For `dall-e-2`, use one of `256x256`, `512x512`, or `1024x1024`. For `dall-e-3`, use one of `1024x1024`, `1792x1024`, or `1024x1792`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub size: Maybe<ImageGenToolSize>,
     /// The output format of the generated image. One of `png`, `webp`, or
     /// `jpeg`. Default: `png`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_format: Maybe<ImageGenToolOutputFormat>,
     /// Compression level for the output image. Default: 100.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_compression: Maybe<Number>,
     /// Moderation level for the generated image. Default: `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<ImageGenToolModeration>,
     /// Set the background of the generated image. One of `transparent`,
     /// `opaque`, or `auto`. Transparent backgrounds are available for
     /// supported GPT Image models. For `gpt-image-2` and
     /// `gpt-image-2-2026-04-21`, this support is in preview. When using
     /// `transparent`, set the output format to `png` or `webp`. Default: `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub background: Maybe<ImageGenToolBackground>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_fidelity: Maybe<InputFidelity>,
     /// Optional mask for inpainting. Contains `image_url`
     /// (string, optional) and `file_id` (string, optional).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_image_mask: Maybe<ImageGenToolInputImageMask>,
     /// Number of partial images to generate in streaming mode, from 0 (default value) to 3.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub partial_images: Maybe<Number>,
     /// Whether to generate a new image or edit an existing image. Default: `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<ImageGenActionEnum>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageGenTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ImageGenTool {
+    const NAME: &'static str = "ImageGenTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "model" => 1,
+            "quality" => 2,
+            "size" => 3,
+            "output_format" => 4,
+            "output_compression" => 5,
+            "moderation" => 6,
+            "background" => 7,
+            "input_fidelity" => 8,
+            "input_image_mask" => 9,
+            "partial_images" => 10,
+            "action" => 11,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            2 => ::aigw_wire::object::read(&mut self.quality, "quality", map),
+            3 => ::aigw_wire::object::read(&mut self.size, "size", map),
+            4 => ::aigw_wire::object::read(&mut self.output_format, "output_format", map),
+            5 => ::aigw_wire::object::read(&mut self.output_compression, "output_compression", map),
+            6 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            7 => ::aigw_wire::object::read(&mut self.background, "background", map),
+            8 => ::aigw_wire::object::read(&mut self.input_fidelity, "input_fidelity", map),
+            9 => ::aigw_wire::object::read(&mut self.input_image_mask, "input_image_mask", map),
+            10 => ::aigw_wire::object::read(&mut self.partial_images, "partial_images", map),
+            11 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ImageGenTool {
@@ -7850,31 +11014,66 @@ impl ImageGenTool {
 ///
 /// Spec: `ImageGenToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ImageGenToolCall {
     /// The type of the image generation call. Always `image_generation_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ImageGenToolCallType>,
     /// The unique ID of the image generation call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The status of the image generation call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ImageGenToolCallStatus>,
     /// The generated image encoded in base64.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub result: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageGenToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ImageGenToolCall {
+    const NAME: &'static str = "ImageGenToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "status" => 2,
+            "result" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.result, "result", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ImageGenToolCall {
@@ -7934,17 +11133,48 @@ impl ImageGenToolCall {
 ///
 /// Spec: `ImageGenTool.input_image_mask`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ImageGenToolInputImageMask {
     /// Base64-encoded mask image.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<String>,
     /// File ID for the mask image.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageGenToolInputImageMask {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ImageGenToolInputImageMask {
+    const NAME: &'static str = "ImageGenToolInputImageMask";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "image_url" => 0,
+            "file_id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
@@ -8057,31 +11287,66 @@ impl ::aigw_wire::Unknowns for ImageGenToolInputImageMask {
 
 /// Spec: `InlineSkillParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InlineSkillParam {
     /// Defines an inline skill for this request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InlineSkillParamType>,
     /// The name of the skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The description of the skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// Inline skill payload
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub source: Maybe<InlineSkillSourceParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InlineSkillParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InlineSkillParam {
+    const NAME: &'static str = "InlineSkillParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            "description" => 2,
+            "source" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            3 => ::aigw_wire::object::read(&mut self.source, "source", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InlineSkillParam {
@@ -8127,26 +11392,59 @@ impl InlineSkillParam {
 ///
 /// Spec: `InlineSkillSourceParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InlineSkillSourceParam {
     /// The type of the inline skill source. Must be `base64`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InlineSkillSourceParamType>,
     /// The media type of the inline skill payload. Must be `application/zip`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub media_type: Maybe<InlineSkillSourceParamMediaType>,
     /// Base64-encoded skill zip bundle.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InlineSkillSourceParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InlineSkillSourceParam {
+    const NAME: &'static str = "InlineSkillSourceParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "media_type" => 1,
+            "data" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.media_type, "media_type", map),
+            2 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InlineSkillSourceParam {
@@ -8282,33 +11580,78 @@ impl From<InputFileContent> for InputContent {
 ///
 /// Spec: `InputFileContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputFileContent {
     /// The type of the input item. Always `input_file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputFileContentType>,
     /// The ID of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The name of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
     /// The content of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_data: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointConfig>,
     /// The URL of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_url: Maybe<String>,
     /// The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<FileInputDetail>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputFileContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputFileContent {
+    const NAME: &'static str = "InputFileContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_id" => 1,
+            "filename" => 2,
+            "file_data" => 3,
+            "prompt_cache_breakpoint" => 4,
+            "file_url" => 5,
+            "detail" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            2 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            3 => ::aigw_wire::object::read(&mut self.file_data, "file_data", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            5 => ::aigw_wire::object::read(&mut self.file_url, "file_url", map),
+            6 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputFileContent {
@@ -8347,33 +11690,78 @@ impl InputFileContent {
 ///
 /// Spec: `InputFileContentParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputFileContentParam {
     /// The type of the input item. Always `input_file`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputFileContentParamType>,
     /// The ID of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The name of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filename: Maybe<String>,
     /// The base64-encoded data of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_data: Maybe<String>,
     /// The URL of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_url: Maybe<String>,
     /// The detail level of the file to be sent to the model. Use `auto` to let the system select the detail level; for GPT-5.6 and later models, `auto` uses high-quality rendering, which may increase input token usage. Use `low` for lower-cost rendering, or `high` to render the file at higher quality. Defaults to `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<FileDetailEnum>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputFileContentParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputFileContentParam {
+    const NAME: &'static str = "InputFileContentParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "file_id" => 1,
+            "filename" => 2,
+            "file_data" => 3,
+            "file_url" => 4,
+            "detail" => 5,
+            "prompt_cache_breakpoint" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            2 => ::aigw_wire::object::read(&mut self.filename, "filename", map),
+            3 => ::aigw_wire::object::read(&mut self.file_data, "file_data", map),
+            4 => ::aigw_wire::object::read(&mut self.file_url, "file_url", map),
+            5 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            6 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputFileContentParam {
@@ -8428,29 +11816,70 @@ impl InputFileContentParam {
 ///
 /// Spec: `InputImageContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputImageContent {
     /// The type of the input item. Always `input_image`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputImageContentType>,
     /// The URL of the image to be sent to the model. A fully qualified URL or base64 encoded image in a data URL.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<String>,
     /// The ID of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<ImageDetail>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputImageContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputImageContent {
+    const NAME: &'static str = "InputImageContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            "file_id" => 2,
+            "detail" => 3,
+            "prompt_cache_breakpoint" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            3 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputImageContent {
@@ -8488,27 +11917,68 @@ impl InputImageContent {
 ///
 /// Spec: `InputImageContentParamAutoParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputImageContentParamAutoParam {
     /// The type of the input item. Always `input_image`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputImageContentParamAutoParamType>,
     /// The URL of the image to be sent to the model. A fully qualified URL or base64 encoded image in a data URL.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub image_url: Maybe<String>,
     /// The ID of the file to be sent to the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub file_id: Maybe<String>,
     /// The detail level of the image to be sent to the model. One of `high`, `low`, `auto`, or `original`. Defaults to `auto`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub detail: Maybe<DetailEnum>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputImageContentParamAutoParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputImageContentParamAutoParam {
+    const NAME: &'static str = "InputImageContentParamAutoParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "image_url" => 1,
+            "file_id" => 2,
+            "detail" => 3,
+            "prompt_cache_breakpoint" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.image_url, "image_url", map),
+            2 => ::aigw_wire::object::read(&mut self.file_id, "file_id", map),
+            3 => ::aigw_wire::object::read(&mut self.detail, "detail", map),
+            4 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputImageContentParamAutoParam {
@@ -8727,26 +12197,61 @@ impl From<ProgramOutputItemParam> for InputItem {
 ///
 /// Spec: `InputMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputMessage {
     /// The type of the message input. Always set to `message`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputMessageType>,
     /// The role of the message input. One of `user`, `system`, or `developer`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<InputMessageRole>,
     /// The status of item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<InputMessageStatus>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<InputMessageContentList>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputMessage {
+    const NAME: &'static str = "InputMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "role" => 1,
+            "status" => 2,
+            "content" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputMessage {
@@ -8786,33 +12291,70 @@ pub type InputMessageContentList = Vec<InputContent>;
 
 /// Spec: `InputMessageResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputMessageResource {
     /// The type of the message input. Always set to `message`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputMessageResourceType>,
     /// The role of the message input. One of `user`, `system`, or `developer`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<InputMessageResourceRole>,
     /// The status of item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<InputMessageResourceStatus>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<InputMessageContentList>,
     /// The unique ID of the message input.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputMessageResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputMessageResource {
+    const NAME: &'static str = "InputMessageResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "role" => 1,
+            "status" => 2,
+            "content" => 3,
+            "id" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            4 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputMessageResource {
@@ -8982,23 +12524,60 @@ impl From<Vec<InputItem>> for InputParam {
 ///
 /// Spec: `InputTextContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputTextContent {
     /// The type of the input item. Always `input_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputTextContentType>,
     /// The text input to the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointConfig>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputTextContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputTextContent {
+    const NAME: &'static str = "InputTextContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputTextContent {
@@ -9034,23 +12613,60 @@ impl InputTextContent {
 ///
 /// Spec: `InputTextContentParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct InputTextContentParam {
     /// The type of the input item. Always `input_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<InputTextContentParamType>,
     /// The text input to the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_breakpoint: Maybe<PromptCacheBreakpointParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for InputTextContentParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for InputTextContentParam {
+    const NAME: &'static str = "InputTextContentParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            "prompt_cache_breakpoint" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_breakpoint,
+                "prompt_cache_breakpoint",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for InputTextContentParam {
@@ -10053,19 +13669,50 @@ impl From<CustomToolCallOutput> for ItemField {
 ///
 /// Spec: `ItemReferenceParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ItemReferenceParam {
     /// The type of item to reference. Always `item_reference`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ItemReferenceParamType>,
     /// The ID of the item to reference.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ItemReferenceParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ItemReferenceParam {
+    const NAME: &'static str = "ItemReferenceParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ItemReferenceParam {
@@ -10629,21 +14276,52 @@ impl From<CustomToolCallOutputResource> for ItemResource {
 ///
 /// Spec: `KeyPressAction`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct KeyPressAction {
     /// Specifies the event type. For a keypress action, this property is always set to `keypress`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<KeyPressActionType>,
     /// The combination of keys the model is requesting to be pressed. This is an array of strings, each representing a key.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for KeyPressAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for KeyPressAction {
+    const NAME: &'static str = "KeyPressAction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "keys" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for KeyPressAction {
@@ -10679,19 +14357,50 @@ impl KeyPressAction {
 
 /// Spec: `LocalEnvironmentParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalEnvironmentParam {
     /// Use a local computer environment.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalEnvironmentParamType>,
     /// An optional list of skills.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub skills: Maybe<Vec<LocalSkillParam>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalEnvironmentParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalEnvironmentParam {
+    const NAME: &'static str = "LocalEnvironmentParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "skills" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.skills, "skills", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalEnvironmentParam {
@@ -10728,16 +14437,45 @@ impl LocalEnvironmentParam {
 ///
 /// Spec: `LocalEnvironmentResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalEnvironmentResource {
     /// The environment type. Always `local`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalEnvironmentResourceType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalEnvironmentResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalEnvironmentResource {
+    const NAME: &'static str = "LocalEnvironmentResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalEnvironmentResource {
@@ -10773,35 +14511,74 @@ impl LocalEnvironmentResource {
 ///
 /// Spec: `LocalShellExecAction`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalShellExecAction {
     /// The type of the local shell action. Always `exec`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalShellExecActionType>,
     /// The command to run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command: Maybe<Vec<String>>,
     /// Optional timeout in milliseconds for the command.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timeout_ms: Maybe<Number>,
     /// Optional working directory to run the command in.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub working_directory: Maybe<String>,
     /// Environment variables to set for the command.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub env: Maybe<::std::collections::BTreeMap<String, String>>,
     /// Optional user to run the command as.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalShellExecAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalShellExecAction {
+    const NAME: &'static str = "LocalShellExecAction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "command" => 1,
+            "timeout_ms" => 2,
+            "working_directory" => 3,
+            "env" => 4,
+            "user" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.command, "command", map),
+            2 => ::aigw_wire::object::read(&mut self.timeout_ms, "timeout_ms", map),
+            3 => ::aigw_wire::object::read(&mut self.working_directory, "working_directory", map),
+            4 => ::aigw_wire::object::read(&mut self.env, "env", map),
+            5 => ::aigw_wire::object::read(&mut self.user, "user", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalShellExecAction {
@@ -10849,34 +14626,71 @@ impl LocalShellExecAction {
 ///
 /// Spec: `LocalShellToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalShellToolCall {
     /// The type of the local shell call. Always `local_shell_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalShellToolCallType>,
     /// The unique ID of the local shell call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the local shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<LocalShellExecAction>,
     /// The status of the local shell call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<LocalShellToolCallStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalShellToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalShellToolCall {
+    const NAME: &'static str = "LocalShellToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "action" => 3,
+            "status" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalShellToolCall {
@@ -10917,29 +14731,64 @@ impl LocalShellToolCall {
 ///
 /// Spec: `LocalShellToolCallOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalShellToolCallOutput {
     /// The type of the local shell tool call output. Always `local_shell_call_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalShellToolCallOutputType>,
     /// The unique ID of the local shell tool call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// A JSON string of the output of the local shell tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<String>,
     /// The status of the item. One of `in_progress`, `completed`, or `incomplete`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<LocalShellToolCallOutputStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalShellToolCallOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalShellToolCallOutput {
+    const NAME: &'static str = "LocalShellToolCallOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "output" => 2,
+            "status" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            3 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalShellToolCallOutput {
@@ -11012,16 +14861,45 @@ impl LocalShellToolCallOutput {
 ///
 /// Spec: `LocalShellToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalShellToolParam {
     /// The type of the local shell tool. Always `local_shell`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<LocalShellToolParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalShellToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalShellToolParam {
+    const NAME: &'static str = "LocalShellToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalShellToolParam {
@@ -11055,26 +14933,59 @@ impl LocalShellToolParam {
 
 /// Spec: `LocalSkillParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LocalSkillParam {
     /// The name of the skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The description of the skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The path to the directory containing the skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub path: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LocalSkillParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LocalSkillParam {
+    const NAME: &'static str = "LocalSkillParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "description" => 1,
+            "path" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.path, "path", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LocalSkillParam {
@@ -11110,23 +15021,58 @@ impl LocalSkillParam {
 ///
 /// Spec: `LogProb`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct LogProb {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub bytes: Maybe<Vec<Number>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Vec<TopLogProb>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for LogProb {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for LogProb {
+    const NAME: &'static str = "LogProb";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            "bytes" => 2,
+            "top_logprobs" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            2 => ::aigw_wire::object::read(&mut self.bytes, "bytes", map),
+            3 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for LogProb {
@@ -11165,36 +15111,73 @@ impl LogProb {
 ///
 /// Spec: `MCPApprovalRequest`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPApprovalRequest {
     /// The type of the item. Always `mcp_approval_request`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPApprovalRequestType>,
     /// The unique ID of the approval request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The label of the MCP server making the request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_label: Maybe<String>,
     /// The name of the tool to run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A JSON string of arguments for the tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPApprovalRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPApprovalRequest {
+    const NAME: &'static str = "MCPApprovalRequest";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "server_label" => 2,
+            "name" => 3,
+            "arguments" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.server_label, "server_label", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPApprovalRequest {
@@ -11243,32 +15226,71 @@ impl MCPApprovalRequest {
 ///
 /// Spec: `MCPApprovalResponse`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPApprovalResponse {
     /// The type of the item. Always `mcp_approval_response`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPApprovalResponseType>,
     /// The unique ID of the approval response
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The ID of the approval request being answered.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approval_request_id: Maybe<String>,
     /// Whether the request was approved.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approve: Maybe<bool>,
     /// Optional reason for the decision.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reason: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPApprovalResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPApprovalResponse {
+    const NAME: &'static str = "MCPApprovalResponse";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "approval_request_id" => 2,
+            "approve" => 3,
+            "reason" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => {
+                ::aigw_wire::object::read(&mut self.approval_request_id, "approval_request_id", map)
+            }
+            3 => ::aigw_wire::object::read(&mut self.approve, "approve", map),
+            4 => ::aigw_wire::object::read(&mut self.reason, "reason", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPApprovalResponse {
@@ -11302,34 +15324,73 @@ impl MCPApprovalResponse {
 ///
 /// Spec: `MCPApprovalResponseResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPApprovalResponseResource {
     /// The type of the item. Always `mcp_approval_response`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPApprovalResponseResourceType>,
     /// The unique ID of the approval response
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The ID of the approval request being answered.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approval_request_id: Maybe<String>,
     /// Whether the request was approved.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approve: Maybe<bool>,
     /// Optional reason for the decision.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reason: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPApprovalResponseResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPApprovalResponseResource {
+    const NAME: &'static str = "MCPApprovalResponseResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "approval_request_id" => 2,
+            "approve" => 3,
+            "reason" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => {
+                ::aigw_wire::object::read(&mut self.approval_request_id, "approval_request_id", map)
+            }
+            3 => ::aigw_wire::object::read(&mut self.approve, "approve", map),
+            4 => ::aigw_wire::object::read(&mut self.reason, "reason", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPApprovalResponseResource {
@@ -11384,34 +15445,71 @@ impl MCPApprovalResponseResource {
 ///
 /// Spec: `MCPListTools`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPListTools {
     /// The type of the item. Always `mcp_list_tools`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPListToolsType>,
     /// The unique ID of the list.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The label of the MCP server.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_label: Maybe<String>,
     /// The tools available on the server.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<MCPListToolsTool>>,
     /// Error message if the server could not list tools.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPListTools {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPListTools {
+    const NAME: &'static str = "MCPListTools";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "server_label" => 2,
+            "tools" => 3,
+            "error" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.server_label, "server_label", map),
+            3 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            4 => ::aigw_wire::object::read(&mut self.error, "error", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPListTools {
@@ -11450,27 +15548,62 @@ impl MCPListTools {
 ///
 /// Spec: `MCPListToolsTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPListToolsTool {
     /// The name of the tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The description of the tool.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The JSON schema describing the tool's input.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_schema: Maybe<Map<String, Value>>,
     /// Additional annotations about the tool.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub annotations: Maybe<Map<String, Value>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPListToolsTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPListToolsTool {
+    const NAME: &'static str = "MCPListToolsTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "name" => 0,
+            "description" => 1,
+            "input_schema" => 2,
+            "annotations" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.input_schema, "input_schema", map),
+            3 => ::aigw_wire::object::read(&mut self.annotations, "annotations", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPListToolsTool {
@@ -11508,20 +15641,53 @@ impl MCPListToolsTool {
 
 /// Spec: `MCPProtocolError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPProtocolError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPProtocolErrorType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPProtocolError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPProtocolError {
+    const NAME: &'static str = "MCPProtocolError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "code" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPProtocolError {
@@ -11560,21 +15726,21 @@ impl MCPProtocolError {
 ///
 /// Spec: `MCPTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPTool {
     /// The type of the MCP tool. Always `mcp`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPToolType>,
     /// A label for this MCP server, used to identify it in tool calls.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_label: Maybe<String>,
     /// The URL for the MCP server. One of `server_url`, `connector_id`, or
     /// `tunnel_id` must be provided.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_url: Maybe<String>,
     /// Identifier for service connectors, like those available in ChatGPT. One of
     /// `server_url`, `connector_id`, or `tunnel_id` must be provided. Learn more
@@ -11590,39 +15756,90 @@ pub struct MCPTool {
     /// - Outlook Calendar: `connector_outlookcalendar`
     /// - Outlook Email: `connector_outlookemail`
     /// - SharePoint: `connector_sharepoint`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub connector_id: Maybe<MCPToolConnectorId>,
     /// The Secure MCP Tunnel ID to use instead of a direct server URL. One of
     /// `server_url`, `connector_id`, or `tunnel_id` must be provided.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tunnel_id: Maybe<String>,
     /// An OAuth access token that can be used with a remote MCP server, either
     /// with a custom MCP server URL or a service connector. Your application
     /// must handle the OAuth authorization flow and provide the token here.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub authorization: Maybe<String>,
     /// Optional description of the MCP server, used to provide more context.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_description: Maybe<String>,
     /// Optional HTTP headers to send to the MCP server. Use for authentication
     /// or other purposes.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub headers: Maybe<::std::collections::BTreeMap<String, String>>,
     /// List of allowed tool names or a filter object.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_tools: Maybe<MCPToolAllowedTools>,
     /// The tool invocation context(s).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_callers: Maybe<Vec<CallableToolAllowedCaller>>,
     /// Specify which of the MCP server's tools require approval.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub require_approval: Maybe<MCPToolRequireApproval>,
     /// Whether this MCP tool is deferred and discovered via tool search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub defer_loading: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPTool {
+    const NAME: &'static str = "MCPTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "server_label" => 1,
+            "server_url" => 2,
+            "connector_id" => 3,
+            "tunnel_id" => 4,
+            "authorization" => 5,
+            "server_description" => 6,
+            "headers" => 7,
+            "allowed_tools" => 8,
+            "allowed_callers" => 9,
+            "require_approval" => 10,
+            "defer_loading" => 11,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.server_label, "server_label", map),
+            2 => ::aigw_wire::object::read(&mut self.server_url, "server_url", map),
+            3 => ::aigw_wire::object::read(&mut self.connector_id, "connector_id", map),
+            4 => ::aigw_wire::object::read(&mut self.tunnel_id, "tunnel_id", map),
+            5 => ::aigw_wire::object::read(&mut self.authorization, "authorization", map),
+            6 => ::aigw_wire::object::read(&mut self.server_description, "server_description", map),
+            7 => ::aigw_wire::object::read(&mut self.headers, "headers", map),
+            8 => ::aigw_wire::object::read(&mut self.allowed_tools, "allowed_tools", map),
+            9 => ::aigw_wire::object::read(&mut self.allowed_callers, "allowed_callers", map),
+            10 => ::aigw_wire::object::read(&mut self.require_approval, "require_approval", map),
+            11 => ::aigw_wire::object::read(&mut self.defer_loading, "defer_loading", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPTool {
@@ -11711,49 +15928,96 @@ impl From<MCPToolFilter> for MCPToolAllowedTools {
 ///
 /// Spec: `MCPToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPToolCall {
     /// The type of the item. Always `mcp_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPToolCallType>,
     /// The unique ID of the tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The label of the MCP server running the tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_label: Maybe<String>,
     /// The name of the tool that was run.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A JSON string of the arguments passed to the tool.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The output from the tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<String>,
     /// The error from the tool call, if any.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error: Maybe<MCPToolCallError>,
     /// The status of the tool call. One of `in_progress`, `completed`, `incomplete`, `calling`, or `failed`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<MCPToolCallStatus>,
     /// Unique identifier for the MCP tool call approval request.
     /// Include this value in a subsequent `mcp_approval_response` input to approve or reject the corresponding tool call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub approval_request_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPToolCall {
+    const NAME: &'static str = "MCPToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "server_label" => 2,
+            "name" => 3,
+            "arguments" => 4,
+            "output" => 5,
+            "error" => 6,
+            "status" => 7,
+            "approval_request_id" => 8,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.server_label, "server_label", map),
+            3 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            4 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            5 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            6 => ::aigw_wire::object::read(&mut self.error, "error", map),
+            7 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            8 => {
+                ::aigw_wire::object::read(&mut self.approval_request_id, "approval_request_id", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPToolCall {
@@ -11905,17 +16169,48 @@ impl From<HTTPError> for MCPToolCallError {
 
 /// Spec: `MCPToolExecutionError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPToolExecutionError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MCPToolExecutionErrorType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Value>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPToolExecutionError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPToolExecutionError {
+    const NAME: &'static str = "MCPToolExecutionError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "content" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPToolExecutionError {
@@ -11951,19 +16246,50 @@ impl MCPToolExecutionError {
 ///
 /// Spec: `MCPToolFilter`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPToolFilter {
     /// List of allowed tool names.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_names: Maybe<Vec<String>>,
     /// Indicates whether or not a tool modifies data or is read-only. If an
     /// MCP server is [annotated with `readOnlyHint`](https://modelcontextprotocol.io/specification/2025-06-18/schema#toolannotations-readonlyhint),
     /// it will match this filter.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub read_only: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPToolFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPToolFilter {
+    const NAME: &'static str = "MCPToolFilter";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "tool_names" => 0,
+            "read_only" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.tool_names, "tool_names", map),
+            1 => ::aigw_wire::object::read(&mut self.read_only, "read_only", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPToolFilter {
@@ -12059,15 +16385,46 @@ impl From<String> for MCPToolRequireApproval {
 ///
 /// Spec: `MCPTool.require_approval|0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MCPToolRequireApprovalMcpToolApprovalFilter {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub always: Maybe<MCPToolFilter>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub never: Maybe<MCPToolFilter>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MCPToolRequireApprovalMcpToolApprovalFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MCPToolRequireApprovalMcpToolApprovalFilter {
+    const NAME: &'static str = "MCPToolRequireApprovalMcpToolApprovalFilter";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "always" => 0,
+            "never" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.always, "always", map),
+            1 => ::aigw_wire::object::read(&mut self.never, "never", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MCPToolRequireApprovalMcpToolApprovalFilter {
@@ -12107,39 +16464,78 @@ impl ::aigw_wire::Unknowns for MCPToolRequireApprovalMcpToolApprovalFilter {
 ///
 /// Spec: `Message`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Message {
     /// The type of the message. Always set to `message`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MessageType>,
     /// The unique ID of the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The status of item. One of `in_progress`, `completed`, or `incomplete`. Populated when items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<MessageStatus>,
     /// The role of the message. One of `unknown`, `user`, `assistant`, `system`, `critic`, `discriminator`, `developer`, or `tool`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<MessageRole>,
     /// The content of the message
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<MessageContentItem>>,
     /// Labels an `assistant` message as intermediate commentary (`commentary`) or the final answer (`final_answer`). For models like `gpt-5.3-codex` and beyond, when sending follow-up requests, preserve and resend phase on all assistant messages — dropping it can degrade performance. Not used for user messages.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub phase: Maybe<MessagePhase2>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Message {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Message {
+    const NAME: &'static str = "Message";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "status" => 2,
+            "role" => 3,
+            "content" => 4,
+            "phase" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            4 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            5 => ::aigw_wire::object::read(&mut self.phase, "phase", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Message {
@@ -12541,21 +16937,52 @@ impl From<String> for ModelIdsResponses {
 ///
 /// Spec: `Moderation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Moderation {
     /// Moderation for the response input.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<ModerationInput>,
     /// Moderation for the response output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<ModerationOutput>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Moderation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Moderation {
+    const NAME: &'static str = "Moderation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input" => 0,
+            "output" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            1 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Moderation {
@@ -12585,26 +17012,59 @@ impl Moderation {
 ///
 /// Spec: `ModerationErrorBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ModerationErrorBody {
     /// The object type, which was always `error` for moderation failures.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ModerationErrorBodyType>,
     /// The error code.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<ModerationErrorBodyCode>,
     /// The error message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ModerationErrorBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ModerationErrorBody {
+    const NAME: &'static str = "ModerationErrorBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "code" => 1,
+            "message" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ModerationErrorBody {
@@ -12823,29 +17283,64 @@ impl From<ModerationErrorBody> for ModerationOutput {
 ///
 /// Spec: `MoveParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct MoveParam {
     /// Specifies the event type. For a move action, this property is always set to `move`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<MoveParamType>,
     /// The x-coordinate to move to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub x: Maybe<Number>,
     /// The y-coordinate to move to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub y: Maybe<Number>,
     /// The keys being held while moving the mouse.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for MoveParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for MoveParam {
+    const NAME: &'static str = "MoveParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "x" => 1,
+            "y" => 2,
+            "keys" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.x, "x", map),
+            2 => ::aigw_wire::object::read(&mut self.y, "y", map),
+            3 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for MoveParam {
@@ -12886,31 +17381,66 @@ impl MoveParam {
 ///
 /// Spec: `NamespaceToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct NamespaceToolParam {
     /// The type of the tool. Always `namespace`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<NamespaceToolParamType>,
     /// The namespace name used in tool calls (for example, `crm`).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// A description of the namespace shown to the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The function/custom tools available inside this namespace.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<NamespaceToolParamToolsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for NamespaceToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for NamespaceToolParam {
+    const NAME: &'static str = "NamespaceToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            "description" => 2,
+            "tools" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            2 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            3 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for NamespaceToolParam {
@@ -13588,39 +18118,78 @@ impl From<CustomToolCallOutputResource> for OutputItem {
 ///
 /// Spec: `OutputMessage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct OutputMessage {
     /// The unique ID of the output message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the output message. Always `message`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<OutputMessageType>,
     /// The role of the output message. Always `assistant`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub role: Maybe<OutputMessageRole>,
     /// The content of the output message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<OutputMessageContent>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub phase: Maybe<MessagePhase>,
     /// The status of the message input. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when input items are returned via API.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<OutputMessageStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for OutputMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for OutputMessage {
+    const NAME: &'static str = "OutputMessage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "role" => 2,
+            "content" => 3,
+            "phase" => 4,
+            "status" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.role, "role", map),
+            3 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            4 => ::aigw_wire::object::read(&mut self.phase, "phase", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for OutputMessage {
@@ -13738,29 +18307,64 @@ impl From<RefusalContent> for OutputMessageContent {
 ///
 /// Spec: `OutputTextContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct OutputTextContent {
     /// The type of the output text. Always `output_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<OutputTextContentType>,
     /// The text output from the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The annotations of the text output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub annotations: Maybe<Vec<Annotation>>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<Vec<LogProb>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for OutputTextContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for OutputTextContent {
+    const NAME: &'static str = "OutputTextContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            "annotations" => 2,
+            "logprobs" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            2 => ::aigw_wire::object::read(&mut self.annotations, "annotations", map),
+            3 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for OutputTextContent {
@@ -13813,36 +18417,73 @@ impl OutputTextContent {
 
 /// Spec: `Program`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Program {
     /// The type of the item. Always `program`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramType>,
     /// The unique ID of the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The stable call ID of the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The JavaScript source executed by programmatic tool calling.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// Opaque program replay fingerprint that must be round-tripped.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub fingerprint: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Program {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Program {
+    const NAME: &'static str = "Program";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "code" => 3,
+            "fingerprint" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            4 => ::aigw_wire::object::read(&mut self.fingerprint, "fingerprint", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Program {
@@ -13881,36 +18522,73 @@ impl Program {
 
 /// Spec: `ProgramItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgramItemParam {
     /// The unique ID of this program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The item type. Always `program`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramItemParamType>,
     /// The stable call ID of the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The JavaScript source executed by programmatic tool calling.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// Opaque program replay fingerprint that must be round-tripped.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub fingerprint: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgramItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgramItemParam {
+    const NAME: &'static str = "ProgramItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "code" => 3,
+            "fingerprint" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            4 => ::aigw_wire::object::read(&mut self.fingerprint, "fingerprint", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgramItemParam {
@@ -13957,36 +18635,73 @@ impl ProgramItemParam {
 
 /// Spec: `ProgramOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgramOutput {
     /// The type of the item. Always `program_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramOutputType>,
     /// The unique ID of the program output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The call ID of the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The result produced by the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub result: Maybe<String>,
     /// The terminal status of the program output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ProgramOutputStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgramOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgramOutput {
+    const NAME: &'static str = "ProgramOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "result" => 3,
+            "status" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.result, "result", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgramOutput {
@@ -14025,36 +18740,73 @@ impl ProgramOutput {
 
 /// Spec: `ProgramOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgramOutputItemParam {
     /// The unique ID of this program output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The item type. Always `program_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramOutputItemParamType>,
     /// The call ID of the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The result produced by the program item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub result: Maybe<String>,
     /// The terminal status of the program output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ProgramOutputItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgramOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgramOutputItemParam {
+    const NAME: &'static str = "ProgramOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "call_id" => 2,
+            "result" => 3,
+            "status" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.result, "result", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgramOutputItemParam {
@@ -14127,19 +18879,50 @@ impl ProgramOutputItemParam {
 
 /// Spec: `ProgramToolCallCaller`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgramToolCallCaller {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramToolCallCallerType>,
     /// The call ID of the program item that produced this tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgramToolCallCaller {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgramToolCallCaller {
+    const NAME: &'static str = "ProgramToolCallCaller";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "caller_id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.caller_id, "caller_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgramToolCallCaller {
@@ -14167,21 +18950,52 @@ impl ProgramToolCallCaller {
 
 /// Spec: `ProgramToolCallCallerParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgramToolCallCallerParam {
     /// The caller type. Always `program`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgramToolCallCallerParamType>,
     /// The call ID of the program item that produced this tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub caller_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgramToolCallCallerParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgramToolCallCallerParam {
+    const NAME: &'static str = "ProgramToolCallCallerParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "caller_id" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.caller_id, "caller_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgramToolCallCallerParam {
@@ -14231,16 +19045,45 @@ impl ProgramToolCallCallerParam {
 
 /// Spec: `ProgrammaticToolCallingParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ProgrammaticToolCallingParam {
     /// The type of the tool. Always `programmatic_tool_calling`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ProgrammaticToolCallingParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ProgrammaticToolCallingParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ProgrammaticToolCallingParam {
+    const NAME: &'static str = "ProgrammaticToolCallingParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ProgrammaticToolCallingParam {
@@ -14277,21 +19120,54 @@ impl ProgrammaticToolCallingParam {
 ///
 /// Spec: `Prompt`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Prompt {
     /// The unique identifier of the prompt template to use.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Optional version of the prompt template.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub version: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub variables: Maybe<ResponsePromptVariables>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Prompt {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Prompt {
+    const NAME: &'static str = "Prompt";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "version" => 1,
+            "variables" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.version, "version", map),
+            2 => ::aigw_wire::object::read(&mut self.variables, "variables", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Prompt {
@@ -14321,16 +19197,45 @@ impl Prompt {
 ///
 /// Spec: `PromptCacheBreakpointConfig`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PromptCacheBreakpointConfig {
     /// The breakpoint mode. Always `explicit`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<PromptCacheBreakpointConfigMode>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PromptCacheBreakpointConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PromptCacheBreakpointConfig {
+    const NAME: &'static str = "PromptCacheBreakpointConfig";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mode" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PromptCacheBreakpointConfig {
@@ -14368,21 +19273,52 @@ impl PromptCacheBreakpointConfig {
 ///
 /// Spec: `PromptCacheOptions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct PromptCacheOptions {
     /// The minimum lifetime applied to each cache breakpoint.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ttl: Maybe<PromptCacheTTLEnum>,
     /// Whether implicit prompt-cache breakpoints were enabled.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<PromptCacheModeEnum>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for PromptCacheOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for PromptCacheOptions {
+    const NAME: &'static str = "PromptCacheOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "ttl" => 0,
+            "mode" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.ttl, "ttl", map),
+            1 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for PromptCacheOptions {
@@ -14428,20 +19364,53 @@ impl PromptCacheOptions {
 
 /// Spec: `RankingOptions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RankingOptions {
     /// The ranker to use for the file search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub ranker: Maybe<RankerVersionType>,
     /// The score threshold for the file search, a number between 0 and 1. Numbers closer to 1 will attempt to return only the most relevant results, but may return fewer results.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub score_threshold: Maybe<Number>,
     /// Weights that control how reciprocal rank fusion balances semantic embedding matches versus sparse keyword matches when hybrid search is enabled.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub hybrid_search: Maybe<HybridSearchOptions>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RankingOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RankingOptions {
+    const NAME: &'static str = "RankingOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "ranker" => 0,
+            "score_threshold" => 1,
+            "hybrid_search" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.ranker, "ranker", map),
+            1 => ::aigw_wire::object::read(&mut self.score_threshold, "score_threshold", map),
+            2 => ::aigw_wire::object::read(&mut self.hybrid_search, "hybrid_search", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RankingOptions {
@@ -14464,21 +19433,21 @@ impl ::aigw_wire::Unknowns for RankingOptions {
 ///
 /// Spec: `Reasoning`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Reasoning {
     /// Controls the reasoning execution mode for the request.
     ///
     /// When returned on a response, this is the effective execution mode.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<ReasoningModeEnum>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub effort: Maybe<ReasoningEffort>,
     /// A summary of the reasoning performed by the model. This can be
     /// useful for debugging and understanding the model's reasoning process.
     /// One of `auto`, `concise`, or `detailed`.
     ///
     /// `concise` is supported for `computer-use-preview` models and all reasoning models after `gpt-5`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary: Maybe<ReasoningSummary>,
     /// Controls which reasoning items are rendered back to the model on later turns.
     /// If omitted or set to `auto`, the model determines the context mode. The
@@ -14487,18 +19456,55 @@ pub struct Reasoning {
     ///
     /// When returned on a response, this is the effective reasoning context mode
     /// used for the response.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub context: Maybe<ReasoningContext>,
     /// Deprecated. **Deprecated:** use `summary` instead.
     ///
     /// A summary of the reasoning performed by the model. This can be
     /// useful for debugging and understanding the model's reasoning process.
     /// One of `auto`, `concise`, or `detailed`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub generate_summary: Maybe<ReasoningGenerateSummary>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Reasoning {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Reasoning {
+    const NAME: &'static str = "Reasoning";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "mode" => 0,
+            "effort" => 1,
+            "summary" => 2,
+            "context" => 3,
+            "generate_summary" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            1 => ::aigw_wire::object::read(&mut self.effort, "effort", map),
+            2 => ::aigw_wire::object::read(&mut self.summary, "summary", map),
+            3 => ::aigw_wire::object::read(&mut self.context, "context", map),
+            4 => ::aigw_wire::object::read(&mut self.generate_summary, "generate_summary", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Reasoning {
@@ -14557,17 +19563,17 @@ impl ::aigw_wire::Unknowns for Reasoning {
 ///
 /// Spec: `ReasoningItem`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ReasoningItem {
     /// The type of the object. Always `reasoning`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ReasoningItemType>,
     /// The unique identifier of the reasoning content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The encrypted content of the reasoning item. This is populated by default
     /// for reasoning items returned by `POST /v1/responses` and WebSocket
@@ -14578,23 +19584,62 @@ pub struct ReasoningItem {
     /// subsequent requests. The `encrypted_content` in
     /// `response.output_item.added` may be incomplete. This is especially
     /// important when `store` is `false` or when using Zero Data Retention.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub encrypted_content: Maybe<String>,
     /// Reasoning summary content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary: Maybe<Vec<SummaryTextContent>>,
     /// Reasoning text content.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content: Maybe<Vec<ReasoningTextContent>>,
     /// The status of the item. One of `in_progress`, `completed`, or
     /// `incomplete`. Populated when items are returned via API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ReasoningItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReasoningItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ReasoningItem {
+    const NAME: &'static str = "ReasoningItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "encrypted_content" => 2,
+            "summary" => 3,
+            "content" => 4,
+            "status" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.encrypted_content, "encrypted_content", map),
+            3 => ::aigw_wire::object::read(&mut self.summary, "summary", map),
+            4 => ::aigw_wire::object::read(&mut self.content, "content", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ReasoningItem {
@@ -14678,21 +19723,52 @@ impl ReasoningItem {
 ///
 /// Spec: `ReasoningTextContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ReasoningTextContent {
     /// The type of the reasoning text. Always `reasoning_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ReasoningTextContentType>,
     /// The reasoning text from the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ReasoningTextContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ReasoningTextContent {
+    const NAME: &'static str = "ReasoningTextContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ReasoningTextContent {
@@ -14732,21 +19808,52 @@ impl ReasoningTextContent {
 ///
 /// Spec: `RefusalContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct RefusalContent {
     /// The type of the refusal. Always `refusal`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<RefusalContentType>,
     /// The refusal explanation from the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefusalContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for RefusalContent {
+    const NAME: &'static str = "RefusalContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "refusal" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for RefusalContent {
@@ -14782,22 +19889,22 @@ impl RefusalContent {
 
 /// Spec: `Response`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct Response {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub metadata: Maybe<Metadata>,
     /// An integer between 0 and 20 specifying the maximum number of most likely
     /// tokens to return at each token position, each with an associated log
     /// probability. In some cases, the number of returned tokens may be fewer than
     /// requested.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Number>,
     /// What sampling temperature to use, between 0 and 2. Higher values like 0.8 will make the output more random, while lower values like 0.2 will make it more focused and deterministic.
     /// We generally recommend altering this or `top_p` but not both.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub temperature: Maybe<Number>,
     /// An alternative to sampling with temperature, called nucleus sampling,
     /// where the model considers the results of the tokens with top_p probability
@@ -14807,19 +19914,19 @@ pub struct Response {
     /// We generally recommend altering this or `temperature` but not both.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_p: Maybe<Number>,
     /// Deprecated. This field is being replaced by `safety_identifier` and `prompt_cache_key`. Use `prompt_cache_key` instead to maintain caching optimizations.
     /// A stable identifier for your end-users.
     /// Used to boost cache hit rates by better bucketing similar requests and  to help OpenAI detect and prevent abuse. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user: Maybe<String>,
     /// A stable identifier used to help detect users of your application that may be violating OpenAI's usage policies.
     /// The IDs should be a string that uniquely identifies each user, with a maximum length of 64 characters. We recommend hashing their username or email address, in order to avoid sending us any identifying information. [Learn more](https://platform.openai.com/docs/guides/safety-best-practices#safety-identifiers).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub safety_identifier: Maybe<String>,
     /// Used by OpenAI to cache responses for similar requests to optimize your cache hit rates. Replaces the `user` field. [Learn more](https://platform.openai.com/docs/guides/prompt-caching).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_key: Maybe<String>,
     /// Deprecated. Deprecated. Use `prompt_cache_options.ttl` instead.
     ///
@@ -14832,12 +19939,12 @@ pub struct Response {
     /// For older models that support both `in_memory` and `24h`, the default depends on your organization's data retention policy:
     /// - Organizations without ZDR enabled default to `24h`.
     /// - Organizations with ZDR enabled default to `in_memory` when `prompt_cache_retention` is not specified.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_retention: Maybe<ResponsePromptCacheRetention>,
     /// The unique ID of the previous response to the model. Use this to
     /// create multi-turn conversations. Learn more about
     /// [conversation state](https://platform.openai.com/docs/guides/conversation-state). Cannot be used in conjunction with `conversation`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub previous_response_id: Maybe<String>,
     /// Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI
     /// offers a wide range of models with different capabilities, performance
@@ -14845,26 +19952,26 @@ pub struct Response {
     /// to browse and compare available models.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<ModelIdsResponses>,
     /// Whether to run the model response in the background.
     /// [Learn more](https://platform.openai.com/docs/guides/background).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub background: Maybe<bool>,
     /// The maximum number of total calls to built-in tools that can be processed in a response. This maximum number applies across all built-in tool calls, not per individual tool. Any further attempts to call a tool by the model will be ignored.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_tool_calls: Maybe<Number>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<ResponseTextParam>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<ToolsArray>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ToolChoiceParam>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt: Maybe<Prompt>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub service_tier: Maybe<ServiceTierResponses>,
     /// The truncation strategy to use for the model response.
     /// - `auto`: If the input to this Response exceeds
@@ -14872,38 +19979,38 @@ pub struct Response {
     /// response to fit the context window by dropping items from the beginning of the conversation.
     /// - `disabled` (default): If the input size will exceed the context window
     /// size for a model, the request will fail with a 400 error.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub truncation: Maybe<ResponseTruncation>,
     /// Unique identifier for this Response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The object type of this resource - always set to `response`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<ResponseObject>,
     /// The status of the response generation. One of `completed`, `failed`,
     /// `in_progress`, `cancelled`, `queued`, or `incomplete`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ResponseStatus>,
     /// Unix timestamp (in seconds) of when this Response was created.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_at: Maybe<Number>,
     /// Unix timestamp (in seconds) of when this Response was completed.
     /// Only present when the status is `completed`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub completed_at: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub error: Maybe<ResponseError>,
     /// Details about why the response is incomplete.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub incomplete_details: Maybe<ResponseIncompleteDetails>,
     /// An array of content items generated by the model.
     ///
@@ -14915,9 +20022,9 @@ pub struct Response {
     /// supported in SDKs.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<Vec<OutputItem>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning: Maybe<Reasoning>,
     /// A system (or developer) message inserted into the model's context.
     ///
@@ -14926,33 +20033,146 @@ pub struct Response {
     /// to swap out system (or developer) messages in new responses.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub instructions: Maybe<ResponseInstructions>,
     /// SDK-only convenience property that contains the aggregated text output
     /// from all `output_text` items in the `output` array, if any are present.
     /// Supported in the Python and JavaScript SDKs.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_text: Maybe<String>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub usage: Maybe<ResponseUsage>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub prompt_cache_options: Maybe<PromptCacheOptions>,
     /// Moderation results for the response input and output, if moderated completions were requested.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub moderation: Maybe<Moderation>,
     /// Whether to allow the model to run tool calls in parallel.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parallel_tool_calls: Maybe<bool>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub conversation: Maybe<ResponseConversation>,
     /// An upper bound for the number of tokens that can be generated for a response, including visible output tokens and [reasoning tokens](https://platform.openai.com/docs/guides/reasoning).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub max_output_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for Response {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for Response {
+    const NAME: &'static str = "Response";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "metadata" => 0,
+            "top_logprobs" => 1,
+            "temperature" => 2,
+            "top_p" => 3,
+            "user" => 4,
+            "safety_identifier" => 5,
+            "prompt_cache_key" => 6,
+            "prompt_cache_retention" => 7,
+            "previous_response_id" => 8,
+            "model" => 9,
+            "background" => 10,
+            "max_tool_calls" => 11,
+            "text" => 12,
+            "tools" => 13,
+            "tool_choice" => 14,
+            "prompt" => 15,
+            "service_tier" => 16,
+            "truncation" => 17,
+            "id" => 18,
+            "object" => 19,
+            "status" => 20,
+            "created_at" => 21,
+            "completed_at" => 22,
+            "error" => 23,
+            "incomplete_details" => 24,
+            "output" => 25,
+            "reasoning" => 26,
+            "instructions" => 27,
+            "output_text" => 28,
+            "usage" => 29,
+            "prompt_cache_options" => 30,
+            "moderation" => 31,
+            "parallel_tool_calls" => 32,
+            "conversation" => 33,
+            "max_output_tokens" => 34,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.metadata, "metadata", map),
+            1 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            2 => ::aigw_wire::object::read(&mut self.temperature, "temperature", map),
+            3 => ::aigw_wire::object::read(&mut self.top_p, "top_p", map),
+            4 => ::aigw_wire::object::read(&mut self.user, "user", map),
+            5 => ::aigw_wire::object::read(&mut self.safety_identifier, "safety_identifier", map),
+            6 => ::aigw_wire::object::read(&mut self.prompt_cache_key, "prompt_cache_key", map),
+            7 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_retention,
+                "prompt_cache_retention",
+                map,
+            ),
+            8 => ::aigw_wire::object::read(
+                &mut self.previous_response_id,
+                "previous_response_id",
+                map,
+            ),
+            9 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            10 => ::aigw_wire::object::read(&mut self.background, "background", map),
+            11 => ::aigw_wire::object::read(&mut self.max_tool_calls, "max_tool_calls", map),
+            12 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            13 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            14 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            15 => ::aigw_wire::object::read(&mut self.prompt, "prompt", map),
+            16 => ::aigw_wire::object::read(&mut self.service_tier, "service_tier", map),
+            17 => ::aigw_wire::object::read(&mut self.truncation, "truncation", map),
+            18 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            19 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            20 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            21 => ::aigw_wire::object::read(&mut self.created_at, "created_at", map),
+            22 => ::aigw_wire::object::read(&mut self.completed_at, "completed_at", map),
+            23 => ::aigw_wire::object::read(&mut self.error, "error", map),
+            24 => {
+                ::aigw_wire::object::read(&mut self.incomplete_details, "incomplete_details", map)
+            }
+            25 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            26 => ::aigw_wire::object::read(&mut self.reasoning, "reasoning", map),
+            27 => ::aigw_wire::object::read(&mut self.instructions, "instructions", map),
+            28 => ::aigw_wire::object::read(&mut self.output_text, "output_text", map),
+            29 => ::aigw_wire::object::read(&mut self.usage, "usage", map),
+            30 => ::aigw_wire::object::read(
+                &mut self.prompt_cache_options,
+                "prompt_cache_options",
+                map,
+            ),
+            31 => ::aigw_wire::object::read(&mut self.moderation, "moderation", map),
+            32 => {
+                ::aigw_wire::object::read(&mut self.parallel_tool_calls, "parallel_tool_calls", map)
+            }
+            33 => ::aigw_wire::object::read(&mut self.conversation, "conversation", map),
+            34 => ::aigw_wire::object::read(&mut self.max_output_tokens, "max_output_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for Response {
@@ -15019,26 +20239,59 @@ impl ::aigw_wire::Unknowns for Response {
 ///
 /// Spec: `ResponseAudioDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseAudioDeltaEvent {
     /// The type of the event. Always `response.audio.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseAudioDeltaEventType>,
     /// A sequence number for this chunk of the stream response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// A chunk of Base64 encoded response audio bytes.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseAudioDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseAudioDeltaEvent {
+    const NAME: &'static str = "ResponseAudioDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "delta" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseAudioDeltaEvent {
@@ -15078,21 +20331,52 @@ impl ResponseAudioDeltaEvent {
 ///
 /// Spec: `ResponseAudioDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseAudioDoneEvent {
     /// The type of the event. Always `response.audio.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseAudioDoneEventType>,
     /// The sequence number of the delta.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseAudioDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseAudioDoneEvent {
+    const NAME: &'static str = "ResponseAudioDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseAudioDoneEvent {
@@ -15130,26 +20414,59 @@ impl ResponseAudioDoneEvent {
 ///
 /// Spec: `ResponseAudioTranscriptDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseAudioTranscriptDeltaEvent {
     /// The type of the event. Always `response.audio.transcript.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseAudioTranscriptDeltaEventType>,
     /// The partial transcript of the audio response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseAudioTranscriptDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseAudioTranscriptDeltaEvent {
+    const NAME: &'static str = "ResponseAudioTranscriptDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "delta" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDeltaEvent {
@@ -15191,21 +20508,52 @@ impl ResponseAudioTranscriptDeltaEvent {
 ///
 /// Spec: `ResponseAudioTranscriptDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseAudioTranscriptDoneEvent {
     /// The type of the event. Always `response.audio.transcript.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseAudioTranscriptDoneEventType>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseAudioTranscriptDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseAudioTranscriptDoneEvent {
+    const NAME: &'static str = "ResponseAudioTranscriptDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseAudioTranscriptDoneEvent {
@@ -15245,36 +20593,73 @@ impl ResponseAudioTranscriptDoneEvent {
 ///
 /// Spec: `ResponseCodeInterpreterCallCodeDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeInterpreterCallCodeDeltaEvent {
     /// The type of the event. Always `response.code_interpreter_call_code.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeInterpreterCallCodeDeltaEventType>,
     /// The index of the output item in the response for which the code is being streamed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the code interpreter tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The partial code snippet being streamed by the code interpreter.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event, used to order streaming events.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeInterpreterCallCodeDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeInterpreterCallCodeDeltaEvent {
+    const NAME: &'static str = "ResponseCodeInterpreterCallCodeDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "delta" => 3,
+            "sequence_number" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDeltaEvent {
@@ -15325,36 +20710,73 @@ impl ResponseCodeInterpreterCallCodeDeltaEvent {
 ///
 /// Spec: `ResponseCodeInterpreterCallCodeDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeInterpreterCallCodeDoneEvent {
     /// The type of the event. Always `response.code_interpreter_call_code.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeInterpreterCallCodeDoneEventType>,
     /// The index of the output item in the response for which the code is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the code interpreter tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The final code snippet output by the code interpreter.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<String>,
     /// The sequence number of this event, used to order streaming events.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeInterpreterCallCodeDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeInterpreterCallCodeDoneEvent {
+    const NAME: &'static str = "ResponseCodeInterpreterCallCodeDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "code" => 3,
+            "sequence_number" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCodeDoneEvent {
@@ -15405,31 +20827,66 @@ impl ResponseCodeInterpreterCallCodeDoneEvent {
 ///
 /// Spec: `ResponseCodeInterpreterCallCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeInterpreterCallCompletedEvent {
     /// The type of the event. Always `response.code_interpreter_call.completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeInterpreterCallCompletedEventType>,
     /// The index of the output item in the response for which the code interpreter call is completed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the code interpreter tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event, used to order streaming events.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeInterpreterCallCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeInterpreterCallCompletedEvent {
+    const NAME: &'static str = "ResponseCodeInterpreterCallCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallCompletedEvent {
@@ -15477,31 +20934,66 @@ impl ResponseCodeInterpreterCallCompletedEvent {
 ///
 /// Spec: `ResponseCodeInterpreterCallInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeInterpreterCallInProgressEvent {
     /// The type of the event. Always `response.code_interpreter_call.in_progress`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeInterpreterCallInProgressEventType>,
     /// The index of the output item in the response for which the code interpreter call is in progress.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the code interpreter tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event, used to order streaming events.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeInterpreterCallInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeInterpreterCallInProgressEvent {
+    const NAME: &'static str = "ResponseCodeInterpreterCallInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInProgressEvent {
@@ -15547,31 +21039,66 @@ impl ResponseCodeInterpreterCallInProgressEvent {
 ///
 /// Spec: `ResponseCodeInterpreterCallInterpretingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCodeInterpreterCallInterpretingEvent {
     /// The type of the event. Always `response.code_interpreter_call.interpreting`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCodeInterpreterCallInterpretingEventType>,
     /// The index of the output item in the response for which the code interpreter is interpreting code.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the code interpreter tool call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event, used to order streaming events.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCodeInterpreterCallInterpretingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCodeInterpreterCallInterpretingEvent {
+    const NAME: &'static str = "ResponseCodeInterpreterCallInterpretingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCodeInterpreterCallInterpretingEvent {
@@ -15617,26 +21144,59 @@ impl ResponseCodeInterpreterCallInterpretingEvent {
 ///
 /// Spec: `ResponseCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCompletedEvent {
     /// The type of the event. Always `response.completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCompletedEventType>,
     /// Properties of the completed response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// The sequence number for this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCompletedEvent {
+    const NAME: &'static str = "ResponseCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "response" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCompletedEvent {
@@ -15679,41 +21239,80 @@ impl ResponseCompletedEvent {
 ///
 /// Spec: `ResponseContentPartAddedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseContentPartAddedEvent {
     /// The type of the event. Always `response.content_part.added`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseContentPartAddedEventType>,
     /// The ID of the output item that the content part was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the content part was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The content part that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub part: Maybe<OutputContent>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseContentPartAddedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseContentPartAddedEvent {
+    const NAME: &'static str = "ResponseContentPartAddedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "part" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.part, "part", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseContentPartAddedEvent {
@@ -15744,41 +21343,80 @@ impl ::aigw_wire::Unknowns for ResponseContentPartAddedEvent {
 ///
 /// Spec: `ResponseContentPartDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseContentPartDoneEvent {
     /// The type of the event. Always `response.content_part.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseContentPartDoneEventType>,
     /// The ID of the output item that the content part was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the content part was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that is done.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The content part that is done.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub part: Maybe<OutputContent>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseContentPartDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseContentPartDoneEvent {
+    const NAME: &'static str = "ResponseContentPartDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "sequence_number" => 4,
+            "part" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            5 => ::aigw_wire::object::read(&mut self.part, "part", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseContentPartDoneEvent {
@@ -15809,16 +21447,45 @@ impl ::aigw_wire::Unknowns for ResponseContentPartDoneEvent {
 ///
 /// Spec: `ResponseConversation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseConversation {
     /// The unique ID of the conversation that this response was associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseConversation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseConversation {
+    const NAME: &'static str = "ResponseConversation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseConversation {
@@ -15846,26 +21513,59 @@ impl ResponseConversation {
 ///
 /// Spec: `ResponseCreatedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCreatedEvent {
     /// The type of the event. Always `response.created`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCreatedEventType>,
     /// The response that was created.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// The sequence number for this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCreatedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCreatedEvent {
+    const NAME: &'static str = "ResponseCreatedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "response" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCreatedEvent {
@@ -15908,36 +21608,73 @@ impl ResponseCreatedEvent {
 ///
 /// Spec: `ResponseCustomToolCallInputDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCustomToolCallInputDeltaEvent {
     /// The event type identifier.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCustomToolCallInputDeltaEventType>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output this delta applies to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// Unique identifier for the API item associated with this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The incremental input data (delta) for the custom tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCustomToolCallInputDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCustomToolCallInputDeltaEvent {
+    const NAME: &'static str = "ResponseCustomToolCallInputDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "item_id" => 3,
+            "delta" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDeltaEvent {
@@ -15988,36 +21725,73 @@ impl ResponseCustomToolCallInputDeltaEvent {
 ///
 /// Spec: `ResponseCustomToolCallInputDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseCustomToolCallInputDoneEvent {
     /// The event type identifier.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseCustomToolCallInputDoneEventType>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output this event applies to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// Unique identifier for the API item associated with this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The complete input data for the custom tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseCustomToolCallInputDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseCustomToolCallInputDoneEvent {
+    const NAME: &'static str = "ResponseCustomToolCallInputDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "item_id" => 3,
+            "input" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            4 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseCustomToolCallInputDoneEvent {
@@ -16068,19 +21842,50 @@ impl ResponseCustomToolCallInputDoneEvent {
 ///
 /// Spec: `ResponseError`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseError {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<ResponseErrorCode>,
     /// A human-readable description of the error.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseError {
+    const NAME: &'static str = "ResponseError";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "code" => 0,
+            "message" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            1 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseError {
@@ -16139,36 +21944,73 @@ impl ResponseError {
 ///
 /// Spec: `ResponseErrorEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseErrorEvent {
     /// The type of the event. Always `error`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseErrorEventType>,
     /// The error code.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub code: Maybe<ResponseErrorEventCode>,
     /// The error message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub message: Maybe<String>,
     /// The error parameter.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub param: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseErrorEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseErrorEvent {
+    const NAME: &'static str = "ResponseErrorEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "code" => 1,
+            "message" => 2,
+            "param" => 3,
+            "sequence_number" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.code, "code", map),
+            2 => ::aigw_wire::object::read(&mut self.message, "message", map),
+            3 => ::aigw_wire::object::read(&mut self.param, "param", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseErrorEvent {
@@ -16272,26 +22114,59 @@ impl From<Number> for ResponseErrorEventCode {
 ///
 /// Spec: `ResponseFailedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFailedEvent {
     /// The type of the event. Always `response.failed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFailedEventType>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The response that failed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFailedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFailedEvent {
+    const NAME: &'static str = "ResponseFailedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "response" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFailedEvent {
@@ -16334,31 +22209,66 @@ impl ResponseFailedEvent {
 ///
 /// Spec: `ResponseFileSearchCallCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFileSearchCallCompletedEvent {
     /// The type of the event. Always `response.file_search_call.completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFileSearchCallCompletedEventType>,
     /// The index of the output item that the file search call is initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The ID of the output item that the file search call is initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFileSearchCallCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFileSearchCallCompletedEvent {
+    const NAME: &'static str = "ResponseFileSearchCallCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFileSearchCallCompletedEvent {
@@ -16406,31 +22316,66 @@ impl ResponseFileSearchCallCompletedEvent {
 ///
 /// Spec: `ResponseFileSearchCallInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFileSearchCallInProgressEvent {
     /// The type of the event. Always `response.file_search_call.in_progress`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFileSearchCallInProgressEventType>,
     /// The index of the output item that the file search call is initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The ID of the output item that the file search call is initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFileSearchCallInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFileSearchCallInProgressEvent {
+    const NAME: &'static str = "ResponseFileSearchCallInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFileSearchCallInProgressEvent {
@@ -16478,31 +22423,66 @@ impl ResponseFileSearchCallInProgressEvent {
 ///
 /// Spec: `ResponseFileSearchCallSearchingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFileSearchCallSearchingEvent {
     /// The type of the event. Always `response.file_search_call.searching`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFileSearchCallSearchingEventType>,
     /// The index of the output item that the file search call is searching.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The ID of the output item that the file search call is initiated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFileSearchCallSearchingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFileSearchCallSearchingEvent {
+    const NAME: &'static str = "ResponseFileSearchCallSearchingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFileSearchCallSearchingEvent {
@@ -16550,36 +22530,73 @@ impl ResponseFileSearchCallSearchingEvent {
 ///
 /// Spec: `ResponseFunctionCallArgumentsDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFunctionCallArgumentsDeltaEvent {
     /// The type of the event. Always `response.function_call_arguments.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFunctionCallArgumentsDeltaEventType>,
     /// The ID of the output item that the function-call arguments delta is added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the function-call arguments delta is added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The function-call arguments delta that is added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFunctionCallArgumentsDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFunctionCallArgumentsDeltaEvent {
+    const NAME: &'static str = "ResponseFunctionCallArgumentsDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            "delta" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDeltaEvent {
@@ -16630,39 +22647,78 @@ impl ResponseFunctionCallArgumentsDeltaEvent {
 ///
 /// Spec: `ResponseFunctionCallArgumentsDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseFunctionCallArgumentsDoneEvent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseFunctionCallArgumentsDoneEventType>,
     /// The ID of the item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The name of the function that was called.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// The index of the output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The function-call arguments.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseFunctionCallArgumentsDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseFunctionCallArgumentsDoneEvent {
+    const NAME: &'static str = "ResponseFunctionCallArgumentsDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "name" => 2,
+            "output_index" => 3,
+            "sequence_number" => 4,
+            "arguments" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            3 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            5 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDoneEvent {
@@ -16691,31 +22747,66 @@ impl ::aigw_wire::Unknowns for ResponseFunctionCallArgumentsDoneEvent {
 ///
 /// Spec: `ResponseImageGenCallCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseImageGenCallCompletedEvent {
     /// The type of the event. Always 'response.image_generation_call.completed'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseImageGenCallCompletedEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The unique identifier of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseImageGenCallCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseImageGenCallCompletedEvent {
+    const NAME: &'static str = "ResponseImageGenCallCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "sequence_number" => 2,
+            "item_id" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            3 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseImageGenCallCompletedEvent {
@@ -16763,31 +22854,66 @@ impl ResponseImageGenCallCompletedEvent {
 ///
 /// Spec: `ResponseImageGenCallGeneratingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseImageGenCallGeneratingEvent {
     /// The type of the event. Always 'response.image_generation_call.generating'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseImageGenCallGeneratingEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseImageGenCallGeneratingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseImageGenCallGeneratingEvent {
+    const NAME: &'static str = "ResponseImageGenCallGeneratingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseImageGenCallGeneratingEvent {
@@ -16835,31 +22961,66 @@ impl ResponseImageGenCallGeneratingEvent {
 ///
 /// Spec: `ResponseImageGenCallInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseImageGenCallInProgressEvent {
     /// The type of the event. Always 'response.image_generation_call.in_progress'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseImageGenCallInProgressEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseImageGenCallInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseImageGenCallInProgressEvent {
+    const NAME: &'static str = "ResponseImageGenCallInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseImageGenCallInProgressEvent {
@@ -16907,53 +23068,102 @@ impl ResponseImageGenCallInProgressEvent {
 ///
 /// Spec: `ResponseImageGenCallPartialImageEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseImageGenCallPartialImageEvent {
     /// The type of the event. Always 'response.image_generation_call.partial_image'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseImageGenCallPartialImageEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the image generation item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// 0-based index for the partial image (backend is 1-based, but this is 0-based for the user).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub partial_image_index: Maybe<Number>,
     /// Base64-encoded partial image data, suitable for rendering as an image.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub partial_image_b64: Maybe<String>,
     /// The image size that was used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub size: Maybe<String>,
     /// The image quality that was used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub quality: Maybe<String>,
     /// The background setting that was used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub background: Maybe<String>,
     /// The output format that was used.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_format: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseImageGenCallPartialImageEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseImageGenCallPartialImageEvent {
+    const NAME: &'static str = "ResponseImageGenCallPartialImageEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            "partial_image_index" => 4,
+            "partial_image_b64" => 5,
+            "size" => 6,
+            "quality" => 7,
+            "background" => 8,
+            "output_format" => 9,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            4 => {
+                ::aigw_wire::object::read(&mut self.partial_image_index, "partial_image_index", map)
+            }
+            5 => ::aigw_wire::object::read(&mut self.partial_image_b64, "partial_image_b64", map),
+            6 => ::aigw_wire::object::read(&mut self.size, "size", map),
+            7 => ::aigw_wire::object::read(&mut self.quality, "quality", map),
+            8 => ::aigw_wire::object::read(&mut self.background, "background", map),
+            9 => ::aigw_wire::object::read(&mut self.output_format, "output_format", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseImageGenCallPartialImageEvent {
@@ -16988,26 +23198,59 @@ impl ::aigw_wire::Unknowns for ResponseImageGenCallPartialImageEvent {
 ///
 /// Spec: `ResponseInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseInProgressEvent {
     /// The type of the event. Always `response.in_progress`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseInProgressEventType>,
     /// The response that is in progress.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseInProgressEvent {
+    const NAME: &'static str = "ResponseInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "response" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseInProgressEvent {
@@ -17050,14 +23293,43 @@ impl ResponseInProgressEvent {
 ///
 /// Spec: `Response.incomplete_details`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseIncompleteDetails {
     /// The reason why the response is incomplete.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reason: Maybe<ResponseIncompleteDetailsReason>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseIncompleteDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseIncompleteDetails {
+    const NAME: &'static str = "ResponseIncompleteDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "reason" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.reason, "reason", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseIncompleteDetails {
@@ -17086,26 +23358,59 @@ impl ::aigw_wire::Unknowns for ResponseIncompleteDetails {
 ///
 /// Spec: `ResponseIncompleteEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseIncompleteEvent {
     /// The type of the event. Always `response.incomplete`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseIncompleteEventType>,
     /// The response that was incomplete.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseIncompleteEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseIncompleteEvent {
+    const NAME: &'static str = "ResponseIncompleteEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "response" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseIncompleteEvent {
@@ -17210,36 +23515,73 @@ impl From<Vec<InputItem>> for ResponseInstructions {
 ///
 /// Spec: `ResponseItemList`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseItemList {
     /// The type of object returned, must be `list`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<ResponseItemListObject>,
     /// A list of items used to generate this response.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub data: Maybe<Vec<ItemResource>>,
     /// Whether there are more items available.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub has_more: Maybe<bool>,
     /// The ID of the first item in the list.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub first_id: Maybe<String>,
     /// The ID of the last item in the list.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub last_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseItemList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseItemList {
+    const NAME: &'static str = "ResponseItemList";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "object" => 0,
+            "data" => 1,
+            "has_more" => 2,
+            "first_id" => 3,
+            "last_id" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            1 => ::aigw_wire::object::read(&mut self.data, "data", map),
+            2 => ::aigw_wire::object::read(&mut self.has_more, "has_more", map),
+            3 => ::aigw_wire::object::read(&mut self.first_id, "first_id", map),
+            4 => ::aigw_wire::object::read(&mut self.last_id, "last_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseItemList {
@@ -17292,24 +23634,57 @@ impl ResponseItemList {
 ///
 /// Spec: `ResponseLogProb`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseLogProb {
     /// A possible text token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// The log probability of this token.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// The log probabilities of up to 20 of the most likely tokens.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub top_logprobs: Maybe<Vec<ResponseLogProbTopLogprobsItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseLogProb {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseLogProb {
+    const NAME: &'static str = "ResponseLogProb";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            "top_logprobs" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            2 => ::aigw_wire::object::read(&mut self.top_logprobs, "top_logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseLogProb {
@@ -17338,17 +23713,48 @@ impl ResponseLogProb {
 
 /// Spec: `ResponseLogProb.top_logprobs[]`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseLogProbTopLogprobsItem {
     /// A possible text token.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// The log probability of this token.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseLogProbTopLogprobsItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseLogProbTopLogprobsItem {
+    const NAME: &'static str = "ResponseLogProbTopLogprobsItem";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseLogProbTopLogprobsItem {
@@ -17367,36 +23773,73 @@ impl ::aigw_wire::Unknowns for ResponseLogProbTopLogprobsItem {
 ///
 /// Spec: `ResponseMCPCallArgumentsDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPCallArgumentsDeltaEvent {
     /// The type of the event. Always 'response.mcp_call_arguments.delta'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPCallArgumentsDeltaEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the MCP tool call item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// A JSON string containing the partial update to the arguments for the MCP tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPCallArgumentsDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPCallArgumentsDeltaEvent {
+    const NAME: &'static str = "ResponseMCPCallArgumentsDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "delta" => 3,
+            "sequence_number" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDeltaEvent {
@@ -17447,36 +23890,73 @@ impl ResponseMCPCallArgumentsDeltaEvent {
 ///
 /// Spec: `ResponseMCPCallArgumentsDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPCallArgumentsDoneEvent {
     /// The type of the event. Always 'response.mcp_call_arguments.done'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPCallArgumentsDoneEventType>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the MCP tool call item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// A JSON string containing the finalized arguments for the MCP tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPCallArgumentsDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPCallArgumentsDoneEvent {
+    const NAME: &'static str = "ResponseMCPCallArgumentsDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "arguments" => 3,
+            "sequence_number" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPCallArgumentsDoneEvent {
@@ -17527,31 +24007,66 @@ impl ResponseMCPCallArgumentsDoneEvent {
 ///
 /// Spec: `ResponseMCPCallCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPCallCompletedEvent {
     /// The type of the event. Always 'response.mcp_call.completed'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPCallCompletedEventType>,
     /// The ID of the MCP tool call item that completed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that completed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPCallCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPCallCompletedEvent {
+    const NAME: &'static str = "ResponseMCPCallCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPCallCompletedEvent {
@@ -17597,31 +24112,66 @@ impl ResponseMCPCallCompletedEvent {
 ///
 /// Spec: `ResponseMCPCallFailedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPCallFailedEvent {
     /// The type of the event. Always 'response.mcp_call.failed'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPCallFailedEventType>,
     /// The ID of the MCP tool call item that failed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that failed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPCallFailedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPCallFailedEvent {
+    const NAME: &'static str = "ResponseMCPCallFailedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPCallFailedEvent {
@@ -17667,31 +24217,66 @@ impl ResponseMCPCallFailedEvent {
 ///
 /// Spec: `ResponseMCPCallInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPCallInProgressEvent {
     /// The type of the event. Always 'response.mcp_call.in_progress'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPCallInProgressEventType>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The unique identifier of the MCP tool call item being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPCallInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPCallInProgressEvent {
+    const NAME: &'static str = "ResponseMCPCallInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "item_id" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPCallInProgressEvent {
@@ -17737,31 +24322,66 @@ impl ResponseMCPCallInProgressEvent {
 ///
 /// Spec: `ResponseMCPListToolsCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPListToolsCompletedEvent {
     /// The type of the event. Always 'response.mcp_list_tools.completed'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPListToolsCompletedEventType>,
     /// The ID of the MCP tool call item that produced this output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that was processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPListToolsCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPListToolsCompletedEvent {
+    const NAME: &'static str = "ResponseMCPListToolsCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPListToolsCompletedEvent {
@@ -17809,31 +24429,66 @@ impl ResponseMCPListToolsCompletedEvent {
 ///
 /// Spec: `ResponseMCPListToolsFailedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPListToolsFailedEvent {
     /// The type of the event. Always 'response.mcp_list_tools.failed'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPListToolsFailedEventType>,
     /// The ID of the MCP tool call item that failed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that failed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPListToolsFailedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPListToolsFailedEvent {
+    const NAME: &'static str = "ResponseMCPListToolsFailedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPListToolsFailedEvent {
@@ -17879,31 +24534,66 @@ impl ResponseMCPListToolsFailedEvent {
 ///
 /// Spec: `ResponseMCPListToolsInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseMCPListToolsInProgressEvent {
     /// The type of the event. Always 'response.mcp_list_tools.in_progress'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseMCPListToolsInProgressEventType>,
     /// The ID of the MCP tool call item that is being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that is being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseMCPListToolsInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseMCPListToolsInProgressEvent {
+    const NAME: &'static str = "ResponseMCPListToolsInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseMCPListToolsInProgressEvent {
@@ -17961,22 +24651,22 @@ impl ResponseMCPListToolsInProgressEvent {
 ///
 /// Spec: `ResponseOutputItemAddedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseOutputItemAddedEvent {
     /// The type of the event. Always `response.output_item.added`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseOutputItemAddedEventType>,
     /// The index of the output item that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The output item that was added. For reasoning items, `encrypted_content`
     /// may be incomplete while the item is in progress. Use the reasoning item
@@ -17984,11 +24674,46 @@ pub struct ResponseOutputItemAddedEvent {
     /// as input to a subsequent request.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item: Maybe<OutputItem>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseOutputItemAddedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseOutputItemAddedEvent {
+    const NAME: &'static str = "ResponseOutputItemAddedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "sequence_number" => 2,
+            "item" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            3 => ::aigw_wire::object::read(&mut self.item, "item", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseOutputItemAddedEvent {
@@ -18034,31 +24759,66 @@ impl ResponseOutputItemAddedEvent {
 ///
 /// Spec: `ResponseOutputItemDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseOutputItemDoneEvent {
     /// The type of the event. Always `response.output_item.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseOutputItemDoneEventType>,
     /// The index of the output item that was marked done.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The output item that was marked done.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item: Maybe<OutputItem>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseOutputItemDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseOutputItemDoneEvent {
+    const NAME: &'static str = "ResponseOutputItemDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "sequence_number" => 2,
+            "item" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            3 => ::aigw_wire::object::read(&mut self.item, "item", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseOutputItemDoneEvent {
@@ -18104,46 +24864,87 @@ impl ResponseOutputItemDoneEvent {
 ///
 /// Spec: `ResponseOutputTextAnnotationAddedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseOutputTextAnnotationAddedEvent {
     /// The type of the event. Always 'response.output_text.annotation.added'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseOutputTextAnnotationAddedEventType>,
     /// The unique identifier of the item to which the annotation is being added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item in the response's output array.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part within the output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The index of the annotation within the content part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub annotation_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The annotation object being added. (See annotation schema for details.)
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub annotation: Maybe<Annotation>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseOutputTextAnnotationAddedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseOutputTextAnnotationAddedEvent {
+    const NAME: &'static str = "ResponseOutputTextAnnotationAddedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "annotation_index" => 4,
+            "sequence_number" => 5,
+            "annotation" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.annotation_index, "annotation_index", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            6 => ::aigw_wire::object::read(&mut self.annotation, "annotation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseOutputTextAnnotationAddedEvent {
@@ -18297,26 +25098,59 @@ impl From<InputFileContent> for ResponsePromptVariablesValue {
 ///
 /// Spec: `ResponseQueuedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseQueuedEvent {
     /// The type of the event. Always 'response.queued'.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseQueuedEventType>,
     /// The full response object that is queued.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub response: Maybe<Response>,
     /// The sequence number for this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseQueuedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseQueuedEvent {
+    const NAME: &'static str = "ResponseQueuedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "response" => 1,
+            "sequence_number" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.response, "response", map),
+            2 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseQueuedEvent {
@@ -18359,41 +25193,80 @@ impl ResponseQueuedEvent {
 ///
 /// Spec: `ResponseReasoningSummaryPartAddedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryPartAddedEvent {
     /// The type of the event. Always `response.reasoning_summary_part.added`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryPartAddedEventType>,
     /// The ID of the item this summary part is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this summary part is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the summary part within the reasoning summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary_index: Maybe<Number>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The summary part that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub part: Maybe<ResponseReasoningSummaryPartAddedEventPart>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryPartAddedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryPartAddedEvent {
+    const NAME: &'static str = "ResponseReasoningSummaryPartAddedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "summary_index" => 3,
+            "sequence_number" => 4,
+            "part" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.summary_index, "summary_index", map),
+            4 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            5 => ::aigw_wire::object::read(&mut self.part, "part", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEvent {
@@ -18416,21 +25289,52 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEvent {
 ///
 /// Spec: `ResponseReasoningSummaryPartAddedEvent.part`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryPartAddedEventPart {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryPartAddedEventPartType>,
     /// The text of the summary part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryPartAddedEventPart {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryPartAddedEventPart {
+    const NAME: &'static str = "ResponseReasoningSummaryPartAddedEventPart";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartAddedEventPart {
@@ -18478,45 +25382,86 @@ impl ResponseReasoningSummaryPartAddedEventPart {
 ///
 /// Spec: `ResponseReasoningSummaryPartDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryPartDoneEvent {
     /// The type of the event. Always `response.reasoning_summary_part.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryPartDoneEventType>,
     /// The ID of the item this summary part is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this summary part is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the summary part within the reasoning summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary_index: Maybe<Number>,
     /// The completion status of the summary part. Omitted when the part completed
     /// normally and set to `incomplete` when generation was interrupted.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<ResponseReasoningSummaryPartDoneEventStatus>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The completed summary part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub part: Maybe<ResponseReasoningSummaryPartDoneEventPart>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryPartDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryPartDoneEvent {
+    const NAME: &'static str = "ResponseReasoningSummaryPartDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "summary_index" => 3,
+            "status" => 4,
+            "sequence_number" => 5,
+            "part" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.summary_index, "summary_index", map),
+            4 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            6 => ::aigw_wire::object::read(&mut self.part, "part", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEvent {
@@ -18540,21 +25485,52 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEvent {
 ///
 /// Spec: `ResponseReasoningSummaryPartDoneEvent.part`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryPartDoneEventPart {
     /// The type of the summary part. Always `summary_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryPartDoneEventPartType>,
     /// The text of the summary part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryPartDoneEventPart {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryPartDoneEventPart {
+    const NAME: &'static str = "ResponseReasoningSummaryPartDoneEventPart";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryPartDoneEventPart {
@@ -18613,41 +25589,80 @@ impl ResponseReasoningSummaryPartDoneEventPart {
 ///
 /// Spec: `ResponseReasoningSummaryTextDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_summary_text.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryTextDeltaEventType>,
     /// The ID of the item this summary text delta is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this summary text delta is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the summary part within the reasoning summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary_index: Maybe<Number>,
     /// The text delta that was added to the summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryTextDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryTextDeltaEvent {
+    const NAME: &'static str = "ResponseReasoningSummaryTextDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "summary_index" => 3,
+            "delta" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.summary_index, "summary_index", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDeltaEvent {
@@ -18678,41 +25693,80 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDeltaEvent {
 ///
 /// Spec: `ResponseReasoningSummaryTextDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningSummaryTextDoneEvent {
     /// The type of the event. Always `response.reasoning_summary_text.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningSummaryTextDoneEventType>,
     /// The ID of the item this summary text is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this summary text is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the summary part within the reasoning summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub summary_index: Maybe<Number>,
     /// The full text of the completed reasoning summary.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningSummaryTextDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningSummaryTextDoneEvent {
+    const NAME: &'static str = "ResponseReasoningSummaryTextDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "summary_index" => 3,
+            "text" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.summary_index, "summary_index", map),
+            4 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDoneEvent {
@@ -18743,41 +25797,80 @@ impl ::aigw_wire::Unknowns for ResponseReasoningSummaryTextDoneEvent {
 ///
 /// Spec: `ResponseReasoningTextDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningTextDeltaEvent {
     /// The type of the event. Always `response.reasoning_text.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningTextDeltaEventType>,
     /// The ID of the item this reasoning text delta is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this reasoning text delta is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the reasoning content part this delta is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The text delta that was added to the reasoning content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningTextDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningTextDeltaEvent {
+    const NAME: &'static str = "ResponseReasoningTextDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "delta" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningTextDeltaEvent {
@@ -18808,41 +25901,80 @@ impl ::aigw_wire::Unknowns for ResponseReasoningTextDeltaEvent {
 ///
 /// Spec: `ResponseReasoningTextDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseReasoningTextDoneEvent {
     /// The type of the event. Always `response.reasoning_text.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseReasoningTextDoneEventType>,
     /// The ID of the item this reasoning text is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item this reasoning text is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the reasoning content part.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The full text of the completed reasoning content.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseReasoningTextDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseReasoningTextDoneEvent {
+    const NAME: &'static str = "ResponseReasoningTextDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "text" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseReasoningTextDoneEvent {
@@ -18873,41 +26005,80 @@ impl ::aigw_wire::Unknowns for ResponseReasoningTextDoneEvent {
 ///
 /// Spec: `ResponseRefusalDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseRefusalDeltaEvent {
     /// The type of the event. Always `response.refusal.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseRefusalDeltaEventType>,
     /// The ID of the output item that the refusal text is added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the refusal text is added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that the refusal text is added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The refusal text that is added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseRefusalDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseRefusalDeltaEvent {
+    const NAME: &'static str = "ResponseRefusalDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "delta" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseRefusalDeltaEvent {
@@ -18938,41 +26109,80 @@ impl ::aigw_wire::Unknowns for ResponseRefusalDeltaEvent {
 ///
 /// Spec: `ResponseRefusalDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseRefusalDoneEvent {
     /// The type of the event. Always `response.refusal.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseRefusalDoneEventType>,
     /// The ID of the output item that the refusal text is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the refusal text is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that the refusal text is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The refusal text that is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub refusal: Maybe<String>,
     /// The sequence number of this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseRefusalDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseRefusalDoneEvent {
+    const NAME: &'static str = "ResponseRefusalDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "refusal" => 4,
+            "sequence_number" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.refusal, "refusal", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseRefusalDoneEvent {
@@ -19003,36 +26213,73 @@ impl ::aigw_wire::Unknowns for ResponseRefusalDoneEvent {
 ///
 /// Spec: `ResponseShellCallCommandAddedStreamingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseShellCallCommandAddedStreamingEvent {
     /// The type of the event, always `response.shell_call_command.added`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseShellCallCommandAddedStreamingEventType>,
     /// The sequence number of the event that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the shell command that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command_index: Maybe<Number>,
     /// The shell command that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseShellCallCommandAddedStreamingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseShellCallCommandAddedStreamingEvent {
+    const NAME: &'static str = "ResponseShellCallCommandAddedStreamingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "command_index" => 3,
+            "command" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.command_index, "command_index", map),
+            4 => ::aigw_wire::object::read(&mut self.command, "command", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseShellCallCommandAddedStreamingEvent {
@@ -19083,39 +26330,78 @@ impl ResponseShellCallCommandAddedStreamingEvent {
 ///
 /// Spec: `ResponseShellCallCommandDeltaStreamingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseShellCallCommandDeltaStreamingEvent {
     /// The type of the event, always `response.shell_call_command.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseShellCallCommandDeltaStreamingEventType>,
     /// The sequence number of the event that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the shell command that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command_index: Maybe<Number>,
     /// The shell command delta that was appended.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// An obfuscation string that was added to pad the event payload.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub obfuscation: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseShellCallCommandDeltaStreamingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseShellCallCommandDeltaStreamingEvent {
+    const NAME: &'static str = "ResponseShellCallCommandDeltaStreamingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "command_index" => 3,
+            "delta" => 4,
+            "obfuscation" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.command_index, "command_index", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            5 => ::aigw_wire::object::read(&mut self.obfuscation, "obfuscation", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseShellCallCommandDeltaStreamingEvent {
@@ -19167,36 +26453,73 @@ impl ResponseShellCallCommandDeltaStreamingEvent {
 ///
 /// Spec: `ResponseShellCallCommandDoneStreamingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseShellCallCommandDoneStreamingEvent {
     /// The type of the event, always `response.shell_call_command.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseShellCallCommandDoneStreamingEventType>,
     /// The sequence number of the event that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The index of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the shell command that was completed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command_index: Maybe<Number>,
     /// The final shell command that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseShellCallCommandDoneStreamingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseShellCallCommandDoneStreamingEvent {
+    const NAME: &'static str = "ResponseShellCallCommandDoneStreamingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "output_index" => 2,
+            "command_index" => 3,
+            "command" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.command_index, "command_index", map),
+            4 => ::aigw_wire::object::read(&mut self.command, "command", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseShellCallCommandDoneStreamingEvent {
@@ -19247,41 +26570,80 @@ impl ResponseShellCallCommandDoneStreamingEvent {
 ///
 /// Spec: `ResponseShellCallOutputContentDeltaStreamingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseShellCallOutputContentDeltaStreamingEvent {
     /// The type of the event, always `response.shell_call_output_content.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseShellCallOutputContentDeltaStreamingEventType>,
     /// The sequence number of the event that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The ID of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the shell command that produced output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command_index: Maybe<Number>,
     /// The stdout/stderr delta that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<ShellCallOutputDelta>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseShellCallOutputContentDeltaStreamingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseShellCallOutputContentDeltaStreamingEvent {
+    const NAME: &'static str = "ResponseShellCallOutputContentDeltaStreamingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "item_id" => 2,
+            "output_index" => 3,
+            "command_index" => 4,
+            "delta" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            4 => ::aigw_wire::object::read(&mut self.command_index, "command_index", map),
+            5 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDeltaStreamingEvent {
@@ -19312,41 +26674,80 @@ impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDeltaStreamingEvent
 ///
 /// Spec: `ResponseShellCallOutputContentDoneStreamingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseShellCallOutputContentDoneStreamingEvent {
     /// The type of the event, always `response.shell_call_output_content.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseShellCallOutputContentDoneStreamingEventType>,
     /// The sequence number of the event that was emitted.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The ID of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that was updated.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the shell command that produced output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub command_index: Maybe<Number>,
     /// The output contents emitted for the shell command.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output: Maybe<Vec<FunctionShellCallOutputContent>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseShellCallOutputContentDoneStreamingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseShellCallOutputContentDoneStreamingEvent {
+    const NAME: &'static str = "ResponseShellCallOutputContentDoneStreamingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "sequence_number" => 1,
+            "item_id" => 2,
+            "output_index" => 3,
+            "command_index" => 4,
+            "output" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            4 => ::aigw_wire::object::read(&mut self.command_index, "command_index", map),
+            5 => ::aigw_wire::object::read(&mut self.output, "output", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseShellCallOutputContentDoneStreamingEvent {
@@ -20527,7 +27928,7 @@ impl From<ResponseCustomToolCallInputDoneEvent> for ResponseStreamEvent {
 ///
 /// Spec: `ResponseStreamOptions`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseStreamOptions {
     /// When true, stream obfuscation will be enabled. Stream obfuscation adds
     /// random characters to an `obfuscation` field on streaming delta events to
@@ -20536,11 +27937,42 @@ pub struct ResponseStreamOptions {
     /// of overhead to the data stream. You can set `include_obfuscation` to
     /// false to optimize for bandwidth if you trust the network links between
     /// your application and the OpenAI API.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub include_obfuscation: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseStreamOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseStreamOptions {
+    const NAME: &'static str = "ResponseStreamOptions";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "include_obfuscation" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => {
+                ::aigw_wire::object::read(&mut self.include_obfuscation, "include_obfuscation", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseStreamOptions {
@@ -20558,46 +27990,87 @@ impl ::aigw_wire::Unknowns for ResponseStreamOptions {
 ///
 /// Spec: `ResponseTextDeltaEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextDeltaEvent {
     /// The type of the event. Always `response.output_text.delta`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextDeltaEventType>,
     /// The ID of the output item that the text delta was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the text delta was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that the text delta was added to.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The text delta that was added.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub delta: Maybe<String>,
     /// The sequence number for this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The log probabilities of the tokens in the delta.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<Vec<ResponseLogProb>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextDeltaEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextDeltaEvent {
+    const NAME: &'static str = "ResponseTextDeltaEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "delta" => 4,
+            "sequence_number" => 5,
+            "logprobs" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.delta, "delta", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            6 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextDeltaEvent {
@@ -20629,46 +28102,87 @@ impl ::aigw_wire::Unknowns for ResponseTextDeltaEvent {
 ///
 /// Spec: `ResponseTextDoneEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextDoneEvent {
     /// The type of the event. Always `response.output_text.done`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseTextDoneEventType>,
     /// The ID of the output item that the text content is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The index of the output item that the text content is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// The index of the content part that the text content is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub content_index: Maybe<Number>,
     /// The text content that is finalized.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// The sequence number for this event.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// The log probabilities of the tokens in the delta.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprobs: Maybe<Vec<ResponseLogProb>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextDoneEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextDoneEvent {
+    const NAME: &'static str = "ResponseTextDoneEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "item_id" => 1,
+            "output_index" => 2,
+            "content_index" => 3,
+            "text" => 4,
+            "sequence_number" => 5,
+            "logprobs" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            2 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            3 => ::aigw_wire::object::read(&mut self.content_index, "content_index", map),
+            4 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            5 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            6 => ::aigw_wire::object::read(&mut self.logprobs, "logprobs", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextDoneEvent {
@@ -20703,15 +28217,46 @@ impl ::aigw_wire::Unknowns for ResponseTextDoneEvent {
 ///
 /// Spec: `ResponseTextParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseTextParam {
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub format: Maybe<TextResponseFormatConfiguration>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub verbosity: Maybe<Verbosity>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseTextParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseTextParam {
+    const NAME: &'static str = "ResponseTextParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "format" => 0,
+            "verbosity" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.format, "format", map),
+            1 => ::aigw_wire::object::read(&mut self.verbosity, "verbosity", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseTextParam {
@@ -20747,36 +28292,81 @@ impl ::aigw_wire::Unknowns for ResponseTextParam {
 ///
 /// Spec: `ResponseUsage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseUsage {
     /// The number of input tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens: Maybe<Number>,
     /// A detailed breakdown of the input tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens_details: Maybe<ResponseUsageInputTokensDetails>,
     /// The number of output tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens: Maybe<Number>,
     /// A detailed breakdown of the output tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_tokens_details: Maybe<ResponseUsageOutputTokensDetails>,
     /// The total number of tokens used.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub total_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseUsage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseUsage {
+    const NAME: &'static str = "ResponseUsage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "input_tokens" => 0,
+            "input_tokens_details" => 1,
+            "output_tokens" => 2,
+            "output_tokens_details" => 3,
+            "total_tokens" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.input_tokens, "input_tokens", map),
+            1 => ::aigw_wire::object::read(
+                &mut self.input_tokens_details,
+                "input_tokens_details",
+                map,
+            ),
+            2 => ::aigw_wire::object::read(&mut self.output_tokens, "output_tokens", map),
+            3 => ::aigw_wire::object::read(
+                &mut self.output_tokens_details,
+                "output_tokens_details",
+                map,
+            ),
+            4 => ::aigw_wire::object::read(&mut self.total_tokens, "total_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseUsage {
@@ -20808,22 +28398,53 @@ impl ::aigw_wire::Unknowns for ResponseUsage {
 ///
 /// Spec: `ResponseUsage.input_tokens_details`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseUsageInputTokensDetails {
     /// The number of tokens that were retrieved from the cache.
     /// [More on prompt caching](https://platform.openai.com/docs/guides/prompt-caching).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cached_tokens: Maybe<Number>,
     /// The number of input tokens that were written to the cache.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub cache_write_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseUsageInputTokensDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseUsageInputTokensDetails {
+    const NAME: &'static str = "ResponseUsageInputTokensDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "cached_tokens" => 0,
+            "cache_write_tokens" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.cached_tokens, "cached_tokens", map),
+            1 => ::aigw_wire::object::read(&mut self.cache_write_tokens, "cache_write_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseUsageInputTokensDetails {
@@ -20856,16 +28477,45 @@ impl ResponseUsageInputTokensDetails {
 ///
 /// Spec: `ResponseUsage.output_tokens_details`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseUsageOutputTokensDetails {
     /// The number of reasoning tokens.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseUsageOutputTokensDetails {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseUsageOutputTokensDetails {
+    const NAME: &'static str = "ResponseUsageOutputTokensDetails";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "reasoning_tokens" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.reasoning_tokens, "reasoning_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseUsageOutputTokensDetails {
@@ -20893,31 +28543,66 @@ impl ResponseUsageOutputTokensDetails {
 ///
 /// Spec: `ResponseWebSearchCallCompletedEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchCallCompletedEvent {
     /// The type of the event. Always `response.web_search_call.completed`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchCallCompletedEventType>,
     /// The index of the output item that the web search call is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// Unique ID for the output item associated with the web search call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the web search call being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchCallCompletedEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchCallCompletedEvent {
+    const NAME: &'static str = "ResponseWebSearchCallCompletedEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchCallCompletedEvent {
@@ -20965,31 +28650,66 @@ impl ResponseWebSearchCallCompletedEvent {
 ///
 /// Spec: `ResponseWebSearchCallInProgressEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchCallInProgressEvent {
     /// The type of the event. Always `response.web_search_call.in_progress`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchCallInProgressEventType>,
     /// The index of the output item that the web search call is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// Unique ID for the output item associated with the web search call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the web search call being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchCallInProgressEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchCallInProgressEvent {
+    const NAME: &'static str = "ResponseWebSearchCallInProgressEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchCallInProgressEvent {
@@ -21037,31 +28757,66 @@ impl ResponseWebSearchCallInProgressEvent {
 ///
 /// Spec: `ResponseWebSearchCallSearchingEvent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ResponseWebSearchCallSearchingEvent {
     /// The type of the event. Always `response.web_search_call.searching`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ResponseWebSearchCallSearchingEventType>,
     /// The index of the output item that the web search call is associated with.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub output_index: Maybe<Number>,
     /// Unique ID for the output item associated with the web search call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub item_id: Maybe<String>,
     /// The sequence number of the web search call being processed.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sequence_number: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ResponseWebSearchCallSearchingEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ResponseWebSearchCallSearchingEvent {
+    const NAME: &'static str = "ResponseWebSearchCallSearchingEvent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "output_index" => 1,
+            "item_id" => 2,
+            "sequence_number" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.output_index, "output_index", map),
+            2 => ::aigw_wire::object::read(&mut self.item_id, "item_id", map),
+            3 => ::aigw_wire::object::read(&mut self.sequence_number, "sequence_number", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ResponseWebSearchCallSearchingEvent {
@@ -21109,16 +28864,45 @@ impl ResponseWebSearchCallSearchingEvent {
 ///
 /// Spec: `ScreenshotParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ScreenshotParam {
     /// Specifies the event type. For a screenshot action, this property is always set to `screenshot`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ScreenshotParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ScreenshotParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ScreenshotParam {
+    const NAME: &'static str = "ScreenshotParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ScreenshotParam {
@@ -21154,39 +28938,78 @@ impl ScreenshotParam {
 ///
 /// Spec: `ScrollParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ScrollParam {
     /// Specifies the event type. For a scroll action, this property is always set to `scroll`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ScrollParamType>,
     /// The x-coordinate where the scroll occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub x: Maybe<Number>,
     /// The y-coordinate where the scroll occurred.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub y: Maybe<Number>,
     /// The horizontal scroll distance.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub scroll_x: Maybe<Number>,
     /// The vertical scroll distance.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub scroll_y: Maybe<Number>,
     /// The keys being held while scrolling.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub keys: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ScrollParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ScrollParam {
+    const NAME: &'static str = "ScrollParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "x" => 1,
+            "y" => 2,
+            "scroll_x" => 3,
+            "scroll_y" => 4,
+            "keys" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.x, "x", map),
+            2 => ::aigw_wire::object::read(&mut self.y, "y", map),
+            3 => ::aigw_wire::object::read(&mut self.scroll_x, "scroll_x", map),
+            4 => ::aigw_wire::object::read(&mut self.scroll_y, "scroll_y", map),
+            5 => ::aigw_wire::object::read(&mut self.keys, "keys", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ScrollParam {
@@ -21291,17 +29114,48 @@ impl ScrollParam {
 ///
 /// Spec: `ShellCallOutputDelta`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ShellCallOutputDelta {
     /// The stdout delta that was emitted.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stdout: Maybe<String>,
     /// The stderr delta that was emitted.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub stderr: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ShellCallOutputDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ShellCallOutputDelta {
+    const NAME: &'static str = "ShellCallOutputDelta";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "stdout" => 0,
+            "stderr" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.stdout, "stdout", map),
+            1 => ::aigw_wire::object::read(&mut self.stderr, "stderr", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ShellCallOutputDelta {
@@ -21318,24 +29172,57 @@ impl ::aigw_wire::Unknowns for ShellCallOutputDelta {
 
 /// Spec: `SkillReferenceParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SkillReferenceParam {
     /// References a skill created with the /v1/skills endpoint.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SkillReferenceParamType>,
     /// The ID of the referenced skill.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub skill_id: Maybe<String>,
     /// Optional skill version. Use a positive integer or 'latest'. Omit for default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub version: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SkillReferenceParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SkillReferenceParam {
+    const NAME: &'static str = "SkillReferenceParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "skill_id" => 1,
+            "version" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.skill_id, "skill_id", map),
+            2 => ::aigw_wire::object::read(&mut self.version, "version", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SkillReferenceParam {
@@ -21374,16 +29261,45 @@ impl SkillReferenceParam {
 ///
 /// Spec: `SpecificApplyPatchParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SpecificApplyPatchParam {
     /// The tool to call. Always `apply_patch`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SpecificApplyPatchParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpecificApplyPatchParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SpecificApplyPatchParam {
+    const NAME: &'static str = "SpecificApplyPatchParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SpecificApplyPatchParam {
@@ -21419,16 +29335,45 @@ impl SpecificApplyPatchParam {
 ///
 /// Spec: `SpecificFunctionShellParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SpecificFunctionShellParam {
     /// The tool to call. Always `shell`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SpecificFunctionShellParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpecificFunctionShellParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SpecificFunctionShellParam {
+    const NAME: &'static str = "SpecificFunctionShellParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SpecificFunctionShellParam {
@@ -21462,16 +29407,45 @@ impl SpecificFunctionShellParam {
 
 /// Spec: `SpecificProgrammaticToolCallingParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SpecificProgrammaticToolCallingParam {
     /// The tool to call. Always `programmatic_tool_calling`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SpecificProgrammaticToolCallingParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SpecificProgrammaticToolCallingParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SpecificProgrammaticToolCallingParam {
+    const NAME: &'static str = "SpecificProgrammaticToolCallingParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SpecificProgrammaticToolCallingParam {
@@ -21509,21 +29483,52 @@ impl SpecificProgrammaticToolCallingParam {
 ///
 /// Spec: `SummaryTextContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct SummaryTextContent {
     /// The type of the object. Always `summary_text`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<SummaryTextContentType>,
     /// A summary of the reasoning output from the model so far.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for SummaryTextContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for SummaryTextContent {
+    const NAME: &'static str = "SummaryTextContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for SummaryTextContent {
@@ -21563,17 +29568,48 @@ impl SummaryTextContent {
 ///
 /// Spec: `TextContent`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextContent {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextContentType>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextContent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextContent {
+    const NAME: &'static str = "TextContent";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextContent {
@@ -21683,36 +29719,73 @@ impl From<ResponseFormatJsonObject> for TextResponseFormatConfiguration {
 ///
 /// Spec: `TextResponseFormatJsonSchema`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TextResponseFormatJsonSchema {
     /// The type of response format being defined. Always `json_schema`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TextResponseFormatJsonSchemaType>,
     /// A description of what the response format is for, used by the model to
     /// determine how to respond in the format.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// The name of the response format. Must be a-z, A-Z, 0-9, or contain
     /// underscores and dashes, with a maximum length of 64.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub schema: Maybe<ResponseFormatJsonSchemaSchema>,
     /// Whether to enable strict schema adherence when generating the output.
     /// If set to true, the model will always follow the exact schema defined
     /// in the `schema` field. Only a subset of JSON Schema is supported when
     /// `strict` is `true`. To learn more, read the [Structured Outputs
     /// guide](https://platform.openai.com/docs/guides/structured-outputs).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub strict: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TextResponseFormatJsonSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TextResponseFormatJsonSchema {
+    const NAME: &'static str = "TextResponseFormatJsonSchema";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "description" => 1,
+            "name" => 2,
+            "schema" => 3,
+            "strict" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            3 => ::aigw_wire::object::read(&mut self.schema, "schema", map),
+            4 => ::aigw_wire::object::read(&mut self.strict, "strict", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TextResponseFormatJsonSchema {
@@ -21752,46 +29825,103 @@ impl TextResponseFormatJsonSchema {
 
 /// Spec: `TokenCountsBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TokenCountsBody {
     /// Model ID used to generate the response, like `gpt-4o` or `o3`. OpenAI offers a wide range of models with different capabilities, performance characteristics, and price points. Refer to the [model guide](https://platform.openai.com/docs/models) to browse and compare available models.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub model: Maybe<String>,
     /// Text, image, or file inputs to the model, used to generate a response
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input: Maybe<TokenCountsBodyInput>,
     /// The unique ID of the previous response to the model. Use this to create multi-turn conversations. Learn more about [conversation state](https://platform.openai.com/docs/guides/conversation-state). Cannot be used in conjunction with `conversation`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub previous_response_id: Maybe<String>,
     /// An array of tools the model may call while generating a response. You can specify which tool to use by setting the `tool_choice` parameter.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Tool>>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<ResponseTextParam>,
     /// **gpt-5 and o-series models only** Configuration options for [reasoning models](https://platform.openai.com/docs/guides/reasoning).
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub reasoning: Maybe<Reasoning>,
     /// Deprecated. The truncation strategy to use for the model response. - `auto`: If the input to this Response exceeds the model's context window size, the model will truncate the response to fit the context window by dropping items from the beginning of the conversation. - `disabled` (default): If the input size will exceed the context window size for a model, the request will fail with a 400 error.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub truncation: Maybe<TruncationEnum>,
     /// A system (or developer) message inserted into the model's context.
     /// When used along with `previous_response_id`, the instructions from a previous response will not be carried over to the next response. This makes it simple to swap out system (or developer) messages in new responses.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub instructions: Maybe<String>,
     /// A model-owned style preset to apply to this request. Omit this parameter to use the model's default style. Supported values may expand over time. Values must be at most 64 characters.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub personality: Maybe<PersonalityEnum>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub conversation: Maybe<ConversationParam>,
     /// Controls which tool the model should use, if any.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tool_choice: Maybe<ToolChoiceParam>,
     /// Whether to allow the model to run tool calls in parallel.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parallel_tool_calls: Maybe<bool>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TokenCountsBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TokenCountsBody {
+    const NAME: &'static str = "TokenCountsBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "model" => 0,
+            "input" => 1,
+            "previous_response_id" => 2,
+            "tools" => 3,
+            "text" => 4,
+            "reasoning" => 5,
+            "truncation" => 6,
+            "instructions" => 7,
+            "personality" => 8,
+            "conversation" => 9,
+            "tool_choice" => 10,
+            "parallel_tool_calls" => 11,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.model, "model", map),
+            1 => ::aigw_wire::object::read(&mut self.input, "input", map),
+            2 => ::aigw_wire::object::read(
+                &mut self.previous_response_id,
+                "previous_response_id",
+                map,
+            ),
+            3 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            4 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            5 => ::aigw_wire::object::read(&mut self.reasoning, "reasoning", map),
+            6 => ::aigw_wire::object::read(&mut self.truncation, "truncation", map),
+            7 => ::aigw_wire::object::read(&mut self.instructions, "instructions", map),
+            8 => ::aigw_wire::object::read(&mut self.personality, "personality", map),
+            9 => ::aigw_wire::object::read(&mut self.conversation, "conversation", map),
+            10 => ::aigw_wire::object::read(&mut self.tool_choice, "tool_choice", map),
+            11 => {
+                ::aigw_wire::object::read(&mut self.parallel_tool_calls, "parallel_tool_calls", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TokenCountsBody {
@@ -21879,17 +30009,48 @@ impl From<Vec<InputItem>> for TokenCountsBodyInput {
 
 /// Spec: `TokenCountsResource`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TokenCountsResource {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub object: Maybe<TokenCountsResourceObject>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub input_tokens: Maybe<Number>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TokenCountsResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TokenCountsResource {
+    const NAME: &'static str = "TokenCountsResource";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "object" => 0,
+            "input_tokens" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.object, "object", map),
+            1 => ::aigw_wire::object::read(&mut self.input_tokens, "input_tokens", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TokenCountsResource {
@@ -22312,12 +30473,12 @@ impl From<ProgramToolCallCallerParam> for ToolCallCallerParam {
 ///
 /// Spec: `ToolChoiceAllowed`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceAllowed {
     /// Allowed tool configuration type. Always `allowed_tools`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceAllowedType>,
     /// Constrains the tools available to the model to a pre-defined set.
     ///
@@ -22327,7 +30488,7 @@ pub struct ToolChoiceAllowed {
     /// `required` requires the model to call one or more of the allowed tools.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub mode: Maybe<ToolChoiceAllowedMode>,
     /// A list of tool definitions that the model should be allowed to call.
     ///
@@ -22341,11 +30502,44 @@ pub struct ToolChoiceAllowed {
     /// ```
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Map<String, Value>>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceAllowed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceAllowed {
+    const NAME: &'static str = "ToolChoiceAllowed";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "mode" => 1,
+            "tools" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.mode, "mode", map),
+            2 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceAllowed {
@@ -22404,21 +30598,52 @@ impl ToolChoiceAllowed {
 ///
 /// Spec: `ToolChoiceCustom`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceCustom {
     /// For custom tool calling, the type is always `custom`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceCustomType>,
     /// The name of the custom tool to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceCustom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceCustom {
+    const NAME: &'static str = "ToolChoiceCustom";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceCustom {
@@ -22456,21 +30681,52 @@ impl ToolChoiceCustom {
 ///
 /// Spec: `ToolChoiceFunction`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceFunction {
     /// For function calling, the type is always `function`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceFunctionType>,
     /// The name of the function to call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceFunction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceFunction {
+    const NAME: &'static str = "ToolChoiceFunction";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceFunction {
@@ -22508,24 +30764,57 @@ impl ToolChoiceFunction {
 ///
 /// Spec: `ToolChoiceMCP`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceMCP {
     /// For MCP tools, the type is always `mcp`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceMCPType>,
     /// The label of the MCP server to use.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub server_label: Maybe<String>,
     /// The name of the tool to call on the server.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceMCP {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceMCP {
+    const NAME: &'static str = "ToolChoiceMCP";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "server_label" => 1,
+            "name" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.server_label, "server_label", map),
+            2 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceMCP {
@@ -22750,7 +31039,7 @@ impl From<String> for ToolChoiceParam {
 ///
 /// Spec: `ToolChoiceTypes`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolChoiceTypes {
     /// The type of hosted tool the model should to use. Learn more about
     /// [built-in tools](https://platform.openai.com/docs/guides/tools).
@@ -22765,11 +31054,40 @@ pub struct ToolChoiceTypes {
     /// - `image_generation`
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolChoiceTypesType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolChoiceTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolChoiceTypes {
+    const NAME: &'static str = "ToolChoiceTypes";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolChoiceTypes {
@@ -22822,44 +31140,85 @@ impl ToolChoiceTypes {
 
 /// Spec: `ToolSearchCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchCall {
     /// The type of the item. Always `tool_search_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchCallType>,
     /// The unique ID of the tool search call item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the tool search call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// Whether tool search was executed by the server or by the client.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub execution: Maybe<ToolSearchExecutionType>,
     /// Arguments used for the tool search call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<Value>,
     /// The status of the tool search call item that was recorded.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallStatus>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchCall {
+    const NAME: &'static str = "ToolSearchCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "execution" => 3,
+            "arguments" => 4,
+            "status" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.execution, "execution", map),
+            4 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchCall {
@@ -22881,33 +31240,72 @@ impl ::aigw_wire::Unknowns for ToolSearchCall {
 
 /// Spec: `ToolSearchCallItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchCallItemParam {
     /// The unique ID of this tool search call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the tool search call generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The item type. Always `tool_search_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchCallItemParamType>,
     /// Whether tool search was executed by the server or by the client.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub execution: Maybe<ToolSearchExecutionType>,
     /// The arguments supplied to the tool search call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub arguments: Maybe<EmptyModelParam>,
     /// The status of the tool search call.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchCallItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchCallItemParam {
+    const NAME: &'static str = "ToolSearchCallItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "type" => 2,
+            "execution" => 3,
+            "arguments" => 4,
+            "status" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.execution, "execution", map),
+            4 => ::aigw_wire::object::read(&mut self.arguments, "arguments", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchCallItemParam {
@@ -22964,44 +31362,85 @@ impl ToolSearchCallItemParam {
 
 /// Spec: `ToolSearchOutput`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchOutput {
     /// The type of the item. Always `tool_search_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchOutputType>,
     /// The unique ID of the tool search output item.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the tool search call generated by the model.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// Whether tool search was executed by the server or by the client.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub execution: Maybe<ToolSearchExecutionType>,
     /// The loaded tool definitions returned by tool search.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Tool>>,
     /// The status of the tool search output item that was recorded.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallOutputStatusEnum>,
     /// The identifier of the actor that created the item.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub created_by: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchOutput {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchOutput {
+    const NAME: &'static str = "ToolSearchOutput";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "id" => 1,
+            "call_id" => 2,
+            "execution" => 3,
+            "tools" => 4,
+            "status" => 5,
+            "created_by" => 6,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            2 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            3 => ::aigw_wire::object::read(&mut self.execution, "execution", map),
+            4 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            6 => ::aigw_wire::object::read(&mut self.created_by, "created_by", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchOutput {
@@ -23023,33 +31462,72 @@ impl ::aigw_wire::Unknowns for ToolSearchOutput {
 
 /// Spec: `ToolSearchOutputItemParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchOutputItemParam {
     /// The unique ID of this tool search output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The unique ID of the tool search call generated by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub call_id: Maybe<String>,
     /// The item type. Always `tool_search_output`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchOutputItemParamType>,
     /// Whether tool search was executed by the server or by the client.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub execution: Maybe<ToolSearchExecutionType>,
     /// The loaded tool definitions returned by the tool search output.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub tools: Maybe<Vec<Tool>>,
     /// The status of the tool search output.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<FunctionCallItemStatus>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchOutputItemParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchOutputItemParam {
+    const NAME: &'static str = "ToolSearchOutputItemParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "call_id" => 1,
+            "type" => 2,
+            "execution" => 3,
+            "tools" => 4,
+            "status" => 5,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.call_id, "call_id", map),
+            2 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            3 => ::aigw_wire::object::read(&mut self.execution, "execution", map),
+            4 => ::aigw_wire::object::read(&mut self.tools, "tools", map),
+            5 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchOutputItemParam {
@@ -23099,25 +31577,60 @@ impl ToolSearchOutputItemParam {
 ///
 /// Spec: `ToolSearchToolParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct ToolSearchToolParam {
     /// The type of the tool. Always `tool_search`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<ToolSearchToolParamType>,
     /// Whether tool search is executed by the server or by the client.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub execution: Maybe<ToolSearchExecutionType>,
     /// Description shown to the model for a client-executed tool search tool.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub description: Maybe<String>,
     /// Parameter schema for a client-executed tool search tool.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub parameters: Maybe<EmptyModelParam>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for ToolSearchToolParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for ToolSearchToolParam {
+    const NAME: &'static str = "ToolSearchToolParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "execution" => 1,
+            "description" => 2,
+            "parameters" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.execution, "execution", map),
+            2 => ::aigw_wire::object::read(&mut self.description, "description", map),
+            3 => ::aigw_wire::object::read(&mut self.parameters, "parameters", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for ToolSearchToolParam {
@@ -23177,20 +31690,53 @@ pub type ToolsArray = Vec<Tool>;
 ///
 /// Spec: `TopLogProb`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TopLogProb {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub token: Maybe<String>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub logprob: Maybe<Number>,
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub bytes: Maybe<Vec<Number>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TopLogProb {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TopLogProb {
+    const NAME: &'static str = "TopLogProb";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "token" => 0,
+            "logprob" => 1,
+            "bytes" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.token, "token", map),
+            1 => ::aigw_wire::object::read(&mut self.logprob, "logprob", map),
+            2 => ::aigw_wire::object::read(&mut self.bytes, "bytes", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TopLogProb {
@@ -23235,21 +31781,52 @@ impl TopLogProb {
 ///
 /// Spec: `TypeParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct TypeParam {
     /// Specifies the event type. For a type action, this property is always set to `type`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<TypeParamType>,
     /// The text to type.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub text: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for TypeParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for TypeParam {
+    const NAME: &'static str = "TypeParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "text" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.text, "text", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for TypeParam {
@@ -23287,36 +31864,73 @@ impl TypeParam {
 ///
 /// Spec: `UrlCitationBody`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct UrlCitationBody {
     /// The type of the URL citation. Always `url_citation`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<UrlCitationBodyType>,
     /// The URL of the web resource.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// The index of the first character of the URL citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub start_index: Maybe<Number>,
     /// The index of the last character of the URL citation in the message.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub end_index: Maybe<Number>,
     /// The title of the web resource.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub title: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for UrlCitationBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for UrlCitationBody {
+    const NAME: &'static str = "UrlCitationBody";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            "start_index" => 2,
+            "end_index" => 3,
+            "title" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            2 => ::aigw_wire::object::read(&mut self.start_index, "start_index", map),
+            3 => ::aigw_wire::object::read(&mut self.end_index, "end_index", map),
+            4 => ::aigw_wire::object::read(&mut self.title, "title", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for UrlCitationBody {
@@ -23441,16 +32055,45 @@ impl From<bool> for VectorStoreFileAttributesValue {
 ///
 /// Spec: `WaitParam`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WaitParam {
     /// Specifies the event type. For a wait action, this property is always set to `wait`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WaitParamType>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WaitParam {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WaitParam {
+    const NAME: &'static str = "WaitParam";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WaitParam {
@@ -23486,26 +32129,59 @@ impl WaitParam {
 ///
 /// Spec: `WebSearchActionFind`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchActionFind {
     /// The action type.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchActionFindType>,
     /// The URL of the page searched for the pattern.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// The pattern or text to search for within the page.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub pattern: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchActionFind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchActionFind {
+    const NAME: &'static str = "WebSearchActionFind";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            "pattern" => 2,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            2 => ::aigw_wire::object::read(&mut self.pattern, "pattern", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchActionFind {
@@ -23545,19 +32221,50 @@ impl WebSearchActionFind {
 ///
 /// Spec: `WebSearchActionOpenPage`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchActionOpenPage {
     /// The action type.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchActionOpenPageType>,
     /// The URL opened by the model.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchActionOpenPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchActionOpenPage {
+    const NAME: &'static str = "WebSearchActionOpenPage";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchActionOpenPage {
@@ -23594,25 +32301,60 @@ impl WebSearchActionOpenPage {
 ///
 /// Spec: `WebSearchActionSearch`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchActionSearch {
     /// The action type.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchActionSearchType>,
     /// Deprecated. The search query.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub query: Maybe<String>,
     /// The search queries.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub queries: Maybe<Vec<String>>,
     /// The sources used in the search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub sources: Maybe<Vec<WebSearchActionSearchSourcesItem>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchActionSearch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchActionSearch {
+    const NAME: &'static str = "WebSearchActionSearch";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "query" => 1,
+            "queries" => 2,
+            "sources" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.query, "query", map),
+            2 => ::aigw_wire::object::read(&mut self.queries, "queries", map),
+            3 => ::aigw_wire::object::read(&mut self.sources, "sources", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchActionSearch {
@@ -23693,16 +32435,47 @@ impl From<WebSearchActionSearchSourcesItemApi> for WebSearchActionSearchSourcesI
 ///
 /// Spec: `WebSearchActionSearch.sources[]|1`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchActionSearchSourcesItemApi {
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchActionSearchSourcesItemApiType>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub name: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchActionSearchSourcesItemApi {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchActionSearchSourcesItemApi {
+    const NAME: &'static str = "WebSearchActionSearchSourcesItemApi";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "name" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.name, "name", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemApi {
@@ -23737,21 +32510,52 @@ impl WebSearchActionSearchSourcesItemApi {
 ///
 /// Spec: `WebSearchActionSearch.sources[]|0`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchActionSearchSourcesItemUrl {
     /// The type of source. Always `url`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchActionSearchSourcesItemUrlType>,
     /// The URL of the source.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub url: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchActionSearchSourcesItemUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchActionSearchSourcesItemUrl {
+    const NAME: &'static str = "WebSearchActionSearchSourcesItemUrl";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "url" => 1,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.url, "url", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchActionSearchSourcesItemUrl {
@@ -23797,26 +32601,63 @@ impl WebSearchActionSearchSourcesItemUrl {
 ///
 /// Spec: `WebSearchApproximateLocation`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchApproximateLocation {
     /// The type of location approximation. Always `approximate`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchApproximateLocationType>,
     /// The two-letter [ISO country code](https://en.wikipedia.org/wiki/ISO_3166-1) of the user, e.g. `US`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub country: Maybe<String>,
     /// Free text input for the region of the user, e.g. `California`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub region: Maybe<String>,
     /// Free text input for the city of the user, e.g. `San Francisco`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub city: Maybe<String>,
     /// The [IANA timezone](https://timeapi.io/documentation/iana-timezones) of the user, e.g. `America/Los_Angeles`.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub timezone: Maybe<String>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchApproximateLocation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchApproximateLocation {
+    const NAME: &'static str = "WebSearchApproximateLocation";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "country" => 1,
+            "region" => 2,
+            "city" => 3,
+            "timezone" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.country, "country", map),
+            2 => ::aigw_wire::object::read(&mut self.region, "region", map),
+            3 => ::aigw_wire::object::read(&mut self.city, "city", map),
+            4 => ::aigw_wire::object::read(&mut self.timezone, "timezone", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
@@ -23848,24 +32689,65 @@ impl ::aigw_wire::Unknowns for WebSearchApproximateLocation {
 ///
 /// Spec: `WebSearchPreviewTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchPreviewTool {
     /// The type of the web search tool. One of `web_search_preview` or `web_search_preview_2025_03_11`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchPreviewToolType>,
     /// The user's location.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<ApproximateLocation>,
     /// High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_context_size: Maybe<SearchContextSize>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_content_types: Maybe<Vec<SearchContentType>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchPreviewTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchPreviewTool {
+    const NAME: &'static str = "WebSearchPreviewTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "user_location" => 1,
+            "search_context_size" => 2,
+            "search_content_types" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            2 => {
+                ::aigw_wire::object::read(&mut self.search_context_size, "search_context_size", map)
+            }
+            3 => ::aigw_wire::object::read(
+                &mut self.search_content_types,
+                "search_content_types",
+                map,
+            ),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchPreviewTool {
@@ -23913,27 +32795,68 @@ impl WebSearchPreviewTool {
 ///
 /// Spec: `WebSearchTool`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchTool {
     /// The type of the web search tool. One of `web_search` or `web_search_2025_08_26`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchToolType>,
     /// Allow live internet access for web search. Defaults to true when omitted. When false, the web search tool runs in offline/cache-only mode and will not fetch new external content.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub external_web_access: Maybe<bool>,
     /// Filters for the search.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub filters: Maybe<WebSearchToolFilters>,
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub user_location: Maybe<WebSearchApproximateLocation>,
     /// High level guidance for the amount of context window space to use for the search. One of `low`, `medium`, or `high`. `medium` is the default.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub search_context_size: Maybe<WebSearchToolSearchContextSize>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchTool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchTool {
+    const NAME: &'static str = "WebSearchTool";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "type" => 0,
+            "external_web_access" => 1,
+            "filters" => 2,
+            "user_location" => 3,
+            "search_context_size" => 4,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            1 => {
+                ::aigw_wire::object::read(&mut self.external_web_access, "external_web_access", map)
+            }
+            2 => ::aigw_wire::object::read(&mut self.filters, "filters", map),
+            3 => ::aigw_wire::object::read(&mut self.user_location, "user_location", map),
+            4 => {
+                ::aigw_wire::object::read(&mut self.search_context_size, "search_context_size", map)
+            }
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchTool {
@@ -23966,32 +32889,67 @@ impl WebSearchTool {
 ///
 /// Spec: `WebSearchToolCall`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchToolCall {
     /// The unique ID of the web search tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub id: Maybe<String>,
     /// The type of the web search tool call. Always `web_search_call`.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub r#type: Maybe<WebSearchToolCallType>,
     /// The status of the web search tool call.
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub status: Maybe<WebSearchToolCallStatus>,
     /// An object describing the specific action taken in this web search call.
     /// Includes details on how the model used the web (search, open_page, find_in_page).
     ///
     /// Required by the spec.
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub action: Maybe<WebSearchToolCallAction>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchToolCall {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchToolCall {
+    const NAME: &'static str = "WebSearchToolCall";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "id" => 0,
+            "type" => 1,
+            "status" => 2,
+            "action" => 3,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.id, "id", map),
+            1 => ::aigw_wire::object::read(&mut self.r#type, "type", map),
+            2 => ::aigw_wire::object::read(&mut self.status, "status", map),
+            3 => ::aigw_wire::object::read(&mut self.action, "action", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchToolCall {
@@ -24112,17 +33070,46 @@ impl From<WebSearchActionFind> for WebSearchToolCallAction {
 ///
 /// Spec: `WebSearchTool.filters`.
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
 pub struct WebSearchToolFilters {
     /// Allowed domains for the search. If not provided, all domains are allowed.
     /// Subdomains of the provided domains are allowed as well.
     ///
     /// Example: `["pubmed.ncbi.nlm.nih.gov"]`
-    #[serde(default, skip_serializing_if = "Maybe::is_absent")]
+    #[serde(skip_serializing_if = "Maybe::is_absent")]
     pub allowed_domains: Maybe<Vec<String>>,
     /// Fields the spec does not name, kept verbatim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> ::serde::Deserialize<'de> for WebSearchToolFilters {
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ::aigw_wire::object::deserialize(deserializer)
+    }
+}
+
+impl ::aigw_wire::object::Object for WebSearchToolFilters {
+    const NAME: &'static str = "WebSearchToolFilters";
+    fn field(key: &str) -> Option<u16> {
+        Some(match key {
+            "allowed_domains" => 0,
+            _ => return None,
+        })
+    }
+    fn read_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match index {
+            0 => ::aigw_wire::object::read(&mut self.allowed_domains, "allowed_domains", map),
+            _ => Err(::aigw_wire::object::no_such_field(Self::NAME, index)),
+        }
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
 }
 
 impl ::aigw_wire::Unknowns for WebSearchToolFilters {
