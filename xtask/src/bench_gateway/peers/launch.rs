@@ -54,8 +54,11 @@ general_settings:
     );
     let path = dir.join("litellm.yaml");
     std::fs::write(&path, config).with_context(|| format!("writing {}", path.display()))?;
-    let mut command = Command::new(bin);
+    // Through the venv's interpreter rather than the script's `#!` line, which names the
+    // absolute path the venv was created at (a moved target directory breaks it).
+    let mut command = Command::new(bin.with_file_name("python3"));
     command
+        .arg(bin)
         .arg("--config")
         .arg(&path)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])

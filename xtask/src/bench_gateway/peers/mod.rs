@@ -85,6 +85,8 @@ struct Gateway {
     path: Via,
     /// None: the mock itself.
     proc: Option<Proc>,
+    /// A peer's installed entry point, to start it again (see [`settle`]).
+    peer: Option<PathBuf>,
 }
 
 impl Gateway {
@@ -186,6 +188,7 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
     let mut gateways = vec![Gateway {
         path: Via::Aigw,
         proc: Some(start_gateway(&aigw, &mock.url, &dir, "aigw", None)?),
+        peer: None,
     }];
     match start_gateway_with(
         &aigw,
@@ -198,19 +201,17 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
         Ok(proc) => gateways.push(Gateway {
             path: Via::AigwTraced,
             proc: Some(proc),
+            peer: None,
         }),
         // An `aigw` built before `[telemetry]` (with --no-build): the rest still runs.
         Err(e) => eprintln!("peers: no traced aigw ({e:#}); its rows are left out"),
     }
     for (peer, path) in &installed {
         eprintln!("peers: starting {peer}");
-        let proc = match peer.as_str() {
-            "litellm" => launch::litellm(path, &mock.url, &dir)?,
-            _ => launch::portkey(path, &dir)?,
-        };
         gateways.push(Gateway {
             path: Via::Peer(peer.clone()),
-            proc: Some(proc),
+            proc: Some(launch_peer(peer, path, &mock.url, &dir)?),
+            peer: Some(path.clone()),
         });
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -223,6 +224,7 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
     let direct = Gateway {
         path: Via::Direct,
         proc: None,
+        peer: None,
     };
     let mut fidelity = Vec::new();
     for stream in [false, true] {
@@ -244,13 +246,25 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
     let mut rows = Vec::new();
     for &rate in &s.rates {
         for stream in [false, true] {
-            for gw in std::iter::once(&direct).chain(&gateways) {
+            rows.push(run_one(&s, &direct, &mock, rate, stream, ticks).await?);
+            mock.ensure_running()?;
+            for gw in &mut gateways {
                 let row = run_one(&s, gw, &mock, rate, stream, ticks).await?;
                 rows.push(row);
                 mock.ensure_running()?;
                 // A saturated gateway may still work through its backlog after the clients
-                // gave up: the next path is measured once it is idle.
-                settle(gw, ticks).await?;
+                // gave up: the next path is measured once it is idle, and a peer still busy
+                // after 30 s is started again, so that its backlog does not run beside the
+                // next rows (its peak RSS then starts again too).
+                if !settle(gw, ticks).await?
+                    && let (Via::Peer(name), Some(path)) = (&gw.path, &gw.peer)
+                {
+                    eprintln!("     starting {name} again");
+                    gw.proc = None;
+                    gw.proc = Some(launch_peer(name, path, &mock.url, &dir)?);
+                    // Its start-up work (LiteLLM's imports and checks) is not the next row's.
+                    settle(gw, ticks).await?;
+                }
             }
         }
     }
@@ -272,12 +286,19 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
     Ok(markdown)
 }
 
-/// Waits (up to 30 s) until `gw` uses under a tenth of a core.
-async fn settle(gw: &Gateway, ticks: f64) -> Result<()> {
+fn launch_peer(name: &str, path: &Path, mock: &str, dir: &Path) -> Result<Proc> {
+    match name {
+        "litellm" => launch::litellm(path, mock, dir),
+        _ => launch::portkey(path, dir),
+    }
+}
+
+/// Waits (up to 30 s) until `gw` uses under a tenth of a core; false if it never did.
+async fn settle(gw: &Gateway, ticks: f64) -> Result<bool> {
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         let Some(before) = gw.sample()? else {
-            return Ok(());
+            return Ok(true);
         };
         tokio::time::sleep(Duration::from_millis(500)).await;
         let after = gw.sample()?.unwrap_or(before);
@@ -290,7 +311,7 @@ async fn settle(gw: &Gateway, ticks: f64) -> Result<()> {
                     busy * 100.0
                 );
             }
-            return Ok(());
+            return Ok(busy < 0.1);
         }
     }
 }
