@@ -31,6 +31,7 @@ mod maybe;
 pub mod object;
 mod open_enum;
 pub mod operations;
+mod raw;
 mod replay;
 pub mod union;
 pub mod unknowns;

@@ -21,13 +21,13 @@
 //! Values that end in `Unknown` are logged per thread for [`take_fallbacks`], which the
 //! conformance harness checks.
 
+use crate::raw::{Key, Raw, RawText};
 use crate::replay::{Prefixed, ValueReplay};
 use serde::de::value::{
     BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
     SeqAccessDeserializer, StrDeserializer, U64Deserializer,
 };
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::fmt;
@@ -225,26 +225,26 @@ fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[&str]) {
 }
 
 /// The buffered path, for objects whose tag is not their first key (or that have none): the
-/// rest of the object is captured as raw JSON text (a scan and a copy, no `Value` tree), the
-/// tag read from it, and the chosen variant parsed from the text.
+/// rest of the object is captured as raw JSON text (a scan, no `Value` tree; borrowed from
+/// the input when it can be, see [`crate::raw`]), the tag read from it, and the chosen variant
+/// parsed from the text.
 fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
-    mut entries: Vec<(String, Box<RawValue>)>,
+    mut entries: Vec<(Key<'de>, Raw<'de>)>,
     mut map: A,
 ) -> Result<T, A::Error> {
     let spec = T::spec();
-    while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+    while let Some((key, value)) = map.next_entry::<Key<'de>, Raw<'de>>()? {
         entries.push((key, value));
     }
     // Each variant parses straight from the captured entries: no text is rebuilt, nothing
     // is parsed twice at this level.
+    let pairs = || entries.iter().map(|(k, v)| (&*k.0, RawText(&v.0)));
     let parse = |i: usize| -> Result<T, serde_json::Error> {
-        let pairs = entries.iter().map(|(k, v)| (k.as_str(), &**v));
-        T::variant(i, de::value::MapDeserializer::new(pairs))
+        T::variant(i, de::value::MapDeserializer::new(pairs()))
     };
     let unknown = || -> Result<T, A::Error> {
-        let pairs = entries.iter().map(|(k, v)| (k.as_str(), &**v));
         Value::deserialize(de::value::MapDeserializer::<_, serde_json::Error>::new(
-            pairs,
+            pairs(),
         ))
         .map(T::unknown)
         .map_err(de::Error::custom)
@@ -252,8 +252,8 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
 
     let objects = || candidates(spec, kind::OBJECT);
     let tag_value: Option<String> = spec.tag.and_then(|tag| {
-        let (_, raw) = entries.iter().find(|(k, _)| k == tag)?;
-        serde_json::from_str::<String>(raw.get()).ok()
+        let (_, raw) = entries.iter().find(|(k, _)| k.0 == tag)?;
+        serde_json::from_str::<String>(&raw.0).ok()
     });
     let mut ranked: Vec<usize> = match &tag_value {
         Some(tag_value) => {
@@ -278,7 +278,7 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
         }
         None => objects().collect(),
     };
-    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| &*k.0).collect();
     rank(spec, &mut ranked, &keys);
     match first_that_parses(spec, ranked, parse) {
         Some(v) => Ok(v),
@@ -368,10 +368,10 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let spec = T::spec();
-        let Some(first) = map.next_key::<String>()? else {
+        let Some(first) = map.next_key::<Key<'de>>()? else {
             return buffered_empty(spec);
         };
-        if first == NUMBER_TOKEN {
+        if first.0 == NUMBER_TOKEN {
             // A number, as serde_json's `arbitrary_precision` passes it.
             let text: String = map.next_value()?;
             let number: serde_json::Number = text.parse().map_err(de::Error::custom)?;
@@ -381,30 +381,30 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
             let mut objects = candidates(spec, kind::OBJECT);
             return match (objects.next(), objects.next()) {
                 (Some(only), None) if spec.variants[only].kinds != kind::ANY => {
-                    resume(only, vec![(first, None)], map)
+                    resume(only, vec![(first.0.into_owned(), None)], map)
                 }
                 _ => {
-                    let raw = map.next_value::<Box<RawValue>>()?;
+                    let raw = map.next_value::<Raw<'de>>()?;
                     buffered(vec![(first, raw)], map)
                 }
             };
         };
         // Providers send the tag first or right after an `id`: keys before it are kept raw (a
-        // scan and a copy) and, once the tag names one variant, replayed in front of the unread
+        // scan, borrowing the text when the input allows) and, once the tag names one variant, replayed in front of the unread
         // rest, so the object is parsed in one pass. Objects whose tag comes later (e.g. with
         // sorted keys) take the buffered path.
         const KEYS_BEFORE_TAG: usize = 2;
         const REPLAY_LIMIT: usize = 256;
-        let mut seen: Vec<(String, Box<RawValue>)> = Vec::new();
+        let mut seen: Vec<(Key<'de>, Raw<'de>)> = Vec::new();
         let mut key = first;
         loop {
-            if key != tag {
-                let raw = map.next_value::<Box<RawValue>>()?;
+            if key.0 != tag {
+                let raw = map.next_value::<Raw<'de>>()?;
                 seen.push((key, raw));
                 if seen.len() > KEYS_BEFORE_TAG {
                     return buffered(seen, map);
                 }
-                match map.next_key::<String>()? {
+                match map.next_key::<Key<'de>>()? {
                     Some(next) => key = next,
                     None => return buffered(seen, map),
                 }
@@ -424,8 +424,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
                     && candidates(spec, kind::OBJECT).all(|i| !spec.variants[i].tags.is_empty());
                 // Replaying what came before the tag means turning it into `Value`s: worth it
                 // for an `id`, not for a large value (that goes the buffered way instead).
-                let small =
-                    seen.iter().map(|(_, raw)| raw.get().len()).sum::<usize>() <= REPLAY_LIMIT;
+                let small = seen.iter().map(|(_, raw)| raw.0.len()).sum::<usize>() <= REPLAY_LIMIT;
                 if small && (only.is_some() || unknown_tag) {
                     if unknown_tag {
                         log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
@@ -433,14 +432,11 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
                     let mut entries = Vec::with_capacity(seen.len() + 1);
                     for (k, raw) in seen {
                         entries.push((
-                            k,
-                            Some(
-                                serde_json::from_str::<Value>(raw.get())
-                                    .map_err(de::Error::custom)?,
-                            ),
+                            k.0.into_owned(),
+                            Some(serde_json::from_str::<Value>(&raw.0).map_err(de::Error::custom)?),
                         ));
                     }
-                    entries.push((key, Some(value)));
+                    entries.push((key.0.into_owned(), Some(value)));
                     return match only {
                         Some(only) => resume(only, entries, map),
                         None => Value::deserialize(MapAccessDeserializer::new(Prefixed::new(
@@ -450,8 +446,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
                     };
                 }
             }
-            let raw = RawValue::from_string(value.to_string()).map_err(de::Error::custom)?;
-            seen.push((key, raw));
+            seen.push((key, Raw(value.to_string().into())));
             return buffered(seen, map);
         }
     }
