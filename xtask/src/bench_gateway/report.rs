@@ -359,19 +359,20 @@ pub fn markdown(r: &Results, root: &Path) -> String {
     let _ = writeln!(out, "\n## CPU and gateway memory per run\n");
     let _ = writeln!(
         out,
-        "| # | scenario | rate | CPU µs per request: load generator / mock / aigw | Redis CPU µs per request | aigw VmRSS after (MiB) | aigw VmHWM (MiB) | starts >1 ms late | max start lag (ms) | accept-queue drops |"
+        "| # | scenario | rate | CPU µs per request: load generator / mock / aigw | aigw ÷ mock CPU (goal) | Redis CPU µs per request | aigw VmRSS after (MiB) | aigw VmHWM (MiB) | starts >1 ms late | max start lag (ms) | accept-queue drops |"
     );
-    let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in &r.rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} / {:.0} / {:.0} | {} | {} | {} | {} | {:.2} | {} |",
+            "| {} | {} | {} | {:.0} / {:.0} / {:.0} | {} | {} | {} | {} | {} | {:.2} | {} |",
             row.scenario.id,
             row.scenario.name,
             rate(row.rate),
             row.cpu_us[0],
             row.cpu_us[1],
             row.cpu_us[2],
+            cpu_ratio(row.scenario.route, row.cpu_us[2], row.cpu_us[1]),
             row.redis_cpu_us.map_or("–".into(), |us| format!("{us:.0}")),
             mib(row.gateway.rss_kb),
             mib(row.gateway.hwm_kb),
@@ -384,7 +385,9 @@ pub fn markdown(r: &Results, root: &Path) -> String {
         out,
         "\nCPU time (user + system, from `/proc/PID/stat`) over the run including warm-up, divided \
          by the requests sent; the aigw figures are the row's gateway's (a direct row: the idle \
-         gateway without keys). Redis: `used_cpu_user + used_cpu_sys` from its `INFO cpu` \
+         gateway without keys). aigw ÷ mock: the gateway's CPU per request over the mock's in the \
+         same row — the cost of the gateway's work beside that of a bare server answering the \
+         same request; goal ≤ 1.5× passthrough, ≤ 2× cross-protocol (✓ / ✗). Redis: `used_cpu_user + used_cpu_sys` from its `INFO cpu` \
          around the run (whatever else uses that Redis at the time counts too). VmHWM is the \
          gateway's peak since it started (one gateway per configuration serves every run of it \
          above). A start is late when the generator's scheduling thread wakes more than \
@@ -622,4 +625,36 @@ pub fn markdown(r: &Results, root: &Path) -> String {
         }
     }
     out
+}
+
+/// The gateway's CPU per request over the mock's, against the goal for the scenario's route.
+fn cpu_ratio(route: Route, aigw_us: f64, mock_us: f64) -> String {
+    let goal = match route {
+        Route::Direct => return "–".into(),
+        Route::Passthrough | Route::Group => 1.5,
+        Route::Cross => 2.0,
+    };
+    if mock_us <= 0.0 {
+        return "–".into();
+    }
+    let ratio = aigw_us / mock_us;
+    let mark = if ratio <= goal { "✓" } else { "✗" };
+    format!("{ratio:.2}× (≤ {goal}× {mark})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Route, cpu_ratio};
+
+    #[test]
+    fn the_cpu_ratio_is_marked_against_its_routes_goal() {
+        assert_eq!(
+            cpu_ratio(Route::Passthrough, 150.0, 100.0),
+            "1.50× (≤ 1.5× ✓)"
+        );
+        assert_eq!(cpu_ratio(Route::Group, 151.0, 100.0), "1.51× (≤ 1.5× ✗)");
+        assert_eq!(cpu_ratio(Route::Cross, 250.0, 100.0), "2.50× (≤ 2× ✗)");
+        assert_eq!(cpu_ratio(Route::Direct, 1.0, 1.0), "–");
+        assert_eq!(cpu_ratio(Route::Cross, 1.0, 0.0), "–");
+    }
 }
