@@ -390,9 +390,9 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
             };
         };
         // Providers send the tag first or right after an `id`: keys before it are kept raw (a
-        // scan, borrowing the text when the input allows) and, once the tag names one variant, replayed in front of the unread
-        // rest, so the object is parsed in one pass. Objects whose tag comes later (e.g. with
-        // sorted keys) take the buffered path.
+        // scan, borrowing the text when the input allows) and, once the tag names one variant,
+        // replayed in front of the unread rest, so the object is parsed in one pass. Objects
+        // whose tag comes later (e.g. with sorted keys) take the buffered path.
         const KEYS_BEFORE_TAG: usize = 2;
         const REPLAY_LIMIT: usize = 256;
         let mut seen: Vec<(Key<'de>, Raw<'de>)> = Vec::new();

@@ -260,6 +260,8 @@ pub async fn bench(s: Settings, root: &Path) -> Result<String> {
                     && let (Via::Peer(name), Some(path)) = (&gw.path, &gw.peer)
                 {
                     eprintln!("     starting {name} again");
+                    // Dropped first (its process group killed), so the new one does not
+                    // start beside the old one's backlog.
                     gw.proc = None;
                     gw.proc = Some(launch_peer(name, path, &mock.url, &dir)?);
                     // Its start-up work (LiteLLM's imports and checks) is not the next row's.
