@@ -45,9 +45,24 @@ fn to_bytes(value: &impl Serialize) -> Result<Bytes, ConvertError> {
         .map_err(|e| ConvertError::Invalid(format!("cannot serialize the request: {e}")))
 }
 
-fn typed<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, ConvertError> {
-    aigw_wire::from_value(value)
+fn typed<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, ConvertError> {
+    aigw_wire::from_slice(raw)
         .map_err(|e| ConvertError::Invalid(format!("not a valid {what}: {e}")))
+}
+
+/// A client's request body: its bytes, the model it names, and its tree, built on demand.
+pub struct ClientBody<'a> {
+    pub raw: &'a Bytes,
+    /// The body's `model`, when it is a string.
+    pub model: Option<&'a str>,
+    /// The whole body as a `Value` (built once, only when a change needs it).
+    pub tree: &'a dyn Fn() -> Result<&'a Value, &'a str>,
+}
+
+impl<'a> ClientBody<'a> {
+    pub fn value(&self) -> Result<&'a Value, ConvertError> {
+        (self.tree)().map_err(|e| ConvertError::Invalid(e.to_owned()))
+    }
 }
 
 fn translated<T: Serialize>(
@@ -76,19 +91,17 @@ fn adjustment_losses(adjustments: &aigw_openai_compat::Adjustments) -> LossRepor
     )
 }
 
-/// Makes the request for `provider` (which speaks `upstream`) from the client's body
-/// (`raw`, already parsed as `value`).
-#[allow(clippy::too_many_arguments)]
+/// Makes the request for `provider` (which speaks `upstream`) from the client's body.
 pub fn prepare_request(
     client: Api,
     upstream: Api,
     provider: &Provider,
     model: &str,
-    raw: &Bytes,
-    value: &Value,
+    request: &ClientBody<'_>,
     stream: bool,
     opts: &Options,
 ) -> Result<Prepared, ConvertError> {
+    let raw = request.raw;
     let lenient = Options {
         strict: false,
         ..opts.clone()
@@ -97,53 +110,52 @@ pub fn prepare_request(
         (None, LossReport::default())
     } else {
         let (body, losses) = match (client, upstream) {
-            (Api::Chat, Api::Messages) => translated(ca::chat_to_messages(
-                &typed(value, "chat request")?,
-                &lenient,
-            ))?,
+            (Api::Chat, Api::Messages) => {
+                translated(ca::chat_to_messages(&typed(raw, "chat request")?, &lenient))?
+            }
             (Api::Chat, Api::Gemini) => {
-                translated(cg::chat_to_gemini(&typed(value, "chat request")?, &lenient))?
+                translated(cg::chat_to_gemini(&typed(raw, "chat request")?, &lenient))?
             }
             (Api::Chat, Api::Responses) => translated(rs::chat_to_responses(
-                &typed(value, "chat request")?,
+                &typed(raw, "chat request")?,
                 &lenient,
             ))?,
             (Api::Responses, Api::Chat) => translated(rs::responses_to_chat(
-                &typed(value, "Responses request")?,
+                &typed(raw, "Responses request")?,
                 &lenient,
             ))?,
             (Api::Responses, Api::Messages) => translated(rs::responses_to_messages(
-                &typed(value, "Responses request")?,
+                &typed(raw, "Responses request")?,
                 &lenient,
             ))?,
             (Api::Responses, Api::Gemini) => translated(rs::responses_to_gemini(
-                &typed(value, "Responses request")?,
+                &typed(raw, "Responses request")?,
                 &lenient,
             ))?,
             (Api::Messages, Api::Chat) => translated(ca::messages_to_chat(
-                &typed(value, "Messages request")?,
+                &typed(raw, "Messages request")?,
                 &lenient,
             ))?,
             (Api::Messages, Api::Gemini) => translated(ag::messages_to_gemini(
-                &typed(value, "Messages request")?,
+                &typed(raw, "Messages request")?,
                 &lenient,
             ))?,
             (Api::Messages, Api::Responses) => translated(rs::messages_to_responses(
-                &typed(value, "Messages request")?,
+                &typed(raw, "Messages request")?,
                 &lenient,
             ))?,
             (Api::Gemini, Api::Chat) => translated(cg::gemini_to_chat(
-                &typed(value, "generateContent request")?,
+                &typed(raw, "generateContent request")?,
                 model,
                 &lenient,
             ))?,
             (Api::Gemini, Api::Messages) => translated(ag::gemini_to_messages(
-                &typed(value, "generateContent request")?,
+                &typed(raw, "generateContent request")?,
                 model,
                 &lenient,
             ))?,
             (Api::Gemini, Api::Responses) => translated(rs::gemini_to_responses(
-                &typed(value, "generateContent request")?,
+                &typed(raw, "generateContent request")?,
                 model,
                 &lenient,
             ))?,
@@ -161,18 +173,23 @@ pub fn prepare_request(
     // What every upstream body needs whatever its origin: the target's model name and the
     // stream flag (Gemini takes both in the URL).
     let edit = |body: &mut Option<Value>,
-                f: &mut dyn FnMut(&mut serde_json::Map<String, Value>)| {
-        let value = body.get_or_insert_with(|| value.clone());
+                f: &mut dyn FnMut(&mut serde_json::Map<String, Value>)|
+     -> Result<(), ConvertError> {
+        let value = match body {
+            Some(value) => value,
+            None => body.insert(request.value()?.clone()),
+        };
         if let Some(object) = value.as_object_mut() {
             f(object);
         }
+        Ok(())
     };
     if upstream != Api::Gemini {
-        let same_model = value.get("model").and_then(Value::as_str) == Some(model);
+        let same_model = request.model == Some(model);
         if body.is_some() || !same_model {
             edit(&mut body, &mut |o| {
                 o.insert("model".into(), Value::String(model.to_owned()));
-            });
+            })?;
         }
         if body.is_some() && client != upstream {
             edit(&mut body, &mut |o| {
@@ -191,7 +208,7 @@ pub fn prepare_request(
                 } else if upstream == Api::Chat {
                     o.shift_remove("stream_options");
                 }
-            });
+            })?;
         }
     } else if let Some(Value::Object(o)) = &mut body {
         o.shift_remove("model");
@@ -199,7 +216,10 @@ pub fn prepare_request(
 
     // An OpenAI-compatible provider gets what it accepts, and every change is reported.
     if upstream == Api::Chat && provider.kind == crate::config::ProviderKind::OpenaiCompat {
-        let mut fitted = body.clone().unwrap_or_else(|| value.clone());
+        let mut fitted = match &body {
+            Some(body) => body.clone(),
+            None => request.value()?.clone(),
+        };
         let adjustments =
             aigw_openai_compat::adjust_chat(&provider.name, &provider.quirks, &mut fitted);
         if !adjustments.is_empty() {

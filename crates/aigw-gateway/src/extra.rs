@@ -3,7 +3,7 @@
 //! `count_tokens` ↔ Gemini `countTokens`).
 
 use crate::config::ProviderKind;
-use crate::convert::{ConvertError, Prepared};
+use crate::convert::{ClientBody, ConvertError, Prepared};
 use crate::upstream::Provider;
 use aigw_translate::{Loss, LossKind, LossReport, Options, anthropic_gemini as ag};
 use bytes::Bytes;
@@ -21,31 +21,31 @@ fn bytes(value: &Value) -> Bytes {
     Bytes::from(value.to_string())
 }
 
-fn with_model(raw: &Bytes, value: &Value, model: &str) -> Bytes {
-    if value.get("model").and_then(Value::as_str) == Some(model) {
-        return raw.clone();
+fn with_model(request: &ClientBody<'_>, model: &str) -> Result<Bytes, ConvertError> {
+    if request.model == Some(model) {
+        return Ok(request.raw.clone());
     }
-    let mut value = value.clone();
+    let mut value = request.value()?.clone();
     if let Some(o) = value.as_object_mut() {
         o.insert("model".into(), Value::String(model.to_owned()));
     }
-    bytes(&value)
+    Ok(bytes(&value))
 }
 
 /// An OpenAI embeddings request for `provider`.
 pub fn prepare_embeddings(
     provider: &Provider,
     model: &str,
-    raw: &Bytes,
-    value: &Value,
+    request: &ClientBody<'_>,
 ) -> Result<Prepared, ConvertError> {
     match provider.kind {
         ProviderKind::Openai | ProviderKind::OpenaiCompat | ProviderKind::Azure => Ok(Prepared {
-            body: with_model(raw, value, model),
+            body: with_model(request, model)?,
             losses: LossReport::default(),
             passthrough: true,
         }),
         ProviderKind::Gemini => {
+            let value = request.value()?;
             let mut losses = LossReport::default();
             let texts: Vec<String> = match value.get("input") {
                 Some(Value::String(s)) => vec![s.clone()],
@@ -141,25 +141,24 @@ pub fn prepare_count(
     anthropic_client: bool,
     provider: &Provider,
     model: &str,
-    raw: &Bytes,
-    value: &Value,
+    request: &ClientBody<'_>,
     opts: &Options,
 ) -> Result<Prepared, ConvertError> {
     let invalid = |e: String| ConvertError::Invalid(e);
     match (anthropic_client, provider.kind) {
         (true, ProviderKind::Anthropic) => Ok(Prepared {
-            body: with_model(raw, value, model),
+            body: with_model(request, model)?,
             losses: LossReport::default(),
             passthrough: true,
         }),
         (false, ProviderKind::Gemini) => Ok(Prepared {
-            body: raw.clone(),
+            body: request.raw.clone(),
             losses: LossReport::default(),
             passthrough: true,
         }),
         (true, ProviderKind::Gemini) => {
             // count_tokens has no max_tokens; the Messages type requires one.
-            let mut request = value.clone();
+            let mut request = request.value()?.clone();
             if let Some(o) = request.as_object_mut() {
                 o.entry("max_tokens").or_insert(json!(1));
             }
@@ -185,6 +184,7 @@ pub fn prepare_count(
             })
         }
         (false, ProviderKind::Anthropic) => {
+            let value = request.value()?;
             let inner = value.get("generateContentRequest").unwrap_or(value);
             let request = aigw_wire::from_value(inner)
                 .map_err(|e| invalid(format!("not a valid countTokens request: {e}")))?;

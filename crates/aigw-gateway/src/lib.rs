@@ -15,6 +15,7 @@ mod extra;
 mod governance;
 pub mod metrics;
 pub mod passthrough;
+mod peek;
 mod pipeline;
 mod protocol;
 pub mod recent;

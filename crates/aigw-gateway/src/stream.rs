@@ -181,10 +181,8 @@ impl ClientStream {
         if let Some(trace) = self.outcome.as_mut().and_then(|o| o.trace.as_mut()) {
             trace.facts.event(api, &event.data);
         }
-        if Usage::may_carry(api, &event.data)
-            && let Ok(value) = serde_json::from_str::<serde_json::Value>(&event.data)
-        {
-            self.usage.observe(&value);
+        if Usage::may_carry(api, &event.data) {
+            self.usage.observe(event.data.as_bytes());
         }
     }
 

@@ -7,6 +7,7 @@
 //! Gemini's last `usageMetadata`. Where an upstream reported none (a Chat stream without
 //! `stream_options.include_usage`), the record says `unknown` — never a silent 0.
 
+use crate::peek::Found;
 use crate::protocol::Api;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -54,37 +55,23 @@ pub struct Usage {
     pub raw: Option<Value>,
 }
 
-/// Where a protocol puts usage in a body or stream event.
-fn usage_object(api: Api, value: &Value) -> Option<&Map<String, Value>> {
-    let found = match api {
-        Api::Chat => value.get("usage"),
-        // A response body, or a stream event carrying one (`response.completed`).
-        Api::Responses => value
-            .get("response")
-            .and_then(|r| r.get("usage"))
-            .or_else(|| value.get("usage")),
-        // A message, `message_start` (`message.usage`) or `message_delta` (`usage`).
-        Api::Messages => value
-            .get("message")
-            .and_then(|m| m.get("usage"))
-            .or_else(|| value.get("usage")),
-        Api::Gemini => value.get("usageMetadata"),
-    };
-    found?.as_object()
-}
-
 impl Usage {
-    /// The usage in a response body of `api`.
-    pub fn of(api: Api, value: &Value) -> Usage {
-        match usage_object(api, value) {
+    /// The usage in a response body of `api` (read without building the rest of it).
+    pub fn of(api: Api, body: &[u8]) -> Usage {
+        Found::read(api, body).map_or_else(Usage::default, |found| Usage::from_found(api, found))
+    }
+
+    /// The usage in what was read of a body of `api`.
+    pub fn from_found(api: Api, found: Found) -> Usage {
+        match found.usage {
             Some(raw) => Usage::from_raw(api, raw),
             None => Usage::default(),
         }
     }
 
     /// Normalizes `raw`, a usage object of `api`.
-    pub fn from_raw(api: Api, raw: &Map<String, Value>) -> Usage {
-        let value = Value::Object(raw.clone());
+    pub fn from_raw(api: Api, raw: Map<String, Value>) -> Usage {
+        let value = Value::Object(raw);
         let n = |pointer: &str| value.pointer(pointer).and_then(Value::as_u64);
         let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
             (None, None) => None,
@@ -204,26 +191,23 @@ impl StreamUsage {
         StreamUsage { api, raw: None }
     }
 
-    /// Takes the usage an event carries: Anthropic's later counts update its earlier ones
-    /// (`message_delta` after `message_start`); elsewhere the latest usage is the final one.
-    pub fn observe(&mut self, event: &Value) {
-        let Some(usage) = usage_object(self.api, event) else {
+    /// Takes the usage an event carries (its `data`): Anthropic's later counts update its
+    /// earlier ones (`message_delta` after `message_start`); elsewhere the latest usage is the
+    /// final one.
+    pub fn observe(&mut self, data: &[u8]) {
+        let Some(usage) = Found::read(self.api, data).and_then(|found| found.usage) else {
             return;
         };
         match (&mut self.raw, self.api) {
-            (Some(raw), Api::Messages) => {
-                for (k, v) in usage {
-                    raw.insert(k.clone(), v.clone());
-                }
-            }
-            (raw, _) => *raw = Some(usage.clone()),
+            (Some(raw), Api::Messages) => raw.extend(usage),
+            (raw, _) => *raw = Some(usage),
         }
     }
 
     /// The usage so far.
     pub fn usage(&self) -> Usage {
         match &self.raw {
-            Some(raw) => Usage::from_raw(self.api, raw),
+            Some(raw) => Usage::from_raw(self.api, raw.clone()),
             None => Usage::default(),
         }
     }
@@ -239,7 +223,7 @@ mod tests {
             Api::Gemini => json!({ "usageMetadata": usage }),
             _ => json!({ "usage": usage }),
         };
-        Usage::of(api, &body)
+        Usage::of(api, body.to_string().as_bytes())
     }
 
     #[test]
@@ -318,8 +302,10 @@ mod tests {
 
         let responses = Usage::of(
             Api::Responses,
-            &json!({"type": "response.completed", "response": {"usage": {"input_tokens": 4, "output_tokens": 6,
-                    "input_tokens_details": {"cached_tokens": 1}, "output_tokens_details": {"reasoning_tokens": 2}}}}),
+            json!({"type": "response.completed", "response": {"usage": {"input_tokens": 4, "output_tokens": 6,
+                    "input_tokens_details": {"cached_tokens": 1}, "output_tokens_details": {"reasoning_tokens": 2}}}})
+            .to_string()
+            .as_bytes(),
         );
         assert_eq!(
             (
@@ -332,7 +318,7 @@ mod tests {
         );
         assert_eq!(responses.source, Source::Reported);
 
-        let none = Usage::of(Api::Chat, &json!({"usage": null}));
+        let none = Usage::of(Api::Chat, json!({"usage": null}).to_string().as_bytes());
         assert_eq!(none.source, Source::Unknown);
         assert_eq!(none.total(), None);
         assert!(none.priced().is_none());
@@ -341,9 +327,17 @@ mod tests {
     #[test]
     fn a_stream_s_usage_is_its_final_one() {
         let mut anthropic = StreamUsage::new(Api::Messages);
-        anthropic.observe(&json!({"type": "message_start", "message": {"usage": {"input_tokens": 7, "output_tokens": 1, "cache_read_input_tokens": 3}}}));
-        anthropic.observe(&json!({"type": "content_block_delta"}));
-        anthropic.observe(&json!({"type": "message_delta", "usage": {"output_tokens": 9}}));
+        anthropic.observe(json!({"type": "message_start", "message": {"usage": {"input_tokens": 7, "output_tokens": 1, "cache_read_input_tokens": 3}}}).to_string().as_bytes());
+        anthropic.observe(
+            json!({"type": "content_block_delta"})
+                .to_string()
+                .as_bytes(),
+        );
+        anthropic.observe(
+            json!({"type": "message_delta", "usage": {"output_tokens": 9}})
+                .to_string()
+                .as_bytes(),
+        );
         let usage = anthropic.usage();
         assert_eq!(
             (usage.input, usage.output, usage.cache_read),
@@ -354,10 +348,12 @@ mod tests {
             Some(json!({"input_tokens": 7, "output_tokens": 9, "cache_read_input_tokens": 3}))
         );
         let mut chat = StreamUsage::new(Api::Chat);
-        chat.observe(&json!({"choices": [], "usage": null}));
+        chat.observe(json!({"choices": [], "usage": null}).to_string().as_bytes());
         assert_eq!(chat.usage().source, Source::Unknown);
         chat.observe(
-            &json!({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 5}}),
+            json!({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 5}})
+                .to_string()
+                .as_bytes(),
         );
         assert_eq!(chat.usage().total(), Some(8));
         assert!(Usage::may_carry(Api::Gemini, r#"{"usageMetadata":{}}"#));

@@ -7,6 +7,7 @@
 
 use super::choose::Chosen;
 use super::send::DROPPED_BACK;
+use crate::peek::Found;
 use crate::pipeline::{Outcome, Spent, finish};
 use crate::protocol::{Api, Wire};
 use crate::state::{Slot, State};
@@ -207,22 +208,35 @@ impl Tap {
         }
     }
 
-    /// The usage the whole answer reports, if any.
-    fn usage(&self) -> Option<Usage> {
+    /// The usage the whole answer reports, if any, and the model it names.
+    fn read(&self) -> Option<(Usage, Option<String>)> {
         if self.overflow {
             return None;
         }
-        let value: serde_json::Value = serde_json::from_slice(&self.buf).ok()?;
-        let api = match self.wire {
+        let (api, found) = match self.wire {
             // Images and audio count `input_tokens`/`output_tokens` (as Responses does);
-            // the rest `prompt_tokens`/`completion_tokens` (as Chat).
-            Wire::Openai if value.pointer("/usage/input_tokens").is_some() => Api::Responses,
-            Wire::Openai => Api::Chat,
-            Wire::Anthropic => Api::Messages,
-            Wire::Gemini => Api::Gemini,
+            // the rest `prompt_tokens`/`completion_tokens` (as Chat). Both at the top level.
+            Wire::Openai => {
+                let found = Found::read(Api::Chat, &self.buf)?;
+                let counts_input = found
+                    .usage
+                    .as_ref()
+                    .is_some_and(|u| u.contains_key("input_tokens"));
+                (
+                    if counts_input {
+                        Api::Responses
+                    } else {
+                        Api::Chat
+                    },
+                    found,
+                )
+            }
+            Wire::Anthropic => (Api::Messages, Found::read(Api::Messages, &self.buf)?),
+            Wire::Gemini => (Api::Gemini, Found::read(Api::Gemini, &self.buf)?),
         };
-        let usage = Usage::of(api, &value);
-        (usage.raw.is_some() || usage.input.is_some()).then_some(usage)
+        let model = found.model.clone();
+        let usage = Usage::from_found(api, found);
+        (usage.raw.is_some() || usage.input.is_some()).then_some((usage, model))
     }
 }
 
@@ -242,29 +256,23 @@ impl Drop for Tail {
         let Some(mut outcome) = self.outcome.take() else {
             return;
         };
-        if let Some(usage) = self.tap.as_ref().and_then(Tap::usage) {
+        if let Some((usage, named)) = self.tap.as_ref().and_then(Tap::read) {
             let provider = &self.chosen.provider;
             outcome.spent = Some(Spent {
                 provider: provider.name.clone(),
                 pricing: provider.pricing.clone(),
+                // Priced by the answer's model when the request named none.
                 model: self
                     .chosen
                     .model
                     .clone()
-                    .or_else(|| usage_model(&self.tap))
+                    .or(named)
                     .unwrap_or_else(|| "-".to_owned()),
                 usage,
             });
         }
         finish(&self.state, outcome);
     }
-}
-
-/// The `model` a JSON answer names (priced by it when the request named none).
-fn usage_model(tap: &Option<Tap>) -> Option<String> {
-    let tap = tap.as_ref()?;
-    let value: serde_json::Value = serde_json::from_slice(&tap.buf).ok()?;
-    value.get("model")?.as_str().map(str::to_owned)
 }
 
 /// The upstream body as the client's, chunk by chunk, each within `idle`.

@@ -1,12 +1,12 @@
 //! Whether the gateway takes a request at all: a slot under the concurrency limit, a body
 //! within the size limit that is a JSON object.
 
+use crate::peek::{Head, NotARequest};
 use crate::protocol::GatewayError;
 use crate::state::{Slot, State};
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
-use serde_json::Value;
 
 /// A slot under the concurrency limit, or 503 at once.
 pub fn slot(state: &State) -> Result<Slot, GatewayError> {
@@ -22,30 +22,31 @@ pub fn slot(state: &State) -> Result<Slot, GatewayError> {
     })
 }
 
-/// A request body as the client sent it, and parsed.
+/// A request body as the client sent it, checked to be a JSON object, and the members the
+/// gateway acts on.
 #[derive(Debug)]
 pub struct JsonBody {
     pub raw: Bytes,
-    /// A JSON object.
-    pub value: Value,
+    pub head: Head,
 }
 
-/// Reads the body within the size limit and parses it as a JSON object.
+/// Reads the body within the size limit and checks that it is a JSON object (read whole,
+/// though only its [`Head`] is kept: a forwarded body is never built into a tree).
 pub async fn json_body(
     state: &State,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<JsonBody, GatewayError> {
     let raw = read_body(state, headers, body).await?;
-    let value: Value = serde_json::from_slice(&raw).map_err(|e| {
-        GatewayError::bad_request(format!("the request body is not valid JSON: {e}"))
+    let head = Head::read(&raw).map_err(|e| match e {
+        NotARequest::Syntax(e) => {
+            GatewayError::bad_request(format!("the request body is not valid JSON: {e}"))
+        }
+        NotARequest::NotAnObject => {
+            GatewayError::bad_request("the request body must be a JSON object")
+        }
     })?;
-    if !value.is_object() {
-        return Err(GatewayError::bad_request(
-            "the request body must be a JSON object",
-        ));
-    }
-    Ok(JsonBody { raw, value })
+    Ok(JsonBody { raw, head })
 }
 
 /// Reads the body within the size limit.

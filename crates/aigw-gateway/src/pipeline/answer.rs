@@ -6,6 +6,7 @@ use super::attempt::{Attempt, Received, Reply};
 use super::finish::{Outcome, Spent};
 use crate::convert;
 use crate::extra;
+use crate::peek::Found;
 use crate::protocol::{Api, GatewayError, Wire};
 use crate::stream::{ClientStream, Framing, StreamContext, Upstream};
 use crate::usage::Usage;
@@ -59,15 +60,18 @@ fn plain(
         prepared,
         ..
     } = attempt;
-    if let Ok(value) = serde_json::from_slice::<Value>(&body) {
-        if let Some(trace) = outcome.trace.as_mut() {
-            trace.facts.body(*upstream, &value);
-        }
+    if let Some(trace) = outcome.trace.as_mut()
+        && let Ok(value) = serde_json::from_slice::<Value>(&body)
+    {
+        trace.facts.body(*upstream, &value);
+    }
+    // A body that is not JSON reports nothing, not even "unknown" usage.
+    if let Some(found) = Found::read(*upstream, &body) {
         outcome.spent = Some(Spent {
             provider: target.provider.name.clone(),
             pricing: target.provider.pricing.clone(),
             model: target.model.clone(),
-            usage: Usage::of(*upstream, &value),
+            usage: Usage::from_found(*upstream, found),
         });
     }
     let cost = outcome
@@ -163,11 +167,7 @@ fn stream(
         ..
     } = attempt;
     let upstream = *upstream;
-    let include_usage = inbound
-        .value
-        .pointer("/stream_options/include_usage")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let include_usage = inbound.head.include_usage.unwrap_or(false);
     let pipe = if inbound.api == upstream {
         None
     } else {

@@ -2,9 +2,9 @@
 //! the upstream reports the real usage: the output budget the client set in its protocol's
 //! field (or the configured default) plus the input, estimated from the body's size.
 
+use crate::peek::Head;
 use crate::pipeline::Op;
 use crate::protocol::Api;
-use serde_json::Value;
 
 /// Bytes of request JSON per input token, rounded down (English text averages ~4 bytes a
 /// token; JSON punctuation makes the body longer than its text, so this over-reserves, which
@@ -12,18 +12,17 @@ use serde_json::Value;
 const BYTES_PER_TOKEN: u64 = 4;
 
 /// The output budget the client asked for.
-fn max_output(api: Api, body: &Value) -> Option<u64> {
-    let get = |pointer: &str| body.pointer(pointer).and_then(Value::as_u64);
+fn max_output(api: Api, body: &Head) -> Option<u64> {
     match api {
-        Api::Chat => get("/max_completion_tokens").or_else(|| get("/max_tokens")),
-        Api::Responses => get("/max_output_tokens"),
-        Api::Messages => get("/max_tokens"),
-        Api::Gemini => get("/generationConfig/maxOutputTokens"),
+        Api::Chat => body.max_completion_tokens.or(body.max_tokens),
+        Api::Responses => body.max_output_tokens,
+        Api::Messages => body.max_tokens,
+        Api::Gemini => body.max_output_tokens_gemini,
     }
 }
 
 /// The input and output tokens expected of a request of `body_len` bytes.
-pub fn split(api: Api, op: Op, body: &Value, body_len: usize, default_output: u64) -> (u64, u64) {
+pub fn split(api: Api, op: Op, body: &Head, body_len: usize, default_output: u64) -> (u64, u64) {
     let input = (body_len as u64).div_ceil(BYTES_PER_TOKEN);
     let output = match op {
         Op::Generate => max_output(api, body).unwrap_or(default_output),
@@ -36,6 +35,10 @@ pub fn split(api: Api, op: Op, body: &Value, body_len: usize, default_output: u6
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn head(body: serde_json::Value) -> Head {
+        Head::read(body.to_string().as_bytes()).expect("an object")
+    }
 
     #[test]
     fn each_protocol_s_output_budget_is_read() {
@@ -54,15 +57,18 @@ mod tests {
         ];
         for (api, body) in cases {
             assert_eq!(
-                split(api, Op::Generate, &body, 40, 500),
+                split(api, Op::Generate, &head(body), 40, 500),
                 (10, 10),
                 "{api:?}"
             );
         }
         assert_eq!(
-            split(Api::Chat, Op::Generate, &json!({}), 41, 500),
+            split(Api::Chat, Op::Generate, &head(json!({})), 41, 500),
             (11, 500)
         );
-        assert_eq!(split(Api::Chat, Op::Embeddings, &json!({}), 8, 500), (2, 0));
+        assert_eq!(
+            split(Api::Chat, Op::Embeddings, &head(json!({})), 8, 500),
+            (2, 0)
+        );
     }
 }

@@ -152,26 +152,28 @@ fn prepare(
     opts: &Options,
 ) -> Result<Prepared, ConvertError> {
     let provider = &target.provider;
+    let tree = || inbound.value();
+    let request = convert::ClientBody {
+        raw: &inbound.raw,
+        model: inbound.head.model.as_deref(),
+        tree: &tree,
+    };
     match inbound.op {
         Op::Generate => convert::prepare_request(
             inbound.api,
             upstream,
             provider,
             &target.model,
-            &inbound.raw,
-            &inbound.value,
+            &request,
             inbound.stream,
             opts,
         ),
-        Op::Embeddings => {
-            extra::prepare_embeddings(provider, &target.model, &inbound.raw, &inbound.value)
-        }
+        Op::Embeddings => extra::prepare_embeddings(provider, &target.model, &request),
         Op::CountTokens => extra::prepare_count(
             inbound.api == Api::Messages,
             provider,
             &target.model,
-            &inbound.raw,
-            &inbound.value,
+            &request,
             opts,
         ),
     }

@@ -35,7 +35,7 @@ pub async fn admit(
     let (input, output) = estimate::split(
         inbound.api,
         inbound.op,
-        &inbound.value,
+        &inbound.head,
         inbound.raw.len(),
         state.default_output_tokens,
     );

@@ -34,6 +34,7 @@ pub(crate) use cost::of as cost_of;
 pub use finish::{Outcome, Spent, finish};
 pub(crate) use limits::{admit_request, headers as limit_headers};
 
+use crate::peek::Head;
 use crate::protocol::{Api, GatewayError};
 use crate::route::Target;
 use crate::state::{Slot, State};
@@ -44,7 +45,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// The request header that turns any loss into a 400.
@@ -93,10 +94,27 @@ pub struct Inbound {
     pub op: Op,
     pub headers: HeaderMap,
     pub raw: Bytes,
-    pub value: Value,
+    /// The members of the body the gateway acts on.
+    pub head: Head,
+    /// The whole body as a tree, built the first time something needs it (a compat preset,
+    /// a model rename, embeddings and token counting): a body forwarded as it came never is.
+    value: OnceLock<Result<Value, String>>,
     pub stream: bool,
     pub framing: Framing,
     pub strict: bool,
+}
+
+impl Inbound {
+    /// The whole body as a `Value` (built once).
+    pub fn value(&self) -> Result<&Value, &str> {
+        self.value
+            .get_or_init(|| {
+                serde_json::from_slice(&self.raw)
+                    .map_err(|e| format!("the request body is not valid JSON: {e}"))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 /// Serves one upstream-bound request, start to end.
@@ -139,8 +157,8 @@ async fn run(
     let body = admit::json_body(state, &headers, body).await?;
     let (model, stream) = match (path_model, deployment) {
         (Some(requested), _) => requested,
-        (None, Some(deployment)) => (deployment, asks_stream(op, &body.value)),
-        (None, None) => requested(op, &body.value)?,
+        (None, Some(deployment)) => (deployment, asks_stream(op, &body.head)),
+        (None, None) => requested(op, &body.head)?,
     };
     outcome.model.clone_from(&model);
     let targets = allowed::allowed(&caller, &model, route(state, &model)?)?;
@@ -153,7 +171,8 @@ async fn run(
         strict: strict(state, &headers),
         headers,
         raw: body.raw,
-        value: body.value,
+        head: body.head,
+        value: OnceLock::new(),
         stream,
         framing,
     };
@@ -163,19 +182,18 @@ async fn run(
 }
 
 /// The model a body asks for, and whether it asks for a stream.
-fn requested(op: Op, value: &Value) -> Result<(String, bool), GatewayError> {
-    let model = value
-        .get("model")
-        .and_then(Value::as_str)
+fn requested(op: Op, head: &Head) -> Result<(String, bool), GatewayError> {
+    let model = head
+        .model
+        .clone()
         .filter(|m| !m.is_empty())
-        .ok_or_else(|| GatewayError::bad_request("the request has no `model`"))?
-        .to_owned();
-    Ok((model, asks_stream(op, value)))
+        .ok_or_else(|| GatewayError::bad_request("the request has no `model`"))?;
+    Ok((model, asks_stream(op, head)))
 }
 
 /// Whether a body asks for a stream.
-fn asks_stream(op: Op, value: &Value) -> bool {
-    op == Op::Generate && value.get("stream").and_then(Value::as_bool) == Some(true)
+fn asks_stream(op: Op, head: &Head) -> bool {
+    op == Op::Generate && head.stream == Some(true)
 }
 
 /// The targets for `model`, in the order to try them (no route: 404; every member out with
