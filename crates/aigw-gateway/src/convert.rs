@@ -1,6 +1,7 @@
 //! Between the client's protocol and the upstream's: request bodies, response bodies, error
 //! bodies and streams, by `aigw-translate` — or untouched when both speak the same protocol.
 
+use crate::peek::Head;
 use crate::protocol::{Api, Wire, error_body};
 use crate::upstream::Provider;
 use aigw_translate::{
@@ -53,8 +54,8 @@ fn typed<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, ConvertError>
 /// A client's request body: its bytes, the model it names, and its tree, built on demand.
 pub struct ClientBody<'a> {
     pub raw: &'a Bytes,
-    /// The body's `model`, when it is a string.
-    pub model: Option<&'a str>,
+    /// What the gateway read of it: the model it names, and where.
+    pub head: &'a Head,
     /// The whole body as a `Value` (built once, only when a change needs it).
     pub tree: &'a dyn Fn() -> Result<&'a Value, &'a str>,
 }
@@ -184,9 +185,17 @@ pub fn prepare_request(
         }
         Ok(())
     };
+    // A compat preset reads the whole body anyway; elsewhere a body sent as it came gets the
+    // target's model name in place, every other byte unchanged.
+    let compat =
+        upstream == Api::Chat && provider.kind == crate::config::ProviderKind::OpenaiCompat;
+    let mut renamed = None;
     if upstream != Api::Gemini {
-        let same_model = request.model == Some(model);
-        if body.is_some() || !same_model {
+        let same_model = request.head.model.as_deref() == Some(model);
+        if body.is_none() && !same_model && !compat {
+            renamed = request.head.with_model(raw, model).map(Bytes::from);
+        }
+        if body.is_some() || (!same_model && renamed.is_none()) {
             edit(&mut body, &mut |o| {
                 o.insert("model".into(), Value::String(model.to_owned()));
             })?;
@@ -215,7 +224,7 @@ pub fn prepare_request(
     }
 
     // An OpenAI-compatible provider gets what it accepts, and every change is reported.
-    if upstream == Api::Chat && provider.kind == crate::config::ProviderKind::OpenaiCompat {
+    if compat {
         let mut fitted = match &body {
             Some(body) => body.clone(),
             None => request.value()?.clone(),
@@ -236,7 +245,7 @@ pub fn prepare_request(
     }
     Ok(match body {
         None => Prepared {
-            body: raw.clone(),
+            body: renamed.unwrap_or_else(|| raw.clone()),
             losses,
             passthrough: true,
         },

@@ -22,8 +22,11 @@ fn bytes(value: &Value) -> Bytes {
 }
 
 fn with_model(request: &ClientBody<'_>, model: &str) -> Result<Bytes, ConvertError> {
-    if request.model == Some(model) {
+    if request.head.model.as_deref() == Some(model) {
         return Ok(request.raw.clone());
+    }
+    if let Some(renamed) = request.head.with_model(request.raw, model) {
+        return Ok(Bytes::from(renamed));
     }
     let mut value = request.value()?.clone();
     if let Some(o) = value.as_object_mut() {

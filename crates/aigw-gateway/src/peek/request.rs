@@ -3,6 +3,8 @@
 
 use super::{Object, Pick, lenient};
 use serde::de::{IgnoredAny, MapAccess};
+use serde_json::value::RawValue;
+use std::ops::Range;
 
 /// The members of a request body the gateway acts on; the rest stays in the raw bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +23,12 @@ pub struct Head {
     pub max_output_tokens_gemini: Option<u64>,
     /// Chat's `stream_options.include_usage`.
     pub include_usage: Option<bool>,
+    /// Where the `model` member's value is in the body (byte offsets), when it appears once.
+    pub model_at: Option<Range<usize>>,
+    /// How often a `model` member appears (a body that repeats it is rewritten whole).
+    models: u8,
+    /// The address of `model`'s value text while reading (made into `model_at`).
+    model_text: Option<(usize, usize)>,
 }
 
 /// Why a body is not a request.
@@ -37,17 +45,47 @@ impl Head {
     pub fn read(body: &[u8]) -> Result<Head, NotARequest> {
         let text = std::str::from_utf8(body).map_err(|e| NotARequest::Syntax(e.to_string()))?;
         match serde_json::from_str::<Object<Head>>(text) {
-            Ok(Object(Some(head))) => Ok(head),
+            Ok(Object(Some(mut head))) => {
+                let base = text.as_ptr() as usize;
+                head.model_at = match (head.models, head.model_text.take()) {
+                    (1, Some((at, len))) => Some(at - base..at - base + len),
+                    _ => None,
+                };
+                Ok(head)
+            }
             Ok(Object(None)) => Err(NotARequest::NotAnObject),
             Err(e) => Err(NotARequest::Syntax(e.to_string())),
         }
     }
 }
 
+impl Head {
+    /// `body` (the one this head was read from) with the model named `model`: the `model`
+    /// member's value replaced in place, every other byte as it came. `None` when the body
+    /// does not name its model exactly once (then it is rewritten whole).
+    pub fn with_model(&self, body: &[u8], model: &str) -> Option<Vec<u8>> {
+        let at = self.model_at.clone()?;
+        let name = serde_json::to_string(model).ok()?;
+        let mut out = Vec::with_capacity(body.len() - at.len() + name.len());
+        out.extend_from_slice(body.get(..at.start)?);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(body.get(at.end..)?);
+        Some(out)
+    }
+}
+
 impl<'de> Pick<'de> for Head {
     fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
         match key {
-            "model" => self.model = lenient(map)?,
+            "model" => {
+                // Borrowed from the input (a `&RawValue` is its exact text): its address
+                // gives the value's place in the body, for a rewrite that keeps the rest.
+                let raw = map.next_value::<&'de RawValue>()?;
+                let text = raw.get();
+                self.model = serde_json::from_str(text).ok();
+                self.models = self.models.saturating_add(1);
+                self.model_text = Some((text.as_ptr() as usize, text.len()));
+            }
             "stream" => self.stream = lenient(map)?,
             "max_completion_tokens" => self.max_completion_tokens = lenient(map)?,
             "max_tokens" => self.max_tokens = lenient(map)?,
@@ -118,6 +156,7 @@ mod tests {
             include_usage: v
                 .pointer("/stream_options/include_usage")
                 .and_then(Value::as_bool),
+            ..Head::default()
         }
     }
 
@@ -135,11 +174,48 @@ mod tests {
         ];
         for body in bodies {
             let value: Value = serde_json::from_str(body).expect("test body parses");
-            assert_eq!(
-                Head::read(body.as_bytes()),
-                Ok(from_value(&value)),
-                "{body}"
-            );
+            let mut head = Head::read(body.as_bytes()).expect("an object");
+            head.model_at = None;
+            head.models = 0;
+            assert_eq!(head, from_value(&value), "{body}");
+        }
+    }
+
+    #[test]
+    fn the_model_is_renamed_in_place_and_nothing_else_changes() {
+        let cases = [
+            (
+                r#"{"model":"a","messages":[{"content":"x  y"}],"n":1.50}"#,
+                r#"{"model":"gpt-4o-mini","messages":[{"content":"x  y"}],"n":1.50}"#,
+            ),
+            (
+                "{ \"stream\" : true ,\n \"model\" :\t\"b\\u0041\" }",
+                "{ \"stream\" : true ,\n \"model\" :\t\"gpt-4o-mini\" }",
+            ),
+            (r#"{"model":null}"#, r#"{"model":"gpt-4o-mini"}"#),
+            (
+                r#"{"model":{"x":[1]},"m":2}"#,
+                r#"{"model":"gpt-4o-mini","m":2}"#,
+            ),
+        ];
+        for (body, renamed) in cases {
+            let head = Head::read(body.as_bytes()).expect("an object");
+            let out = head
+                .with_model(body.as_bytes(), "gpt-4o-mini")
+                .expect("renamed");
+            assert_eq!(String::from_utf8_lossy(&out), renamed);
+            let mut value: Value = serde_json::from_str(body).expect("parses");
+            value["model"] = Value::String("gpt-4o-mini".into());
+            assert_eq!(serde_json::from_slice::<Value>(&out).ok(), Some(value));
+        }
+        let quoted = Head::read(br#"{"model":"a"}"#).expect("an object");
+        let out = quoted
+            .with_model(br#"{"model":"a"}"#, "we\"ird\n")
+            .expect("renamed");
+        assert_eq!(out, br#"{"model":"we\"ird\n"}"#);
+        for body in [r#"{"model":"a","model":"b"}"#, r#"{"messages":[]}"#] {
+            let head = Head::read(body.as_bytes()).expect("an object");
+            assert_eq!(head.with_model(body.as_bytes(), "m"), None, "{body}");
         }
     }
 

@@ -155,7 +155,7 @@ fn prepare(
     let tree = || inbound.value();
     let request = convert::ClientBody {
         raw: &inbound.raw,
-        model: inbound.head.model.as_deref(),
+        head: &inbound.head,
         tree: &tree,
     };
     match inbound.op {
