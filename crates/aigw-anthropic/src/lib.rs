@@ -63,6 +63,7 @@
 
 #[allow(missing_docs)]
 mod generated;
+mod json;
 mod reads;
 mod stream_events;
 

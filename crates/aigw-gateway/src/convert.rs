@@ -8,10 +8,10 @@ use aigw_translate::{
     LossKind, LossReport, Options, StreamTranslator, TranslateError, Translated,
     anthropic_gemini as ag, chat_anthropic as ca, chat_gemini as cg, errors, responses as rs,
 };
+use aigw_wire::Json;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Why a request could not be made into the upstream's.
@@ -46,9 +46,11 @@ fn to_bytes(value: &impl Serialize) -> Result<Bytes, ConvertError> {
         .map_err(|e| ConvertError::Invalid(format!("cannot serialize the request: {e}")))
 }
 
-fn typed<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, ConvertError> {
-    aigw_wire::from_slice(raw)
-        .map_err(|e| ConvertError::Invalid(format!("not a valid {what}: {e}")))
+// The typed parses and serializations go through each type's `Json` entry points, compiled
+// in its provider crate: generic `from_slice::<T>`/`to_vec::<T>` calls here compiled every
+// type's (de)serializer again in this crate, at the end of the build.
+fn typed<T: Json>(raw: &[u8], what: &str) -> Result<T, ConvertError> {
+    T::from_json(raw).map_err(|e| ConvertError::Invalid(format!("not a valid {what}: {e}")))
 }
 
 /// A client's request body: its bytes, the model it names, and its tree, built on demand.
@@ -66,11 +68,13 @@ impl<'a> ClientBody<'a> {
     }
 }
 
-fn translated<T: Serialize>(
+fn translated<T: Json>(
     result: Result<Translated<T>, TranslateError>,
 ) -> Result<(Value, LossReport), ConvertError> {
     let t = result.map_err(|e| ConvertError::Invalid(e.to_string()))?;
-    let value = serde_json::to_value(&t.value)
+    let value = t
+        .value
+        .to_json_value()
         .map_err(|e| ConvertError::Invalid(format!("cannot serialize the translation: {e}")))?;
     Ok((value, t.losses))
 }
@@ -257,15 +261,15 @@ pub fn prepare_request(
     })
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
-    aigw_wire::from_slice(bytes).map_err(|e| format!("the upstream's {what} does not parse: {e}"))
+fn parse<T: Json>(bytes: &[u8], what: &str) -> Result<T, String> {
+    T::from_json(bytes).map_err(|e| format!("the upstream's {what} does not parse: {e}"))
 }
 
-fn finish<T: Serialize>(
+fn finish<T: Json>(
     result: Result<Translated<T>, TranslateError>,
 ) -> Result<(Bytes, LossReport), String> {
     let t = result.map_err(|e| format!("the upstream's response cannot be translated: {e}"))?;
-    let body = serde_json::to_vec(&t.value).map_err(|e| e.to_string())?;
+    let body = t.value.to_json().map_err(|e| e.to_string())?;
     Ok((Bytes::from(body), t.losses))
 }
 
@@ -352,27 +356,27 @@ pub fn error(
         let t = match (from, to) {
             (Wire::Anthropic, Wire::Openai) => {
                 let e = errors::anthropic_to_openai(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             (Wire::Gemini, Wire::Openai) => {
                 let e = errors::gemini_to_openai(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             (Wire::Openai, Wire::Anthropic) => {
                 let e = errors::openai_to_anthropic(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             (Wire::Gemini, Wire::Anthropic) => {
                 let e = errors::gemini_to_anthropic(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             (Wire::Openai, Wire::Gemini) => {
                 let e = errors::openai_to_gemini(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             (Wire::Anthropic, Wire::Gemini) => {
                 let e = errors::anthropic_to_gemini(code, &parse(body, "error")?, &opts);
-                e.map(|e| (e.status, serde_json::to_value(e.body.value)))
+                e.map(|e| (e.status, e.body.value.to_json_value()))
             }
             _ => return Err("not an error body".into()),
         }

@@ -5,12 +5,12 @@
 use aigw_governance::spend::SpendRecord;
 use aigw_translate::LossReport;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The last `capacity` requests.
 #[derive(Debug)]
 pub struct Recent {
-    records: Mutex<VecDeque<(SpendRecord, LossReport)>>,
+    records: Mutex<VecDeque<(Arc<SpendRecord>, LossReport)>>,
     capacity: usize,
 }
 
@@ -22,7 +22,7 @@ impl Recent {
         }
     }
 
-    pub fn push(&self, record: SpendRecord, losses: LossReport) {
+    pub fn push(&self, record: Arc<SpendRecord>, losses: LossReport) {
         if self.capacity == 0 {
             return;
         }
@@ -40,7 +40,7 @@ impl Recent {
             .iter()
             .rev()
             .take(n)
-            .map(|(r, _)| r.clone())
+            .map(|(r, _)| SpendRecord::clone(r))
             .collect()
     }
 
@@ -56,7 +56,7 @@ impl Recent {
             .rev()
             .filter(|(r, _)| keep(r))
             .take(n)
-            .cloned()
+            .map(|(r, losses)| (SpendRecord::clone(r), losses.clone()))
             .collect()
     }
 
@@ -67,6 +67,6 @@ impl Recent {
             .iter()
             .rev()
             .find(|(r, _)| r.request_id == request_id)
-            .map(|(r, _)| r.clone())
+            .map(|(r, _)| SpendRecord::clone(r))
     }
 }

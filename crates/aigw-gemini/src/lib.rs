@@ -52,6 +52,7 @@
 
 #[allow(missing_docs)]
 mod generated;
+mod json;
 mod reads;
 
 #[cfg(feature = "generate")]

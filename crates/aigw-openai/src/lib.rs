@@ -148,6 +148,7 @@
 
 #[allow(missing_docs)]
 mod generated;
+mod json;
 mod reads;
 
 #[cfg(any(feature = "chat", feature = "responses"))]

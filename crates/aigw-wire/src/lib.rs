@@ -26,6 +26,7 @@
 //! assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
 //! ```
 
+mod json;
 mod lenient;
 mod maybe;
 pub mod object;
@@ -36,6 +37,7 @@ mod replay;
 pub mod union;
 pub mod unknowns;
 
+pub use json::Json;
 pub use lenient::{from_slice, from_str, from_value};
 pub use maybe::{IntoNumber, Maybe};
 pub use unknowns::{Unknown, Unknowns, unknowns};
@@ -43,6 +45,7 @@ pub use unknowns::{Unknown, Unknowns, unknowns};
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+    pub use serde_json;
 
     use serde::de::{self, Deserializer, Visitor};
     use std::fmt;

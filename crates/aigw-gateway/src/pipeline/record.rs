@@ -68,7 +68,7 @@ pub fn spend_record(outcome: &Outcome, cost: Option<Money>) -> SpendRecord {
 
 /// Records `outcome` in the spend log and the recent requests.
 pub fn record(state: &State, outcome: &Outcome, cost: Option<Money>) {
-    let record = spend_record(outcome, cost);
+    let record = std::sync::Arc::new(spend_record(outcome, cost));
     if let Some(log) = &state.spend {
         log.record(record.clone());
     }

@@ -13,7 +13,7 @@ pub use report::{By, Report, ReportRow, count, report, report_between, spent_sin
 use crate::store::Store;
 use prometheus_client::metrics::counter::Counter;
 use serde::Serialize;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -90,8 +90,8 @@ pub struct SpendMetrics {
 /// The handle requests write through.
 #[derive(Debug)]
 pub struct SpendLog {
-    tx: mpsc::Sender<SpendRecord>,
-    closing: std::sync::Arc<Notify>,
+    tx: mpsc::Sender<Arc<SpendRecord>>,
+    closing: Arc<Notify>,
     task: Mutex<Option<JoinHandle<()>>>,
     metrics: SpendMetrics,
     log_throttle: crate::throttle::Throttle,
@@ -101,7 +101,7 @@ impl SpendLog {
     /// Starts the writer on `store`.
     pub fn start(store: Store, config: SpendConfig, metrics: SpendMetrics) -> SpendLog {
         let (tx, rx) = mpsc::channel(config.queue.max(1));
-        let closing = std::sync::Arc::new(Notify::new());
+        let closing = Arc::new(Notify::new());
         let task = tokio::spawn(write_loop(
             store,
             config,
@@ -118,8 +118,8 @@ impl SpendLog {
         }
     }
 
-    /// Queues `record`; never waits.
-    pub fn record(&self, record: SpendRecord) {
+    /// Queues `record` (shared, so the caller can keep it too); never waits.
+    pub fn record(&self, record: Arc<SpendRecord>) {
         if self.tx.try_send(record).is_err() {
             self.metrics.dropped.inc();
             if self.log_throttle.ready(10_000) {
@@ -144,11 +144,11 @@ impl SpendLog {
 async fn write_loop(
     store: Store,
     config: SpendConfig,
-    mut rx: mpsc::Receiver<SpendRecord>,
-    closing: std::sync::Arc<Notify>,
+    mut rx: mpsc::Receiver<Arc<SpendRecord>>,
+    closing: Arc<Notify>,
     metrics: SpendMetrics,
 ) {
-    let mut pending: Vec<SpendRecord> = Vec::with_capacity(config.batch);
+    let mut pending: Vec<Arc<SpendRecord>> = Vec::with_capacity(config.batch);
     let mut tick = tokio::time::interval(config.flush);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing = false;

@@ -2,6 +2,7 @@
 
 use super::SpendRecord;
 use crate::store::{Backend, Store, StoreError};
+use std::sync::Arc;
 
 const COLUMNS: [&str; 26] = [
     "time_ms",
@@ -38,7 +39,7 @@ const COLUMNS: [&str; 26] = [
 /// prepare than its rows to run). SQLite's parameters are anonymous (`?`): for a numbered
 /// one (`$n`), sqlx asks SQLite its name, a linear search, so binding a statement costs the
 /// square of its parameters — measured: a third of the gateway's CPU at 2,000 requests/s.
-pub async fn insert(store: &Store, records: &[SpendRecord]) -> Result<(), StoreError> {
+pub async fn insert(store: &Store, records: &[Arc<SpendRecord>]) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
     }
