@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// An object's member name, borrowed from the input unless it has escapes.
 struct Key<'de>(Cow<'de, str>);
@@ -55,7 +56,7 @@ trait Pick<'de>: Default {
 
 impl<'de, T: Pick<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
+        struct V<T>(PhantomData<T>);
         impl<'de, T: Pick<'de>> Visitor<'de> for V<T> {
             type Value = Object<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -93,7 +94,7 @@ impl<'de, T: Pick<'de>> Deserialize<'de> for Object<T> {
                 Ok(Object(None))
             }
         }
-        d.deserialize_any(V(std::marker::PhantomData))
+        d.deserialize_any(V(PhantomData))
     }
 }
 
@@ -107,6 +108,42 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
         let raw = <&serde_json::value::RawValue>::deserialize(d)?;
         Ok(Lenient(serde_json::from_str(raw.get()).ok()))
     }
+}
+
+/// A member name as a type (stable Rust has no `&str` const parameters).
+trait Name {
+    const NAME: &'static str;
+}
+
+/// One member of an object, read as `T` when it is one (as [`Lenient`]); the rest skipped.
+struct Member<N, T>(Option<T>, PhantomData<N>);
+
+impl<N, T> Default for Member<N, T> {
+    fn default() -> Self {
+        Member(None, PhantomData)
+    }
+}
+
+impl<'de, N: Name, T: Deserialize<'de>> Pick<'de> for Member<N, T> {
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        if key == N::NAME {
+            self.0 = lenient(map)?;
+        } else {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+/// The member `N` of the value being read, when that value is an object holding one of
+/// type `T`.
+fn member_of<'de, N: Name, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<T>, A::Error> {
+    Ok(map
+        .next_value::<Object<Member<N, T>>>()?
+        .0
+        .and_then(|m| m.0))
 }
 
 /// Reads the member's value as `T` (leniently), or skips it.

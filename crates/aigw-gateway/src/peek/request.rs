@@ -1,7 +1,7 @@
 //! What the gateway reads of a request body before it forwards it: the model, whether it
 //! streams, the output budget the client set, whether a Chat stream asks for usage.
 
-use super::{Object, Pick, lenient};
+use super::{Name, Object, Pick, lenient, member_of};
 use serde::de::{IgnoredAny, MapAccess};
 use serde_json::value::RawValue;
 use std::ops::Range;
@@ -91,17 +91,9 @@ impl<'de> Pick<'de> for Head {
             "max_tokens" => self.max_tokens = lenient(map)?,
             "max_output_tokens" => self.max_output_tokens = lenient(map)?,
             "generationConfig" => {
-                self.max_output_tokens_gemini = map
-                    .next_value::<Object<GenerationConfig>>()?
-                    .0
-                    .and_then(|g| g.0);
+                self.max_output_tokens_gemini = member_of::<MaxOutputTokens, _, _>(map)?;
             }
-            "stream_options" => {
-                self.include_usage = map
-                    .next_value::<Object<StreamOptions>>()?
-                    .0
-                    .and_then(|s| s.0);
-            }
+            "stream_options" => self.include_usage = member_of::<IncludeUsage, _, _>(map)?,
             _ => {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -110,32 +102,16 @@ impl<'de> Pick<'de> for Head {
     }
 }
 
-#[derive(Default)]
-struct GenerationConfig(Option<u64>);
-
-impl<'de> Pick<'de> for GenerationConfig {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if key == "maxOutputTokens" {
-            self.0 = lenient(map)?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
+/// Gemini's `generationConfig.maxOutputTokens`.
+struct MaxOutputTokens;
+impl Name for MaxOutputTokens {
+    const NAME: &'static str = "maxOutputTokens";
 }
 
-#[derive(Default)]
-struct StreamOptions(Option<bool>);
-
-impl<'de> Pick<'de> for StreamOptions {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if key == "include_usage" {
-            self.0 = lenient(map)?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
+/// Chat's `stream_options.include_usage`.
+struct IncludeUsage;
+impl Name for IncludeUsage {
+    const NAME: &'static str = "include_usage";
 }
 
 #[cfg(test)]

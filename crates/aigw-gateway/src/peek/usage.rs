@@ -1,7 +1,7 @@
 //! What the gateway reads of an answer it forwards as bytes: the usage object (where the
 //! answer's protocol puts it) and the model.
 
-use super::{Object, Pick, lenient};
+use super::{Name, Object, Pick, lenient, member_of};
 use crate::protocol::Api;
 use serde::de::{IgnoredAny, MapAccess};
 use serde_json::{Map, Value};
@@ -22,22 +22,10 @@ impl Found {
     pub fn read(api: Api, json: &[u8]) -> Option<Found> {
         let text = std::str::from_utf8(json).ok()?;
         let (usage, nested, model) = match api {
-            Api::Chat => serde_json::from_str::<Object<Top<Chat>>>(text)
-                .ok()?
-                .0?
-                .parts(),
-            Api::Responses => serde_json::from_str::<Object<Top<Responses>>>(text)
-                .ok()?
-                .0?
-                .parts(),
-            Api::Messages => serde_json::from_str::<Object<Top<Messages>>>(text)
-                .ok()?
-                .0?
-                .parts(),
-            Api::Gemini => serde_json::from_str::<Object<Top<Gemini>>>(text)
-                .ok()?
-                .0?
-                .parts(),
+            Api::Chat => Top::<Chat>::read(text)?,
+            Api::Responses => Top::<Responses>::read(text)?,
+            Api::Messages => Top::<Messages>::read(text)?,
+            Api::Gemini => Top::<Gemini>::read(text)?,
         };
         // As `Value` lookups would: a usage member inside the nested object (a Responses
         // event's `response`, an Anthropic `message`) is the usage, even when it is not an
@@ -106,9 +94,11 @@ impl<P> Default for Top<P> {
     }
 }
 
-impl<P> Top<P> {
-    fn parts(self) -> (Option<Value>, Option<Value>, Option<String>) {
-        (self.usage, self.nested, self.model)
+impl<P: Place> Top<P> {
+    /// The top-level usage, the nested one and the model of `text`, if it is an object.
+    fn read(text: &str) -> Option<(Option<Value>, Option<Value>, Option<String>)> {
+        let top = serde_json::from_str::<Object<Top<P>>>(text).ok()?.0?;
+        Some((top.usage, top.nested, top.model))
     }
 }
 
@@ -117,7 +107,7 @@ impl<'de, P: Place> Pick<'de> for Top<P> {
         if key == P::USAGE {
             self.usage = Some(map.next_value()?);
         } else if Some(key) == P::NESTED {
-            self.nested = map.next_value::<Object<UsageOnly>>()?.0.and_then(|u| u.0);
+            self.nested = member_of::<Usage, Value, _>(map)?;
         } else if key == "model" {
             self.model = lenient(map)?;
         } else {
@@ -127,19 +117,10 @@ impl<'de, P: Place> Pick<'de> for Top<P> {
     }
 }
 
-/// An object's `usage` member, the rest skipped.
-#[derive(Default)]
-struct UsageOnly(Option<Value>);
-
-impl<'de> Pick<'de> for UsageOnly {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        if key == "usage" {
-            self.0 = Some(map.next_value()?);
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
+/// The `usage` member of the nested object.
+struct Usage;
+impl Name for Usage {
+    const NAME: &'static str = "usage";
 }
 
 #[cfg(test)]
