@@ -1,13 +1,16 @@
-//! The top-level types' JSON entry points, compiled once here (see [`aigw_wire::Json`]).
+//! The top-level types' JSON entry points, compiled once here (see
+//! [`aigw_wire::Json`]), with the `json` feature: a program that parses these types in one
+//! crate only is better served by `aigw_wire::from_slice` there, and compiles nothing here.
 
 aigw_wire::json_entry_points! {
+    #[cfg(feature = "json")]
     crate::ErrorResponse;
-    #[cfg(feature = "chat")]
+    #[cfg(all(feature = "json", feature = "chat"))]
     crate::CreateChatCompletionRequest;
-    #[cfg(feature = "chat")]
+    #[cfg(all(feature = "json", feature = "chat"))]
     crate::CreateChatCompletionResponse;
-    #[cfg(feature = "responses")]
+    #[cfg(all(feature = "json", feature = "responses"))]
     crate::CreateResponse;
-    #[cfg(feature = "responses")]
+    #[cfg(all(feature = "json", feature = "responses"))]
     crate::Response;
 }
