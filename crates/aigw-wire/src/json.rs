@@ -18,7 +18,8 @@ pub trait Json: Sized {
     fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error>;
 }
 
-/// Implements [`Json`] for each type listed (each with its own attributes, e.g. `cfg`).
+/// Implements [`Json`] for each generated object listed (each with its own attributes, e.g.
+/// `cfg`); a body is parsed in place ([`object::from_slice`](crate::object::from_slice)).
 #[macro_export]
 macro_rules! json_entry_points {
     ($($(#[$attr:meta])* $ty:ty;)*) => {$(
@@ -27,7 +28,7 @@ macro_rules! json_entry_points {
             // Never inlined: the point is one compiled copy, in this crate.
             #[inline(never)]
             fn from_json(bytes: &[u8]) -> Result<Self, $crate::__private::serde_json::Error> {
-                $crate::from_slice(bytes)
+                $crate::object::from_slice(bytes)
             }
             #[inline(never)]
             fn to_json(&self) -> Result<Vec<u8>, $crate::__private::serde_json::Error> {
@@ -44,6 +45,17 @@ macro_rules! json_entry_points {
     )*};
 }
 
-json_entry_points! {
-    serde_json::Value;
+impl Json for serde_json::Value {
+    #[inline(never)]
+    fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        crate::from_slice(bytes)
+    }
+    #[inline(never)]
+    fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(self)
+    }
+    #[inline(never)]
+    fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        Ok(self.clone())
+    }
 }

@@ -51,8 +51,19 @@ pub(crate) fn lenient<R>(parse: impl FnOnce() -> R) -> R {
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(bytes) {
         Ok(text) => from_str(text),
-        // serde_json names the position of the bad byte.
-        Err(_) => serde_json::from_slice(bytes),
+        Err(_) => Err(not_utf8(bytes)),
+    }
+}
+
+/// The error for bytes that are not UTF-8: serde_json's, naming the position of the bad byte
+/// (or of the first syntax error before it). Found by parsing a `Value` rather than `T`: a
+/// byte reader's parser of `T` would compile all of `T`'s deserialization once more, for
+/// bodies that fail anyway.
+pub(crate) fn not_utf8(bytes: &[u8]) -> serde_json::Error {
+    match serde_json::from_slice::<Value>(bytes) {
+        Err(e) => e,
+        // Not reached: serde_json checks every string it reads as a `Value`.
+        Ok(_) => serde::de::Error::custom("the body is not valid UTF-8"),
     }
 }
 

@@ -70,18 +70,83 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
         write!(f, "a {} object", T::NAME)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
         let mut out = T::default();
-        while let Some(key) = map.next_key_seed(KeySeed(T::field))? {
-            match key {
-                Key::Field(index) => out.read_field(index, &mut map)?,
-                Key::Other(name) => {
-                    let value: Value = map.next_value()?;
-                    out.extra_mut().insert(name, value);
-                }
+        read_entries(&mut out, map)?;
+        Ok(out)
+    }
+}
+
+/// Reads every entry of `map` into `out`.
+fn read_entries<'de, T: Object, A: MapAccess<'de>>(
+    out: &mut T,
+    mut map: A,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key_seed(KeySeed(T::field))? {
+        match key {
+            Key::Field(index) => out.read_field(index, &mut map)?,
+            Key::Other(name) => {
+                let value: Value = map.next_value()?;
+                out.extra_mut().insert(name, value);
             }
         }
-        Ok(out)
+    }
+    Ok(())
+}
+
+/// Fills `out` (a fresh `Default`) from a JSON object, in place.
+///
+/// A top-level parse through `Deserialize` returns the object by value through each of
+/// serde_json's layers, and the generated objects are large (a `CreateResponse` is over 2 KB
+/// of `Maybe`s): those moves cost more than parsing a small body. The entry points for whole
+/// bodies ([`from_str`]) fill one place instead.
+fn fill<'de, T: Object, D: Deserializer<'de>>(
+    deserializer: D,
+    out: &mut T,
+) -> Result<(), D::Error> {
+    deserializer.deserialize_map(InPlace(out))
+}
+
+struct InPlace<'a, T>(&'a mut T);
+
+impl<'de, T: Object> Visitor<'de> for InPlace<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} object", T::NAME)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        read_entries(self.0, map)
+    }
+}
+
+/// Parses a whole JSON text as the object `T`, as [`crate::from_str`] does (strictly, then
+/// leniently), filling one place instead of moving the object out of serde_json.
+pub fn from_str<T: Object>(text: &str) -> serde_json::Result<T> {
+    let mut out = T::default();
+    let strict = {
+        let mut de = serde_json::Deserializer::from_str(text);
+        match fill(&mut de, &mut out).and_then(|()| de.end()) {
+            Ok(()) => return Ok(out),
+            Err(strict) => strict,
+        }
+    };
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        return Err(strict);
+    };
+    out = T::default();
+    match crate::lenient::lenient(|| fill(&value, &mut out)) {
+        Ok(()) => Ok(out),
+        Err(_) => Err(strict),
+    }
+}
+
+/// [`from_str`] for bytes, as [`crate::from_slice`].
+pub fn from_slice<T: Object>(bytes: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => from_str(text),
+        Err(_) => Err(crate::lenient::not_utf8(bytes)),
     }
 }
 
@@ -119,7 +184,7 @@ impl<'de> Visitor<'de> for KeySeed {
 
 #[cfg(test)]
 mod tests {
-    use super::{Object, deserialize, no_such_field, read};
+    use super::{Object, deserialize, from_slice, from_str, no_such_field, read};
     use crate::Maybe;
     use serde::de::MapAccess;
     use serde_json::{Map, Value};
@@ -190,6 +255,38 @@ mod tests {
         let value: Value = serde_json::from_str(text).expect("parses");
         let p: Probe = serde_json::from_value(value).expect("parses");
         assert_eq!(Value::Object(p.extra).to_string(), text);
+    }
+
+    #[test]
+    fn in_place_entry_points_parse_as_deserialize_does_and_fall_back_leniently() {
+        for text in [
+            r#"{"x":[1],"name":null,"count":7}"#,
+            "{}",
+            r#"{"n\u0061me":"a"}"#,
+        ] {
+            let in_place: Probe = from_str(text).expect("parses");
+            let derived: Probe = serde_json::from_str(text).expect("parses");
+            assert_eq!(in_place, derived, "{text}");
+            assert_eq!(
+                from_slice::<Probe>(text.as_bytes()).expect("parses"),
+                derived
+            );
+        }
+        // A field of an unexpected type is kept as it came (strict fails, lenient keeps it).
+        let p: Probe = from_str(r#"{"count":"7","name":"a"}"#).expect("parses leniently");
+        assert_eq!(p.count, Maybe::Mistyped(Box::new(Value::from("7"))));
+        assert_eq!(p.name, Maybe::Present("a".into()));
+        // What is not a `Probe` at all fails with the strict parse's error.
+        let e = from_str::<Probe>("[1]").expect_err("an error");
+        assert!(e.to_string().contains("a Probe object"), "{e}");
+        let e = from_str::<Probe>(r#"{"count":1} x"#).expect_err("an error");
+        assert!(e.to_string().contains("trailing characters"), "{e}");
+        // A repeated key fails the strict parse; the fallback reads it as a `Value` does
+        // (the last one wins), as `crate::from_str` always has.
+        let p: Probe = from_str(r#"{"count":1,"count":2}"#).expect("parses leniently");
+        assert_eq!(p.count, Maybe::Present(2));
+        let e = from_slice::<Probe>(b"{\"name\":\"\xff\"}").expect_err("an error");
+        assert!(e.to_string().contains("invalid unicode code point"), "{e}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::fmt;
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// A string borrowed from the input when possible.
-struct CowStr;
+pub(crate) struct CowStr;
 
 impl<'de> Visitor<'de> for CowStr {
     type Value = Cow<'de, str>;

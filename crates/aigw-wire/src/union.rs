@@ -21,14 +21,16 @@
 //! Values that end in `Unknown` are logged per thread for [`take_fallbacks`], which the
 //! conformance harness checks.
 
-use crate::raw::{Key, Raw, RawText};
+use crate::raw::{CowStr, Key, Raw, RawText};
 use crate::replay::{Prefixed, ValueReplay};
 use serde::de::value::{
     BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
     SeqAccessDeserializer, StrDeserializer, U64Deserializer,
 };
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -140,6 +142,9 @@ pub fn deserialize<'de, T: UnionVariants, D: Deserializer<'de>>(
 
 struct UnionVisitor<T>(PhantomData<T>);
 
+/// Variant indexes, on the stack for any union of a real spec.
+type Candidates = SmallVec<[usize; 16]>;
+
 fn candidates(spec: &UnionSpec, kind: u8) -> impl Iterator<Item = usize> + '_ {
     (0..spec.variants.len()).filter(move |&i| spec.variants[i].kinds & kind != 0)
 }
@@ -220,8 +225,17 @@ fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[&str]) {
             .count() as i64;
         known * 4 - unknown - missing * 8
     };
-    // Scored once each (a score compares key lists; sorting would recompute it per comparison).
-    candidates.sort_by_cached_key(|&i| std::cmp::Reverse(score(i)));
+    // Scored once each (a score compares key lists; sorting would recompute it per comparison),
+    // on the stack: this runs for every buffered object.
+    let mut scored: SmallVec<[(std::cmp::Reverse<i64>, usize); 16]> = candidates
+        .iter()
+        .map(|&i| (std::cmp::Reverse(score(i)), i))
+        .collect();
+    // Stable: ties keep the spec's order.
+    scored.sort_by_key(|&(score, _)| score);
+    for (slot, (_, i)) in candidates.iter_mut().zip(scored) {
+        *slot = i;
+    }
 }
 
 /// The buffered path, for objects whose tag is not their first key (or that have none): the
@@ -251,34 +265,36 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
     };
 
     let objects = || candidates(spec, kind::OBJECT);
-    let tag_value: Option<String> = spec.tag.and_then(|tag| {
+    // Borrowed from the captured text unless the tag has escapes.
+    let tag_value: Option<Cow<'_, str>> = spec.tag.and_then(|tag| {
         let (_, raw) = entries.iter().find(|(k, _)| k.0 == tag)?;
-        serde_json::from_str::<String>(&raw.0).ok()
+        CowStr
+            .deserialize(&mut serde_json::Deserializer::from_str(&raw.0))
+            .ok()
     });
-    let mut ranked: Vec<usize> = match &tag_value {
+    let mut ranked: Candidates = match tag_value.as_deref() {
         Some(tag_value) => {
-            let tagged: Vec<usize> = objects()
-                .filter(|&i| spec.variants[i].tags.contains(&tag_value.as_str()))
-                .collect();
-            match tagged.as_slice() {
+            let tagged = || objects().filter(|&i| spec.variants[i].tags.contains(&tag_value));
+            let mut first_two = tagged();
+            match (first_two.next(), first_two.next()) {
                 // The tag names one variant: it must parse as that variant.
-                [only] => return parse(*only).map_err(de::Error::custom),
-                [] => {
-                    let untagged: Vec<usize> = objects()
+                (Some(only), None) => return parse(only).map_err(de::Error::custom),
+                (None, _) => {
+                    let untagged: Candidates = objects()
                         .filter(|&i| spec.variants[i].tags.is_empty())
                         .collect();
                     if untagged.is_empty() {
-                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
+                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.to_owned()));
                         return unknown();
                     }
                     untagged
                 }
-                _ => tagged,
+                _ => tagged().collect(),
             }
         }
         None => objects().collect(),
     };
-    let keys: Vec<&str> = entries.iter().map(|(k, _)| &*k.0).collect();
+    let keys: SmallVec<[&str; 16]> = entries.iter().map(|(k, _)| &*k.0).collect();
     rank(spec, &mut ranked, &keys);
     match first_that_parses(spec, ranked, parse) {
         Some(v) => Ok(v),
@@ -288,7 +304,7 @@ fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
 
 /// `{}`: the first object variant that accepts it, else `Unknown`.
 fn buffered_empty<T: UnionVariants, E: de::Error>(spec: &UnionSpec) -> Result<T, E> {
-    let mut ranked: Vec<usize> = candidates(spec, kind::OBJECT).collect();
+    let mut ranked: Candidates = candidates(spec, kind::OBJECT).collect();
     rank(spec, &mut ranked, &[]);
     for i in ranked {
         if let Ok(v) = T::variant(i, ValueReplay::<E>::new(Value::Object(Map::new()))) {
