@@ -111,31 +111,19 @@ fn load(path: Option<PathBuf>) -> anyhow::Result<(Config, String)> {
     }
 }
 
-/// Logs go to stderr through a background thread and a buffer: a request's log line is
-/// queued, not written with a `write(2)` of its own on the request path (at 2,000 requests a
-/// second that syscall and its formatting were ~5 % of the gateway's CPU). The writer flushes
-/// whenever the queue runs empty, so lines still appear at once on an idle gateway. The queue
-/// is not lossy: when it is full a request waits for it rather than drop a line. Lines queued
-/// when the process ends are written when the returned guard drops (the end of `main`, a
-/// returned error or a panic alike); only an abort loses them.
-fn init_logs(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AIGW_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("aigw-logs")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(writer);
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
         builder.init();
     }
-    guard
 }
 
 async fn shutdown_signal() {
@@ -179,7 +167,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             json_logs,
         } => {
-            let _logs = init_logs(json_logs);
+            init_logs(json_logs);
             let (mut config, source) = load(config)?;
             if let Some(listen) = listen {
                 config.server.listen = listen;
