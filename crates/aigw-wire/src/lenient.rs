@@ -49,22 +49,19 @@ pub(crate) fn lenient<R>(parse: impl FnOnce() -> R) -> R {
 /// The bytes are checked as UTF-8 once and parsed as text: serde_json's byte reader checks
 /// each string (and each raw value a union captures) again.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => from_str(text),
-        Err(_) => Err(not_utf8(bytes)),
-    }
+    from_str(utf8(bytes)?)
 }
 
-/// The error for bytes that are not UTF-8: serde_json's, naming the position of the bad byte
-/// (or of the first syntax error before it). Found by parsing a `Value` rather than `T`: a
-/// byte reader's parser of `T` would compile all of `T`'s deserialization once more, for
-/// bodies that fail anyway.
-pub(crate) fn not_utf8(bytes: &[u8]) -> serde_json::Error {
-    match serde_json::from_slice::<Value>(bytes) {
+/// `bytes` as text, or serde_json's error naming the position of the bad byte (or of the first
+/// syntax error before it). The error comes from parsing a `Value` rather than `T`: a byte
+/// reader's parser of `T` would compile all of `T`'s deserialization once more, for bodies
+/// that fail anyway.
+pub(crate) fn utf8(bytes: &[u8]) -> serde_json::Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| match serde_json::from_slice::<Value>(bytes) {
         Err(e) => e,
         // Not reached: serde_json checks every string it reads as a `Value`.
         Ok(_) => serde::de::Error::custom("the body is not valid UTF-8"),
-    }
+    })
 }
 
 /// [`from_slice`] for text.

@@ -144,10 +144,7 @@ pub fn from_str<T: Object>(text: &str) -> serde_json::Result<T> {
 
 /// [`from_str`] for bytes, as [`crate::from_slice`].
 pub fn from_slice<T: Object>(bytes: &[u8]) -> serde_json::Result<T> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => from_str(text),
-        Err(_) => Err(crate::lenient::not_utf8(bytes)),
-    }
+    from_str(crate::lenient::utf8(bytes)?)
 }
 
 enum Key {
