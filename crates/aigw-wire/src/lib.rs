@@ -26,6 +26,7 @@
 //! assert_eq!(serde_json::to_string(&absent).unwrap(), "{}");
 //! ```
 
+mod buffered;
 mod json;
 mod lenient;
 mod maybe;
@@ -34,6 +35,7 @@ mod open_enum;
 pub mod operations;
 mod raw;
 mod replay;
+mod speculate;
 pub mod union;
 pub mod unknowns;
 

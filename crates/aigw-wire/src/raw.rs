@@ -105,16 +105,51 @@ macro_rules! forward {
     };
 }
 
+impl<'a> RawText<'a> {
+    /// The string this text is, when it is a string without escapes: its text between the
+    /// quotes, read without a second parse (the capture already checked it as JSON).
+    pub(crate) fn plain_str(self) -> Option<&'a str> {
+        let inner = self.0.strip_prefix('"')?.strip_suffix('"')?;
+        (!inner.contains('\\')).then_some(inner)
+    }
+}
+
+/// For strings without escapes (most captured values: ids, names, roles, text), the string
+/// is handed over without starting a parser; every other value is parsed from its text.
+macro_rules! string_or_forward {
+    ($($method:ident),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+                match self.plain_str() {
+                    Some(s) => visitor.visit_borrowed_str(s),
+                    None => serde_json::Deserializer::from_str(self.0).$method(visitor),
+                }
+            }
+        )*
+    };
+}
+
 impl<'a> Deserializer<'a> for RawText<'a> {
     type Error = serde_json::Error;
 
     forward! {
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
+        deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
         deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
         deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
-        deserialize_identifier, deserialize_ignored_any,
+        deserialize_bytes, deserialize_byte_buf, deserialize_unit, deserialize_seq,
+        deserialize_map, deserialize_identifier, deserialize_ignored_any,
+    }
+
+    string_or_forward! { deserialize_any, deserialize_str, deserialize_string }
+
+    /// Captured text has no whitespace around it, so anything that does not start as `null`
+    /// does is some value (serde_json decides the same way, after a parser is started).
+    fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+        if self.0.starts_with('n') {
+            serde_json::Deserializer::from_str(self.0).deserialize_option(visitor)
+        } else {
+            visitor.visit_some(self)
+        }
     }
 
     fn deserialize_unit_struct<V: Visitor<'a>>(
@@ -171,9 +206,49 @@ impl<'a> Deserializer<'a> for RawText<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Key, Raw};
+    use super::{Key, Raw, RawText};
     use serde::Deserialize;
+    use serde_json::Value;
     use std::borrow::Cow;
+
+    #[test]
+    fn captured_text_reads_as_its_own_parse_would() {
+        for text in [
+            r#""plain""#,
+            r#""""#,
+            r#""with \"quotes\" and \u00e9""#,
+            r#""\\""#,
+            "null",
+            "12.50",
+            "[1,null]",
+            r#"{"a":"b"}"#,
+            "true",
+        ] {
+            let direct: Value = serde_json::from_str(text).expect("json");
+            assert_eq!(
+                Value::deserialize(RawText(text)).expect("any"),
+                direct,
+                "{text}"
+            );
+            let option = Option::<Value>::deserialize(RawText(text)).expect("option");
+            assert_eq!(
+                option,
+                serde_json::from_str::<Option<Value>>(text).expect("json")
+            );
+            let string = String::deserialize(RawText(text));
+            match serde_json::from_str::<String>(text) {
+                Ok(s) => assert_eq!(string.expect("string"), s, "{text}"),
+                Err(_) => assert!(string.is_err(), "{text}"),
+            }
+        }
+        // Borrowed when there is nothing to unescape.
+        assert_eq!(RawText(r#""id_1""#).plain_str(), Some("id_1"));
+        assert_eq!(RawText(r#""a\"b""#).plain_str(), None);
+        assert_eq!(RawText("1").plain_str(), None);
+        assert_eq!(RawText(r#"""#).plain_str(), None);
+        let borrowed: &str = <&str>::deserialize(RawText(r#""id_1""#)).expect("borrowed");
+        assert_eq!(borrowed, "id_1");
+    }
 
     #[test]
     fn borrowed_from_text_owned_from_a_value_or_an_escape() {

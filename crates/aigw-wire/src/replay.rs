@@ -6,8 +6,13 @@
 //! another error type, so both are written here (about what `serde::__private::de::Content`
 //! does, which is not public API).
 
+use crate::raw::{Key, Raw, RawText};
+use crate::union::{self, UnionSpec, kind};
+use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 /// A `Value` as a deserializer whose error type is `E` (serde_json's errors are converted).
@@ -67,49 +72,147 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
     }
 }
 
-/// A map access that first yields `seen` (entries already read, in order; the last one may
-/// have only its key read, `None`: its value is then the next one of `rest`), then the rest of
-/// `rest`.
-pub(crate) struct Prefixed<A> {
-    seen: std::vec::IntoIter<(String, Option<Value>)>,
-    pending: Option<Value>,
-    rest: A,
+/// A map access that first yields `seen` (entries already read, their values as raw text),
+/// then `held` (an entry read after them: its key, and its value when it was read, else its
+/// value is `rest`'s next), then the rest of `rest`.
+///
+/// With a [`Watch`], the variant being filled is a guess (see `speculate.rs`): every key of
+/// `rest` is checked before its value is read, and the entries end early, between two
+/// entries, where the guess proves wrong.
+pub(crate) struct Replayed<'a, 'de, A> {
+    seen: std::vec::IntoIter<(Key<'de>, Raw<'de>)>,
+    held: Option<(Key<'de>, Option<Value>)>,
+    /// The value of the key last handed over, when it is not `rest`'s to read.
+    value: Option<Pending<'de>>,
+    rest: &'a mut A,
+    pub(crate) watch: Option<Watch<'de>>,
 }
 
-impl<A> Prefixed<A> {
-    pub(crate) fn new(seen: Vec<(String, Option<Value>)>, rest: A) -> Self {
-        Prefixed {
+enum Pending<'de> {
+    Raw(Raw<'de>),
+    Value(Value),
+}
+
+impl<'a, 'de, A> Replayed<'a, 'de, A> {
+    pub(crate) fn new(
+        seen: Vec<(Key<'de>, Raw<'de>)>,
+        held: Option<(Key<'de>, Option<Value>)>,
+        rest: &'a mut A,
+    ) -> Self {
+        Replayed {
             seen: seen.into_iter(),
-            pending: None,
+            held,
+            value: None,
             rest,
+            watch: None,
         }
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Prefixed<A> {
+/// What a guess must hold to: the variant `guess` of `spec`, which the tag (when it comes) must
+/// name alone, and no key twice.
+pub(crate) struct Watch<'de> {
+    pub(crate) spec: &'static UnionSpec,
+    pub(crate) guess: usize,
+    pub(crate) tag: &'static str,
+    /// Every key handed over, in order.
+    pub(crate) keys: SmallVec<[Key<'de>; 16]>,
+    /// The tag came and named the guess.
+    pub(crate) tagged: bool,
+    /// Why the entries ended early, with the entry not handed over.
+    pub(crate) stop: Option<Stop<'de>>,
+}
+
+/// Why a [`Watch`] ended the entries early.
+pub(crate) enum Stop<'de> {
+    /// A key seen before (its value is still unread).
+    Repeated(Key<'de>),
+    /// The tag, naming something else than the guess (or a second time).
+    Tag(Key<'de>, Value),
+}
+
+impl Watch<'_> {
+    /// Whether the tag value `value` names the guess and no other variant.
+    fn selects_guess(&self, value: &Value) -> bool {
+        let (Value::String(value), spec) = (value, self.spec) else {
+            return false;
+        };
+        let mut tagged = union::candidates(spec, kind::OBJECT)
+            .filter(|&i| spec.variants[i].tags.contains(&value.as_str()));
+        tagged.next() == Some(self.guess) && tagged.next().is_none()
+    }
+}
+
+impl<'de, A: MapAccess<'de>> Replayed<'_, 'de, A> {
+    fn hand_over<K: DeserializeSeed<'de>>(
+        &mut self,
+        key: Key<'de>,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let out = match &key.0 {
+            Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::<A::Error>::new(k)),
+            Cow::Owned(k) => seed.deserialize(StrDeserializer::<A::Error>::new(k)),
+        };
+        if let Some(watch) = &mut self.watch {
+            watch.keys.push(key);
+        }
+        out.map(Some)
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replayed<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        if let Some((key, value)) = self.seen.next() {
-            self.pending = value;
-            return seed
-                .deserialize(de::value::StringDeserializer::<A::Error>::new(key))
-                .map(Some);
+        if let Some((key, raw)) = self.seen.next() {
+            self.value = Some(Pending::Raw(raw));
+            return self.hand_over(key, seed);
         }
-        self.rest.next_key_seed(seed)
+        if let Some((key, value)) = self.held.take() {
+            self.value = value.map(Pending::Value);
+            return self.hand_over(key, seed);
+        }
+        let Some(watch) = &mut self.watch else {
+            return self.rest.next_key_seed(seed);
+        };
+        let Some(key) = self.rest.next_key::<Key<'de>>()? else {
+            return Ok(None);
+        };
+        if key.0 == watch.tag {
+            let value: Value = self.rest.next_value()?;
+            if watch.tagged || !watch.selects_guess(&value) {
+                watch.stop = Some(Stop::Tag(key, value));
+                return Ok(None);
+            }
+            watch.tagged = true;
+            self.value = Some(Pending::Value(value));
+            return self.hand_over(key, seed);
+        }
+        // A key the guess does not know goes to its `extra` as a `Value`, which puts back
+        // exactly; only a repeated key could fail where buffering may not.
+        if watch.keys.iter().any(|k| k.0 == key.0) {
+            watch.stop = Some(Stop::Repeated(key));
+            return Ok(None);
+        }
+        self.hand_over(key, seed)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        match self.pending.take() {
-            Some(value) => seed.deserialize(ValueReplay::<A::Error>::new(value)),
+        match self.value.take() {
+            // Borrowed text is read in place; text the input could not lend (a `Value`'s)
+            // does not live for `'de`, so it is read through a `Value`.
+            Some(Pending::Raw(Raw(Cow::Borrowed(text)))) => {
+                seed.deserialize(RawText(text)).map_err(convert)
+            }
+            Some(Pending::Raw(Raw(Cow::Owned(text)))) => {
+                let value: Value = serde_json::from_str(&text).map_err(convert)?;
+                seed.deserialize(ValueReplay::<A::Error>::new(value))
+            }
+            Some(Pending::Value(value)) => seed.deserialize(ValueReplay::<A::Error>::new(value)),
             None => self.rest.next_value_seed(seed),
         }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.seen.len() + self.rest.size_hint()?)
     }
 }

@@ -10,27 +10,30 @@
 //! 1. the JSON kind (object, string, array, …) narrows the candidate variants;
 //! 2. for objects with a discriminator property (`type`, `role`, `object`, …), keys are read
 //!    until the tag; when the tag names one variant, that variant parses the entries read so
-//!    far followed by the rest of the object, **in the same pass** (real payloads put the tag
-//!    first or early, so almost nothing is buffered). Such a value must parse as that variant,
-//!    or deserialization fails with serde's error;
+//!    far followed by the rest of the object, **in the same pass** (providers put the tag
+//!    first or early). Such a value must parse as that variant, or deserialization fails with
+//!    serde's error. When the tag comes later (key-sorted bodies), the object is parsed in one
+//!    pass as soon as its keys leave one variant that knows them all, a guess checked key by
+//!    key and put back when the tag says otherwise (`speculate.rs`);
 //! 3. an unknown tag goes to the `Unknown(Value)` catch-all;
-//! 4. only when the tag is absent or several variants share it is the object buffered, the
-//!    candidates ranked by how many of its keys they know, and tried in that order;
+//! 4. otherwise the object is buffered (`buffered.rs`): the variant its tag names, or
+//!    with no tag (or one that several variants share) the candidates ranked by how many of
+//!    its keys they know, tried in that order;
 //! 5. whatever fits no variant is kept whole in `Unknown(Value)`.
 //!
 //! Values that end in `Unknown` are logged per thread for [`take_fallbacks`], which the
 //! conformance harness checks.
 
-use crate::raw::{CowStr, Key, Raw, RawText};
-use crate::replay::{Prefixed, ValueReplay};
+use crate::buffered::{buffered, buffered_empty};
+use crate::raw::{Key, Raw};
+use crate::replay::{Replayed, ValueReplay};
 use serde::de::value::{
     BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
     SeqAccessDeserializer, StrDeserializer, U64Deserializer,
 };
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 use smallvec::SmallVec;
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -62,6 +65,11 @@ pub struct UnionSpec {
     pub tag: Option<&'static str>,
     /// The variants, in declaration order (the order of the spec's `oneOf`).
     pub variants: &'static [VariantSpec],
+    /// The object variants that name `key` among their [`VariantSpec::keys`], as a bit set of
+    /// variant indexes (bit `i`: `variants[i]`): generated as one `match`, so that an object
+    /// whose tag comes late is narrowed key by key without searching every variant's list.
+    /// Always empty for a union without a tag, or of more than 64 variants.
+    pub knows: fn(&str) -> u64,
 }
 
 /// Describes one variant of a [`UnionSpec`].
@@ -78,7 +86,10 @@ pub struct VariantSpec {
 }
 
 /// Implemented by every generated union (through [`union_serde!`](crate::union_serde)).
-pub trait UnionVariants: Sized {
+///
+/// `Serialize`: a variant guessed while parsing is serialized back when the guess was wrong
+/// (see `speculate.rs`).
+pub trait UnionVariants: Sized + serde::Serialize {
     /// How the union picks its variant.
     fn spec() -> &'static UnionSpec;
     /// Deserializes variant `index` from `deserializer`.
@@ -116,13 +127,24 @@ thread_local! {
 /// that a long-running process that never reads them keeps bounded memory.
 const MAX_LOGGED_FALLBACKS: usize = 256;
 
-fn log_fallback(union: &'static str, kind: FallbackKind) {
+pub(crate) fn log_fallback(union: &'static str, kind: FallbackKind) {
     FALLBACKS.with(|log| {
         let mut log = log.borrow_mut();
         if log.len() < MAX_LOGGED_FALLBACKS {
             log.push(Fallback { union, kind });
         }
     });
+}
+
+/// How many fallbacks this thread has logged and not yet handed out.
+pub(crate) fn fallbacks_logged() -> usize {
+    FALLBACKS.with(|log| log.borrow().len())
+}
+
+/// Forgets the fallbacks logged after the first `len` (those of a parse whose result was
+/// thrown away, see `speculate.rs`).
+pub(crate) fn truncate_fallbacks(len: usize) {
+    FALLBACKS.with(|log| log.borrow_mut().truncate(len));
 }
 
 /// Returns and clears the fallbacks recorded on this thread since the last call.
@@ -143,9 +165,9 @@ pub fn deserialize<'de, T: UnionVariants, D: Deserializer<'de>>(
 struct UnionVisitor<T>(PhantomData<T>);
 
 /// Variant indexes, on the stack for any union of a real spec.
-type Candidates = SmallVec<[usize; 16]>;
+pub(crate) type Candidates = SmallVec<[usize; 16]>;
 
-fn candidates(spec: &UnionSpec, kind: u8) -> impl Iterator<Item = usize> + '_ {
+pub(crate) fn candidates(spec: &UnionSpec, kind: u8) -> impl Iterator<Item = usize> + '_ {
     (0..spec.variants.len()).filter(move |&i| spec.variants[i].kinds & kind != 0)
 }
 
@@ -173,7 +195,7 @@ where
 /// versions is kept as [`Maybe::Mistyped`](crate::Maybe::Mistyped) instead of sending the
 /// whole value to the catch-all). When that fails too, the reason (no candidate, or the first
 /// candidate's error) is logged and `None` returned.
-fn first_that_parses<T, E: fmt::Display>(
+pub(crate) fn first_that_parses<T, E: fmt::Display>(
     spec: &UnionSpec,
     candidates: impl IntoIterator<Item = usize>,
     mut parse: impl FnMut(usize) -> Result<T, E>,
@@ -207,121 +229,16 @@ fn scalar_value<T: UnionVariants, E: de::Error>(kind: u8, value: Value) -> Resul
     scalar(kind, || ValueReplay::<E>::new(value.clone()), move || copy)
 }
 
-/// Orders object candidates: most known keys first; missing required keys cost more than
-/// known keys gain; variants that know no keys at all (free-form maps) go last; ties keep the
-/// spec's order.
-fn rank(spec: &UnionSpec, candidates: &mut [usize], keys: &[&str]) {
-    let score = |i: usize| -> i64 {
-        let variant = &spec.variants[i];
-        if variant.keys.is_empty() {
-            return i64::MIN / 2;
-        }
-        let known = keys.iter().filter(|k| variant.keys.contains(k)).count() as i64;
-        let unknown = keys.len() as i64 - known;
-        let missing = variant
-            .required
-            .iter()
-            .filter(|r| !keys.contains(r))
-            .count() as i64;
-        known * 4 - unknown - missing * 8
-    };
-    // Scored once each (a score compares key lists; sorting would recompute it per comparison),
-    // on the stack: this runs for every buffered object.
-    let mut scored: SmallVec<[(std::cmp::Reverse<i64>, usize); 16]> = candidates
-        .iter()
-        .map(|&i| (std::cmp::Reverse(score(i)), i))
-        .collect();
-    // Stable: ties keep the spec's order.
-    scored.sort_by_key(|&(score, _)| score);
-    for (slot, (_, i)) in candidates.iter_mut().zip(scored) {
-        *slot = i;
-    }
-}
-
-/// The buffered path, for objects whose tag is not their first key (or that have none): the
-/// rest of the object is captured as raw JSON text (a scan, no `Value` tree; borrowed from
-/// the input when it can be, see [`crate::raw`]), the tag read from it, and the chosen variant
-/// parsed from the text.
-fn buffered<'de, T: UnionVariants, A: MapAccess<'de>>(
-    mut entries: Vec<(Key<'de>, Raw<'de>)>,
-    mut map: A,
-) -> Result<T, A::Error> {
-    let spec = T::spec();
-    while let Some((key, value)) = map.next_entry::<Key<'de>, Raw<'de>>()? {
-        entries.push((key, value));
-    }
-    // Each variant parses straight from the captured entries: no text is rebuilt, nothing
-    // is parsed twice at this level.
-    let pairs = || entries.iter().map(|(k, v)| (&*k.0, RawText(&v.0)));
-    let parse = |i: usize| -> Result<T, serde_json::Error> {
-        T::variant(i, de::value::MapDeserializer::new(pairs()))
-    };
-    let unknown = || -> Result<T, A::Error> {
-        Value::deserialize(de::value::MapDeserializer::<_, serde_json::Error>::new(
-            pairs(),
-        ))
-        .map(T::unknown)
-        .map_err(de::Error::custom)
-    };
-
-    let objects = || candidates(spec, kind::OBJECT);
-    // Borrowed from the captured text unless the tag has escapes.
-    let tag_value: Option<Cow<'_, str>> = spec.tag.and_then(|tag| {
-        let (_, raw) = entries.iter().find(|(k, _)| k.0 == tag)?;
-        CowStr
-            .deserialize(&mut serde_json::Deserializer::from_str(&raw.0))
-            .ok()
-    });
-    let mut ranked: Candidates = match tag_value.as_deref() {
-        Some(tag_value) => {
-            let tagged = || objects().filter(|&i| spec.variants[i].tags.contains(&tag_value));
-            let mut first_two = tagged();
-            match (first_two.next(), first_two.next()) {
-                // The tag names one variant: it must parse as that variant.
-                (Some(only), None) => return parse(only).map_err(de::Error::custom),
-                (None, _) => {
-                    let untagged: Candidates = objects()
-                        .filter(|&i| spec.variants[i].tags.is_empty())
-                        .collect();
-                    if untagged.is_empty() {
-                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.to_owned()));
-                        return unknown();
-                    }
-                    untagged
-                }
-                _ => tagged().collect(),
-            }
-        }
-        None => objects().collect(),
-    };
-    let keys: SmallVec<[&str; 16]> = entries.iter().map(|(k, _)| &*k.0).collect();
-    rank(spec, &mut ranked, &keys);
-    match first_that_parses(spec, ranked, parse) {
-        Some(v) => Ok(v),
-        None => unknown(),
-    }
-}
-
-/// `{}`: the first object variant that accepts it, else `Unknown`.
-fn buffered_empty<T: UnionVariants, E: de::Error>(spec: &UnionSpec) -> Result<T, E> {
-    let mut ranked: Candidates = candidates(spec, kind::OBJECT).collect();
-    rank(spec, &mut ranked, &[]);
-    for i in ranked {
-        if let Ok(v) = T::variant(i, ValueReplay::<E>::new(Value::Object(Map::new()))) {
-            return Ok(v);
-        }
-    }
-    log_fallback(spec.name, FallbackKind::NoCandidate);
-    Ok(T::unknown(Value::Object(Map::new())))
-}
-
-/// Parses variant `index` from the entries read so far followed by the unread rest.
+/// Parses variant `index` from the entries read so far (`seen`, then `held`, see
+/// [`Replayed`]) followed by the unread rest.
 fn resume<'de, T: UnionVariants, A: MapAccess<'de>>(
     index: usize,
-    seen: Vec<(String, Option<Value>)>,
-    rest: A,
+    seen: Vec<(Key<'de>, Raw<'de>)>,
+    held: (Key<'de>, Option<Value>),
+    mut rest: A,
 ) -> Result<T, A::Error> {
-    T::variant(index, MapAccessDeserializer::new(Prefixed::new(seen, rest)))
+    let mut entries = Replayed::new(seen, Some(held), &mut rest);
+    T::variant(index, MapAccessDeserializer::new(&mut entries))
 }
 
 impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
@@ -397,7 +314,7 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
             let mut objects = candidates(spec, kind::OBJECT);
             return match (objects.next(), objects.next()) {
                 (Some(only), None) if spec.variants[only].kinds != kind::ANY => {
-                    resume(only, vec![(first.0.into_owned(), None)], map)
+                    resume(only, Vec::new(), (first, None), map)
                 }
                 _ => {
                     let raw = map.next_value::<Raw<'de>>()?;
@@ -408,16 +325,28 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
         // Providers send the tag first or right after an `id`: keys before it are kept raw (a
         // scan, borrowing the text when the input allows) and, once the tag names one variant,
         // replayed in front of the unread rest, so the object is parsed in one pass. Objects
-        // whose tag comes later (e.g. with sorted keys) take the buffered path.
+        // whose tag comes later (e.g. with sorted keys) are parsed as the one variant that
+        // knows their keys once there is one, checked as the rest comes (`speculate.rs`).
         const KEYS_BEFORE_TAG: usize = 2;
-        const REPLAY_LIMIT: usize = 256;
         let mut seen: Vec<(Key<'de>, Raw<'de>)> = Vec::new();
+        // From the third key on, the object variants that know every key so far.
+        let mut knowing: Option<u64> = None;
         let mut key = first;
         loop {
             if key.0 != tag {
+                if seen.len() >= KEYS_BEFORE_TAG {
+                    let mask = knowing.get_or_insert_with(|| {
+                        seen.iter().fold(!0, |m, (k, _)| m & (spec.knows)(&k.0))
+                    });
+                    *mask &= (spec.knows)(&key.0);
+                    if mask.count_ones() == 1 {
+                        let guess = mask.trailing_zeros() as usize;
+                        return crate::speculate::speculate(seen, key, guess, map);
+                    }
+                }
                 let raw = map.next_value::<Raw<'de>>()?;
                 seen.push((key, raw));
-                if seen.len() > KEYS_BEFORE_TAG {
+                if knowing == Some(0) {
                     return buffered(seen, map);
                 }
                 match map.next_key::<Key<'de>>()? {
@@ -438,28 +367,15 @@ impl<'de, T: UnionVariants> Visitor<'de> for UnionVisitor<T> {
                     && candidates(spec, kind::OBJECT)
                         .all(|i| !spec.variants[i].tags.contains(&tag_value.as_str()))
                     && candidates(spec, kind::OBJECT).all(|i| !spec.variants[i].tags.is_empty());
-                // Replaying what came before the tag means turning it into `Value`s: worth it
-                // for an `id`, not for a large value (that goes the buffered way instead).
-                let small = seen.iter().map(|(_, raw)| raw.0.len()).sum::<usize>() <= REPLAY_LIMIT;
-                if small && (only.is_some() || unknown_tag) {
-                    if unknown_tag {
-                        log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
-                    }
-                    let mut entries = Vec::with_capacity(seen.len() + 1);
-                    for (k, raw) in seen {
-                        entries.push((
-                            k.0.into_owned(),
-                            Some(serde_json::from_str::<Value>(&raw.0).map_err(de::Error::custom)?),
-                        ));
-                    }
-                    entries.push((key.0.into_owned(), Some(value)));
-                    return match only {
-                        Some(only) => resume(only, entries, map),
-                        None => Value::deserialize(MapAccessDeserializer::new(Prefixed::new(
-                            entries, map,
-                        )))
-                        .map(T::unknown),
-                    };
+                if let Some(only) = only {
+                    return resume(only, seen, (key, Some(value)), map);
+                }
+                if unknown_tag {
+                    log_fallback(spec.name, FallbackKind::UnknownTag(tag_value.clone()));
+                    let mut rest = map;
+                    let mut entries = Replayed::new(seen, Some((key, Some(value))), &mut rest);
+                    return Value::deserialize(MapAccessDeserializer::new(&mut entries))
+                        .map(T::unknown);
                 }
             }
             seen.push((key, Raw(value.to_string().into())));
@@ -531,6 +447,7 @@ macro_rules! union_serde {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::buffered::{perfect, rank};
     use serde::Serialize;
 
     /// A hand-written union shaped like a generated one.
@@ -554,7 +471,8 @@ mod tests {
         content: Option<String>,
     }
 
-    #[derive(Debug, PartialEq)]
+    #[derive(Debug, PartialEq, Serialize)]
+    #[serde(untagged)]
     enum Part {
         Plain(String),
         Text(Text),
@@ -593,6 +511,13 @@ mod tests {
                     required: &["role"],
                 },
             ],
+            knows: |key| match key {
+                "type" => 0b0110,
+                "text" => 0b0010,
+                "url" => 0b0100,
+                "role" | "content" => 0b1000,
+                _ => 0,
+            },
         };
     }
 
@@ -670,6 +595,54 @@ mod tests {
         assert_eq!(kept, Part::Unknown(serde_json::json!({"text": "no tag"})));
         assert!(
             matches!(&take_fallbacks()[0].kind, FallbackKind::ParseFailed(m) if m.contains("`type`"))
+        );
+    }
+
+    #[test]
+    fn the_perfect_candidate_is_the_one_ranking_puts_first() {
+        let spec = Part::spec();
+        let objects: Vec<usize> = candidates(spec, kind::OBJECT).collect();
+        let key_sets: [&[&str]; 8] = [
+            &["role"],
+            &["content", "role"],
+            &["type", "text"],
+            &["type"],
+            &["text"],
+            &["url", "type", "url"],
+            &["role", "x"],
+            &[],
+        ];
+        for keys in key_sets {
+            let mut ranked = objects.clone();
+            rank(spec, &mut ranked, keys);
+            match perfect(spec, &objects, keys) {
+                Some(best) => assert_eq!(best, ranked[0], "{keys:?}"),
+                // None: no variant knows every key and has every required one.
+                None => assert!(
+                    keys.is_empty()
+                        || !objects.iter().any(|&i| {
+                            let v = &spec.variants[i];
+                            keys.iter().all(|k| v.keys.contains(k))
+                                && v.required.iter().all(|r| keys.contains(r))
+                        }),
+                    "{keys:?}"
+                ),
+            }
+        }
+        assert_eq!(perfect(spec, &objects, &["type"]), Some(2));
+        assert_eq!(perfect(spec, &objects, &["role", "x"]), None);
+    }
+
+    #[test]
+    fn a_perfect_candidate_that_fails_is_tried_once_and_logged_once() {
+        // `Message` knows every key but `role` is not a string: nothing else fits either.
+        let kept = parse(r#"{"role":5}"#).expect("kept");
+        assert_eq!(kept, Part::Unknown(serde_json::json!({"role": 5})));
+        let fallbacks = take_fallbacks();
+        assert_eq!(fallbacks.len(), 1, "{fallbacks:?}");
+        assert!(
+            matches!(&fallbacks[0].kind, FallbackKind::ParseFailed(m) if m.contains("integer `5`")),
+            "{fallbacks:?}"
         );
     }
 

@@ -324,7 +324,9 @@ fn render_union(
             list(&v.required),
         );
     }
-    out.push_str("        ],\n    };\n}\n\n");
+    out.push_str("        ],\n");
+    render_knows(out, tag, variants);
+    out.push_str("    };\n}\n\n");
     let arms: Vec<String> = variants
         .iter()
         .enumerate()
@@ -336,6 +338,31 @@ fn render_union(
         t.name,
         arms.join(", ")
     );
+}
+
+/// `knows`: for each property name, the object variants that name it (bit `i`: variant `i`), so
+/// that the runtime narrows a late-tagged object key by key with one `match` per key. Only for
+/// tagged unions of at most 64 variants (the others buffer such objects).
+fn render_knows(out: &mut String, tag: Option<&str>, variants: &[Variant]) {
+    let mut knows: BTreeMap<&str, u64> = BTreeMap::new();
+    if tag.is_some() && variants.len() <= 64 {
+        for (i, v) in variants.iter().enumerate() {
+            if v.kinds & kind::OBJECT != 0 {
+                for key in &v.keys {
+                    *knows.entry(key).or_default() |= 1 << i;
+                }
+            }
+        }
+    }
+    if knows.is_empty() {
+        out.push_str("        knows: |_| 0,\n");
+        return;
+    }
+    out.push_str("        knows: |key| match key {\n");
+    for (key, mask) in knows {
+        let _ = writeln!(out, "            {} => {mask:#x},", string_literal(key));
+    }
+    out.push_str("            _ => 0,\n        },\n");
 }
 
 fn kinds_expr(kinds: u8) -> String {
@@ -402,4 +429,45 @@ pub fn rustfmt(source: &str) -> anyhow::Result<String> {
         );
     }
     String::from_utf8(output.stdout).context("rustfmt output is not UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ty, Variant, kind, render_knows};
+
+    fn variant(kinds: u8, keys: &[&str]) -> Variant {
+        Variant {
+            name: "V".into(),
+            ty: Ty::Any,
+            doc: None,
+            kinds,
+            tags: Vec::new(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            required: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn knows_maps_each_key_to_the_object_variants_that_name_it() {
+        let variants = [
+            variant(kind::STRING, &[]),
+            variant(kind::OBJECT, &["type", "name"]),
+            variant(kind::OBJECT, &["type", "url"]),
+        ];
+        let mut out = String::new();
+        render_knows(&mut out, Some("type"), &variants);
+        assert_eq!(
+            out,
+            "        knows: |key| match key {\n            \"name\" => 0x2,\n            \
+             \"type\" => 0x6,\n            \"url\" => 0x4,\n            _ => 0,\n        },\n"
+        );
+        // Untagged unions, and unions too large for the bit set, know nothing.
+        let mut out = String::new();
+        render_knows(&mut out, None, &variants);
+        assert_eq!(out, "        knows: |_| 0,\n");
+        let many: Vec<Variant> = (0..65).map(|_| variant(kind::OBJECT, &["a"])).collect();
+        let mut out = String::new();
+        render_knows(&mut out, Some("type"), &many);
+        assert_eq!(out, "        knows: |_| 0,\n");
+    }
 }

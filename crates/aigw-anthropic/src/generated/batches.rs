@@ -823,6 +823,12 @@ impl MessageBatchIndividualResponseResult {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "error" => 0x2,
+            "message" => 0x1,
+            "type" => 0xf,
+            _ => 0,
+        },
     };
 }
 

@@ -1054,6 +1054,7 @@ impl ContentBlockSourceContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -1111,6 +1112,14 @@ impl ContentBlockSourceContentContentBlockSourceContentItem {
                 required: &["source", "type"],
             },
         ],
+        knows: |key| match key {
+            "cache_control" => 0x3,
+            "citations" => 0x1,
+            "source" => 0x2,
+            "text" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -1386,6 +1395,27 @@ impl InputContentBlock {
                 required: &["content", "type"],
             },
         ],
+        knows: |key| match key {
+            "cache_control" => 0x1ffcf,
+            "caller" => 0x740,
+            "citations" => 0xd,
+            "content" => 0x17e88,
+            "context" => 0x4,
+            "data" => 0x20,
+            "file_id" => 0x8000,
+            "id" => 0x140,
+            "input" => 0x140,
+            "is_error" => 0x80,
+            "name" => 0x140,
+            "signature" => 0x10,
+            "source" => 0xe,
+            "text" => 0x1,
+            "thinking" => 0x10,
+            "title" => 0xc,
+            "tool_use_id" => 0x7e80,
+            "type" => 0x1ffff,
+            _ => 0,
+        },
     };
 }
 
@@ -1597,6 +1627,7 @@ impl InputMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2433,6 +2464,15 @@ impl RequestBashCodeExecutionToolResultBlockContent {
                 required: &["content", "return_code", "stderr", "stdout", "type"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "return_code" => 0x2,
+            "stderr" => 0x2,
+            "stdout" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -3008,6 +3048,16 @@ impl RequestCodeExecutionToolResultBlockContent {
                 ],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x6,
+            "encrypted_stdout" => 0x4,
+            "error_code" => 0x1,
+            "return_code" => 0x6,
+            "stderr" => 0x6,
+            "stdout" => 0x2,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -3444,6 +3494,14 @@ impl RequestDocumentBlockSource {
                 required: &["type", "url"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x4,
+            "data" => 0x3,
+            "media_type" => 0x3,
+            "type" => 0xf,
+            "url" => 0x8,
+            _ => 0,
+        },
     };
 }
 
@@ -3699,6 +3757,13 @@ impl RequestImageBlockSource {
                 required: &["type", "url"],
             },
         ],
+        knows: |key| match key {
+            "data" => 0x1,
+            "media_type" => 0x1,
+            "type" => 0x3,
+            "url" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -4342,6 +4407,11 @@ impl RequestServerToolUseBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -4579,6 +4649,24 @@ impl RequestTextBlockCitationsItem {
                 ],
             },
         ],
+        knows: |key| match key {
+            "cited_text" => 0x1f,
+            "document_index" => 0x7,
+            "document_title" => 0x7,
+            "encrypted_index" => 0x8,
+            "end_block_index" => 0x14,
+            "end_char_index" => 0x1,
+            "end_page_number" => 0x2,
+            "search_result_index" => 0x10,
+            "source" => 0x10,
+            "start_block_index" => 0x14,
+            "start_char_index" => 0x1,
+            "start_page_number" => 0x2,
+            "title" => 0x18,
+            "type" => 0x1f,
+            "url" => 0x8,
+            _ => 0,
+        },
     };
 }
 
@@ -4944,6 +5032,23 @@ impl RequestTextEditorCodeExecutionToolResultBlockContent {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "error_message" => 0x1,
+            "file_type" => 0x2,
+            "is_file_update" => 0x4,
+            "lines" => 0x8,
+            "new_lines" => 0x8,
+            "new_start" => 0x8,
+            "num_lines" => 0x2,
+            "old_lines" => 0x8,
+            "old_start" => 0x8,
+            "start_line" => 0x2,
+            "total_lines" => 0x2,
+            "type" => 0xf,
+            _ => 0,
+        },
     };
 }
 
@@ -5476,6 +5581,7 @@ impl RequestToolResultBlockContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -5566,6 +5672,18 @@ impl RequestToolResultBlockContentArrayItem {
                 required: &["tool_name", "type"],
             },
         ],
+        knows: |key| match key {
+            "cache_control" => 0x1f,
+            "citations" => 0xd,
+            "content" => 0x4,
+            "context" => 0x8,
+            "source" => 0xe,
+            "text" => 0x1,
+            "title" => 0xc,
+            "tool_name" => 0x10,
+            "type" => 0x1f,
+            _ => 0,
+        },
     };
 }
 
@@ -5727,6 +5845,13 @@ impl RequestToolSearchToolResultBlockContent {
                 required: &["tool_references", "type"],
             },
         ],
+        knows: |key| match key {
+            "error_code" => 0x1,
+            "error_message" => 0x1,
+            "tool_references" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -6053,6 +6178,11 @@ impl RequestToolUseBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -6307,6 +6437,11 @@ impl RequestWebFetchToolResultBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -6362,6 +6497,14 @@ impl RequestWebFetchToolResultBlockContent {
                 required: &["content", "type", "url"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "retrieved_at" => 0x2,
+            "type" => 0x3,
+            "url" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -6804,6 +6947,11 @@ impl RequestWebSearchToolResultBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -6859,6 +7007,7 @@ impl RequestWebSearchToolResultBlockContent {
                 required: &["error_code", "type"],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -7787,6 +7936,12 @@ impl ThinkingConfigParam {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "budget_tokens" => 0x1,
+            "display" => 0x5,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -8056,6 +8211,12 @@ impl ToolChoice {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "disable_parallel_tool_use" => 0x7,
+            "name" => 0x4,
+            "type" => 0xf,
+            _ => 0,
+        },
     };
 }
 

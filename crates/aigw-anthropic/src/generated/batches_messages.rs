@@ -291,6 +291,22 @@ impl ContentBlock {
                 required: &["file_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "caller" => 0x78,
+            "citations" => 0x1,
+            "content" => 0x7e0,
+            "data" => 0x4,
+            "file_id" => 0x800,
+            "id" => 0x18,
+            "input" => 0x18,
+            "name" => 0x18,
+            "signature" => 0x2,
+            "text" => 0x1,
+            "thinking" => 0x2,
+            "tool_use_id" => 0x7e0,
+            "type" => 0xfff,
+            _ => 0,
+        },
     };
 }
 
@@ -814,6 +830,7 @@ impl CreateMessageParamsSystem {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -1164,6 +1181,28 @@ impl CreateMessageParamsToolsItem {
                 required: &["name", "type"],
             },
         ],
+        knows: |key| match key {
+            "allowed_callers" => 0x7ffff,
+            "allowed_domains" => 0x1fc00,
+            "blocked_domains" => 0x1fc00,
+            "cache_control" => 0x7ffff,
+            "citations" => 0x16800,
+            "defer_loading" => 0x7ffff,
+            "description" => 0x1,
+            "eager_input_streaming" => 0x1,
+            "input_examples" => 0x3c3,
+            "input_schema" => 0x1,
+            "max_characters" => 0x200,
+            "max_content_tokens" => 0x16800,
+            "max_uses" => 0x1fc00,
+            "name" => 0x7ffff,
+            "response_inclusion" => 0x18000,
+            "strict" => 0x7ffff,
+            "type" => 0x7ffff,
+            "use_cache" => 0x14000,
+            "user_location" => 0x9400,
+            _ => 0,
+        },
     };
 }
 
@@ -2011,6 +2050,15 @@ impl ResponseBashCodeExecutionToolResultBlockContent {
                 required: &["content", "return_code", "stderr", "stdout", "type"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "return_code" => 0x2,
+            "stderr" => 0x2,
+            "stdout" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -2578,6 +2626,16 @@ impl ResponseCodeExecutionToolResultBlockContent {
                 ],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x6,
+            "encrypted_stdout" => 0x4,
+            "error_code" => 0x1,
+            "return_code" => 0x6,
+            "stderr" => 0x6,
+            "stdout" => 0x2,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -2987,6 +3045,12 @@ impl ResponseDocumentBlockSource {
                 required: &["data", "media_type", "type"],
             },
         ],
+        knows: |key| match key {
+            "data" => 0x3,
+            "media_type" => 0x3,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -3527,6 +3591,11 @@ impl ResponseServerToolUseBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -3767,6 +3836,25 @@ impl ResponseTextBlockCitationsItem {
                 ],
             },
         ],
+        knows: |key| match key {
+            "cited_text" => 0x1f,
+            "document_index" => 0x7,
+            "document_title" => 0x7,
+            "encrypted_index" => 0x8,
+            "end_block_index" => 0x14,
+            "end_char_index" => 0x1,
+            "end_page_number" => 0x2,
+            "file_id" => 0x7,
+            "search_result_index" => 0x10,
+            "source" => 0x10,
+            "start_block_index" => 0x14,
+            "start_char_index" => 0x1,
+            "start_page_number" => 0x2,
+            "title" => 0x18,
+            "type" => 0x1f,
+            "url" => 0x8,
+            _ => 0,
+        },
     };
 }
 
@@ -4121,6 +4209,23 @@ impl ResponseTextEditorCodeExecutionToolResultBlockContent {
                 ],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "error_message" => 0x1,
+            "file_type" => 0x2,
+            "is_file_update" => 0x4,
+            "lines" => 0x8,
+            "new_lines" => 0x8,
+            "new_start" => 0x8,
+            "num_lines" => 0x2,
+            "old_lines" => 0x8,
+            "old_start" => 0x8,
+            "start_line" => 0x2,
+            "total_lines" => 0x2,
+            "type" => 0xf,
+            _ => 0,
+        },
     };
 }
 
@@ -4614,6 +4719,13 @@ impl ResponseToolSearchToolResultBlockContent {
                 required: &["tool_references", "type"],
             },
         ],
+        knows: |key| match key {
+            "error_code" => 0x1,
+            "error_message" => 0x1,
+            "tool_references" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -4932,6 +5044,11 @@ impl ResponseToolUseBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -5181,6 +5298,11 @@ impl ResponseWebFetchToolResultBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -5233,6 +5355,14 @@ impl ResponseWebFetchToolResultBlockContent {
                 required: &["content", "retrieved_at", "type", "url"],
             },
         ],
+        knows: |key| match key {
+            "content" => 0x2,
+            "error_code" => 0x1,
+            "retrieved_at" => 0x2,
+            "type" => 0x3,
+            "url" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -5660,6 +5790,11 @@ impl ResponseWebSearchToolResultBlockCaller {
                 required: &["tool_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "tool_id" => 0x6,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -5712,6 +5847,7 @@ impl ResponseWebSearchToolResultBlockContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

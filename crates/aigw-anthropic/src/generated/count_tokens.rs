@@ -270,6 +270,7 @@ impl CountMessageTokensParamsSystem {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -620,6 +621,28 @@ impl CountMessageTokensParamsToolsItem {
                 required: &["name", "type"],
             },
         ],
+        knows: |key| match key {
+            "allowed_callers" => 0x7ffff,
+            "allowed_domains" => 0x1fc00,
+            "blocked_domains" => 0x1fc00,
+            "cache_control" => 0x7ffff,
+            "citations" => 0x16800,
+            "defer_loading" => 0x7ffff,
+            "description" => 0x1,
+            "eager_input_streaming" => 0x1,
+            "input_examples" => 0x3c3,
+            "input_schema" => 0x1,
+            "max_characters" => 0x200,
+            "max_content_tokens" => 0x16800,
+            "max_uses" => 0x1fc00,
+            "name" => 0x7ffff,
+            "response_inclusion" => 0x18000,
+            "strict" => 0x7ffff,
+            "type" => 0x7ffff,
+            "use_cache" => 0x14000,
+            "user_location" => 0x9400,
+            _ => 0,
+        },
     };
 }
 

@@ -394,6 +394,11 @@ impl ErrorResponseError {
                 required: &["message", "type"],
             },
         ],
+        knows: |key| match key {
+            "message" => 0x1ff,
+            "type" => 0x1ff,
+            _ => 0,
+        },
     };
 }
 

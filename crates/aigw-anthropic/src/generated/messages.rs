@@ -206,6 +206,25 @@ impl CitationsDeltaCitation {
                 ],
             },
         ],
+        knows: |key| match key {
+            "cited_text" => 0x1f,
+            "document_index" => 0x7,
+            "document_title" => 0x7,
+            "encrypted_index" => 0x8,
+            "end_block_index" => 0x14,
+            "end_char_index" => 0x1,
+            "end_page_number" => 0x2,
+            "file_id" => 0x7,
+            "search_result_index" => 0x10,
+            "source" => 0x10,
+            "start_block_index" => 0x14,
+            "start_char_index" => 0x1,
+            "start_page_number" => 0x2,
+            "title" => 0x18,
+            "type" => 0x1f,
+            "url" => 0x8,
+            _ => 0,
+        },
     };
 }
 
@@ -376,6 +395,15 @@ impl ContentBlockDeltaEventDelta {
                 required: &["signature", "type"],
             },
         ],
+        knows: |key| match key {
+            "citation" => 0x4,
+            "partial_json" => 0x2,
+            "signature" => 0x10,
+            "text" => 0x1,
+            "thinking" => 0x8,
+            "type" => 0x1f,
+            _ => 0,
+        },
     };
 }
 
@@ -595,6 +623,22 @@ impl ContentBlockStartEventContentBlock {
                 required: &["file_id", "type"],
             },
         ],
+        knows: |key| match key {
+            "caller" => 0x78,
+            "citations" => 0x1,
+            "content" => 0x7e0,
+            "data" => 0x4,
+            "file_id" => 0x800,
+            "id" => 0x18,
+            "input" => 0x18,
+            "name" => 0x18,
+            "signature" => 0x2,
+            "text" => 0x1,
+            "thinking" => 0x2,
+            "tool_use_id" => 0x7e0,
+            "type" => 0xfff,
+            _ => 0,
+        },
     };
 }
 
@@ -1368,6 +1412,16 @@ impl MessageStreamEvent {
                 required: &["type", "error"],
             },
         ],
+        knows: |key| match key {
+            "content_block" => 0x8,
+            "delta" => 0x12,
+            "error" => 0x80,
+            "index" => 0x38,
+            "message" => 0x1,
+            "type" => 0xff,
+            "usage" => 0x2,
+            _ => 0,
+        },
     };
 }
 

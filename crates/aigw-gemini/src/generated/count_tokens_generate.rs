@@ -880,6 +880,7 @@ impl GenerateContentRequestTools {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2420,6 +2421,7 @@ impl SchemaMaxItems {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2474,6 +2476,7 @@ impl SchemaMaxLength {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2528,6 +2531,7 @@ impl SchemaMaxProperties {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2582,6 +2586,7 @@ impl SchemaMinItems {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2636,6 +2641,7 @@ impl SchemaMinLength {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2690,6 +2696,7 @@ impl SchemaMinProperties {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

@@ -876,6 +876,13 @@ impl ChatCompletionMessageToolCallsItem {
                 required: &["id", "type", "custom"],
             },
         ],
+        knows: |key| match key {
+            "custom" => 0x2,
+            "function" => 0x1,
+            "id" => 0x3,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -1090,6 +1097,7 @@ impl ChatCompletionModerationErrorCode {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -1152,6 +1160,14 @@ impl ChatCompletionModerationInput {
                 required: &["type", "code", "message"],
             },
         ],
+        knows: |key| match key {
+            "code" => 0x2,
+            "message" => 0x2,
+            "model" => 0x1,
+            "results" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -1200,6 +1216,14 @@ impl ChatCompletionModerationOutput {
                 required: &["type", "code", "message"],
             },
         ],
+        knows: |key| match key {
+            "code" => 0x2,
+            "message" => 0x2,
+            "model" => 0x1,
+            "results" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -1804,6 +1828,7 @@ impl ChatCompletionRequestAssistantMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -1858,6 +1883,13 @@ impl ChatCompletionRequestAssistantMessageContentPart {
                 required: &["type", "refusal"],
             },
         ],
+        knows: |key| match key {
+            "prompt_cache_breakpoint" => 0x1,
+            "refusal" => 0x2,
+            "text" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -2078,6 +2110,7 @@ impl ChatCompletionRequestDeveloperMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2268,6 +2301,17 @@ impl ChatCompletionRequestMessage {
                 required: &["role", "content", "name"],
             },
         ],
+        knows: |key| match key {
+            "audio" => 0x8,
+            "content" => 0x3f,
+            "function_call" => 0x8,
+            "name" => 0x2f,
+            "refusal" => 0x8,
+            "role" => 0x3f,
+            "tool_call_id" => 0x10,
+            "tool_calls" => 0x8,
+            _ => 0,
+        },
     };
 }
 
@@ -3127,6 +3171,7 @@ impl ChatCompletionRequestSystemMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3283,6 +3328,7 @@ impl ChatCompletionRequestToolMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3435,6 +3481,7 @@ impl ChatCompletionRequestUserMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3503,6 +3550,15 @@ impl ChatCompletionRequestUserMessageContentPart {
                 required: &["type", "file"],
             },
         ],
+        knows: |key| match key {
+            "file" => 0x8,
+            "image_url" => 0x2,
+            "input_audio" => 0x4,
+            "prompt_cache_breakpoint" => 0xf,
+            "text" => 0x1,
+            "type" => 0xf,
+            _ => 0,
+        },
     };
 }
 
@@ -3982,6 +4038,7 @@ impl ChatCompletionResponseMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -4202,6 +4259,7 @@ impl ChatCompletionStreamResponseDeltaContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -4606,6 +4664,13 @@ impl ChatCompletionToolChoiceOption {
                 required: &["type", "custom"],
             },
         ],
+        knows: |key| match key {
+            "allowed_tools" => 0x2,
+            "custom" => 0x8,
+            "function" => 0x4,
+            "type" => 0xe,
+            _ => 0,
+        },
     };
 }
 
@@ -5429,6 +5494,7 @@ impl CreateChatCompletionRequestFunctionCall {
                 required: &["name"],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -5548,6 +5614,11 @@ impl CreateChatCompletionRequestResponseFormat {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "json_schema" => 0x2,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -5600,6 +5671,12 @@ impl CreateChatCompletionRequestToolsItem {
                 required: &["type", "custom"],
             },
         ],
+        knows: |key| match key {
+            "custom" => 0x2,
+            "function" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -6639,6 +6716,11 @@ impl CustomToolChatCompletionsCustomFormat {
                 required: &["type", "grammar"],
             },
         ],
+        knows: |key| match key {
+            "grammar" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -7140,6 +7222,7 @@ impl PredictionContentContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -7425,6 +7508,7 @@ impl VoiceIdsOrCustomVoice {
                 required: &["id"],
             },
         ],
+        knows: |_| 0,
     };
 }
 

@@ -442,6 +442,7 @@ impl StopConfiguration {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

@@ -280,6 +280,7 @@ impl CreateCompletionRequestPrompt {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

@@ -177,6 +177,7 @@ impl CreateEmbeddingRequestInput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -529,6 +530,7 @@ impl EmbeddingEmbedding {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

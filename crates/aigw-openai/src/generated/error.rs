@@ -141,6 +141,7 @@ impl ErrorCode {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 

@@ -138,6 +138,7 @@ impl CreateModerationRequestInput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -198,6 +199,12 @@ impl CreateModerationRequestInputArrayItem {
                 required: &["type", "text"],
             },
         ],
+        knows: |key| match key {
+            "image_url" => 0x1,
+            "text" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 

@@ -291,6 +291,18 @@ impl Annotation {
                 required: &["type", "file_id", "index"],
             },
         ],
+        knows: |key| match key {
+            "container_id" => 0x4,
+            "end_index" => 0x6,
+            "file_id" => 0xd,
+            "filename" => 0x5,
+            "index" => 0x9,
+            "start_index" => 0x6,
+            "title" => 0x2,
+            "type" => 0xf,
+            "url" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -748,6 +760,12 @@ impl ApplyPatchOperationParam {
                 required: &["type", "path", "diff"],
             },
         ],
+        knows: |key| match key {
+            "diff" => 0x5,
+            "path" => 0x7,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -1045,6 +1063,12 @@ impl ApplyPatchToolCallOperation {
                 required: &["type", "path", "diff"],
             },
         ],
+        knows: |key| match key {
+            "diff" => 0x5,
+            "path" => 0x7,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -1789,6 +1813,12 @@ impl AutoCodeInterpreterToolParamNetworkPolicy {
                 required: &["type", "allowed_domains"],
             },
         ],
+        knows: |key| match key {
+            "allowed_domains" => 0x2,
+            "domain_secrets" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -2323,6 +2353,12 @@ impl CodeInterpreterToolCallOutputsItem {
                 required: &["type", "url"],
             },
         ],
+        knows: |key| match key {
+            "logs" => 0x1,
+            "type" => 0x3,
+            "url" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -2396,6 +2432,7 @@ impl CodeInterpreterToolContainer {
                 required: &["type"],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -2707,6 +2744,7 @@ impl CompactResponseMethodPublicBodyInput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3157,6 +3195,7 @@ impl ComparisonFilterValue {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3221,6 +3260,7 @@ impl ComparisonFilterValueArrayItem {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -3351,6 +3391,13 @@ impl CompoundFilterFiltersItem {
                 required: &["type", "filters"],
             },
         ],
+        knows: |key| match key {
+            "filters" => 0x2,
+            "key" => 0x1,
+            "type" => 0x3,
+            "value" => 0x1,
+            _ => 0,
+        },
     };
 }
 
@@ -3457,6 +3504,18 @@ impl ComputerAction {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "button" => 0x1,
+            "keys" => 0x5f,
+            "path" => 0x4,
+            "scroll_x" => 0x40,
+            "scroll_y" => 0x40,
+            "text" => 0x80,
+            "type" => 0x1ff,
+            "x" => 0x53,
+            "y" => 0x53,
+            _ => 0,
+        },
     };
 }
 
@@ -4530,6 +4589,12 @@ impl ContainerAutoParamNetworkPolicy {
                 required: &["type", "allowed_domains"],
             },
         ],
+        knows: |key| match key {
+            "allowed_domains" => 0x2,
+            "domain_secrets" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -4576,6 +4641,15 @@ impl ContainerAutoParamSkillsItem {
                 required: &["type", "name", "description", "source"],
             },
         ],
+        knows: |key| match key {
+            "description" => 0x2,
+            "name" => 0x2,
+            "skill_id" => 0x1,
+            "source" => 0x2,
+            "type" => 0x3,
+            "version" => 0x1,
+            _ => 0,
+        },
     };
 }
 
@@ -5226,6 +5300,7 @@ impl ConversationParam {
                 required: &["id"],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -6301,6 +6376,7 @@ impl CustomToolCallOutputOutput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -6476,6 +6552,7 @@ impl CustomToolCallOutputResourceOutput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -6773,6 +6850,12 @@ impl CustomToolParamFormat {
                 required: &["type", "syntax", "definition"],
             },
         ],
+        knows: |key| match key {
+            "definition" => 0x2,
+            "syntax" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -7277,6 +7360,7 @@ impl EasyInputMessageContent {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -7876,6 +7960,13 @@ impl Filters {
                 required: &["type", "filters"],
             },
         ],
+        knows: |key| match key {
+            "filters" => 0x2,
+            "key" => 0x1,
+            "type" => 0x3,
+            "value" => 0x1,
+            _ => 0,
+        },
     };
 }
 
@@ -7943,6 +8034,18 @@ impl FunctionAndCustomToolCallOutput {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "detail" => 0x6,
+            "file_data" => 0x4,
+            "file_id" => 0x6,
+            "file_url" => 0x4,
+            "filename" => 0x4,
+            "image_url" => 0x2,
+            "prompt_cache_breakpoint" => 0x7,
+            "text" => 0x1,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -8120,6 +8223,7 @@ impl FunctionCallOutputItemParamOutput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -8195,6 +8299,18 @@ impl FunctionCallOutputItemParamOutputArrayItem {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "detail" => 0x6,
+            "file_data" => 0x4,
+            "file_id" => 0x6,
+            "file_url" => 0x4,
+            "filename" => 0x4,
+            "image_url" => 0x2,
+            "prompt_cache_breakpoint" => 0x7,
+            "text" => 0x1,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -8545,6 +8661,11 @@ impl FunctionShellCallEnvironment {
                 required: &["type", "container_id"],
             },
         ],
+        knows: |key| match key {
+            "container_id" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -8701,6 +8822,12 @@ impl FunctionShellCallItemParamEnvironment {
                 required: &["type", "container_id"],
             },
         ],
+        knows: |key| match key {
+            "container_id" => 0x2,
+            "skills" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -8971,6 +9098,11 @@ impl FunctionShellCallOutputContentOutcome {
                 required: &["type", "exit_code"],
             },
         ],
+        knows: |key| match key {
+            "exit_code" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -9392,6 +9524,11 @@ impl FunctionShellCallOutputOutcomeParam {
                 required: &["type", "exit_code"],
             },
         ],
+        knows: |key| match key {
+            "exit_code" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -9712,6 +9849,15 @@ impl FunctionShellToolParamEnvironment {
                 required: &["type", "container_id"],
             },
         ],
+        knows: |key| match key {
+            "container_id" => 0x4,
+            "file_ids" => 0x1,
+            "memory_limit" => 0x1,
+            "network_policy" => 0x1,
+            "skills" => 0x3,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -10176,6 +10322,7 @@ impl FunctionToolCallOutputOutput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -10359,6 +10506,7 @@ impl FunctionToolCallOutputResourceOutput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -11542,6 +11690,18 @@ impl InputContent {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "detail" => 0x6,
+            "file_data" => 0x4,
+            "file_id" => 0x6,
+            "file_url" => 0x4,
+            "filename" => 0x4,
+            "image_url" => 0x2,
+            "prompt_cache_breakpoint" => 0x7,
+            "text" => 0x1,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -12150,6 +12310,45 @@ impl InputItem {
                 required: &["id", "type", "call_id", "result", "status"],
             },
         ],
+        knows: |key| match key {
+            "acknowledged_safety_checks" => 0x2,
+            "action" => 0x2,
+            "actions" => 0x2,
+            "approval_request_id" => 0x2,
+            "approve" => 0x2,
+            "arguments" => 0x2,
+            "call_id" => 0x32,
+            "caller" => 0x2,
+            "code" => 0x12,
+            "container_id" => 0x2,
+            "content" => 0x3,
+            "encrypted_content" => 0x2,
+            "environment" => 0x2,
+            "error" => 0x2,
+            "execution" => 0x2,
+            "fingerprint" => 0x10,
+            "id" => 0x3a,
+            "input" => 0x2,
+            "max_output_length" => 0x2,
+            "name" => 0x2,
+            "namespace" => 0x2,
+            "operation" => 0x2,
+            "output" => 0x2,
+            "outputs" => 0x2,
+            "pending_safety_checks" => 0x2,
+            "phase" => 0x3,
+            "queries" => 0x2,
+            "reason" => 0x2,
+            "result" => 0x22,
+            "results" => 0x2,
+            "role" => 0x3,
+            "server_label" => 0x2,
+            "status" => 0x22,
+            "summary" => 0x2,
+            "tools" => 0x2,
+            "type" => 0x3f,
+            _ => 0,
+        },
     };
 }
 
@@ -12497,6 +12696,7 @@ impl InputParam {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -12994,6 +13194,44 @@ impl Item {
                 required: &["type", "call_id", "name", "input"],
             },
         ],
+        knows: |key| match key {
+            "acknowledged_safety_checks" => 0x10,
+            "action" => 0x28028,
+            "actions" => 0x8,
+            "approval_request_id" => 0x1800000,
+            "approve" => 0x800000,
+            "arguments" => 0x1400140,
+            "call_id" => 0x61e83d8,
+            "caller" => 0x61e00c0,
+            "code" => 0x4000,
+            "container_id" => 0x4000,
+            "content" => 0x803,
+            "encrypted_content" => 0x1800,
+            "environment" => 0x20000,
+            "error" => 0x1200000,
+            "execution" => 0x300,
+            "id" => 0x7fffffe,
+            "input" => 0x4000000,
+            "max_output_length" => 0x40000,
+            "name" => 0x54000c0,
+            "namespace" => 0x40000c0,
+            "operation" => 0x80000,
+            "output" => 0x3150090,
+            "outputs" => 0x4000,
+            "pending_safety_checks" => 0x8,
+            "phase" => 0x2,
+            "queries" => 0x4,
+            "reason" => 0x800000,
+            "result" => 0x2000,
+            "results" => 0x4,
+            "role" => 0x403,
+            "server_label" => 0x1600000,
+            "status" => 0x11febff,
+            "summary" => 0x800,
+            "tools" => 0x200600,
+            "type" => 0x7ffffff,
+            _ => 0,
+        },
     };
 }
 
@@ -13492,6 +13730,46 @@ impl ItemField {
                 required: &["type", "call_id", "output"],
             },
         ],
+        knows: |key| match key {
+            "acknowledged_safety_checks" => 0x1000,
+            "action" => 0x50a00,
+            "actions" => 0x800,
+            "approval_request_id" => 0x3000000,
+            "approve" => 0x1000000,
+            "arguments" => 0x2800018,
+            "call_id" => 0xc3d18be,
+            "caller" => 0xc3c0088,
+            "code" => 0x8002,
+            "container_id" => 0x8000,
+            "content" => 0x2001,
+            "created_by" => 0x3c5030,
+            "encrypted_content" => 0x6000,
+            "environment" => 0x40000,
+            "error" => 0x2400000,
+            "execution" => 0x30,
+            "fingerprint" => 0x2,
+            "id" => 0xfffffff,
+            "input" => 0x4000000,
+            "max_output_length" => 0x80000,
+            "name" => 0x6800088,
+            "namespace" => 0x4000088,
+            "operation" => 0x100000,
+            "output" => 0xa2a1080,
+            "outputs" => 0x8000,
+            "pending_safety_checks" => 0x800,
+            "phase" => 0x1,
+            "queries" => 0x100,
+            "reason" => 0x1000000,
+            "result" => 0x404,
+            "results" => 0x100,
+            "role" => 0x41,
+            "server_label" => 0x2c00000,
+            "status" => 0x23fbfbd,
+            "summary" => 0x2000,
+            "tools" => 0x400060,
+            "type" => 0xfffffff,
+            _ => 0,
+        },
     };
 }
 
@@ -14093,6 +14371,46 @@ impl ItemResource {
                 required: &["type", "id", "call_id", "output", "status"],
             },
         ],
+        knows: |key| match key {
+            "acknowledged_safety_checks" => 0x10,
+            "action" => 0xa0028,
+            "actions" => 0x8,
+            "approval_request_id" => 0x6000000,
+            "approve" => 0x2000000,
+            "arguments" => 0x5000140,
+            "call_id" => 0x187a33d8,
+            "caller" => 0x187800c0,
+            "code" => 0x11000,
+            "container_id" => 0x10000,
+            "content" => 0x803,
+            "created_by" => 0x187843d0,
+            "encrypted_content" => 0x4800,
+            "environment" => 0x80000,
+            "error" => 0x4800000,
+            "execution" => 0x300,
+            "fingerprint" => 0x1000,
+            "id" => 0x1fffffff,
+            "input" => 0x8000000,
+            "max_output_length" => 0x100000,
+            "name" => 0xd0000c0,
+            "namespace" => 0x80000c0,
+            "operation" => 0x200000,
+            "output" => 0x14540090,
+            "outputs" => 0x10000,
+            "pending_safety_checks" => 0x8,
+            "phase" => 0x2,
+            "queries" => 0x4,
+            "reason" => 0x2000000,
+            "result" => 0xa000,
+            "results" => 0x4,
+            "role" => 0x403,
+            "server_label" => 0x5800000,
+            "status" => 0x1c7fabff,
+            "summary" => 0x800,
+            "tools" => 0x800600,
+            "type" => 0x1fffffff,
+            _ => 0,
+        },
     };
 }
 
@@ -15907,6 +16225,7 @@ impl MCPToolAllowedTools {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -16094,6 +16413,13 @@ impl MCPToolCallError {
                 required: &["type", "code", "message"],
             },
         ],
+        knows: |key| match key {
+            "code" => 0x5,
+            "content" => 0x2,
+            "message" => 0x5,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -16341,6 +16667,7 @@ impl MCPToolRequireApproval {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -16673,6 +17000,21 @@ impl MessageContentItem {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "annotations" => 0x2,
+            "detail" => 0x1c0,
+            "file_data" => 0x100,
+            "file_id" => 0x1c0,
+            "file_url" => 0x100,
+            "filename" => 0x100,
+            "image_url" => 0xc0,
+            "logprobs" => 0x2,
+            "prompt_cache_breakpoint" => 0x1c1,
+            "refusal" => 0x20,
+            "text" => 0x1f,
+            "type" => 0x1ff,
+            _ => 0,
+        },
     };
 }
 
@@ -16818,6 +17160,7 @@ impl ModelIdsCompaction {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -16870,6 +17213,7 @@ impl ModelIdsResponses {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -17124,6 +17468,7 @@ impl ModerationErrorBodyCode {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -17200,6 +17545,17 @@ impl ModerationInput {
                 required: &["type", "code", "message"],
             },
         ],
+        knows: |key| match key {
+            "categories" => 0x1,
+            "category_applied_input_types" => 0x1,
+            "category_scores" => 0x1,
+            "code" => 0x2,
+            "flagged" => 0x1,
+            "message" => 0x2,
+            "model" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -17262,6 +17618,17 @@ impl ModerationOutput {
                 required: &["type", "code", "message"],
             },
         ],
+        knows: |key| match key {
+            "categories" => 0x1,
+            "category_applied_input_types" => 0x1,
+            "category_scores" => 0x1,
+            "code" => 0x2,
+            "flagged" => 0x1,
+            "message" => 0x2,
+            "model" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -17521,6 +17888,18 @@ impl NamespaceToolParamToolsItem {
                 required: &["type", "name"],
             },
         ],
+        knows: |key| match key {
+            "allowed_callers" => 0x3,
+            "defer_loading" => 0x3,
+            "description" => 0x3,
+            "format" => 0x2,
+            "name" => 0x3,
+            "output_schema" => 0x1,
+            "parameters" => 0x1,
+            "strict" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -17582,6 +17961,14 @@ impl OutputContent {
                 required: &["type", "text"],
             },
         ],
+        knows: |key| match key {
+            "annotations" => 0x1,
+            "logprobs" => 0x1,
+            "refusal" => 0x2,
+            "text" => 0x5,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -17941,6 +18328,46 @@ impl OutputItem {
                 required: &["type", "id", "call_id", "output", "status"],
             },
         ],
+        knows: |key| match key {
+            "acknowledged_safety_checks" => 0x40,
+            "action" => 0x50030,
+            "actions" => 0x20,
+            "approval_request_id" => 0x2400000,
+            "approve" => 0x2000000,
+            "arguments" => 0x1400404,
+            "call_id" => 0xc3d0f6c,
+            "caller" => 0xc3c000c,
+            "code" => 0x8100,
+            "container_id" => 0x8000,
+            "content" => 0x81,
+            "created_by" => 0x83c2c48,
+            "encrypted_content" => 0x2080,
+            "environment" => 0x40000,
+            "error" => 0xc00000,
+            "execution" => 0xc00,
+            "fingerprint" => 0x100,
+            "id" => 0xfffffff,
+            "input" => 0x4000000,
+            "max_output_length" => 0x80000,
+            "name" => 0x540000c,
+            "namespace" => 0x400000c,
+            "operation" => 0x100000,
+            "output" => 0x86a0048,
+            "outputs" => 0x8000,
+            "pending_safety_checks" => 0x20,
+            "phase" => 0x1,
+            "queries" => 0x2,
+            "reason" => 0x2000000,
+            "result" => 0x4200,
+            "results" => 0x2,
+            "role" => 0x1001,
+            "server_label" => 0x1c00000,
+            "status" => 0x87fceff,
+            "summary" => 0x80,
+            "tools" => 0x801800,
+            "type" => 0xfffffff,
+            _ => 0,
+        },
     };
 }
 
@@ -18255,6 +18682,14 @@ impl OutputMessageContent {
                 required: &["type", "refusal"],
             },
         ],
+        knows: |key| match key {
+            "annotations" => 0x1,
+            "logprobs" => 0x1,
+            "refusal" => 0x2,
+            "text" => 0x1,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -22079,6 +22514,7 @@ impl ResponseErrorEventCode {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -23488,6 +23924,7 @@ impl ResponseInstructions {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -25059,6 +25496,18 @@ impl ResponsePromptVariablesValue {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "detail" => 0xc,
+            "file_data" => 0x8,
+            "file_id" => 0xc,
+            "file_url" => 0x8,
+            "filename" => 0x8,
+            "image_url" => 0x4,
+            "prompt_cache_breakpoint" => 0xe,
+            "text" => 0x2,
+            "type" => 0xe,
+            _ => 0,
+        },
     };
 }
 
@@ -27571,6 +28020,41 @@ impl ResponseStreamEvent {
                 ],
             },
         ],
+        knows: |key| match key {
+            "annotation" => 0x40000000000000,
+            "annotation_index" => 0x40000000000000,
+            "arguments" => 0x800000040000,
+            "background" => 0x200000000000,
+            "code" => 0x2020,
+            "command" => 0x280000,
+            "command_index" => 0xf80000,
+            "content_index" => 0x40007e00000c00,
+            "delta" => 0x100402a80520015,
+            "input" => 0x200000000000000,
+            "item" => 0x18000000,
+            "item_id" => 0x37fffffe0c7cdf0,
+            "logprobs" => 0x6000000000,
+            "message" => 0x2000,
+            "name" => 0x40000,
+            "obfuscation" => 0x100000,
+            "output" => 0x800000,
+            "output_format" => 0x200000000000,
+            "output_index" => 0x37ffffff8ffcdf0,
+            "param" => 0x2000,
+            "part" => 0x60000c00,
+            "partial_image_b64" => 0x200000000000,
+            "partial_image_index" => 0x200000000000,
+            "quality" => 0x200000000000,
+            "refusal" => 0x1000000000,
+            "response" => 0x80000007001200,
+            "sequence_number" => 0x3ffffffffffffff,
+            "size" => 0x200000000000,
+            "status" => 0x40000000,
+            "summary_index" => 0x1e0000000,
+            "text" => 0x4500000000,
+            "type" => 0x3ffffffffffffff,
+            _ => 0,
+        },
     };
 }
 
@@ -29691,6 +30175,14 @@ impl TextResponseFormatConfiguration {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "description" => 0x2,
+            "name" => 0x2,
+            "schema" => 0x2,
+            "strict" => 0x2,
+            "type" => 0x7,
+            _ => 0,
+        },
     };
 }
 
@@ -29984,6 +30476,7 @@ impl TokenCountsBodyInput {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -30272,6 +30765,52 @@ impl Tool {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "action" => 0x100,
+            "allowed_callers" => 0x8c61,
+            "allowed_tools" => 0x20,
+            "authorization" => 0x20,
+            "background" => 0x100,
+            "connector_id" => 0x20,
+            "container" => 0x40,
+            "defer_loading" => 0x821,
+            "description" => 0x3801,
+            "display_height" => 0x8,
+            "display_width" => 0x8,
+            "environment" => 0x408,
+            "execution" => 0x2000,
+            "external_web_access" => 0x10,
+            "filters" => 0x12,
+            "format" => 0x800,
+            "headers" => 0x20,
+            "input_fidelity" => 0x100,
+            "input_image_mask" => 0x100,
+            "max_num_results" => 0x2,
+            "model" => 0x100,
+            "moderation" => 0x100,
+            "name" => 0x1801,
+            "output_compression" => 0x100,
+            "output_format" => 0x100,
+            "output_schema" => 0x1,
+            "parameters" => 0x2001,
+            "partial_images" => 0x100,
+            "quality" => 0x100,
+            "ranking_options" => 0x2,
+            "require_approval" => 0x20,
+            "search_content_types" => 0x4000,
+            "search_context_size" => 0x4010,
+            "server_description" => 0x20,
+            "server_label" => 0x20,
+            "server_url" => 0x20,
+            "size" => 0x100,
+            "strict" => 0x1,
+            "tools" => 0x1000,
+            "tunnel_id" => 0x20,
+            "type" => 0xffff,
+            "user_location" => 0x4010,
+            "vector_store_ids" => 0x2,
+            _ => 0,
+        },
     };
 }
 
@@ -30404,6 +30943,11 @@ impl ToolCallCaller {
                 required: &["type", "caller_id"],
             },
         ],
+        knows: |key| match key {
+            "caller_id" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -30452,6 +30996,11 @@ impl ToolCallCallerParam {
                 required: &["type", "caller_id"],
             },
         ],
+        knows: |key| match key {
+            "caller_id" => 0x2,
+            "type" => 0x3,
+            _ => 0,
+        },
     };
 }
 
@@ -30959,6 +31508,14 @@ impl ToolChoiceParam {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "mode" => 0x2,
+            "name" => 0x38,
+            "server_label" => 0x10,
+            "tools" => 0x2,
+            "type" => 0x1fe,
+            _ => 0,
+        },
     };
 }
 
@@ -32022,6 +32579,7 @@ impl VectorStoreFileAttributesValue {
                 required: &[],
             },
         ],
+        knows: |_| 0,
     };
 }
 
@@ -32414,6 +32972,12 @@ impl WebSearchActionSearchSourcesItem {
                 required: &["type"],
             },
         ],
+        knows: |key| match key {
+            "name" => 0x2,
+            "type" => 0x3,
+            "url" => 0x1,
+            _ => 0,
+        },
     };
 }
 
@@ -33022,6 +33586,15 @@ impl WebSearchToolCallAction {
                 required: &["type", "url", "pattern"],
             },
         ],
+        knows: |key| match key {
+            "pattern" => 0x4,
+            "queries" => 0x1,
+            "query" => 0x1,
+            "sources" => 0x1,
+            "type" => 0x7,
+            "url" => 0x6,
+            _ => 0,
+        },
     };
 }
 
