@@ -144,19 +144,62 @@ impl Watch<'_> {
 }
 
 impl<'de, A: MapAccess<'de>> Replayed<'_, 'de, A> {
-    fn hand_over<K: DeserializeSeed<'de>>(
-        &mut self,
-        key: Key<'de>,
-        seed: K,
-    ) -> Result<Option<K::Value>, A::Error> {
-        let out = match &key.0 {
-            Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::<A::Error>::new(k)),
-            Cow::Owned(k) => seed.deserialize(StrDeserializer::<A::Error>::new(k)),
+    /// The next key and where its value comes from (`self.value`), or `None` at the end (or
+    /// where a watch stops). Generic over the map access only: `next_key_seed` is compiled
+    /// once per seed type (every object's field visitor), so what does not depend on the seed
+    /// is kept out of it.
+    fn next_key(&mut self) -> Result<Option<Key<'de>>, A::Error> {
+        let replayed = if let Some((key, raw)) = self.seen.next() {
+            self.value = Some(Pending::Raw(raw));
+            Some(key)
+        } else if let Some((key, value)) = self.held.take() {
+            self.value = value.map(Pending::Value);
+            Some(key)
+        } else {
+            None
         };
-        if let Some(watch) = &mut self.watch {
-            watch.keys.push(key);
+        if let Some(key) = replayed {
+            if let Some(watch) = &mut self.watch {
+                watch.keys.push(Key(key.0.clone()));
+            }
+            return Ok(Some(key));
         }
-        out.map(Some)
+        let Some(key) = self.rest.next_key::<Key<'de>>()? else {
+            return Ok(None);
+        };
+        let Some(watch) = &mut self.watch else {
+            return Ok(Some(key));
+        };
+        if key.0 == watch.tag {
+            let value: Value = self.rest.next_value()?;
+            if watch.tagged || !watch.selects_guess(&value) {
+                watch.stop = Some(Stop::Tag(key, value));
+                return Ok(None);
+            }
+            watch.tagged = true;
+            self.value = Some(Pending::Value(value));
+        } else if watch.keys.iter().any(|k| k.0 == key.0) {
+            // A key the guess does not know goes to its `extra` as a `Value`, which puts back
+            // exactly; only a repeated key could fail where buffering may not.
+            watch.stop = Some(Stop::Repeated(key));
+            return Ok(None);
+        }
+        watch.keys.push(Key(key.0.clone()));
+        Ok(Some(key))
+    }
+
+    /// The value of the key last handed over when it is not the map's to read: borrowed
+    /// text to read in place, else a `Value` (text the input could not lend does not live
+    /// for `'de`).
+    fn held_value(&mut self) -> Result<Option<Result<&'de str, Value>>, A::Error> {
+        Ok(match self.value.take() {
+            None => None,
+            Some(Pending::Raw(Raw(Cow::Borrowed(text)))) => Some(Ok(text)),
+            Some(Pending::Raw(Raw(Cow::Owned(text)))) => {
+                Some(Err(serde_json::from_str(&text).map_err(convert)?))
+            }
+            Some(Pending::Value(value)) => Some(Err(value)),
+        })
     }
 }
 
@@ -167,52 +210,24 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replayed<'_, 'de, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        if let Some((key, raw)) = self.seen.next() {
-            self.value = Some(Pending::Raw(raw));
-            return self.hand_over(key, seed);
-        }
-        if let Some((key, value)) = self.held.take() {
-            self.value = value.map(Pending::Value);
-            return self.hand_over(key, seed);
-        }
-        let Some(watch) = &mut self.watch else {
+        if self.seen.len() == 0 && self.held.is_none() && self.watch.is_none() {
             return self.rest.next_key_seed(seed);
-        };
-        let Some(key) = self.rest.next_key::<Key<'de>>()? else {
+        }
+        let Some(key) = self.next_key()? else {
             return Ok(None);
         };
-        if key.0 == watch.tag {
-            let value: Value = self.rest.next_value()?;
-            if watch.tagged || !watch.selects_guess(&value) {
-                watch.stop = Some(Stop::Tag(key, value));
-                return Ok(None);
-            }
-            watch.tagged = true;
-            self.value = Some(Pending::Value(value));
-            return self.hand_over(key, seed);
+        match key.0 {
+            Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::<A::Error>::new(k)),
+            Cow::Owned(k) => seed.deserialize(StrDeserializer::<A::Error>::new(&k)),
         }
-        // A key the guess does not know goes to its `extra` as a `Value`, which puts back
-        // exactly; only a repeated key could fail where buffering may not.
-        if watch.keys.iter().any(|k| k.0 == key.0) {
-            watch.stop = Some(Stop::Repeated(key));
-            return Ok(None);
-        }
-        self.hand_over(key, seed)
+        .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        match self.value.take() {
-            // Borrowed text is read in place; text the input could not lend (a `Value`'s)
-            // does not live for `'de`, so it is read through a `Value`.
-            Some(Pending::Raw(Raw(Cow::Borrowed(text)))) => {
-                seed.deserialize(RawText(text)).map_err(convert)
-            }
-            Some(Pending::Raw(Raw(Cow::Owned(text)))) => {
-                let value: Value = serde_json::from_str(&text).map_err(convert)?;
-                seed.deserialize(ValueReplay::<A::Error>::new(value))
-            }
-            Some(Pending::Value(value)) => seed.deserialize(ValueReplay::<A::Error>::new(value)),
+        match self.held_value()? {
             None => self.rest.next_value_seed(seed),
+            Some(Ok(text)) => seed.deserialize(RawText(text)).map_err(convert),
+            Some(Err(value)) => seed.deserialize(ValueReplay::<A::Error>::new(value)),
         }
     }
 }
