@@ -28,7 +28,7 @@ impl Message {
             .into_iter()
             .flatten()
             .filter_map(|block| match block {
-                ContentBlock::ToolUse(block) => Some(block),
+                ContentBlock::ToolUse(block) => Some(&**block),
                 _ => None,
             })
     }

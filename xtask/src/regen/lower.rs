@@ -1,5 +1,6 @@
 //! Lowering normalized JSON Schemas to the IR ([`crate::regen::ir`]).
 
+use super::boxing;
 use super::doors::{closed_constructs, open_doors};
 use super::ir::{Def, Field, Ty, TypeDef, Variant, kind};
 use super::names;
@@ -82,66 +83,11 @@ pub fn lower_opening_doors(
     let mut types = lowering.types;
     types.sort_by(|a, b| a.name.cmp(&b.name));
     analyze_unions(&mut types);
-    box_recursion(&mut types);
-    box_large_variants(&mut types);
+    boxing::box_recursion(&mut types);
+    boxing::box_large_variants(&mut types);
     let opened = closed_constructs(&types);
     open_doors(&mut types);
     (types, opened)
-}
-
-/// Union variants whose estimated size exceeds this are boxed: a union is as large as its
-/// largest variant and is moved on every return while deserializing (the Responses stream
-/// event union was 1.9 KB with `response.completed` inline).
-const BOX_VARIANT_ABOVE: usize = 256;
-
-/// A rough `size_of` of a generated type (64-bit), enough to find the large ones.
-fn estimate_size(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> usize {
-    match ty {
-        Ty::Bool => 1,
-        Ty::Boxed(_) => 8,
-        Ty::String | Ty::Number | Ty::Vec(_) | Ty::Map(_) | Ty::Object => 24,
-        Ty::Any => 32,
-        Ty::Named(n) => match index.get(n) {
-            _ if depth > 16 => 8,
-            Some(Def::Struct { fields }) => {
-                24 + fields
-                    .iter()
-                    .map(|f| estimate_size(&f.ty, index, depth + 1) + 8)
-                    .sum::<usize>()
-            }
-            Some(Def::OpenEnum { .. }) => 24,
-            Some(Def::TagEnum { .. }) => 1,
-            Some(Def::Union { variants, .. }) => {
-                8 + variants
-                    .iter()
-                    .map(|v| estimate_size(&v.ty, index, depth + 1))
-                    .max()
-                    .unwrap_or(32)
-                    .max(32)
-            }
-            Some(Def::Alias(inner)) => estimate_size(inner, index, depth + 1),
-            None => 32,
-        },
-    }
-}
-
-fn box_large_variants(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, Def> = types
-        .iter()
-        .map(|t| (t.name.clone(), t.def.clone()))
-        .collect();
-    for t in types.iter_mut() {
-        let Def::Union { variants, .. } = &mut t.def else {
-            continue;
-        };
-        for v in variants.iter_mut() {
-            if let Ty::Named(n) = &v.ty
-                && estimate_size(&v.ty, &index, 0) > BOX_VARIANT_ABOVE
-            {
-                v.ty = Ty::Boxed(n.clone());
-            }
-        }
-    }
 }
 
 struct Lowering {
@@ -544,81 +490,12 @@ fn keys_of(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> (Vec<String>
     }
 }
 
-/// Boxes the direct (not behind `Vec`/map) references that close a cycle, so every type has a
-/// finite size.
-fn box_recursion(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, usize> = types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
-    let direct = |def: &Def| -> Vec<String> {
-        let named = |ty: &Ty| match ty {
-            Ty::Named(n) => Some(n.clone()),
-            _ => None,
-        };
-        match def {
-            Def::Struct { fields } => fields.iter().filter_map(|f| named(&f.ty)).collect(),
-            Def::Union { variants, .. } => variants.iter().filter_map(|v| named(&v.ty)).collect(),
-            Def::Alias(ty) => named(ty).into_iter().collect(),
-            _ => Vec::new(),
-        }
-    };
-    let edges: Vec<Vec<usize>> = types
-        .iter()
-        .map(|t| {
-            direct(&t.def)
-                .iter()
-                .filter_map(|n| index.get(n).copied())
-                .collect()
-        })
-        .collect();
-    // `reaches[a]` contains b if b is reachable from a through direct edges.
-    let reaches = |from: usize, to: usize| -> bool {
-        let mut stack = vec![from];
-        let mut seen = vec![false; edges.len()];
-        while let Some(node) = stack.pop() {
-            if node == to {
-                return true;
-            }
-            if std::mem::replace(&mut seen[node], true) {
-                continue;
-            }
-            stack.extend(edges[node].iter().copied());
-        }
-        false
-    };
-    let mut to_box: Vec<(usize, String)> = Vec::new();
-    for (i, t) in types.iter().enumerate() {
-        for target in direct(&t.def) {
-            if let Some(&j) = index.get(&target)
-                && reaches(j, i)
-            {
-                to_box.push((i, target));
-            }
-        }
-    }
-    for (i, target) in to_box {
-        let boxed = |ty: &mut Ty| {
-            if *ty == Ty::Named(target.clone()) {
-                *ty = Ty::Boxed(target.clone());
-            }
-        };
-        match &mut types[i].def {
-            Def::Struct { fields } => fields.iter_mut().for_each(|f| boxed(&mut f.ty)),
-            Def::Union { variants, .. } => variants.iter_mut().for_each(|v| boxed(&mut v.ty)),
-            Def::Alias(ty) => boxed(ty),
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn lower_json(schemas: Value) -> Vec<TypeDef> {
+    pub(crate) fn lower_json(schemas: Value) -> Vec<TypeDef> {
         let Value::Object(schemas) = schemas else {
             panic!("object expected")
         };
@@ -646,21 +523,6 @@ mod tests {
         assert_eq!(variants[0].keys, ["type", "text"]);
         assert_eq!(variants[0].required, ["type"]);
         assert_eq!(variants[2].kinds, kind::STRING);
-    }
-
-    #[test]
-    fn direct_recursion_is_boxed_but_vec_recursion_is_not() {
-        let types = lower_json(json!({
-            "Node": {"type": "object", "properties": {
-                "next": {"$ref": "#/components/schemas/Node"},
-                "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}
-            }}
-        }));
-        let Def::Struct { fields } = &types[0].def else {
-            panic!("struct expected")
-        };
-        assert_eq!(fields[0].ty, Ty::Boxed("Node".into()));
-        assert_eq!(fields[1].ty, Ty::Vec(Box::new(Ty::Named("Node".into()))));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! (`shared/notes/codegen-findings.md`).
 
 mod anthropic;
+mod boxing;
 mod conveniences;
 mod discovery;
 mod doors;

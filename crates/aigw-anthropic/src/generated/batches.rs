@@ -785,7 +785,7 @@ impl MessageBatchIndividualResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub enum MessageBatchIndividualResponseResult {
     Succeeded(Box<SucceededResult>),
-    Errored(ErroredResult),
+    Errored(Box<ErroredResult>),
     Canceled(CanceledResult),
     Expired(ExpiredResult),
     /// A value that matches no variant of the spec, kept verbatim.
@@ -842,7 +842,7 @@ impl From<SucceededResult> for MessageBatchIndividualResponseResult {
 
 impl From<ErroredResult> for MessageBatchIndividualResponseResult {
     fn from(value: ErroredResult) -> Self {
-        Self::Errored(value)
+        Self::Errored(Box::new(value))
     }
 }
 

@@ -1088,7 +1088,7 @@ impl From<Vec<ContentBlockSourceContentContentBlockSourceContentItem>>
 #[derive(Clone, Debug, PartialEq)]
 pub enum ContentBlockSourceContentContentBlockSourceContentItem {
     Text(RequestTextBlock),
-    Image(RequestImageBlock),
+    Image(Box<RequestImageBlock>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -1133,7 +1133,7 @@ impl From<RequestTextBlock> for ContentBlockSourceContentContentBlockSourceConte
 
 impl From<RequestImageBlock> for ContentBlockSourceContentContentBlockSourceContentItem {
     fn from(value: RequestImageBlock) -> Self {
-        Self::Image(value)
+        Self::Image(Box::new(value))
     }
 }
 
@@ -1240,11 +1240,11 @@ pub enum InputContentBlock {
     /// Regular text content.
     Text(RequestTextBlock),
     /// Image content specified directly as base64 data or as a reference via a URL.
-    Image(RequestImageBlock),
+    Image(Box<RequestImageBlock>),
     /// Document content, either specified directly as base64 data, as text, or as a reference via a URL.
     Document(Box<RequestDocumentBlock>),
     /// A search result block containing source, title, and content from search operations.
-    SearchResult(RequestSearchResultBlock),
+    SearchResult(Box<RequestSearchResultBlock>),
     /// A block specifying internal thinking by the model.
     Thinking(RequestThinkingBlock),
     /// A block specifying internal, redacted thinking by the model.
@@ -1252,14 +1252,14 @@ pub enum InputContentBlock {
     /// A block indicating a tool use by the model.
     ToolUse(Box<RequestToolUseBlock>),
     /// A block specifying the results of a tool use by the model.
-    ToolResult(RequestToolResultBlock),
+    ToolResult(Box<RequestToolResultBlock>),
     ServerToolUse(Box<RequestServerToolUseBlock>),
     WebSearchToolResult(Box<RequestWebSearchToolResultBlock>),
     WebFetchToolResult(Box<RequestWebFetchToolResultBlock>),
     CodeExecutionToolResult(Box<RequestCodeExecutionToolResultBlock>),
     BashCodeExecutionToolResult(Box<RequestBashCodeExecutionToolResultBlock>),
     TextEditorCodeExecutionToolResult(Box<RequestTextEditorCodeExecutionToolResultBlock>),
-    ToolSearchToolResult(RequestToolSearchToolResultBlock),
+    ToolSearchToolResult(Box<RequestToolSearchToolResultBlock>),
     ContainerUpload(RequestContainerUploadBlock),
     MidConvSystem(RequestMidConvSystemBlock),
     /// A value that matches no variant of the spec, kept verbatim.
@@ -1429,7 +1429,7 @@ impl From<RequestTextBlock> for InputContentBlock {
 
 impl From<RequestImageBlock> for InputContentBlock {
     fn from(value: RequestImageBlock) -> Self {
-        Self::Image(value)
+        Self::Image(Box::new(value))
     }
 }
 
@@ -1441,7 +1441,7 @@ impl From<RequestDocumentBlock> for InputContentBlock {
 
 impl From<RequestSearchResultBlock> for InputContentBlock {
     fn from(value: RequestSearchResultBlock) -> Self {
-        Self::SearchResult(value)
+        Self::SearchResult(Box::new(value))
     }
 }
 
@@ -1465,7 +1465,7 @@ impl From<RequestToolUseBlock> for InputContentBlock {
 
 impl From<RequestToolResultBlock> for InputContentBlock {
     fn from(value: RequestToolResultBlock) -> Self {
-        Self::ToolResult(value)
+        Self::ToolResult(Box::new(value))
     }
 }
 
@@ -1507,7 +1507,7 @@ impl From<RequestTextEditorCodeExecutionToolResultBlock> for InputContentBlock {
 
 impl From<RequestToolSearchToolResultBlock> for InputContentBlock {
     fn from(value: RequestToolSearchToolResultBlock) -> Self {
-        Self::ToolSearchToolResult(value)
+        Self::ToolSearchToolResult(Box::new(value))
     }
 }
 
@@ -5613,8 +5613,8 @@ impl From<Vec<RequestToolResultBlockContentArrayItem>> for RequestToolResultBloc
 #[derive(Clone, Debug, PartialEq)]
 pub enum RequestToolResultBlockContentArrayItem {
     Text(RequestTextBlock),
-    Image(RequestImageBlock),
-    SearchResult(RequestSearchResultBlock),
+    Image(Box<RequestImageBlock>),
+    SearchResult(Box<RequestSearchResultBlock>),
     Document(Box<RequestDocumentBlock>),
     ToolReference(RequestToolReferenceBlock),
     /// A value that matches no variant of the spec, kept verbatim.
@@ -5697,13 +5697,13 @@ impl From<RequestTextBlock> for RequestToolResultBlockContentArrayItem {
 
 impl From<RequestImageBlock> for RequestToolResultBlockContentArrayItem {
     fn from(value: RequestImageBlock) -> Self {
-        Self::Image(value)
+        Self::Image(Box::new(value))
     }
 }
 
 impl From<RequestSearchResultBlock> for RequestToolResultBlockContentArrayItem {
     fn from(value: RequestSearchResultBlock) -> Self {
-        Self::SearchResult(value)
+        Self::SearchResult(Box::new(value))
     }
 }
 

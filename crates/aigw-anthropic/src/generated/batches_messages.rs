@@ -199,12 +199,12 @@ pub enum ContentBlock {
     Text(ResponseTextBlock),
     Thinking(ResponseThinkingBlock),
     RedactedThinking(ResponseRedactedThinkingBlock),
-    ToolUse(ResponseToolUseBlock),
-    ServerToolUse(ResponseServerToolUseBlock),
-    WebSearchToolResult(ResponseWebSearchToolResultBlock),
+    ToolUse(Box<ResponseToolUseBlock>),
+    ServerToolUse(Box<ResponseServerToolUseBlock>),
+    WebSearchToolResult(Box<ResponseWebSearchToolResultBlock>),
     WebFetchToolResult(Box<ResponseWebFetchToolResultBlock>),
-    CodeExecutionToolResult(ResponseCodeExecutionToolResultBlock),
-    BashCodeExecutionToolResult(ResponseBashCodeExecutionToolResultBlock),
+    CodeExecutionToolResult(Box<ResponseCodeExecutionToolResultBlock>),
+    BashCodeExecutionToolResult(Box<ResponseBashCodeExecutionToolResultBlock>),
     TextEditorCodeExecutionToolResult(Box<ResponseTextEditorCodeExecutionToolResultBlock>),
     ToolSearchToolResult(ResponseToolSearchToolResultBlock),
     ContainerUpload(ResponseContainerUploadBlock),
@@ -332,19 +332,19 @@ impl From<ResponseRedactedThinkingBlock> for ContentBlock {
 
 impl From<ResponseToolUseBlock> for ContentBlock {
     fn from(value: ResponseToolUseBlock) -> Self {
-        Self::ToolUse(value)
+        Self::ToolUse(Box::new(value))
     }
 }
 
 impl From<ResponseServerToolUseBlock> for ContentBlock {
     fn from(value: ResponseServerToolUseBlock) -> Self {
-        Self::ServerToolUse(value)
+        Self::ServerToolUse(Box::new(value))
     }
 }
 
 impl From<ResponseWebSearchToolResultBlock> for ContentBlock {
     fn from(value: ResponseWebSearchToolResultBlock) -> Self {
-        Self::WebSearchToolResult(value)
+        Self::WebSearchToolResult(Box::new(value))
     }
 }
 
@@ -356,13 +356,13 @@ impl From<ResponseWebFetchToolResultBlock> for ContentBlock {
 
 impl From<ResponseCodeExecutionToolResultBlock> for ContentBlock {
     fn from(value: ResponseCodeExecutionToolResultBlock) -> Self {
-        Self::CodeExecutionToolResult(value)
+        Self::CodeExecutionToolResult(Box::new(value))
     }
 }
 
 impl From<ResponseBashCodeExecutionToolResultBlock> for ContentBlock {
     fn from(value: ResponseBashCodeExecutionToolResultBlock) -> Self {
-        Self::BashCodeExecutionToolResult(value)
+        Self::BashCodeExecutionToolResult(Box::new(value))
     }
 }
 

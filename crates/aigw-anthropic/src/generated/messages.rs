@@ -531,12 +531,12 @@ pub enum ContentBlockStartEventContentBlock {
     Text(ResponseTextBlock),
     Thinking(ResponseThinkingBlock),
     RedactedThinking(ResponseRedactedThinkingBlock),
-    ToolUse(ResponseToolUseBlock),
-    ServerToolUse(ResponseServerToolUseBlock),
-    WebSearchToolResult(ResponseWebSearchToolResultBlock),
+    ToolUse(Box<ResponseToolUseBlock>),
+    ServerToolUse(Box<ResponseServerToolUseBlock>),
+    WebSearchToolResult(Box<ResponseWebSearchToolResultBlock>),
     WebFetchToolResult(Box<ResponseWebFetchToolResultBlock>),
-    CodeExecutionToolResult(ResponseCodeExecutionToolResultBlock),
-    BashCodeExecutionToolResult(ResponseBashCodeExecutionToolResultBlock),
+    CodeExecutionToolResult(Box<ResponseCodeExecutionToolResultBlock>),
+    BashCodeExecutionToolResult(Box<ResponseBashCodeExecutionToolResultBlock>),
     TextEditorCodeExecutionToolResult(Box<ResponseTextEditorCodeExecutionToolResultBlock>),
     ToolSearchToolResult(ResponseToolSearchToolResultBlock),
     ContainerUpload(ResponseContainerUploadBlock),
@@ -664,19 +664,19 @@ impl From<ResponseRedactedThinkingBlock> for ContentBlockStartEventContentBlock 
 
 impl From<ResponseToolUseBlock> for ContentBlockStartEventContentBlock {
     fn from(value: ResponseToolUseBlock) -> Self {
-        Self::ToolUse(value)
+        Self::ToolUse(Box::new(value))
     }
 }
 
 impl From<ResponseServerToolUseBlock> for ContentBlockStartEventContentBlock {
     fn from(value: ResponseServerToolUseBlock) -> Self {
-        Self::ServerToolUse(value)
+        Self::ServerToolUse(Box::new(value))
     }
 }
 
 impl From<ResponseWebSearchToolResultBlock> for ContentBlockStartEventContentBlock {
     fn from(value: ResponseWebSearchToolResultBlock) -> Self {
-        Self::WebSearchToolResult(value)
+        Self::WebSearchToolResult(Box::new(value))
     }
 }
 
@@ -688,13 +688,13 @@ impl From<ResponseWebFetchToolResultBlock> for ContentBlockStartEventContentBloc
 
 impl From<ResponseCodeExecutionToolResultBlock> for ContentBlockStartEventContentBlock {
     fn from(value: ResponseCodeExecutionToolResultBlock) -> Self {
-        Self::CodeExecutionToolResult(value)
+        Self::CodeExecutionToolResult(Box::new(value))
     }
 }
 
 impl From<ResponseBashCodeExecutionToolResultBlock> for ContentBlockStartEventContentBlock {
     fn from(value: ResponseBashCodeExecutionToolResultBlock) -> Self {
-        Self::BashCodeExecutionToolResult(value)
+        Self::BashCodeExecutionToolResult(Box::new(value))
     }
 }
 

@@ -3512,9 +3512,9 @@ impl From<Vec<ChatCompletionRequestUserMessageContentPart>>
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChatCompletionRequestUserMessageContentPart {
     Text(ChatCompletionRequestMessageContentPartText),
-    ImageUrl(ChatCompletionRequestMessageContentPartImage),
-    InputAudio(ChatCompletionRequestMessageContentPartAudio),
-    File(ChatCompletionRequestMessageContentPartFile),
+    ImageUrl(Box<ChatCompletionRequestMessageContentPartImage>),
+    InputAudio(Box<ChatCompletionRequestMessageContentPartAudio>),
+    File(Box<ChatCompletionRequestMessageContentPartFile>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -3576,7 +3576,7 @@ impl From<ChatCompletionRequestMessageContentPartImage>
     for ChatCompletionRequestUserMessageContentPart
 {
     fn from(value: ChatCompletionRequestMessageContentPartImage) -> Self {
-        Self::ImageUrl(value)
+        Self::ImageUrl(Box::new(value))
     }
 }
 
@@ -3584,7 +3584,7 @@ impl From<ChatCompletionRequestMessageContentPartAudio>
     for ChatCompletionRequestUserMessageContentPart
 {
     fn from(value: ChatCompletionRequestMessageContentPartAudio) -> Self {
-        Self::InputAudio(value)
+        Self::InputAudio(Box::new(value))
     }
 }
 
@@ -3592,7 +3592,7 @@ impl From<ChatCompletionRequestMessageContentPartFile>
     for ChatCompletionRequestUserMessageContentPart
 {
     fn from(value: ChatCompletionRequestMessageContentPartFile) -> Self {
-        Self::File(value)
+        Self::File(Box::new(value))
     }
 }
 
@@ -5583,7 +5583,7 @@ impl From<String> for CreateChatCompletionRequestFunctionCall {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestResponseFormat {
     Text(ResponseFormatText),
-    JsonSchema(ResponseFormatJsonSchema),
+    JsonSchema(Box<ResponseFormatJsonSchema>),
     JsonObject(ResponseFormatJsonObject),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
@@ -5632,7 +5632,7 @@ impl From<ResponseFormatText> for CreateChatCompletionRequestResponseFormat {
 
 impl From<ResponseFormatJsonSchema> for CreateChatCompletionRequestResponseFormat {
     fn from(value: ResponseFormatJsonSchema) -> Self {
-        Self::JsonSchema(value)
+        Self::JsonSchema(Box::new(value))
     }
 }
 
@@ -5646,7 +5646,7 @@ impl From<ResponseFormatJsonObject> for CreateChatCompletionRequestResponseForma
 #[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum CreateChatCompletionRequestToolsItem {
-    Function(ChatCompletionTool),
+    Function(Box<ChatCompletionTool>),
     Custom(Box<CustomToolChatCompletions>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
@@ -5684,7 +5684,7 @@ impl CreateChatCompletionRequestToolsItem {
 
 impl From<ChatCompletionTool> for CreateChatCompletionRequestToolsItem {
     fn from(value: ChatCompletionTool) -> Self {
-        Self::Function(value)
+        Self::Function(Box::new(value))
     }
 }
 

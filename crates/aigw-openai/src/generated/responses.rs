@@ -2408,7 +2408,7 @@ impl From<CodeInterpreterOutputImage> for CodeInterpreterToolCallOutputsItem {
 pub enum CodeInterpreterToolContainer {
     /// The container ID.
     String(String),
-    AutoCodeInterpreterToolParam(AutoCodeInterpreterToolParam),
+    AutoCodeInterpreterToolParam(Box<AutoCodeInterpreterToolParam>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -2452,7 +2452,7 @@ impl From<&str> for CodeInterpreterToolContainer {
 
 impl From<AutoCodeInterpreterToolParam> for CodeInterpreterToolContainer {
     fn from(value: AutoCodeInterpreterToolParam) -> Self {
-        Self::AutoCodeInterpreterToolParam(value)
+        Self::AutoCodeInterpreterToolParam(Box::new(value))
     }
 }
 
@@ -7990,7 +7990,7 @@ impl From<CompoundFilter> for Filters {
 pub enum FunctionAndCustomToolCallOutput {
     InputText(InputTextContent),
     InputImage(InputImageContent),
-    InputFile(InputFileContent),
+    InputFile(Box<InputFileContent>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -8065,7 +8065,7 @@ impl From<InputImageContent> for FunctionAndCustomToolCallOutput {
 
 impl From<InputFileContent> for FunctionAndCustomToolCallOutput {
     fn from(value: InputFileContent) -> Self {
-        Self::InputFile(value)
+        Self::InputFile(Box::new(value))
     }
 }
 
@@ -8255,7 +8255,7 @@ impl From<Vec<FunctionCallOutputItemParamOutputArrayItem>> for FunctionCallOutpu
 pub enum FunctionCallOutputItemParamOutputArrayItem {
     InputText(InputTextContentParam),
     InputImage(InputImageContentParamAutoParam),
-    InputFile(InputFileContentParam),
+    InputFile(Box<InputFileContentParam>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -8330,7 +8330,7 @@ impl From<InputImageContentParamAutoParam> for FunctionCallOutputItemParamOutput
 
 impl From<InputFileContentParam> for FunctionCallOutputItemParamOutputArrayItem {
     fn from(value: InputFileContentParam) -> Self {
-        Self::InputFile(value)
+        Self::InputFile(Box::new(value))
     }
 }
 
@@ -9811,7 +9811,7 @@ impl FunctionShellToolParam {
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunctionShellToolParamEnvironment {
-    ContainerAuto(ContainerAutoParam),
+    ContainerAuto(Box<ContainerAutoParam>),
     Local(LocalEnvironmentParam),
     ContainerReference(ContainerReferenceParam),
     /// A value that matches no variant of the spec, kept verbatim.
@@ -9865,7 +9865,7 @@ impl FunctionShellToolParamEnvironment {
 
 impl From<ContainerAutoParam> for FunctionShellToolParamEnvironment {
     fn from(value: ContainerAutoParam) -> Self {
-        Self::ContainerAuto(value)
+        Self::ContainerAuto(Box::new(value))
     }
 }
 
@@ -11646,7 +11646,7 @@ impl InlineSkillSourceParam {
 pub enum InputContent {
     InputText(InputTextContent),
     InputImage(InputImageContent),
-    InputFile(InputFileContent),
+    InputFile(Box<InputFileContent>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -11721,7 +11721,7 @@ impl From<InputImageContent> for InputContent {
 
 impl From<InputFileContent> for InputContent {
     fn from(value: InputFileContent) -> Self {
-        Self::InputFile(value)
+        Self::InputFile(Box::new(value))
     }
 }
 
@@ -12925,7 +12925,7 @@ pub enum Item {
     FileSearchCall(FileSearchToolCall),
     ComputerCall(Box<ComputerToolCall>),
     ComputerCallOutput(Box<ComputerCallOutputItemParam>),
-    WebSearchCall(WebSearchToolCall),
+    WebSearchCall(Box<WebSearchToolCall>),
     FunctionCall(Box<FunctionToolCall>),
     FunctionCallOutput(Box<FunctionCallOutputItemParam>),
     ToolSearchCall(ToolSearchCallItemParam),
@@ -12940,12 +12940,12 @@ pub enum Item {
     ShellCall(Box<FunctionShellCallItemParam>),
     ShellCallOutput(Box<FunctionShellCallOutputItemParam>),
     ApplyPatchCall(Box<ApplyPatchToolCallItemParam>),
-    ApplyPatchCallOutput(ApplyPatchToolCallOutputItemParam),
+    ApplyPatchCallOutput(Box<ApplyPatchToolCallOutputItemParam>),
     McpListTools(MCPListTools),
     McpApprovalRequest(MCPApprovalRequest),
     McpApprovalResponse(MCPApprovalResponse),
     McpCall(Box<MCPToolCall>),
-    CustomToolCallOutput(CustomToolCallOutput),
+    CustomToolCallOutput(Box<CustomToolCallOutput>),
     CustomToolCall(Box<CustomToolCall>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
@@ -13269,7 +13269,7 @@ impl From<ComputerCallOutputItemParam> for Item {
 
 impl From<WebSearchToolCall> for Item {
     fn from(value: WebSearchToolCall) -> Self {
-        Self::WebSearchCall(value)
+        Self::WebSearchCall(Box::new(value))
     }
 }
 
@@ -13359,7 +13359,7 @@ impl From<ApplyPatchToolCallItemParam> for Item {
 
 impl From<ApplyPatchToolCallOutputItemParam> for Item {
     fn from(value: ApplyPatchToolCallOutputItemParam) -> Self {
-        Self::ApplyPatchCallOutput(value)
+        Self::ApplyPatchCallOutput(Box::new(value))
     }
 }
 
@@ -13389,7 +13389,7 @@ impl From<MCPToolCall> for Item {
 
 impl From<CustomToolCallOutput> for Item {
     fn from(value: CustomToolCallOutput) -> Self {
-        Self::CustomToolCallOutput(value)
+        Self::CustomToolCallOutput(Box::new(value))
     }
 }
 
@@ -13409,12 +13409,12 @@ pub enum ItemField {
     Program(Program),
     ProgramOutput(ProgramOutput),
     FunctionCall(Box<FunctionToolCall>),
-    ToolSearchCall(ToolSearchCall),
+    ToolSearchCall(Box<ToolSearchCall>),
     ToolSearchOutput(ToolSearchOutput),
     AdditionalTools(AdditionalTools),
     FunctionCallOutput(Box<FunctionToolCallOutput>),
     FileSearchCall(FileSearchToolCall),
-    WebSearchCall(WebSearchToolCall),
+    WebSearchCall(Box<WebSearchToolCall>),
     ImageGenerationCall(ImageGenToolCall),
     ComputerCall(Box<ComputerToolCall>),
     ComputerCallOutput(Box<ComputerToolCallOutputResource>),
@@ -13434,7 +13434,7 @@ pub enum ItemField {
     McpApprovalResponse(MCPApprovalResponseResource),
     McpCall(Box<MCPToolCall>),
     CustomToolCall(Box<CustomToolCall>),
-    CustomToolCallOutput(CustomToolCallOutput),
+    CustomToolCallOutput(Box<CustomToolCallOutput>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -13801,7 +13801,7 @@ impl From<FunctionToolCall> for ItemField {
 
 impl From<ToolSearchCall> for ItemField {
     fn from(value: ToolSearchCall) -> Self {
-        Self::ToolSearchCall(value)
+        Self::ToolSearchCall(Box::new(value))
     }
 }
 
@@ -13831,7 +13831,7 @@ impl From<FileSearchToolCall> for ItemField {
 
 impl From<WebSearchToolCall> for ItemField {
     fn from(value: WebSearchToolCall) -> Self {
-        Self::WebSearchCall(value)
+        Self::WebSearchCall(Box::new(value))
     }
 }
 
@@ -13939,7 +13939,7 @@ impl From<CustomToolCall> for ItemField {
 
 impl From<CustomToolCallOutput> for ItemField {
     fn from(value: CustomToolCallOutput) -> Self {
-        Self::CustomToolCallOutput(value)
+        Self::CustomToolCallOutput(Box::new(value))
     }
 }
 
@@ -14034,10 +14034,10 @@ pub enum ItemResource {
     FileSearchCall(FileSearchToolCall),
     ComputerCall(Box<ComputerToolCall>),
     ComputerCallOutput(Box<ComputerToolCallOutputResource>),
-    WebSearchCall(WebSearchToolCall),
+    WebSearchCall(Box<WebSearchToolCall>),
     FunctionCall(Box<FunctionToolCallResource>),
     FunctionCallOutput(Box<FunctionToolCallOutputResource>),
-    ToolSearchCall(ToolSearchCall),
+    ToolSearchCall(Box<ToolSearchCall>),
     ToolSearchOutput(ToolSearchOutput),
     AdditionalTools(AdditionalTools),
     Reasoning(ReasoningItem),
@@ -14448,7 +14448,7 @@ impl From<ComputerToolCallOutputResource> for ItemResource {
 
 impl From<WebSearchToolCall> for ItemResource {
     fn from(value: WebSearchToolCall) -> Self {
-        Self::WebSearchCall(value)
+        Self::WebSearchCall(Box::new(value))
     }
 }
 
@@ -14466,7 +14466,7 @@ impl From<FunctionToolCallOutputResource> for ItemResource {
 
 impl From<ToolSearchCall> for ItemResource {
     fn from(value: ToolSearchCall) -> Self {
-        Self::ToolSearchCall(value)
+        Self::ToolSearchCall(Box::new(value))
     }
 }
 
@@ -16639,7 +16639,7 @@ pub enum MCPToolRequireApproval {
     /// Specify which of the MCP server's tools require approval. Can be
     /// `always`, `never`, or a filter object associated with tools
     /// that require approval.
-    MCPToolRequireApprovalMcpToolApprovalFilter(MCPToolRequireApprovalMcpToolApprovalFilter),
+    MCPToolRequireApprovalMcpToolApprovalFilter(Box<MCPToolRequireApprovalMcpToolApprovalFilter>),
     /// Specify a single approval policy for all tools. One of `always` or
     /// `never`. When set to `always`, all tools will require approval. When
     /// set to `never`, all tools will not require approval.
@@ -16675,7 +16675,7 @@ impl MCPToolRequireApproval {
 
 impl From<MCPToolRequireApprovalMcpToolApprovalFilter> for MCPToolRequireApproval {
     fn from(value: MCPToolRequireApprovalMcpToolApprovalFilter) -> Self {
-        Self::MCPToolRequireApprovalMcpToolApprovalFilter(value)
+        Self::MCPToolRequireApprovalMcpToolApprovalFilter(Box::new(value))
     }
 }
 
@@ -16914,7 +16914,7 @@ pub enum MessageContentItem {
     Refusal(RefusalContent),
     InputImage(InputImageContent),
     ComputerScreenshot(ComputerScreenshotContent),
-    InputFile(InputFileContent),
+    InputFile(Box<InputFileContent>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -17070,7 +17070,7 @@ impl From<ComputerScreenshotContent> for MessageContentItem {
 
 impl From<InputFileContent> for MessageContentItem {
     fn from(value: InputFileContent) -> Self {
-        Self::InputFile(value)
+        Self::InputFile(Box::new(value))
     }
 }
 
@@ -17506,7 +17506,7 @@ impl From<Number> for ModerationErrorBodyCode {
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModerationInput {
-    ModerationResult(ModerationResultBody),
+    ModerationResult(Box<ModerationResultBody>),
     Error(ModerationErrorBody),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
@@ -17563,7 +17563,7 @@ impl ModerationInput {
 
 impl From<ModerationResultBody> for ModerationInput {
     fn from(value: ModerationResultBody) -> Self {
-        Self::ModerationResult(value)
+        Self::ModerationResult(Box::new(value))
     }
 }
 
@@ -17579,7 +17579,7 @@ impl From<ModerationErrorBody> for ModerationInput {
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModerationOutput {
-    ModerationResult(ModerationResultBody),
+    ModerationResult(Box<ModerationResultBody>),
     Error(ModerationErrorBody),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
@@ -17636,7 +17636,7 @@ impl ModerationOutput {
 
 impl From<ModerationResultBody> for ModerationOutput {
     fn from(value: ModerationResultBody) -> Self {
-        Self::ModerationResult(value)
+        Self::ModerationResult(Box::new(value))
     }
 }
 
@@ -17847,8 +17847,8 @@ impl NamespaceToolParam {
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum NamespaceToolParamToolsItem {
-    Function(FunctionToolParam),
-    Custom(CustomToolParam),
+    Function(Box<FunctionToolParam>),
+    Custom(Box<CustomToolParam>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -17907,13 +17907,13 @@ impl NamespaceToolParamToolsItem {
 
 impl From<FunctionToolParam> for NamespaceToolParamToolsItem {
     fn from(value: FunctionToolParam) -> Self {
-        Self::Function(value)
+        Self::Function(Box::new(value))
     }
 }
 
 impl From<CustomToolParam> for NamespaceToolParamToolsItem {
     fn from(value: CustomToolParam) -> Self {
-        Self::Custom(value)
+        Self::Custom(Box::new(value))
     }
 }
 
@@ -18000,13 +18000,13 @@ pub enum OutputItem {
     FileSearchCall(FileSearchToolCall),
     FunctionCall(Box<FunctionToolCall>),
     FunctionCallOutput(Box<FunctionToolCallOutputResource>),
-    WebSearchCall(WebSearchToolCall),
+    WebSearchCall(Box<WebSearchToolCall>),
     ComputerCall(Box<ComputerToolCall>),
     ComputerCallOutput(Box<ComputerToolCallOutputResource>),
     Reasoning(ReasoningItem),
     Program(Program),
     ProgramOutput(ProgramOutput),
-    ToolSearchCall(ToolSearchCall),
+    ToolSearchCall(Box<ToolSearchCall>),
     ToolSearchOutput(ToolSearchOutput),
     AdditionalTools(AdditionalTools),
     Compaction(CompactionBody),
@@ -18399,7 +18399,7 @@ impl From<FunctionToolCallOutputResource> for OutputItem {
 
 impl From<WebSearchToolCall> for OutputItem {
     fn from(value: WebSearchToolCall) -> Self {
-        Self::WebSearchCall(value)
+        Self::WebSearchCall(Box::new(value))
     }
 }
 
@@ -18435,7 +18435,7 @@ impl From<ProgramOutput> for OutputItem {
 
 impl From<ToolSearchCall> for OutputItem {
     fn from(value: ToolSearchCall) -> Self {
-        Self::ToolSearchCall(value)
+        Self::ToolSearchCall(Box::new(value))
     }
 }
 
@@ -25446,7 +25446,7 @@ pub enum ResponsePromptVariablesValue {
     String(String),
     InputText(InputTextContent),
     InputImage(InputImageContent),
-    InputFile(InputFileContent),
+    InputFile(Box<InputFileContent>),
     /// A value that matches no variant of the spec, kept verbatim.
     Unknown(Value),
 }
@@ -25539,7 +25539,7 @@ impl From<InputImageContent> for ResponsePromptVariablesValue {
 
 impl From<InputFileContent> for ResponsePromptVariablesValue {
     fn from(value: InputFileContent) -> Self {
-        Self::InputFile(value)
+        Self::InputFile(Box::new(value))
     }
 }
 
@@ -27274,8 +27274,8 @@ pub enum ResponseStreamEvent {
     ResponseIncomplete(Box<ResponseIncompleteEvent>),
     ResponseOutputItemAdded(Box<ResponseOutputItemAddedEvent>),
     ResponseOutputItemDone(Box<ResponseOutputItemDoneEvent>),
-    ResponseReasoningSummaryPartAdded(ResponseReasoningSummaryPartAddedEvent),
-    ResponseReasoningSummaryPartDone(ResponseReasoningSummaryPartDoneEvent),
+    ResponseReasoningSummaryPartAdded(Box<ResponseReasoningSummaryPartAddedEvent>),
+    ResponseReasoningSummaryPartDone(Box<ResponseReasoningSummaryPartDoneEvent>),
     ResponseReasoningSummaryTextDelta(ResponseReasoningSummaryTextDeltaEvent),
     ResponseReasoningSummaryTextDone(ResponseReasoningSummaryTextDoneEvent),
     ResponseReasoningTextDelta(ResponseReasoningTextDeltaEvent),
@@ -28236,13 +28236,13 @@ impl From<ResponseOutputItemDoneEvent> for ResponseStreamEvent {
 
 impl From<ResponseReasoningSummaryPartAddedEvent> for ResponseStreamEvent {
     fn from(value: ResponseReasoningSummaryPartAddedEvent) -> Self {
-        Self::ResponseReasoningSummaryPartAdded(value)
+        Self::ResponseReasoningSummaryPartAdded(Box::new(value))
     }
 }
 
 impl From<ResponseReasoningSummaryPartDoneEvent> for ResponseStreamEvent {
     fn from(value: ResponseReasoningSummaryPartDoneEvent) -> Self {
-        Self::ResponseReasoningSummaryPartDone(value)
+        Self::ResponseReasoningSummaryPartDone(Box::new(value))
     }
 }
 
@@ -30583,7 +30583,7 @@ impl TokenCountsResource {
 #[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tool {
-    Function(FunctionTool),
+    Function(Box<FunctionTool>),
     FileSearch(Box<FileSearchTool>),
     Computer(ComputerTool),
     ComputerUsePreview(ComputerUsePreviewTool),
@@ -30594,7 +30594,7 @@ pub enum Tool {
     ImageGeneration(Box<ImageGenTool>),
     LocalShell(LocalShellToolParam),
     Shell(Box<FunctionShellToolParam>),
-    Custom(CustomToolParam),
+    Custom(Box<CustomToolParam>),
     Namespace(NamespaceToolParam),
     ToolSearch(ToolSearchToolParam),
     WebSearchPreviewTool(Box<WebSearchPreviewTool>),
@@ -30818,7 +30818,7 @@ impl Tool {
 
 impl From<FunctionTool> for Tool {
     fn from(value: FunctionTool) -> Self {
-        Self::Function(value)
+        Self::Function(Box::new(value))
     }
 }
 
@@ -30884,7 +30884,7 @@ impl From<FunctionShellToolParam> for Tool {
 
 impl From<CustomToolParam> for Tool {
     fn from(value: CustomToolParam) -> Self {
-        Self::Custom(value)
+        Self::Custom(Box::new(value))
     }
 }
 
