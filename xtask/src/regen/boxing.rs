@@ -2,7 +2,7 @@
 //! finite size) and union variants much larger than their siblings (a union is as large as its
 //! largest variant, and every parse moves it through serde's `Result`s).
 
-use super::ir::{Def, Ty, TypeDef};
+use super::ir::{Def, Ty, TypeDef, defs_by_name};
 use std::collections::BTreeMap;
 
 /// Boxes the direct (not behind `Vec`/map) references that close a cycle, so every type has a
@@ -117,10 +117,7 @@ fn estimate_size(ty: &Ty, index: &BTreeMap<String, Def>, depth: usize) -> usize 
 }
 
 pub fn box_large_variants(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, Def> = types
-        .iter()
-        .map(|t| (t.name.clone(), t.def.clone()))
-        .collect();
+    let index = defs_by_name(types);
     for t in types.iter_mut() {
         let Def::Union { variants, .. } = &mut t.def else {
             continue;

@@ -1,6 +1,6 @@
 //! The generator's intermediate representation: what the emitter turns into Rust.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A Rust type used by a field, a variant or an alias.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,4 +87,13 @@ pub mod kind {
     pub const ARRAY: u8 = 1 << 3;
     pub const OBJECT: u8 = 1 << 4;
     pub const ANY: u8 = 0xff;
+}
+
+/// Each type's definition by name, a snapshot for passes that look types up while they
+/// rewrite them.
+pub fn defs_by_name(types: &[TypeDef]) -> BTreeMap<String, Def> {
+    types
+        .iter()
+        .map(|t| (t.name.clone(), t.def.clone()))
+        .collect()
 }

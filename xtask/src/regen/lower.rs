@@ -2,7 +2,7 @@
 
 use super::boxing;
 use super::doors::{closed_constructs, open_doors};
-use super::ir::{Def, Field, Ty, TypeDef, Variant, kind};
+use super::ir::{Def, Field, Ty, TypeDef, Variant, defs_by_name, kind};
 use super::names;
 use super::passes::Schemas;
 use super::schema::ref_name;
@@ -309,10 +309,7 @@ fn inline_variant_suffix(member: &Value) -> Option<String> {
 /// Everything about the generated types that needs the whole set: variant kinds, tags, keys
 /// and names of every union.
 pub fn analyze_unions(types: &mut [TypeDef]) {
-    let index: BTreeMap<String, Def> = types
-        .iter()
-        .map(|t| (t.name.clone(), t.def.clone()))
-        .collect();
+    let index = defs_by_name(types);
     for t in types.iter_mut() {
         let Def::Union { tag, variants } = &mut t.def else {
             continue;
