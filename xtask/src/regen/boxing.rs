@@ -1,5 +1,5 @@
 //! Where the generated types hold a `Box`: references that close a cycle (a type must have a
-//! finite size) and union variants much larger than their siblings (a union is as large as its
+//! finite size) and union variants over `BOX_VARIANT_ABOVE` bytes (a union is as large as its
 //! largest variant, and every parse moves it through serde's `Result`s).
 
 use super::ir::{Def, Ty, TypeDef, defs_by_name};
