@@ -9,4 +9,6 @@ aigw_wire::json_entry_points! {
     crate::CreateMessageParams;
     #[cfg(all(feature = "json", any(feature = "messages", feature = "batches")))]
     crate::Message;
+    #[cfg(all(feature = "json", feature = "messages"))]
+    union crate::MessageStreamEvent;
 }

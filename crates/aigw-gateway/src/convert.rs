@@ -465,16 +465,17 @@ fn chat_out(event: &aigw_openai::stream::ChatStreamEvent) -> Result<aigw_sse::Ev
 }
 
 /// An event whose SSE `event:` name is its JSON `type` (Responses, Anthropic).
-fn typed_out<T: Serialize>(event: &T) -> Result<aigw_sse::Event, String> {
-    let value = serde_json::to_value(event).map_err(|e| e.to_string())?;
+fn typed_out<T: Json>(event: &T) -> Result<aigw_sse::Event, String> {
+    let value = event.to_json_value().map_err(|e| e.to_string())?;
     let name = value.get("type").and_then(Value::as_str).map(str::to_owned);
     Ok(data_event(name, value.to_string()))
 }
 
 fn gemini_out(event: &aigw_gemini::GenerateContentResponse) -> Result<aigw_sse::Event, String> {
+    let json = event.to_json().map_err(|e| e.to_string())?;
     Ok(data_event(
         None,
-        serde_json::to_string(event).map_err(|e| e.to_string())?,
+        String::from_utf8(json).map_err(|e| e.to_string())?,
     ))
 }
 

@@ -6,6 +6,7 @@ use crate::config::ProviderKind;
 use crate::convert::{ClientBody, ConvertError, Prepared};
 use crate::upstream::Provider;
 use aigw_translate::{Loss, LossKind, LossReport, Options, anthropic_gemini as ag};
+use aigw_wire::Json;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
@@ -165,10 +166,13 @@ pub fn prepare_count(
             if let Some(o) = request.as_object_mut() {
                 o.entry("max_tokens").or_insert(json!(1));
             }
-            let request = aigw_wire::from_value(&request)
+            let request = Json::from_json_value(&request)
                 .map_err(|e| invalid(format!("not a valid count_tokens request: {e}")))?;
             let t = ag::messages_to_gemini(&request, opts).map_err(|e| invalid(e.to_string()))?;
-            let mut inner = serde_json::to_value(&t.value).map_err(|e| invalid(e.to_string()))?;
+            let mut inner = t
+                .value
+                .to_json_value()
+                .map_err(|e| invalid(e.to_string()))?;
             if let Some(o) = inner.as_object_mut() {
                 o.shift_remove("generationConfig");
                 o.insert("model".into(), Value::String(format!("models/{model}")));
@@ -189,11 +193,14 @@ pub fn prepare_count(
         (false, ProviderKind::Anthropic) => {
             let value = request.value()?;
             let inner = value.get("generateContentRequest").unwrap_or(value);
-            let request = aigw_wire::from_value(inner)
+            let request = Json::from_json_value(inner)
                 .map_err(|e| invalid(format!("not a valid countTokens request: {e}")))?;
             let t = ag::gemini_to_messages(&request, model, opts)
                 .map_err(|e| invalid(e.to_string()))?;
-            let full = serde_json::to_value(&t.value).map_err(|e| invalid(e.to_string()))?;
+            let full = t
+                .value
+                .to_json_value()
+                .map_err(|e| invalid(e.to_string()))?;
             let mut body = Map::new();
             if let Value::Object(o) = full {
                 for (k, v) in o {

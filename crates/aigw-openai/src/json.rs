@@ -13,4 +13,8 @@ aigw_wire::json_entry_points! {
     crate::CreateResponse;
     #[cfg(all(feature = "json", feature = "responses"))]
     crate::Response;
+    #[cfg(all(feature = "json", feature = "chat"))]
+    crate::CreateChatCompletionStreamResponse;
+    #[cfg(all(feature = "json", feature = "responses"))]
+    union crate::ResponseStreamEvent;
 }

@@ -4,7 +4,7 @@
 //! vanish silently.
 
 use crate::loss::{Loss, LossKind, LossReport, Options, TranslateError, Translated};
-use serde::Serialize;
+use aigw_wire::Json;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -13,9 +13,10 @@ pub(crate) fn ptr(base: &str, key: &str) -> String {
     format!("{base}/{}", key.replace('~', "~0").replace('/', "~1"))
 }
 
-/// A source value as JSON.
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value, TranslateError> {
-    serde_json::to_value(value).map_err(|e| TranslateError::Source {
+/// A source value as JSON (through the serializer compiled in the type's own crate, see
+/// [`Json`]).
+pub(crate) fn to_json<T: Json>(value: &T) -> Result<Value, TranslateError> {
+    value.to_json_value().map_err(|e| TranslateError::Source {
         pointer: String::new(),
         problem: format!("does not serialize: {e}"),
     })
@@ -131,7 +132,7 @@ impl<'o> Ctx<'o> {
     }
 
     /// The result: `value` as `T`, or the strict-mode refusal.
-    pub fn finish<T: DeserializeOwned>(
+    pub fn finish<T: Json + DeserializeOwned>(
         self,
         value: Value,
     ) -> Result<Translated<T>, TranslateError> {
@@ -140,7 +141,7 @@ impl<'o> Ctx<'o> {
         if strict && !losses.is_empty() {
             return Err(TranslateError::Strict { losses });
         }
-        let value = aigw_wire::from_value(&value).map_err(TranslateError::Target)?;
+        let value = T::from_json_value(&value).map_err(TranslateError::Target)?;
         Ok(Translated { value, losses })
     }
 }

@@ -19,8 +19,10 @@ pub(crate) fn record(
 }
 
 /// A translated event's JSON as the client protocol's event type.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TranslateError> {
-    aigw_wire::from_value(&value).map_err(TranslateError::Target)
+pub(crate) fn parse<T: aigw_wire::Json + serde::de::DeserializeOwned>(
+    value: Value,
+) -> Result<T, TranslateError> {
+    T::from_json_value(&value).map_err(TranslateError::Target)
 }
 
 /// Translates one upstream event stream into a client event stream.

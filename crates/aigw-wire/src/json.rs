@@ -16,19 +16,22 @@ pub trait Json: Sized {
     fn to_json(&self) -> Result<Vec<u8>, serde_json::Error>;
     /// Serializes to a `Value`.
     fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error>;
+    /// Converts a `Value` as [`from_value`](crate::from_value) does (strict, then lenient).
+    fn from_json_value(value: &serde_json::Value) -> Result<Self, serde_json::Error>;
 }
 
-/// Implements [`Json`] for each generated object listed (each with its own attributes, e.g.
-/// `cfg`); a body is parsed in place ([`object::from_slice`](crate::object::from_slice)).
+/// Implements [`Json`] for each generated type listed (each with its own attributes, e.g.
+/// `cfg`). An object's body is parsed in place ([`object::from_slice`](crate::object::from_slice));
+/// a union, marked `union`, through [`from_slice`](crate::from_slice).
 #[macro_export]
 macro_rules! json_entry_points {
-    ($($(#[$attr:meta])* $ty:ty;)*) => {$(
+    (@impl [$(#[$attr:meta])*] $ty:ty, $parse:path) => {
         $(#[$attr])*
         impl $crate::Json for $ty {
             // Never inlined: the point is one compiled copy, in this crate.
             #[inline(never)]
             fn from_json(bytes: &[u8]) -> Result<Self, $crate::__private::serde_json::Error> {
-                $crate::object::from_slice(bytes)
+                $parse(bytes)
             }
             #[inline(never)]
             fn to_json(&self) -> Result<Vec<u8>, $crate::__private::serde_json::Error> {
@@ -41,8 +44,39 @@ macro_rules! json_entry_points {
             {
                 $crate::__private::serde_json::to_value(self)
             }
+            #[inline(never)]
+            fn from_json_value(
+                value: &$crate::__private::serde_json::Value,
+            ) -> Result<Self, $crate::__private::serde_json::Error> {
+                $crate::from_value(value)
+            }
         }
-    )*};
+    };
+    () => {};
+    ($(#[$attr:meta])* union $ty:ty; $($rest:tt)*) => {
+        $crate::json_entry_points!(@impl [$(#[$attr])*] $ty, $crate::from_slice);
+        $crate::json_entry_points!($($rest)*);
+    };
+    ($(#[$attr:meta])* $ty:ty; $($rest:tt)*) => {
+        $crate::json_entry_points!(@impl [$(#[$attr])*] $ty, $crate::object::from_slice);
+        $crate::json_entry_points!($($rest)*);
+    };
+}
+
+/// A boxed type's entry points are its own (nothing here is compiled per type).
+impl<T: Json> Json for Box<T> {
+    fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        T::from_json(bytes).map(Box::new)
+    }
+    fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        T::to_json(self)
+    }
+    fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        T::to_json_value(self)
+    }
+    fn from_json_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        T::from_json_value(value).map(Box::new)
+    }
 }
 
 impl Json for serde_json::Value {
@@ -57,5 +91,9 @@ impl Json for serde_json::Value {
     #[inline(never)]
     fn to_json_value(&self) -> Result<serde_json::Value, serde_json::Error> {
         Ok(self.clone())
+    }
+    #[inline(never)]
+    fn from_json_value(value: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        Ok(value.clone())
     }
 }
