@@ -16,6 +16,7 @@
 //! is synchronous, so the flag set around one call is seen by exactly the `Maybe`s that call
 //! reaches (a guard clears it, panics included).
 
+use crate::value_de::ValueDe;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::cell::Cell;
@@ -67,14 +68,15 @@ pub(crate) fn utf8(bytes: &[u8]) -> serde_json::Result<&str> {
 /// [`from_slice`] for text.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
     serde_json::from_str(text).or_else(|strict| match serde_json::from_str::<Value>(text) {
-        Ok(value) => lenient(|| T::deserialize(&value)).map_err(|_| strict),
+        Ok(value) => lenient(|| T::deserialize(ValueDe(&value))).map_err(|_| strict),
         Err(_) => Err(strict),
     })
 }
 
 /// Converts a JSON value to `T`: strictly, then leniently (see the module docs).
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> serde_json::Result<T> {
-    T::deserialize(value).or_else(|strict| lenient(|| T::deserialize(value)).map_err(|_| strict))
+    T::deserialize(ValueDe(value))
+        .or_else(|strict| lenient(|| T::deserialize(ValueDe(value))).map_err(|_| strict))
 }
 
 #[cfg(test)]

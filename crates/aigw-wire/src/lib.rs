@@ -38,6 +38,7 @@ mod replay;
 mod speculate;
 pub mod union;
 pub mod unknowns;
+mod value_de;
 
 pub use json::Json;
 pub use lenient::{from_slice, from_str, from_value};

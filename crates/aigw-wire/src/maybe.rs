@@ -205,12 +205,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
         // Called only when the key is present (absent keys take `#[serde(default)]`).
         if crate::lenient::active() {
             // The fallback parse: keep what `T` cannot hold instead of failing the whole body.
-            // The clone is paid only on this path (a strict parse has already failed).
             let value = Value::deserialize(deserializer)?;
             if value.is_null() {
                 return Ok(Maybe::Null);
             }
-            return Ok(match T::deserialize(value.clone()) {
+            return Ok(match T::deserialize(crate::value_de::ValueDe(&value)) {
                 Ok(typed) => Maybe::Present(typed),
                 Err(_) => Maybe::Mistyped(Box::new(value)),
             });

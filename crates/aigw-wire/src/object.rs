@@ -136,7 +136,7 @@ pub fn from_str<T: Object>(text: &str) -> serde_json::Result<T> {
         return Err(strict);
     };
     out = T::default();
-    match crate::lenient::lenient(|| fill(&value, &mut out)) {
+    match crate::lenient::lenient(|| fill(crate::value_de::ValueDe(&value), &mut out)) {
         Ok(()) => Ok(out),
         Err(_) => Err(strict),
     }

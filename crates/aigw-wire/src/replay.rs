@@ -8,6 +8,7 @@
 
 use crate::raw::{Key, Raw, RawText};
 use crate::union::{self, UnionSpec, kind};
+use crate::value_de::ValueDe;
 use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -15,7 +16,8 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
-/// A `Value` as a deserializer whose error type is `E` (serde_json's errors are converted).
+/// A `Value` as a deserializer whose error type is `E` (serde_json's errors are converted),
+/// read through [`ValueDe`], the one `Value` deserializer the generated types are compiled for.
 pub(crate) struct ValueReplay<E> {
     value: Value,
     error: PhantomData<E>,
@@ -34,16 +36,33 @@ fn convert<E: de::Error>(e: serde_json::Error) -> E {
     E::custom(e)
 }
 
+macro_rules! replay {
+    ($($method:ident),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+            ValueDe(&self.value).$method(visitor).map_err(convert)
+        }
+    )*};
+}
+
 impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
     type Error = E;
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        self.value.deserialize_any(visitor).map_err(convert)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        self.value.deserialize_option(visitor).map_err(convert)
-    }
+    replay!(
+        deserialize_any,
+        deserialize_option,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+    );
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -51,7 +70,7 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, E> {
-        self.value
+        ValueDe(&self.value)
             .deserialize_enum(name, variants, visitor)
             .map_err(convert)
     }
@@ -61,14 +80,14 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, E> {
-        self.value
+        ValueDe(&self.value)
             .deserialize_newtype_struct(name, visitor)
             .map_err(convert)
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        bool char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
     }
 }
 
