@@ -8,7 +8,7 @@
 
 use crate::raw::{Key, Raw, RawText};
 use crate::union::{self, UnionSpec, kind};
-use crate::value_de::ValueDe;
+use crate::value_de::{ValueDe, number_methods};
 use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -47,22 +47,8 @@ macro_rules! replay {
 impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
     type Error = E;
 
-    replay!(
-        deserialize_any,
-        deserialize_option,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-    );
+    replay!(deserialize_any, deserialize_option);
+    number_methods!(replay);
 
     fn deserialize_enum<V: Visitor<'de>>(
         self,

@@ -31,6 +31,28 @@ const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 #[derive(Clone, Copy)]
 pub(crate) struct ValueDe<'a>(pub(crate) &'a Value);
 
+/// Calls the macro `$m` with the names of serde's `deserialize_*` methods for numbers (which
+/// must reach `Number`'s own deserializer, never `deserialize_any`, to keep their text).
+macro_rules! number_methods {
+    ($m:ident) => {
+        $m!(
+            deserialize_i8,
+            deserialize_i16,
+            deserialize_i32,
+            deserialize_i64,
+            deserialize_i128,
+            deserialize_u8,
+            deserialize_u16,
+            deserialize_u32,
+            deserialize_u64,
+            deserialize_u128,
+            deserialize_f32,
+            deserialize_f64,
+        );
+    };
+}
+pub(crate) use number_methods;
+
 macro_rules! number {
     ($($method:ident),* $(,)?) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -79,20 +101,7 @@ impl<'de> Deserializer<'de> for ValueDe<'_> {
         }
     }
 
-    number!(
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-    );
+    number_methods!(number);
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
