@@ -5,7 +5,6 @@
 
 use crate::loss::{Loss, LossKind, LossReport, Options, TranslateError, Translated};
 use aigw_wire::Json;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// `base` + `/key`, escaped (RFC 6901).
@@ -132,10 +131,7 @@ impl<'o> Ctx<'o> {
     }
 
     /// The result: `value` as `T`, or the strict-mode refusal.
-    pub fn finish<T: Json + DeserializeOwned>(
-        self,
-        value: Value,
-    ) -> Result<Translated<T>, TranslateError> {
+    pub fn finish<T: Json>(self, value: Value) -> Result<Translated<T>, TranslateError> {
         let strict = self.opts.strict;
         let losses = self.report();
         if strict && !losses.is_empty() {

@@ -219,7 +219,7 @@ fn write(shape: Shape, kind: Kind, code: u16, message: &str) -> Value {
     }
 }
 
-fn translate<S: aigw_wire::Json, T: aigw_wire::Json + serde::de::DeserializeOwned>(
+fn translate<S: aigw_wire::Json, T: aigw_wire::Json>(
     from: &str,
     to: &'static str,
     target: &'static str,

@@ -19,9 +19,7 @@ pub(crate) fn record(
 }
 
 /// A translated event's JSON as the client protocol's event type.
-pub(crate) fn parse<T: aigw_wire::Json + serde::de::DeserializeOwned>(
-    value: Value,
-) -> Result<T, TranslateError> {
+pub(crate) fn parse<T: aigw_wire::Json>(value: Value) -> Result<T, TranslateError> {
     T::from_json_value(&value).map_err(TranslateError::Target)
 }
 
