@@ -71,9 +71,58 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
             .map_err(convert)
     }
 
-    serde::forward_to_deserialize_any! {
-        bool char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
-        identifier ignored_any
+    // Each method reaches `ValueDe`'s own (not `deserialize_any`), so a visitor is compiled
+    // only for the kinds it asks for (see `value_de.rs`).
+    replay!(
+        deserialize_bool,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any,
+    );
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        ValueDe(&self.value)
+            .deserialize_unit_struct(name, visitor)
+            .map_err(convert)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, E> {
+        ValueDe(&self.value)
+            .deserialize_tuple(len, visitor)
+            .map_err(convert)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        ValueDe(&self.value)
+            .deserialize_tuple_struct(name, len, visitor)
+            .map_err(convert)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        ValueDe(&self.value)
+            .deserialize_struct(name, fields, visitor)
+            .map_err(convert)
     }
 }
 

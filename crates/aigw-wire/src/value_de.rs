@@ -21,7 +21,6 @@ use serde::de::value::{MapAccessDeserializer, MapDeserializer, StrDeserializer};
 use serde::de::{
     self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
-use serde::forward_to_deserialize_any;
 use serde_json::{Error, Value};
 
 /// The newtype name under which serde_json hands out a value's raw text.
@@ -73,31 +72,8 @@ impl<'de> Deserializer<'de> for ValueDe<'_> {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Number(n) => n.deserialize_any(visitor),
             Value::String(s) => visitor.visit_str(s),
-            Value::Array(items) => {
-                let mut seq = Seq(items.iter());
-                let value = visitor.visit_seq(&mut seq)?;
-                match seq.0.len() {
-                    0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(
-                        items.len(),
-                        &"fewer elements in array",
-                    )),
-                }
-            }
-            Value::Object(map) => {
-                let mut entries = Entries {
-                    iter: map.iter(),
-                    value: None,
-                };
-                let value = visitor.visit_map(&mut entries)?;
-                match entries.iter.len() {
-                    0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(
-                        map.len(),
-                        &"fewer elements in map",
-                    )),
-                }
-            }
+            Value::Array(items) => array(items, visitor),
+            Value::Object(map) => object(map, visitor),
         }
     }
 
@@ -144,9 +120,147 @@ impl<'de> Deserializer<'de> for ValueDe<'_> {
         }
     }
 
-    forward_to_deserialize_any! {
-        bool char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map
-        struct identifier ignored_any
+    // Each method below hands the visitor only the kind it asks for, as serde_json's `&Value`
+    // does, instead of forwarding to `deserialize_any`: a visitor that can only take a map (a
+    // generated object's) would otherwise be compiled for every kind `deserialize_any` may
+    // call it with — a number's map among them, which compiled each object's field reading
+    // once more for serde_json's number deserializer.
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Bool(b) => visitor.visit_bool(*b),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(s) => visitor.visit_str(s),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(s) => visitor.visit_str(s),
+            Value::Array(items) => array(items, visitor),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Array(items) => array(items, visitor),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Object(map) => object(map, visitor),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Array(items) => array(items, visitor),
+            Value::Object(map) => object(map, visitor),
+            _ => Err(self.invalid_type(&visitor)),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_bytes(visitor)
+    }
+}
+
+impl ValueDe<'_> {
+    fn invalid_type(self, expected: &dyn de::Expected) -> Error {
+        de::Error::invalid_type(unexpected(self.0), expected)
+    }
+}
+
+fn array<'de, V: Visitor<'de>>(items: &[Value], visitor: V) -> Result<V::Value, Error> {
+    let mut seq = Seq(items.iter());
+    let value = visitor.visit_seq(&mut seq)?;
+    match seq.0.len() {
+        0 => Ok(value),
+        _ => Err(de::Error::invalid_length(
+            items.len(),
+            &"fewer elements in array",
+        )),
+    }
+}
+
+fn object<'de, V: Visitor<'de>>(
+    map: &serde_json::Map<String, Value>,
+    visitor: V,
+) -> Result<V::Value, Error> {
+    let mut entries = Entries {
+        iter: map.iter(),
+        value: None,
+    };
+    let value = visitor.visit_map(&mut entries)?;
+    match entries.iter.len() {
+        0 => Ok(value),
+        _ => Err(de::Error::invalid_length(
+            map.len(),
+            &"fewer elements in map",
+        )),
     }
 }
 
@@ -264,6 +378,67 @@ mod tests {
         same::<(u8, String)>(&json!([1, "a"]));
         same::<(u8,)>(&json!([1, "a"]));
         same::<Maybe<Vec<u8>>>(&json!([1, 2]));
+    }
+
+    #[test]
+    fn a_method_for_one_kind_takes_that_kind_and_rejects_the_others() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Point {
+            x: u8,
+            y: Option<String>,
+        }
+        let kinds = [
+            Value::Null,
+            json!(true),
+            json!(1),
+            json!(-2.5),
+            json!("s"),
+            json!([1, "a"]),
+            json!({"x": 1, "y": "a"}),
+        ];
+        for value in &kinds {
+            same::<bool>(value);
+            same::<char>(value);
+            same::<String>(value);
+            same::<()>(value);
+            same::<Vec<Value>>(value);
+            same::<(u8, String)>(value);
+            same::<Map<String, Value>>(value);
+            same::<Point>(value);
+            same::<serde_bytes_like::Bytes>(value);
+            assert!(serde::de::IgnoredAny::deserialize(ValueDe(value)).is_ok());
+        }
+    }
+
+    /// A type that asks for bytes (serde_json hands a string or an array of numbers).
+    mod serde_bytes_like {
+        use serde::de::{self, Deserializer, SeqAccess, Visitor};
+
+        #[derive(Debug, PartialEq)]
+        pub(super) struct Bytes(pub(super) Vec<u8>);
+
+        impl<'de> serde::Deserialize<'de> for Bytes {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Bytes;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("bytes")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<Bytes, E> {
+                        Ok(Bytes(v.as_bytes().to_vec()))
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
+                        let mut out = Vec::new();
+                        while let Some(b) = seq.next_element()? {
+                            out.push(b);
+                        }
+                        Ok(Bytes(out))
+                    }
+                }
+                d.deserialize_byte_buf(V)
+            }
+        }
     }
 
     #[test]
