@@ -87,7 +87,7 @@ ensure_binaries() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   pg_bin_dir >/dev/null || missing+=(postgresql)
   # Not a service: the headless browser and its WebDriver for the dashboard's browser test
-  # (crates/aigw-gateway/tests/ui.rs), which prints SKIPPED without them.
+  # (crates/aigw-gateway/tests/it/ui.rs), which prints SKIPPED without them.
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   if [[ ${#missing[@]} -gt 0 ]]; then

@@ -57,28 +57,3 @@ impl Unknowns for MessageErrorEvent {
         aigw_wire::unknowns::visit_extra(&self.extra, at, f);
     }
 }
-
-#[cfg(all(test, feature = "messages"))]
-mod tests {
-    use crate::MessageStreamEvent;
-
-    #[test]
-    fn ping_and_error_dispatch_from_the_event_union() {
-        let ping: MessageStreamEvent = serde_json::from_str(r#"{"type": "ping"}"#).expect("ping");
-        assert!(matches!(ping, MessageStreamEvent::Ping(_)));
-        let text = r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
-        let error: MessageStreamEvent = serde_json::from_str(text).expect("error");
-        let MessageStreamEvent::Error(event) = &error else {
-            panic!("{error:?}")
-        };
-        assert!(matches!(
-            event.error.as_ref(),
-            Some(crate::ErrorResponseError::OverloadedError(_))
-        ));
-        let back = serde_json::to_value(&error).expect("ser");
-        assert_eq!(
-            back,
-            serde_json::from_str::<serde_json::Value>(text).expect("json")
-        );
-    }
-}

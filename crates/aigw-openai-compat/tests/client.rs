@@ -3,6 +3,7 @@
 
 use aigw_http::testing::{assert_hidden, fast_retry};
 use aigw_openai_compat::{Action, CompatClient, CompatError, Preset};
+use aigw_wire::Json;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
@@ -11,7 +12,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const CANARY: &str = "compat-canary-31e0a9";
 
 fn request() -> aigw_openai::CreateChatCompletionRequest {
-    serde_json::from_value(json!({
+    Json::from_json_value(&json!({
         "model": "mistral-small-latest",
         "messages": [{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
         "max_completion_tokens": 64,
@@ -54,7 +55,7 @@ async fn mistral_receives_the_fitted_body_and_the_caller_gets_the_adjustments() 
     let client = client(Preset::Mistral, &server, false);
     let answer = client.chat(&request()).await.expect("chat");
     assert_eq!(
-        serde_json::to_value(&answer.value).expect("json"),
+        Json::to_json_value(&answer.value).expect("json"),
         completion()
     );
     let report: Vec<(String, Action)> = answer
@@ -116,7 +117,7 @@ async fn strict_mode_refuses_losses_and_sends_nothing() {
         "mistral: strict mode refuses a request that would lose: stripped /logprobs (mistral does not return logprobs)"
     );
     // Renames and same-meaning mappings are not losses: without logprobs, strict sends.
-    let mut lossless = serde_json::to_value(request()).expect("json");
+    let mut lossless = Json::to_json_value(&request()).expect("json");
     lossless.as_object_mut().expect("object").remove("logprobs");
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -125,7 +126,7 @@ async fn strict_mode_refuses_losses_and_sends_nothing() {
         .mount(&server)
         .await;
     let answer = client(Preset::Mistral, &server, true)
-        .chat(&serde_json::from_value(lossless).expect("request"))
+        .chat(&Json::from_json_value(&lossless).expect("request"))
         .await
         .expect("lossless request is sent");
     assert_eq!(answer.adjustments.0.len(), 2);
@@ -178,7 +179,7 @@ async fn missing_capabilities_are_errors_before_anything_is_sent() {
         .mount(&server)
         .await;
     let client = client(Preset::Mistral, &server, false);
-    let request = serde_json::from_value(json!({"model": "m", "input": "hi"})).expect("request");
+    let request = Json::from_json_value(&json!({"model": "m", "input": "hi"})).expect("request");
     let err = client
         .responses(&request)
         .await

@@ -2,7 +2,9 @@
 //! stream, as insta snapshots (translation + loss report), the stream property, one test per
 //! semantic, and a round-trip property on the lossless subset.
 
-mod common;
+use crate::common;
+
+use aigw_wire::Json;
 
 use aigw_anthropic::MessageStreamEvent;
 use aigw_anthropic::stream::{MessageAccumulator, message_event};
@@ -13,15 +15,15 @@ use aigw_translate::anthropic_gemini::{
     message_to_gemini_response, messages_to_gemini,
 };
 use aigw_translate::{LossKind, LossReport, Options, StreamTranslator};
-use common::{cases, document, json_of, snapshot, sse_events};
+use common::{cases, document, json_of, snapshot, sse_events, stream_document};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
     Options::default()
 }
 
-fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).expect("typed")
+fn from<T: Json>(value: Value) -> T {
+    Json::from_json_value(&value).expect("typed")
 }
 
 /// The model of a recorded Gemini exchange, from its URL path.
@@ -70,7 +72,7 @@ fn recorded_messages_requests_to_gemini() {
     };
     let mut translated = 0;
     for (name, exchange) in cases {
-        let Ok(request) = serde_json::from_value(exchange["request"].clone()) else {
+        let Ok(request) = Json::from_json_value(&exchange["request"]) else {
             continue;
         };
         let result =
@@ -93,7 +95,7 @@ fn recorded_gemini_requests_to_messages() {
             return;
         };
         for (name, exchange) in cases {
-            let Ok(request) = serde_json::from_value(exchange["request"].clone()) else {
+            let Ok(request) = Json::from_json_value(&exchange["request"]) else {
                 continue;
             };
             let result = gemini_to_messages(&request, &model_of(&exchange), &opts())
@@ -119,9 +121,7 @@ fn recorded_anthropic_responses_to_gemini() {
         if exchange["status"] != 200 {
             continue;
         }
-        let Ok(message) =
-            serde_json::from_value::<aigw_anthropic::Message>(exchange["response"].clone())
-        else {
+        let Ok(message) = aigw_anthropic::Message::from_json_value(&exchange["response"]) else {
             continue;
         };
         let result =
@@ -146,9 +146,7 @@ fn recorded_gemini_responses_to_messages() {
         if exchange["status"] != 200 {
             continue;
         }
-        let Ok(response) =
-            serde_json::from_value::<GenerateContentResponse>(exchange["response"].clone())
-        else {
+        let Ok(response) = GenerateContentResponse::from_json_value(&exchange["response"]) else {
             continue;
         };
         let result = gemini_response_to_message(&response, &model_of(&exchange), &opts())
@@ -234,7 +232,7 @@ fn recorded_anthropic_streams_to_gemini_chunks() {
         let chunks = translator
             .translate_all(&events)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&chunks, translator.losses());
+        let mut doc = stream_document(&chunks, translator.losses());
         doc["events"] = json!(chunks.len());
         snapshot("messages_to_gemini/stream", &name, &doc);
         // Usage only on the last chunk, which has the finish reason.
@@ -326,7 +324,7 @@ fn recorded_gemini_streams_to_anthropic_events() {
         let events = translator
             .translate_all(&chunks)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&events, translator.losses());
+        let mut doc = stream_document(&events, translator.losses());
         doc["events"] = json!(events.len());
         snapshot("gemini_to_messages/stream", &name, &doc);
         let values: Vec<Value> = events.iter().map(json_of).collect();

@@ -1,11 +1,15 @@
 //! OpenAI Chat ↔ Anthropic Messages on every recorded request, response and stream, as insta
 //! snapshots (translation + loss report), plus the semantics one test each.
 
-mod common;
+use crate::common;
+
+use aigw_wire::Json;
 
 use aigw_translate::chat_anthropic::{chat_to_messages, messages_to_chat};
 use aigw_translate::{LossKind, Options};
-use common::{cases, document, json_of, snapshot, sse_events, translated_json};
+use common::{
+    cases, document, event_json, json_of, snapshot, sse_events, stream_document, translated_json,
+};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -19,7 +23,7 @@ fn recorded_chat_requests_to_messages() {
     };
     let mut translated = 0;
     for (name, exchange) in cases {
-        let Ok(request) = serde_json::from_value(exchange["request"].clone()) else {
+        let Ok(request) = Json::from_json_value(&exchange["request"]) else {
             continue;
         };
         let result = chat_to_messages(&request, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -40,7 +44,7 @@ fn recorded_messages_requests_to_chat() {
     };
     let mut translated = 0;
     for (name, exchange) in cases {
-        let Ok(request) = serde_json::from_value(exchange["request"].clone()) else {
+        let Ok(request) = Json::from_json_value(&exchange["request"]) else {
             continue;
         };
         let result = messages_to_chat(&request, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -56,8 +60,8 @@ fn recorded_messages_requests_to_chat() {
 
 #[test]
 fn max_tokens_is_defaulted_and_reported_and_strict_refuses() {
-    let request = serde_json::from_value(
-        json!({"model": "claude", "messages": [{"role": "user", "content": "Hi"}]}),
+    let request = Json::from_json_value(
+        &json!({"model": "claude", "messages": [{"role": "user", "content": "Hi"}]}),
     )
     .expect("request");
     let result = chat_to_messages(&request, &opts()).expect("translated");
@@ -75,7 +79,7 @@ fn max_tokens_is_defaulted_and_reported_and_strict_refuses() {
 
 #[test]
 fn unknown_fields_are_reported_not_dropped() {
-    let request = serde_json::from_value(json!({"model": "m", "max_tokens": 5, "x_vendor": 1, "messages": [{"role": "user", "content": "Hi", "x_part": true}]})).expect("request");
+    let request = Json::from_json_value(&json!({"model": "m", "max_tokens": 5, "x_vendor": 1, "messages": [{"role": "user", "content": "Hi", "x_part": true}]})).expect("request");
     let result = chat_to_messages(&request, &opts()).expect("translated");
     let pointers: Vec<&str> = result.losses.iter().map(|l| l.pointer.as_str()).collect();
     assert_eq!(pointers, ["/messages/0/x_part", "/x_vendor"]);
@@ -131,9 +135,7 @@ fn recorded_anthropic_responses_to_chat() {
     };
     let mut translated = 0;
     for (name, exchange) in cases {
-        let Ok(message) =
-            serde_json::from_value::<aigw_anthropic::Message>(exchange["response"].clone())
-        else {
+        let Ok(message) = aigw_anthropic::Message::from_json_value(&exchange["response"]) else {
             continue;
         };
         if exchange["status"] != 200 {
@@ -161,9 +163,9 @@ fn recorded_chat_responses_to_messages() {
         if exchange["status"] != 200 {
             continue;
         }
-        let Ok(response) = serde_json::from_value::<aigw_openai::CreateChatCompletionResponse>(
-            exchange["response"].clone(),
-        ) else {
+        let Ok(response) =
+            aigw_openai::CreateChatCompletionResponse::from_json_value(&exchange["response"])
+        else {
             continue;
         };
         let result =
@@ -198,7 +200,7 @@ fn recorded_anthropic_streams_to_chat_chunks() {
         let chunks = translator
             .translate_all(&events)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&chunks, translator.losses());
+        let mut doc = stream_document(&chunks, translator.losses());
         doc["events"] = json!(chunks.len());
         snapshot("messages_to_chat/stream", &name, &doc);
         let mut chat = ChatAccumulator::default();
@@ -246,7 +248,7 @@ fn recorded_chat_streams_to_anthropic_events() {
             let out = translator
                 .translate_all(&events)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let mut doc = document(&out, translator.losses());
+            let mut doc = stream_document(&out, translator.losses());
             doc["events"] = json!(out.len());
             snapshot(&format!("chat_to_messages/stream/{provider}"), &name, &doc);
             let kinds: Vec<String> = out
@@ -296,11 +298,11 @@ fn recorded_chat_streams_to_anthropic_events() {
 }
 
 fn chat_request(value: Value) -> aigw_openai::CreateChatCompletionRequest {
-    serde_json::from_value(value).expect("chat request")
+    Json::from_json_value(&value).expect("chat request")
 }
 
 fn messages_request(value: Value) -> aigw_anthropic::CreateMessageParams {
-    serde_json::from_value(value).expect("messages request")
+    Json::from_json_value(&value).expect("messages request")
 }
 
 #[test]
@@ -454,7 +456,7 @@ fn images_documents_structured_output_and_sampling() {
 /// reasoning never reaches Anthropic; Anthropic thinking never reaches an OpenAI upstream.
 #[test]
 fn thinking_signatures_never_cross_providers() {
-    let message: aigw_anthropic::Message = serde_json::from_value(json!({
+    let message: aigw_anthropic::Message = Json::from_json_value(&json!({
         "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
         "content": [{"type": "thinking", "thinking": "Let me think.", "signature": "SIG-ANTHROPIC"}, {"type": "text", "text": "42"}],
         "stop_reason": "end_turn", "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 5}
@@ -500,7 +502,7 @@ fn chunk(delta: Value, finish: Value, usage: Value) -> ChatStreamEvent {
         chunk["choices"] = json!([]);
         chunk["usage"] = usage;
     }
-    ChatStreamEvent::Chunk(Box::new(serde_json::from_value(chunk).expect("chunk")))
+    ChatStreamEvent::Chunk(Box::new(Json::from_json_value(&chunk).expect("chunk")))
 }
 
 /// Canary: tool call argument fragments of parallel calls are reassembled per call, in order,
@@ -576,7 +578,7 @@ fn streamed_tool_fragments_reassemble_in_order_and_usage_arrives() {
     let chunks = MessagesToChatStream::new(&opts(), true)
         .translate_all(&events)
         .expect("translated");
-    let usage_chunk = json_of(&chunks[chunks.len() - 2]);
+    let usage_chunk = event_json(&chunks[chunks.len() - 2]);
     assert_eq!(
         usage_chunk["usage"],
         json!({"prompt_tokens": 16, "completion_tokens": 9, "total_tokens": 25, "prompt_tokens_details": {"cached_tokens": 4}})
@@ -599,14 +601,14 @@ fn finish_reasons_and_usage_map_both_ways() {
         ("refusal", "content_filter"),
         ("stop_sequence", "stop"),
     ] {
-        let message: aigw_anthropic::Message = serde_json::from_value(json!({"id": "m", "type": "message", "role": "assistant", "model": "c", "content": [{"type": "text", "text": "x"}], "stop_reason": stop, "stop_sequence": null, "usage": {"input_tokens": 1, "output_tokens": 1}})).expect("message");
+        let message: aigw_anthropic::Message = Json::from_json_value(&json!({"id": "m", "type": "message", "role": "assistant", "model": "c", "content": [{"type": "text", "text": "x"}], "stop_reason": stop, "stop_sequence": null, "usage": {"input_tokens": 1, "output_tokens": 1}})).expect("message");
         assert_eq!(
             translated_json(&message_to_chat_response(&message, &opts()).expect("ok"))["choices"]
                 [0]["finish_reason"],
             finish
         );
     }
-    let completion: aigw_openai::CreateChatCompletionResponse = serde_json::from_value(json!({
+    let completion: aigw_openai::CreateChatCompletionResponse = Json::from_json_value(&json!({
         "id": "c", "object": "chat.completion", "created": 1, "model": "gpt",
         "choices": [{"index": 0, "finish_reason": "length", "logprobs": null, "message": {"role": "assistant", "content": "x", "refusal": null}}],
         "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120, "prompt_tokens_details": {"cached_tokens": 60}, "completion_tokens_details": {"reasoning_tokens": 12}}
@@ -698,7 +700,7 @@ fn try_from_is_the_lenient_translation() {
 fn content_parts_of_a_compatible_provider_become_text_blocks() {
     // Mistral answers with content parts: text parts are the answer, a thinking part cannot
     // become an Anthropic thinking block (no signature) and is reported.
-    let response: aigw_openai::CreateChatCompletionResponse = serde_json::from_value(json!({
+    let response: aigw_openai::CreateChatCompletionResponse = Json::from_json_value(&json!({
         "id": "x", "object": "chat.completion", "created": 1, "model": "magistral",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": [
             {"type": "thinking", "thinking": [{"type": "text", "text": "2+2"}]},

@@ -2,7 +2,9 @@
 //! insta snapshots (translation + loss report); the stream property; the semantics one test
 //! each; and a round-trip property for the lossless subset.
 
-mod common;
+use crate::common;
+
+use aigw_wire::Json;
 
 use aigw_gemini::GenerateContentResponse;
 use aigw_gemini::stream::ResponseAccumulator;
@@ -13,7 +15,7 @@ use aigw_translate::chat_gemini::{
     gemini_response_to_chat, gemini_to_chat,
 };
 use aigw_translate::{LossKind, LossReport, Options, StreamTranslator};
-use common::{cases, document, json_of, snapshot, sse_events};
+use common::{cases, document, event_json, json_of, snapshot, sse_events, stream_document};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -45,17 +47,17 @@ fn gemini_chunks(exchange: &Value) -> Option<Vec<GenerateContentResponse>> {
     Some(
         items
             .iter()
-            .map(|item| serde_json::from_value(item.clone()).expect("typed chunk"))
+            .map(|item| Json::from_json_value(item).expect("typed chunk"))
             .collect(),
     )
 }
 
 fn request(value: Value) -> CreateChatCompletionRequest {
-    serde_json::from_value(value).expect("a Chat request")
+    Json::from_json_value(&value).expect("a Chat request")
 }
 
 fn gemini_request(value: Value) -> aigw_gemini::GenerateContentRequest {
-    serde_json::from_value(value).expect("a Gemini request")
+    Json::from_json_value(&value).expect("a Gemini request")
 }
 
 fn pointers(losses: &LossReport) -> Vec<(&str, LossKind)> {
@@ -75,9 +77,7 @@ fn recorded_chat_requests_to_gemini() {
     };
     let mut translated = 0;
     for (name, exchange) in cases {
-        let Ok(request) =
-            serde_json::from_value::<CreateChatCompletionRequest>(exchange["request"].clone())
-        else {
+        let Ok(request) = CreateChatCompletionRequest::from_json_value(&exchange["request"]) else {
             continue;
         };
         let result = chat_to_gemini(&request, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -99,9 +99,9 @@ fn recorded_gemini_requests_to_chat() {
             return;
         };
         for (name, exchange) in cases {
-            let Ok(request) = serde_json::from_value::<aigw_gemini::GenerateContentRequest>(
-                exchange["request"].clone(),
-            ) else {
+            let Ok(request) =
+                aigw_gemini::GenerateContentRequest::from_json_value(&exchange["request"])
+            else {
                 continue;
             };
             let result = gemini_to_chat(&request, &model_of(&exchange), &opts())
@@ -127,9 +127,7 @@ fn recorded_gemini_responses_to_chat() {
         if exchange["status"] != 200 {
             continue;
         }
-        let Ok(response) =
-            serde_json::from_value::<GenerateContentResponse>(exchange["response"].clone())
-        else {
+        let Ok(response) = GenerateContentResponse::from_json_value(&exchange["response"]) else {
             continue;
         };
         let result = gemini_response_to_chat(&response, &model_of(&exchange), &opts())
@@ -154,8 +152,7 @@ fn recorded_chat_responses_to_gemini() {
         if exchange["status"] != 200 {
             continue;
         }
-        let Ok(response) =
-            serde_json::from_value::<CreateChatCompletionResponse>(exchange["response"].clone())
+        let Ok(response) = CreateChatCompletionResponse::from_json_value(&exchange["response"])
         else {
             continue;
         };
@@ -207,14 +204,14 @@ fn recorded_gemini_streams_to_chat_chunks() {
         let out = translator
             .translate_all(&chunks)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&out, translator.losses());
+        let mut doc = stream_document(&out, translator.losses());
         doc["events"] = json!(out.len());
         snapshot("gemini_to_chat/stream", &name, &doc);
 
-        let first = json_of(&out[0]);
+        let first = event_json(&out[0]);
         assert_eq!(first["choices"][0]["delta"]["role"], "assistant", "{name}");
         assert!(matches!(out.last(), Some(ChatStreamEvent::Done)), "{name}");
-        let usage = json_of(&out[out.len() - 2]);
+        let usage = event_json(&out[out.len() - 2]);
         assert_eq!(usage["choices"], json!([]), "{name}: the usage chunk");
 
         let mut chat = ChatAccumulator::default();
@@ -261,7 +258,7 @@ fn recorded_chat_streams_to_gemini_chunks() {
         let out = translator
             .translate_all(&events)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&out, translator.losses());
+        let mut doc = stream_document(&out, translator.losses());
         doc["events"] = json!(out.len());
         snapshot("chat_to_gemini/stream", &name, &doc);
 
@@ -301,11 +298,11 @@ fn recorded_chat_streams_to_gemini_chunks() {
 // The semantics, one test each.
 
 fn gemini_response(value: Value) -> GenerateContentResponse {
-    serde_json::from_value(value).expect("a Gemini response")
+    Json::from_json_value(&value).expect("a Gemini response")
 }
 
 fn chat_response(value: Value) -> CreateChatCompletionResponse {
-    serde_json::from_value(value).expect("a Chat response")
+    Json::from_json_value(&value).expect("a Chat response")
 }
 
 #[test]
@@ -462,7 +459,7 @@ fn tool_choice_maps_to_function_calling_modes() {
         out["toolConfig"]["functionCallingConfig"],
         json!({"mode": "VALIDATED"})
     );
-    let back = gemini_to_chat(&serde_json::from_value(out).expect("request"), "m", &opts())
+    let back = gemini_to_chat(&Json::from_json_value(&out).expect("request"), "m", &opts())
         .expect("translated");
     assert_eq!(json_of(&back.value)["tool_choice"], "auto");
     assert_eq!(
@@ -952,7 +949,7 @@ fn unknown_fields_are_reported_and_strict_refuses() {
 }
 
 fn chat_event(value: Value) -> ChatStreamEvent {
-    ChatStreamEvent::Chunk(Box::new(serde_json::from_value(value).expect("a chunk")))
+    ChatStreamEvent::Chunk(Box::new(Json::from_json_value(&value).expect("a chunk")))
 }
 
 #[test]
@@ -973,7 +970,7 @@ fn gemini_stream_sends_role_text_whole_tool_calls_finish_usage_and_done() {
         .translate_all(&chunks)
         .expect("translated")
         .iter()
-        .map(json_of)
+        .map(event_json)
         .collect();
     assert!(translator.losses().is_empty(), "{}", translator.losses());
     let deltas: Vec<Value> = out
@@ -1246,19 +1243,17 @@ mod any_shape {
         #[test]
         fn translations_never_panic(a in shape(), b in shape(), c in shape()) {
             let options = opts();
-            if let Ok(request) = serde_json::from_value::<CreateChatCompletionRequest>(
-                json!({"model": "m", "messages": [a, b, c]})
+            if let Ok(request) = CreateChatCompletionRequest::from_json_value(&json!({"model": "m", "messages": [a, b, c]})
             ) {
                 let _ = chat_to_gemini(&request, &options);
             }
-            if let Ok(request) = serde_json::from_value::<aigw_gemini::GenerateContentRequest>(
-                json!({"contents": [a, b, c]})
+            if let Ok(request) = aigw_gemini::GenerateContentRequest::from_json_value(&json!({"contents": [a, b, c]})
             ) {
                 let _ = gemini_to_chat(&request, "m", &options);
             }
             let chunks: Vec<GenerateContentResponse> = [&a, &b, &c]
                 .into_iter()
-                .filter_map(|v| serde_json::from_value(json!({"candidates": [v], "usageMetadata": c})).ok())
+                .filter_map(|v| Json::from_json_value(&json!({"candidates": [v], "usageMetadata": c})).ok())
                 .collect();
             for chunk in &chunks {
                 let _ = gemini_response_to_chat(chunk, "m", &options);
@@ -1266,14 +1261,14 @@ mod any_shape {
             let _ = GeminiToChatStream::new("m", &options, true).translate_all(&chunks);
             let completions: Vec<CreateChatCompletionResponse> = [&a, &b, &c]
                 .into_iter()
-                .filter_map(|v| serde_json::from_value(json!({"id": "x", "choices": [v], "usage": c})).ok())
+                .filter_map(|v| Json::from_json_value(&json!({"id": "x", "choices": [v], "usage": c})).ok())
                 .collect();
             for completion in &completions {
                 let _ = chat_response_to_gemini(completion, &options);
             }
             let events: Vec<ChatStreamEvent> = [&a, &b, &c]
                 .into_iter()
-                .filter_map(|v| serde_json::from_value(json!({"id": "x", "choices": [v]})).ok())
+                .filter_map(|v| Json::from_json_value(&json!({"id": "x", "choices": [v]})).ok())
                 .map(|chunk| ChatStreamEvent::Chunk(Box::new(chunk)))
                 .collect();
             let _ = ChatToGeminiStream::new(&options).translate_all(&events);

@@ -3,7 +3,9 @@
 //! translated stream gives what translating the accumulated stream gives); the semantics one
 //! test each; and a round-trip property on the subset both carry exactly.
 
-mod common;
+use crate::common;
+
+use aigw_wire::Json;
 
 use aigw_openai::stream::{
     ChatAccumulator, ChatStreamEvent, ResponsesAccumulator, responses_event,
@@ -17,7 +19,9 @@ use aigw_translate::responses::{
     responses_response_to_chat, responses_to_chat,
 };
 use aigw_translate::{LossKind, Options, StreamTranslator, Translated};
-use common::{cases, document, json_of, snapshot, sse_events, translated_json};
+use common::{
+    cases, document, event_json, json_of, snapshot, sse_events, stream_document, translated_json,
+};
 use serde_json::{Value, json};
 
 const PROVIDERS: [&str; 2] = ["openai", "openai-compat"];
@@ -53,8 +57,7 @@ fn pointers<T>(result: &Translated<T>) -> Vec<&str> {
 fn recorded_responses_requests_to_chat() {
     let mut translated = 0;
     for (provider, name, exchange) in recorded("responses") {
-        let Ok(request) = serde_json::from_value::<CreateResponse>(exchange["request"].clone())
-        else {
+        let Ok(request) = CreateResponse::from_json_value(&exchange["request"]) else {
             continue;
         };
         if exchange["request"].is_null() {
@@ -79,9 +82,7 @@ fn recorded_chat_requests_to_responses() {
         if exchange["request"].is_null() {
             continue;
         }
-        let Ok(request) =
-            serde_json::from_value::<CreateChatCompletionRequest>(exchange["request"].clone())
-        else {
+        let Ok(request) = CreateChatCompletionRequest::from_json_value(&exchange["request"]) else {
             continue;
         };
         let result = chat_to_responses(&request, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -104,7 +105,7 @@ fn recorded_responses_responses_to_chat() {
             continue;
         }
         let response: Response =
-            serde_json::from_value(exchange["response"].clone()).expect("typed response");
+            Json::from_json_value(&exchange["response"]).expect("typed response");
         let result = responses_response_to_chat(&response, &opts())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         snapshot(
@@ -126,7 +127,7 @@ fn recorded_chat_responses_to_responses() {
             continue;
         }
         let response: CreateChatCompletionResponse =
-            serde_json::from_value(exchange["response"].clone()).expect("typed completion");
+            Json::from_json_value(&exchange["response"]).expect("typed completion");
         let result = chat_response_to_responses(&response, &opts())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         snapshot(
@@ -182,7 +183,7 @@ fn recorded_responses_streams_to_chat_chunks() {
         let chunks = translator
             .translate_all(&events)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&chunks, translator.losses());
+        let mut doc = stream_document(&chunks, translator.losses());
         doc["events"] = json!(chunks.len());
         snapshot(&format!("responses_to_chat/stream/{provider}"), &name, &doc);
         let mut upstream = ResponsesAccumulator::default();
@@ -196,15 +197,15 @@ fn recorded_responses_streams_to_chat_chunks() {
             translated += 1;
             continue;
         }
-        let first = json_of(&chunks[0]);
+        let first = event_json(&chunks[0]);
         assert_eq!(first["choices"][0]["delta"]["role"], "assistant", "{name}");
         assert!(
             matches!(chunks.last(), Some(ChatStreamEvent::Done)),
             "{name}"
         );
-        let usage = json_of(&chunks[chunks.len() - 2]);
+        let usage = event_json(&chunks[chunks.len() - 2]);
         assert_eq!(usage["choices"], json!([]), "{name}: the usage chunk");
-        let finish = json_of(&chunks[chunks.len() - 3]);
+        let finish = event_json(&chunks[chunks.len() - 3]);
         assert!(
             finish["choices"][0]["finish_reason"].is_string(),
             "{name}: the finish chunk"
@@ -315,7 +316,7 @@ fn recorded_chat_streams_to_responses_events() {
         let out = translator
             .translate_all(&events)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let mut doc = document(&out, translator.losses());
+        let mut doc = stream_document(&out, translator.losses());
         doc["events"] = json!(out.len());
         snapshot(&format!("chat_to_responses/stream/{provider}"), &name, &doc);
         let values: Vec<Value> = out.iter().map(json_of).collect();
@@ -422,7 +423,7 @@ fn recorded_gemini_streams_to_responses_events() {
             } else if let Value::Array(items) = &exchange["response"] {
                 items
                     .iter()
-                    .map(|item| serde_json::from_value(item.clone()).expect("typed chunk"))
+                    .map(|item| Json::from_json_value(item).expect("typed chunk"))
                     .collect()
             } else {
                 continue;
@@ -449,19 +450,19 @@ use aigw_translate::responses::{
 };
 
 fn responses_request(value: Value) -> CreateResponse {
-    serde_json::from_value(value).expect("responses request")
+    Json::from_json_value(&value).expect("responses request")
 }
 
 fn chat_request(value: Value) -> CreateChatCompletionRequest {
-    serde_json::from_value(value).expect("chat request")
+    Json::from_json_value(&value).expect("chat request")
 }
 
 fn response_of(value: Value) -> Response {
-    serde_json::from_value(value).expect("response")
+    Json::from_json_value(&value).expect("response")
 }
 
 fn completion_of(value: Value) -> CreateChatCompletionResponse {
-    serde_json::from_value(value).expect("completion")
+    Json::from_json_value(&value).expect("completion")
 }
 
 #[test]
@@ -919,7 +920,7 @@ fn reasoning_items_travel_tagged_and_only_back_to_openai() {
 /// request gives the signed block back to Anthropic (through Chat both ways).
 #[test]
 fn foreign_reasoning_is_wrapped_for_responses_clients_and_unwrapped() {
-    let message: aigw_anthropic::Message = serde_json::from_value(json!({
+    let message: aigw_anthropic::Message = Json::from_json_value(&json!({
         "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
         "content": [
             {"type": "thinking", "thinking": "Let me think.", "signature": "SIG-ANTHROPIC"},
@@ -996,7 +997,7 @@ fn composed_losses_keep_first_hop_pointers_and_mark_the_second_hop() {
     let value = translated_json(&gemini);
     assert_eq!(value["systemInstruction"]["parts"][0]["text"], "Be brief.");
     assert_eq!(value["generationConfig"]["maxOutputTokens"], 10);
-    let response: aigw_gemini::GenerateContentResponse = serde_json::from_value(json!({
+    let response: aigw_gemini::GenerateContentResponse = Json::from_json_value(&json!({
         "candidates": [{"content": {"role": "model", "parts": [{"text": "Hello!"}]}, "finishReason": "MAX_TOKENS", "index": 0}],
         "usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 10, "thoughtsTokenCount": 3, "totalTokenCount": 17},
         "modelVersion": "gemini-2.5-flash", "responseId": "r1"
@@ -1016,8 +1017,8 @@ fn composed_losses_keep_first_hop_pointers_and_mark_the_second_hop() {
 
 fn chunk(delta: Value, finish: Value) -> ChatStreamEvent {
     ChatStreamEvent::Chunk(Box::new(
-        serde_json::from_value(
-            json!({"id": "c1", "object": "chat.completion.chunk", "created": 3, "model": "gpt",
+        Json::from_json_value(
+            &json!({"id": "c1", "object": "chat.completion.chunk", "created": 3, "model": "gpt",
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}),
         )
         .expect("chunk"),
@@ -1048,7 +1049,7 @@ fn a_chat_stream_becomes_the_exact_responses_sequence() {
         ),
         chunk(json!({}), json!("tool_calls")),
         ChatStreamEvent::Chunk(Box::new(
-            serde_json::from_value(json!({"id": "c1", "object": "chat.completion.chunk", "created": 3, "model": "gpt", "choices": [],
+            Json::from_json_value(&json!({"id": "c1", "object": "chat.completion.chunk", "created": 3, "model": "gpt", "choices": [],
                 "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13, "prompt_tokens_details": {"cached_tokens": 2}}}))
             .expect("usage chunk"),
         )),
@@ -1120,7 +1121,7 @@ fn a_chat_stream_becomes_the_exact_responses_sequence() {
 }
 
 fn event(value: Value) -> ResponseStreamEvent {
-    serde_json::from_value(value).expect("event")
+    Json::from_json_value(&value).expect("event")
 }
 
 #[test]
@@ -1309,9 +1310,9 @@ fn anthropic_and_gemini_clients_on_a_responses_upstream() {
     let mut counts = [0usize; 5];
     if let Some(cases) = cases("anthropic", "messages") {
         for (name, exchange) in cases {
-            let Ok(request) = serde_json::from_value::<aigw_anthropic::CreateMessageParams>(
-                exchange["request"].clone(),
-            ) else {
+            let Ok(request) =
+                aigw_anthropic::CreateMessageParams::from_json_value(&exchange["request"])
+            else {
                 continue;
             };
             let result =
@@ -1327,9 +1328,9 @@ fn anthropic_and_gemini_clients_on_a_responses_upstream() {
     }
     if let Some(cases) = cases("gemini", "generateContent") {
         for (name, exchange) in cases {
-            let Ok(request) = serde_json::from_value::<aigw_gemini::GenerateContentRequest>(
-                exchange["request"].clone(),
-            ) else {
+            let Ok(request) =
+                aigw_gemini::GenerateContentRequest::from_json_value(&exchange["request"])
+            else {
                 continue;
             };
             let result = gemini_to_responses(&request, "gemini-2.5-flash", &opts())
@@ -1344,7 +1345,7 @@ fn anthropic_and_gemini_clients_on_a_responses_upstream() {
     }
     for (_, name, exchange) in recorded("responses") {
         if exchange["status"] == 200
-            && let Ok(response) = serde_json::from_value::<Response>(exchange["response"].clone())
+            && let Ok(response) = Response::from_json_value(&exchange["response"])
         {
             response_to_message(&response, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));
             response_to_gemini(&response, &opts()).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -9,6 +9,7 @@ use aigw_http::testing::{
     Ending, StreamServer, assert_hidden, capture_traces, fast_retry, timeouts,
 };
 use aigw_http::{Error, TimeoutPhase};
+use aigw_wire::Json;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -30,7 +31,7 @@ fn client(base: &str) -> Client {
 }
 
 fn message_request() -> aigw_anthropic::CreateMessageParams {
-    serde_json::from_value(json!({
+    Json::from_json_value(&json!({
         "model": "claude-sonnet-4-5",
         "max_tokens": 256,
         "messages": [{"role": "user", "content": "Say hi"}],
@@ -104,7 +105,7 @@ async fn messages_success_sends_the_body_and_headers_and_types_the_answer() {
         .messages(&message_request())
         .await
         .expect("success");
-    assert_eq!(serde_json::to_value(&answer).expect("json"), message());
+    assert_eq!(Json::to_json_value(&answer).expect("json"), message());
     let received = server.received_requests().await.expect("recorded");
     // Every beta in one comma-joined header (checked on the raw value: wiremock's `header`
     // matcher splits values at commas).
@@ -126,10 +127,10 @@ async fn messages_success_sends_the_body_and_headers_and_types_the_answer() {
     let sent: Value = serde_json::from_slice(&received[0].body).expect("json body");
     assert!(sent.get("stream").is_none(), "{sent}");
     // `stream: true` on the plain method is a clear error, not an unparseable stream.
-    let mut streaming = serde_json::to_value(message_request()).expect("json");
+    let mut streaming = Json::to_json_value(&message_request()).expect("json");
     streaming["stream"] = json!(true);
     let err = client(&server.uri())
-        .messages(&serde_json::from_value(streaming).expect("request"))
+        .messages(&Json::from_json_value(&streaming).expect("request"))
         .await
         .expect_err("stream flag");
     assert!(err.to_string().contains("use messages_stream"), "{err}");
@@ -172,7 +173,7 @@ async fn messages_stream_sets_stream_and_folds_into_the_message() {
         "{:?}",
         accumulator.unfolded()
     );
-    let message = serde_json::to_value(accumulator.finish().expect("message")).expect("json");
+    let message = Json::to_json_value(&accumulator.finish().expect("message")).expect("json");
     assert_eq!(
         message["content"],
         json!([{"type": "text", "text": "Hello!"}])

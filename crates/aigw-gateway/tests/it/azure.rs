@@ -4,7 +4,7 @@
 //! provider without `api_version` refused by name.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_gateway::{Config, State};
 use aigw_mock::{Fault, MockServer};

@@ -4,7 +4,7 @@
 //! bad configuration named by its path. Each test prints its figures (`--nocapture`).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_gateway::{Config, State};
 use aigw_mock::{Fault, MockServer};

@@ -2,7 +2,7 @@
 //! authentication and errors — each in every client protocol's own shape.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_mock::{Fault, MockConfig, MockServer};
 use common::*;

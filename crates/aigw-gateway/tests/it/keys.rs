@@ -4,7 +4,7 @@
 //! API; the `x-ratelimit-*` headers; a Redis outage, failing closed and open.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_governance::testing::{Proxy, redis_url, socket_of};
 use common::*;

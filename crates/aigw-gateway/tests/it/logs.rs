@@ -6,7 +6,7 @@
 //! for this thread's subscriber too (seen once in CI: every gateway line missing).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -6,7 +6,7 @@
 //! or says `unknown` where the recording has none.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! client goes away.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_gateway::{Config, State};
 use aigw_mock::{MockConfig, MockServer};

@@ -5,7 +5,7 @@
 //! path, wrong method, a path that is not UTF-8 — in the client's own shape.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

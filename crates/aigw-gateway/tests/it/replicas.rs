@@ -4,7 +4,7 @@
 //! within a second, measured; `aigw keys` and `aigw check`; no secret in any log.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_governance::testing::{database_url, redis_url};
 use aigw_mock::{MockConfig, MockServer};

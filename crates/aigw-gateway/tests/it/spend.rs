@@ -5,7 +5,7 @@
 //! answers 429 `budget_exceeded` in the client's shape, and a new period restores it.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_governance::testing::{database_url, redis_url};
 use common::*;

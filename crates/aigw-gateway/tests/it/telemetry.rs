@@ -3,7 +3,7 @@
 //! is down changes nothing for the requests and is counted.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use aigw_mock::{Fault, MockConfig, MockServer};
 use axum::body::Bytes;

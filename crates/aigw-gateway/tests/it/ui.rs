@@ -6,8 +6,8 @@
 //! key `/ui`, its files and its API answer 401.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod webdriver;
+use crate::common;
+use crate::webdriver;
 
 use common::*;
 use serde_json::{Value, json};

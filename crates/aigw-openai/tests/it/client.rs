@@ -8,6 +8,7 @@ use aigw_http::testing::{
 use aigw_http::{Error, TimeoutPhase};
 use aigw_openai::client::{ChatStream, Client};
 use aigw_openai::stream::{ChatAccumulator, ChatStreamEvent};
+use aigw_wire::Json;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -28,7 +29,7 @@ fn client(base: &str) -> Client {
 }
 
 fn chat_request() -> aigw_openai::CreateChatCompletionRequest {
-    serde_json::from_value(json!({
+    Json::from_json_value(&json!({
         "model": "gpt-4o-mini",
         "messages": [{"role": "user", "content": "Say hi"}],
         "temperature": 1.0
@@ -84,12 +85,12 @@ async fn chat_success_sends_the_body_and_headers_and_types_the_answer() {
         .chat(&chat_request())
         .await
         .expect("success");
-    assert_eq!(serde_json::to_value(&answer).expect("json"), completion());
+    assert_eq!(Json::to_json_value(&answer).expect("json"), completion());
     // `stream: true` on the plain method is a clear error, not an unparseable stream.
-    let mut streaming = serde_json::to_value(chat_request()).expect("json");
+    let mut streaming = Json::to_json_value(&chat_request()).expect("json");
     streaming["stream"] = json!(true);
     let err = client(&server.uri())
-        .chat(&serde_json::from_value(streaming).expect("request"))
+        .chat(&Json::from_json_value(&streaming).expect("request"))
         .await
         .expect_err("stream flag");
     assert!(err.to_string().contains("use chat_stream"), "{err}");
@@ -120,7 +121,7 @@ async fn chat_stream_asks_for_usage_and_folds_into_the_completion() {
             .push(event.as_ref().expect("event"))
             .expect("fold");
     }
-    let completion = serde_json::to_value(accumulator.finish().expect("completion")).expect("json");
+    let completion = Json::to_json_value(&accumulator.finish().expect("completion")).expect("json");
     assert_eq!(completion["choices"][0]["message"]["content"], "Hello");
     assert_eq!(completion["usage"]["total_tokens"], 5);
 }
@@ -372,12 +373,12 @@ async fn responses_retrieve_cancel_embeddings_models_and_raw() {
 
     let client = client(&server.uri());
     assert_eq!(
-        serde_json::to_value(client.retrieve_response("resp_1").await.expect("retrieve"))
+        Json::to_json_value(&client.retrieve_response("resp_1").await.expect("retrieve"))
             .expect("json"),
         response
     );
     assert_eq!(
-        serde_json::to_value(client.cancel_response("resp_1").await.expect("cancel"))
+        Json::to_json_value(&client.cancel_response("resp_1").await.expect("cancel"))
             .expect("json"),
         response
     );
@@ -423,7 +424,7 @@ async fn responses_stream_ends_at_the_terminal_event() {
         .mount(&server)
         .await;
     let request =
-        serde_json::from_value(json!({"model": "gpt-4o", "input": "Say hi"})).expect("request");
+        Json::from_json_value(&json!({"model": "gpt-4o", "input": "Say hi"})).expect("request");
     let stream = client(&server.uri())
         .responses_stream(&request)
         .await

@@ -10,10 +10,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-const NUMERIC_CODE: &str = include_str!("../../../fixtures/openai/error-numeric-code.json");
+const NUMERIC_CODE: &str = include_str!("../../../../fixtures/openai/error-numeric-code.json");
 const UNKNOWN_ANNOTATION: &str =
-    include_str!("../../../fixtures/openai/unknown-annotation-chat-response.json");
-const MISTYPED_FIELD: &str = include_str!("../../../fixtures/openai/mistyped-field-response.json");
+    include_str!("../../../../fixtures/openai/unknown-annotation-chat-response.json");
+const MISTYPED_FIELD: &str =
+    include_str!("../../../../fixtures/openai/mistyped-field-response.json");
 
 /// The fixture's `body` as sent (compact text), its typed parse (with the lenient fallback, as
 /// the gateway parses), and the typed value written

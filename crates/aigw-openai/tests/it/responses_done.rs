@@ -6,13 +6,14 @@
 use aigw_http::testing::{fast_retry, timeouts};
 use aigw_openai::client::Client;
 use aigw_openai::stream::{ResponsesAccumulator, is_done, responses_event};
+use aigw_wire::Json;
 use futures_util::StreamExt;
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const FIXTURE: &str = include_str!("fixtures/responses-stream-done.sse");
+const FIXTURE: &str = include_str!("../fixtures/responses-stream-done.sse");
 
 /// The fixture without its `response.completed` event: `[DONE]` is the only end it has.
 fn without_completed() -> String {
@@ -43,8 +44,8 @@ async fn stream_of(
         .timeouts(timeouts(Duration::from_secs(2), Duration::from_millis(500)))
         .build()
         .expect("client");
-    let request = serde_json::from_value(
-        json!({"model": "vendor-model", "input": "Capital of France?", "stream": true}),
+    let request = Json::from_json_value(
+        &json!({"model": "vendor-model", "input": "Capital of France?", "stream": true}),
     )
     .expect("request");
     let stream = client.responses_stream(&request).await.expect("stream");
@@ -82,7 +83,7 @@ async fn done_after_response_completed_ends_the_stream_without_error() {
     for event in &events {
         acc.push(event.as_ref().expect("no error")).expect("folds");
     }
-    let response = serde_json::to_value(acc.finish().expect("a response")).expect("json");
+    let response = Json::to_json_value(&acc.finish().expect("a response")).expect("json");
     assert_eq!(response["status"], "completed");
     assert_eq!(response["output"][0]["content"][0]["text"], "Paris.");
 }

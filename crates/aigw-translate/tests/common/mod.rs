@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use aigw_translate::LossReport;
+use aigw_wire::Json;
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
 
@@ -67,9 +68,54 @@ pub fn readable(value: &Value) -> Value {
 }
 
 /// The snapshot document of one translation.
-pub fn document(translated: &impl serde::Serialize, losses: &LossReport) -> Value {
-    let translated = serde_json::to_value(translated).expect("serializes");
+pub fn document(translated: &impl Json, losses: &LossReport) -> Value {
+    let translated = translated.to_json_value().expect("serializes");
     json!({ "translated": readable(&translated), "losses": losses })
+}
+
+/// The snapshot document of a translated stream.
+pub fn stream_document<E: Event>(events: &[E], losses: &LossReport) -> Value {
+    let translated = Value::Array(events.iter().map(Event::to_json).collect());
+    json!({ "translated": readable(&translated), "losses": losses })
+}
+
+/// A stream event as JSON (its SSE `data`), through the wire types' compiled entry points.
+pub trait Event {
+    fn to_json(&self) -> Value;
+}
+
+/// The event types whose `Json` is their own.
+macro_rules! event_through_json {
+    ($($ty:ty),*) => {$(
+        impl Event for $ty {
+            fn to_json(&self) -> Value {
+                self.to_json_value().expect("serializes")
+            }
+        }
+    )*};
+}
+
+event_through_json!(
+    aigw_anthropic::MessageStreamEvent,
+    aigw_openai::ResponseStreamEvent,
+    aigw_gemini::GenerateContentResponse
+);
+
+/// As its `Serialize` writes it: the chunk or the error body, `[DONE]` as that string.
+impl Event for aigw_openai::stream::ChatStreamEvent {
+    fn to_json(&self) -> Value {
+        use aigw_openai::stream::ChatStreamEvent;
+        match self {
+            ChatStreamEvent::Chunk(chunk) => chunk.to_json_value().expect("serializes"),
+            ChatStreamEvent::Error(error) => serde_json::to_value(error).expect("serializes"),
+            ChatStreamEvent::Done => Value::from("[DONE]"),
+        }
+    }
+}
+
+/// One stream event as JSON (see [`Event`]).
+pub fn event_json(event: &impl Event) -> Value {
+    event.to_json()
 }
 
 /// Asserts one snapshot per case under `snapshots/<group>/`.
@@ -94,10 +140,12 @@ pub fn sse_events(text: &str) -> Vec<aigw_sse::Event> {
         .collect()
 }
 
-pub fn json_of<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("serializes")
+/// Through the type's compiled entry point ([`Json`]): a generic `serde_json::to_value` would
+/// compile the type's whole serializer into this test binary again.
+pub fn json_of<T: Json>(value: &T) -> Value {
+    value.to_json_value().expect("serializes")
 }
 
-pub fn translated_json<T: serde::Serialize>(result: &aigw_translate::Translated<T>) -> Value {
+pub fn translated_json<T: Json>(result: &aigw_translate::Translated<T>) -> Value {
     json_of(&result.value)
 }

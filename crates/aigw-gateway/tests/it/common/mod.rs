@@ -5,6 +5,7 @@
 
 use aigw_gateway::{Config, State};
 use aigw_mock::{MockConfig, MockServer};
+use aigw_wire::Json;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -371,7 +372,7 @@ pub fn fold_stream(protocol: Client, sse: &str) -> Result<Value, String> {
                     aigw_openai::stream::ChatStreamEvent::from_sse(&event).map_err(|x| e(&x))?;
                 acc.push(&event).map_err(|x| e(&x))?;
             }
-            serde_json::to_value(acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
+            Json::to_json_value(&acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
         }
         Client::Responses => {
             let mut acc = aigw_openai::stream::ResponsesAccumulator::default();
@@ -379,7 +380,7 @@ pub fn fold_stream(protocol: Client, sse: &str) -> Result<Value, String> {
                 let event = aigw_openai::stream::responses_event(&event).map_err(|x| e(&x))?;
                 acc.push(&event).map_err(|x| e(&x))?;
             }
-            serde_json::to_value(acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
+            Json::to_json_value(&acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
         }
         Client::Messages => {
             let mut acc = aigw_anthropic::stream::MessageAccumulator::default();
@@ -387,7 +388,7 @@ pub fn fold_stream(protocol: Client, sse: &str) -> Result<Value, String> {
                 let event = aigw_anthropic::stream::message_event(&event).map_err(|x| e(&x))?;
                 acc.push(&event).map_err(|x| e(&x))?;
             }
-            serde_json::to_value(acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
+            Json::to_json_value(&acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
         }
         Client::Gemini => {
             let mut acc = aigw_gemini::stream::ResponseAccumulator::default();
@@ -400,7 +401,7 @@ pub fn fold_stream(protocol: Client, sse: &str) -> Result<Value, String> {
                 let chunk = aigw_gemini::stream::chunk(&event).map_err(|x| e(&x))?;
                 acc.push(&chunk);
             }
-            serde_json::to_value(acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
+            Json::to_json_value(&acc.finish().map_err(|x| e(&x))?).map_err(|x| e(&x))
         }
     }
 }
@@ -409,20 +410,21 @@ pub fn fold_stream(protocol: Client, sse: &str) -> Result<Value, String> {
 pub fn typed_response(protocol: Client, body: &[u8]) -> Result<Value, String> {
     let e = |e: serde_json::Error| e.to_string();
     match protocol {
-        Client::Chat => serde_json::to_value(
-            serde_json::from_slice::<aigw_openai::CreateChatCompletionResponse>(body).map_err(e)?,
+        Client::Chat => Json::to_json_value(
+            &serde_json::from_slice::<aigw_openai::CreateChatCompletionResponse>(body)
+                .map_err(e)?,
         )
         .map_err(e),
         Client::Responses => {
-            serde_json::to_value(serde_json::from_slice::<aigw_openai::Response>(body).map_err(e)?)
+            Json::to_json_value(&serde_json::from_slice::<aigw_openai::Response>(body).map_err(e)?)
                 .map_err(e)
         }
-        Client::Messages => serde_json::to_value(
-            serde_json::from_slice::<aigw_anthropic::Message>(body).map_err(e)?,
+        Client::Messages => Json::to_json_value(
+            &serde_json::from_slice::<aigw_anthropic::Message>(body).map_err(e)?,
         )
         .map_err(e),
-        Client::Gemini => serde_json::to_value(
-            serde_json::from_slice::<aigw_gemini::GenerateContentResponse>(body).map_err(e)?,
+        Client::Gemini => Json::to_json_value(
+            &serde_json::from_slice::<aigw_gemini::GenerateContentResponse>(body).map_err(e)?,
         )
         .map_err(e),
     }

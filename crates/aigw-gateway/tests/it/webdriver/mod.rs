@@ -3,6 +3,7 @@
 //! needs ten endpoints (session, navigate, find, click, type, text, script, window, screenshot),
 //! which reqwest already in the build speaks in ~150 lines, where fantoccini would add its own
 //! HTTP stack to every CI build.
+#![allow(clippy::unwrap_used)]
 
 use base64::Engine;
 use serde_json::{Value, json};

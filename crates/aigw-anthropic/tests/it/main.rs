@@ -1,0 +1,14 @@
+//! The crate's tests, one binary: each test binary links the crate and its dependencies
+//! again, and this crate's generated code is large.
+
+// The client tests read and write the wire types through their `Json` entry points (compiled
+// in the crate, not again here), so they need the `json` feature too.
+#[cfg(all(
+    feature = "client",
+    feature = "json",
+    feature = "messages",
+    feature = "count_tokens",
+    feature = "models"
+))]
+mod client;
+mod stream_events;
