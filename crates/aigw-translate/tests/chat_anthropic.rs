@@ -8,7 +8,7 @@ use aigw_wire::Json;
 use aigw_translate::chat_anthropic::{chat_to_messages, messages_to_chat};
 use aigw_translate::{LossKind, Options};
 use common::{
-    cases, document, event_json, json_of, snapshot, sse_events, stream_document, translated_json,
+    Event, cases, document, json_of, snapshot, sse_events, stream_document, translated_json,
 };
 use serde_json::{Value, json};
 
@@ -578,7 +578,7 @@ fn streamed_tool_fragments_reassemble_in_order_and_usage_arrives() {
     let chunks = MessagesToChatStream::new(&opts(), true)
         .translate_all(&events)
         .expect("translated");
-    let usage_chunk = event_json(&chunks[chunks.len() - 2]);
+    let usage_chunk = chunks[chunks.len() - 2].to_json();
     assert_eq!(
         usage_chunk["usage"],
         json!({"prompt_tokens": 16, "completion_tokens": 9, "total_tokens": 25, "prompt_tokens_details": {"cached_tokens": 4}})

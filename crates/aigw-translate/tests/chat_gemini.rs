@@ -15,7 +15,7 @@ use aigw_translate::chat_gemini::{
     gemini_response_to_chat, gemini_to_chat,
 };
 use aigw_translate::{LossKind, LossReport, Options, StreamTranslator};
-use common::{cases, document, event_json, json_of, snapshot, sse_events, stream_document};
+use common::{Event, cases, document, json_of, snapshot, sse_events, stream_document};
 use serde_json::{Value, json};
 
 fn opts() -> Options {
@@ -208,10 +208,10 @@ fn recorded_gemini_streams_to_chat_chunks() {
         doc["events"] = json!(out.len());
         snapshot("gemini_to_chat/stream", &name, &doc);
 
-        let first = event_json(&out[0]);
+        let first = out[0].to_json();
         assert_eq!(first["choices"][0]["delta"]["role"], "assistant", "{name}");
         assert!(matches!(out.last(), Some(ChatStreamEvent::Done)), "{name}");
-        let usage = event_json(&out[out.len() - 2]);
+        let usage = out[out.len() - 2].to_json();
         assert_eq!(usage["choices"], json!([]), "{name}: the usage chunk");
 
         let mut chat = ChatAccumulator::default();
@@ -970,7 +970,7 @@ fn gemini_stream_sends_role_text_whole_tool_calls_finish_usage_and_done() {
         .translate_all(&chunks)
         .expect("translated")
         .iter()
-        .map(event_json)
+        .map(Event::to_json)
         .collect();
     assert!(translator.losses().is_empty(), "{}", translator.losses());
     let deltas: Vec<Value> = out

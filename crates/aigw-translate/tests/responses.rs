@@ -20,7 +20,7 @@ use aigw_translate::responses::{
 };
 use aigw_translate::{LossKind, Options, StreamTranslator, Translated};
 use common::{
-    cases, document, event_json, json_of, snapshot, sse_events, stream_document, translated_json,
+    Event, cases, document, json_of, snapshot, sse_events, stream_document, translated_json,
 };
 use serde_json::{Value, json};
 
@@ -197,15 +197,15 @@ fn recorded_responses_streams_to_chat_chunks() {
             translated += 1;
             continue;
         }
-        let first = event_json(&chunks[0]);
+        let first = chunks[0].to_json();
         assert_eq!(first["choices"][0]["delta"]["role"], "assistant", "{name}");
         assert!(
             matches!(chunks.last(), Some(ChatStreamEvent::Done)),
             "{name}"
         );
-        let usage = event_json(&chunks[chunks.len() - 2]);
+        let usage = chunks[chunks.len() - 2].to_json();
         assert_eq!(usage["choices"], json!([]), "{name}: the usage chunk");
-        let finish = event_json(&chunks[chunks.len() - 3]);
+        let finish = chunks[chunks.len() - 3].to_json();
         assert!(
             finish["choices"][0]["finish_reason"].is_string(),
             "{name}: the finish chunk"

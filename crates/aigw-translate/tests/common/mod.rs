@@ -69,14 +69,16 @@ pub fn readable(value: &Value) -> Value {
 
 /// The snapshot document of one translation.
 pub fn document(translated: &impl Json, losses: &LossReport) -> Value {
-    let translated = translated.to_json_value().expect("serializes");
-    json!({ "translated": readable(&translated), "losses": losses })
+    snapshot_document(&translated.to_json_value().expect("serializes"), losses)
 }
 
 /// The snapshot document of a translated stream.
 pub fn stream_document<E: Event>(events: &[E], losses: &LossReport) -> Value {
-    let translated = Value::Array(events.iter().map(Event::to_json).collect());
-    json!({ "translated": readable(&translated), "losses": losses })
+    snapshot_document(&events.iter().map(Event::to_json).collect(), losses)
+}
+
+fn snapshot_document(translated: &Value, losses: &LossReport) -> Value {
+    json!({ "translated": readable(translated), "losses": losses })
 }
 
 /// A stream event as JSON (its SSE `data`), through the wire types' compiled entry points.
@@ -111,11 +113,6 @@ impl Event for aigw_openai::stream::ChatStreamEvent {
             ChatStreamEvent::Done => Value::from("[DONE]"),
         }
     }
-}
-
-/// One stream event as JSON (see [`Event`]).
-pub fn event_json(event: &impl Event) -> Value {
-    event.to_json()
 }
 
 /// Asserts one snapshot per case under `snapshots/<group>/`.
