@@ -46,6 +46,8 @@ pub struct Row {
     /// CPU time per request sent (warm-up included), µs: load generator, mock, gateway (the
     /// row's: each gateway configuration has its own process).
     pub cpu_us: [f64; 3],
+    /// Of which system (kernel) CPU time, µs per request, in the same order.
+    pub sys_us: [f64; 3],
     /// Redis's CPU time per request sent, µs (rows with Redis counters, when `INFO` answers).
     pub redis_cpu_us: Option<f64>,
     /// Requests sent during the warm-up (not measured).
@@ -443,9 +445,14 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
             mock.ensure_running()?;
             gateways.ensure_running()?;
             let sent = result.total_sent.max(1) as f64;
-            let cpu_us = std::array::from_fn(|i| {
-                after[i].cpu_ticks.saturating_sub(before[i].cpu_ticks) as f64 / ticks * 1e6 / sent
-            });
+            let per_request = |ticks_of: fn(&ProcSample) -> u64| -> [f64; 3] {
+                std::array::from_fn(|i| {
+                    ticks_of(&after[i]).saturating_sub(ticks_of(&before[i])) as f64 / ticks * 1e6
+                        / sent
+                })
+            };
+            let cpu_us = per_request(|p| p.cpu_ticks);
+            let sys_us = per_request(|p| p.sys_ticks);
             let redis_cpu_us = match (redis_before, redis_after) {
                 (Some(b), Some(a)) => Some((a - b).max(0.0) * 1e6 / sent),
                 _ => None,
@@ -477,6 +484,7 @@ async fn bench(s: Settings, root: &Path) -> Result<String> {
                 summary,
                 gateway: after[2],
                 cpu_us,
+                sys_us,
                 redis_cpu_us,
                 warmup_sent: result.total_sent.saturating_sub(result.samples.len()),
                 warmup_failures: result.warmup_failures,

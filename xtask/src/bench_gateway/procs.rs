@@ -185,6 +185,9 @@ pub struct ProcSample {
     pub threads: u64,
     /// User + system CPU time, clock ticks.
     pub cpu_ticks: u64,
+    /// System (kernel) CPU time alone, clock ticks: syscalls, and the loopback network stack
+    /// run on the process's behalf (a send also runs the receiver's TCP processing).
+    pub sys_ticks: u64,
 }
 
 impl ProcSample {
@@ -214,6 +217,7 @@ impl ProcSample {
             hwm_kb: field("VmHWM:"),
             threads: field("Threads:"),
             cpu_ticks: tick(11) + tick(12),
+            sys_ticks: tick(12),
         })
     }
 }
