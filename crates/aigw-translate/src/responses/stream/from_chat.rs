@@ -35,7 +35,7 @@ enum Open {
 /// / `.done`), `output_item.done`, and finally `response.completed` (or
 /// `response.incomplete`, after a `length` or `content_filter` finish) with the usage.
 /// `sequence_number` counts from 0. The items and their ids are those
-/// [`super::chat_response_to_responses`] makes of the accumulated completion.
+/// [`crate::responses::chat_response_to_responses`] makes of the accumulated completion.
 #[derive(Debug)]
 pub struct ChatToResponsesStream {
     opts: Options,

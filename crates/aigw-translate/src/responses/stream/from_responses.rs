@@ -38,7 +38,7 @@ struct Call {
 /// chunk (at `response.created`); then text, refusal and reasoning (`reasoning_content`)
 /// deltas, tool call deltas by index, each reasoning item tagged `openai` in
 /// `aigw_reasoning` when it is done, the finish chunk, the usage chunk (when asked for),
-/// `[DONE]`. The accumulated chunks are what [`super::responses_response_to_chat`] makes of
+/// `[DONE]`. The accumulated chunks are what [`crate::responses::responses_response_to_chat`] makes of
 /// the accumulated response.
 #[derive(Debug)]
 pub struct ResponsesToChatStream {
