@@ -151,17 +151,15 @@ mod tests {
     use super::{Output, first_difference};
     use std::collections::BTreeSet;
 
-    fn scratch_dir(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("aigw-xtask-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
+    /// A fresh directory, removed when the returned guard is dropped.
+    fn scratch_dir() -> tempfile::TempDir {
+        tempfile::tempdir().expect("temp dir")
     }
 
     #[test]
     fn check_mode_fails_on_a_changed_line_and_write_mode_repairs_it() {
-        let dir = scratch_dir("ensure");
-        let file = dir.join("gen.rs");
+        let dir = scratch_dir();
+        let file = dir.path().join("gen.rs");
         let text = "// @generated\npub struct A;\n";
         Output::new(false).ensure(&file, text).expect("write");
         let mut check = Output::new(true);
@@ -184,13 +182,14 @@ mod tests {
 
     #[test]
     fn files_the_generator_no_longer_produces_are_reported_then_removed() {
-        let dir = scratch_dir("others");
+        let dir = scratch_dir();
+        let dir = dir.path();
         std::fs::write(dir.join("old.rs"), "x").expect("write");
         let mut check = Output::new(true);
-        check.remove_others(&dir, &BTreeSet::new()).expect("scan");
+        check.remove_others(dir, &BTreeSet::new()).expect("scan");
         assert!(check.finish().is_err());
         let mut write = Output::new(false);
-        write.remove_others(&dir, &BTreeSet::new()).expect("remove");
+        write.remove_others(dir, &BTreeSet::new()).expect("remove");
         assert!(!dir.join("old.rs").exists());
     }
 
