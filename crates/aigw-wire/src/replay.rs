@@ -36,10 +36,13 @@ fn convert<E: de::Error>(e: serde_json::Error) -> E {
     E::custom(e)
 }
 
+/// Methods that hand their arguments and the visitor to `ValueDe`'s method of the same name,
+/// converting its error; a method with arguments besides the visitor names them:
+/// `deserialize_tuple(len: usize)`.
 macro_rules! replay {
-    ($($method:ident),* $(,)?) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-            ValueDe(&self.value).$method(visitor).map_err(convert)
+    ($($method:ident $(($($arg:ident: $ty:ty),*))?),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, $($($arg: $ty,)*)? visitor: V) -> Result<V::Value, E> {
+            ValueDe(&self.value).$method($($($arg,)*)? visitor).map_err(convert)
         }
     )*};
 }
@@ -47,33 +50,12 @@ macro_rules! replay {
 impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
     type Error = E;
 
-    replay!(deserialize_any, deserialize_option);
     number_methods!(replay);
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_enum(name, variants, visitor)
-            .map_err(convert)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_newtype_struct(name, visitor)
-            .map_err(convert)
-    }
-
     // Each method reaches `ValueDe`'s own (not `deserialize_any`), so a visitor is compiled
     // only for the kinds it asks for (see `value_de.rs`).
     replay!(
+        deserialize_any,
+        deserialize_option,
         deserialize_bool,
         deserialize_char,
         deserialize_str,
@@ -85,45 +67,13 @@ impl<'de, E: de::Error> Deserializer<'de> for ValueReplay<E> {
         deserialize_map,
         deserialize_identifier,
         deserialize_ignored_any,
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
     );
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_unit_struct(name, visitor)
-            .map_err(convert)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_tuple(len, visitor)
-            .map_err(convert)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_tuple_struct(name, len, visitor)
-            .map_err(convert)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, E> {
-        ValueDe(&self.value)
-            .deserialize_struct(name, fields, visitor)
-            .map_err(convert)
-    }
 }
 
 /// A map access that first yields `seen` (entries already read, their values as raw text),
