@@ -25,7 +25,9 @@ thread_local! {
     static LENIENT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// `true` inside [`lenient`] (read by `Maybe`'s `Deserialize`).
+/// `true` inside [`lenient`] (read by `Maybe`'s `Deserialize`). Inlined: every field read
+/// asks, from the provider crates' code.
+#[inline]
 pub(crate) fn active() -> bool {
     LENIENT.with(Cell::get)
 }

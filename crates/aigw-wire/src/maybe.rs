@@ -204,18 +204,28 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Called only when the key is present (absent keys take `#[serde(default)]`).
         if crate::lenient::active() {
-            // The fallback parse: keep what `T` cannot hold instead of failing the whole body.
-            let value = Value::deserialize(deserializer)?;
-            if value.is_null() {
-                return Ok(Maybe::Null);
-            }
-            return Ok(match T::deserialize(crate::value_de::ValueDe(&value)) {
-                Ok(typed) => Maybe::Present(typed),
-                Err(_) => Maybe::Mistyped(Box::new(value)),
-            });
+            return lenient(deserializer);
         }
         Ok(Option::<T>::deserialize(deserializer)?.map_or(Maybe::Null, Maybe::Present))
     }
+}
+
+/// The fallback parse of a field: keeps what `T` cannot hold instead of failing the whole
+/// body. Out of line and cold: every field's read compiles it, and the strict path that runs
+/// first must not carry it in its code.
+#[cold]
+#[inline(never)]
+fn lenient<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Maybe<T>, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(Maybe::Null);
+    }
+    Ok(match T::deserialize(crate::value_de::ValueDe(&value)) {
+        Ok(typed) => Maybe::Present(typed),
+        Err(_) => Maybe::Mistyped(Box::new(value)),
+    })
 }
 
 #[cfg(test)]
