@@ -204,6 +204,21 @@ impl<'a> Deserializer<'a> for RawText<'a> {
     }
 }
 
+/// An error of a parse of captured text without serde_json's position in that text, which is
+/// not the input's: the deserializer of the input adds its own when the error reaches it
+/// (serde_json reads a position back out of a message that ends with one, so it must go).
+pub(crate) fn without_position(e: serde_json::Error) -> serde_json::Error {
+    if e.line() == 0 || !e.is_data() {
+        return e;
+    }
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&position) {
+        Some(bare) => de::Error::custom(bare),
+        None => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Key, Raw, RawText};

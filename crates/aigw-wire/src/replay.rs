@@ -6,7 +6,7 @@
 //! another error type, so both are written here (about what `serde::__private::de::Content`
 //! does, which is not public API).
 
-use crate::raw::{Key, Raw, RawText};
+use crate::raw::{Key, Raw, RawText, without_position};
 use crate::union::{self, UnionSpec, kind};
 use crate::value_de::{ValueDe, number_methods};
 use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
@@ -230,7 +230,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replayed<'_, 'de, A> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.held_value()? {
             None => self.rest.next_value_seed(seed),
-            Some(Ok(text)) => seed.deserialize(RawText(text)).map_err(convert),
+            Some(Ok(text)) => seed
+                .deserialize(RawText(text))
+                .map_err(|e| convert(without_position(e))),
             Some(Err(value)) => seed.deserialize(ValueReplay::<A::Error>::new(value)),
         }
     }

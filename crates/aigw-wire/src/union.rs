@@ -599,6 +599,41 @@ mod tests {
     }
 
     #[test]
+    fn buffered_objects_keep_escaped_keys_and_report_no_position_of_their_own() {
+        // Parsed again from the captured entries: escaped keys must be written escaped.
+        assert!(matches!(
+            parse(r#"{"r\u006fle":"user","content":"x"}"#).expect("escaped key"),
+            Part::Message(_)
+        ));
+        let text = r#"{"x\"y":1,"z\\":[2.50],"w":{}}"#;
+        let kept = parse(text).expect("kept");
+        assert!(matches!(kept, Part::Unknown(_)), "{kept:?}");
+        assert_eq!(serde_json::to_string(&kept).expect("serializes"), text);
+        // A variant's error carries no position in the rebuilt text; the input's
+        // deserializer adds its own.
+        take_fallbacks();
+        parse(r#"{"text":"no tag"}"#).expect("kept");
+        let logged = take_fallbacks();
+        assert!(
+            matches!(&logged[0].kind, FallbackKind::ParseFailed(m) if m == "missing field `type`"),
+            "{logged:?}"
+        );
+        // Keys no variant knows before a late tag: buffered, then parsed as the tag's variant.
+        let text = r#"{"a":1,"b":2,"c":3,"text":3,"type":"text"}"#;
+        let err = parse(text).expect_err("text must be a string");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("invalid type: integer `3`, expected a string at line 1 column "),
+            "{message}"
+        );
+        assert_eq!(message.matches(" at line ").count(), 1, "{message}");
+        assert_ne!(err.column(), 1, "{message}");
+        // The same for a value read before the tag and replayed in front of the rest.
+        let err = parse(r#"{"text":3,"type":"text"}"#).expect_err("replayed");
+        assert_eq!((err.line(), err.column()), (1, 24), "{err}");
+    }
+
+    #[test]
     fn the_perfect_candidate_is_the_one_ranking_puts_first() {
         let spec = Part::spec();
         let objects: Vec<usize> = candidates(spec, kind::OBJECT).collect();
